@@ -1,0 +1,210 @@
+"""Settings, read from the environment (and an optional ``.env``) through django-environ.
+
+Every variable is documented in ``.env.example`` and the README.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+VAR_DIR = Path(env.str("LSYNC_VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("LSYNC_DEBUG", default=False)
+# The demo (``make demo``) and the test settings set this; nothing else may.
+LSYNC_DEMO = env.bool("LSYNC_DEMO", default=False)
+
+
+def _demo_secret(name: str) -> str:
+    """A random value kept under var/ so that the demo survives restarts."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _required_secret(var: str, demo_file: str) -> str:
+    value = env.str(var, default="")
+    if value:
+        return value
+    if LSYNC_DEMO:
+        return _demo_secret(demo_file)
+    raise ImproperlyConfigured(
+        f"{var} is not set. Generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+        "and put it in the environment or in .env (see .env.example)."
+    )
+
+
+SECRET_KEY = _required_secret("LSYNC_SECRET_KEY", "demo-secret-key")
+# Secrets at rest are encrypted under their own key, never under SECRET_KEY, so that
+# rotating the session signing key does not make stored credentials unreadable.
+LSYNC_ENCRYPTION_KEY = _required_secret("LSYNC_ENCRYPTION_KEY", "demo-encryption-key")
+CRYPTOGRAPHY_KEY = LSYNC_ENCRYPTION_KEY
+
+ALLOWED_HOSTS = env.list("LSYNC_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("LSYNC_CSRF_TRUSTED_ORIGINS", default=[])
+LSYNC_HTTPS = env.bool("LSYNC_HTTPS", default=False)
+SESSION_COOKIE_SECURE = LSYNC_HTTPS
+CSRF_COOKIE_SECURE = LSYNC_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "lsync_site",
+    "connections",
+    "mappings",
+    "syncengine",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "lsync_site.urls"
+WSGI_APPLICATION = "lsync_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'lsync.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The dispatcher and the web server write at the same time; wait instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+
+# Uploads (PEM keys, Google JSON keys) are small; anything bigger is refused before
+# Django buffers it. The forms check their own, tighter limits and name the field.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- django-q2 -----------------------------------------------------------------------
+LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER: dict[str, Any] = {
+    "name": "lsync",
+    "workers": env.int("LSYNC_Q_WORKERS", default=2),
+    "timeout": LSYNC_TASK_TIMEOUT,
+    # django-q2 hands a task to another worker once it has run for `retry` seconds,
+    # so retry must stay above timeout or a slow sync would run twice.
+    "retry": LSYNC_TASK_TIMEOUT + 120,
+    "max_attempts": 1,
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- provider endpoints (overridable for sovereign clouds and for the sandbox) -------------
+LSYNC_SALESFORCE_LOGIN_URL = env.str(
+    "LSYNC_SALESFORCE_LOGIN_URL", default="https://login.salesforce.com"
+)
+LSYNC_MICROSOFT_LOGIN_URL = env.str(
+    "LSYNC_MICROSOFT_LOGIN_URL", default="https://login.microsoftonline.com"
+)
+LSYNC_GRAPH_URL = env.str("LSYNC_GRAPH_URL", default="https://graph.microsoft.com/v1.0")
+LSYNC_GOOGLE_TOKEN_URI = env.str(
+    "LSYNC_GOOGLE_TOKEN_URI", default="https://oauth2.googleapis.com/token"
+)
+LSYNC_GOOGLE_PEOPLE_URL = env.str(
+    "LSYNC_GOOGLE_PEOPLE_URL", default="https://people.googleapis.com"
+)
+LSYNC_GOOGLE_CALENDAR_URL = env.str(
+    "LSYNC_GOOGLE_CALENDAR_URL", default="https://www.googleapis.com/calendar/v3"
+)
+LSYNC_GOOGLE_BATCH_URL = env.str(
+    "LSYNC_GOOGLE_BATCH_URL", default="https://www.googleapis.com/batch/calendar/v3"
+)
+LSYNC_EWS_URL = env.str("LSYNC_EWS_URL", default="")
+LSYNC_CA_BUNDLE = env.str("LSYNC_CA_BUNDLE", default="")
+LSYNC_HTTP_TIMEOUT = env.float("LSYNC_HTTP_TIMEOUT", default=30.0)
+
+# The Microsoft 365 app registration that admins consent to.
+LSYNC_MICROSOFT_CLIENT_ID = env.str("LSYNC_MICROSOFT_CLIENT_ID", default="")
+LSYNC_MICROSOFT_CLIENT_SECRET = env.str("LSYNC_MICROSOFT_CLIENT_SECRET", default="")
+LSYNC_MICROSOFT_CERT_PATH = env.str("LSYNC_MICROSOFT_CERT_PATH", default="")
+LSYNC_MICROSOFT_CERT_THUMBPRINT = env.str("LSYNC_MICROSOFT_CERT_THUMBPRINT", default="")
+# Where Microsoft sends the admin back after consent; derived from the request when blank.
+LSYNC_PUBLIC_URL = env.str("LSYNC_PUBLIC_URL", default="")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "lsync_site.logging.RedactSecrets"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LSYNC_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "msal": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+class OutboundNetworkBlocked(RuntimeError):
+    """A test tried to reach a host that is not on this machine."""
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # AF_UNIX paths
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if not _is_loopback(address):
+        raise OutboundNetworkBlocked(f"tests may not reach {address!r}; use the sandbox")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+    if not _is_loopback(address):
+        raise OutboundNetworkBlocked(f"tests may not reach {address!r}; use the sandbox")
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    # Resolving a real provider host name is already a leak (DNS), so refuse it here.
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in (None, "localhost") and not _is_loopback((name, 0)):
+        raise OutboundNetworkBlocked(f"tests may not resolve {name!r}; use the sandbox")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@pytest.fixture
+def no_network_guard() -> Iterator[type[OutboundNetworkBlocked]]:
+    yield OutboundNetworkBlocked
