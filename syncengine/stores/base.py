@@ -1,0 +1,139 @@
+"""The store interface: one store per provider, side and kind.
+
+Terminology:
+- *item*: one contact or event as a store holds it: its id, an opaque version (SystemModstamp,
+  changeKey, etag) and the normalized record.
+- *marker*: the Salesforce id we tag on every mailbox item we create, so that a retry after a
+  crash finds the item instead of creating it twice.
+- *cursor*: an opaque string (delta link, sync token, timestamp) that `changes` resumes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from syncengine.records import Contact, Event
+
+Side = Literal["salesforce", "mailbox"]
+Kind = Literal["contacts", "events"]
+# A match key is a tuple whose first element names the rule, e.g. ("email", "ana@x.com"),
+# ("name", "ana", "núñez", "acme"), ("slot", subject, start_iso, end_iso), ("marker", "003...").
+MatchKey = tuple[str, ...]
+
+
+class ProviderError(Exception):
+    """Base of every store error. `permanent` tells the engine whether a retry can help."""
+
+    permanent: bool = False
+
+    def __init__(self, message: str, *, permanent: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if permanent is not None:
+            self.permanent = permanent
+
+
+class AuthFailed(ProviderError):
+    permanent = True
+
+
+class RateLimited(ProviderError):
+    def __init__(self, message: str, *, retry_after: float = 60.0) -> None:
+        super().__init__(message, permanent=False)
+        self.retry_after = retry_after
+
+
+class NotFound(ProviderError):
+    permanent = True
+
+
+class VersionMismatch(ProviderError):
+    permanent = False
+
+
+class CursorExpired(ProviderError):
+    permanent = False
+
+
+class Rejected(ProviderError):
+    """The provider refused this record (validation rule, field too long): retrying the same
+    data cannot help."""
+
+    permanent = True
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    version: str
+    record: Contact | Event
+    marker: str | None = None
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    changed: list[Item]
+    deleted: list[str]
+    cursor: str | None
+    full: bool
+
+
+@dataclass(frozen=True)
+class Create:
+    ref: str
+    record: Contact | Event
+    marker: str | None = None
+
+
+@dataclass(frozen=True)
+class Update:
+    id: str
+    record: Contact | Event
+    expected_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    id: str
+    expected_version: str | None = None
+
+
+Op = Create | Update | Delete
+
+
+@dataclass(frozen=True)
+class OpResult:
+    ok: bool
+    id: str | None = None
+    version: str | None = None
+    error: ProviderError | None = None
+
+
+class Store(Protocol):
+    side: Side
+    kind: Kind
+    max_batch: int
+    api_calls: int
+
+    def changes(self, cursor: str | None) -> ChangePage:
+        """Everything changed since `cursor`; a full listing when `cursor` is None.
+
+        Raises CursorExpired when `cursor` is stale: the caller retries with None."""
+        ...
+
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
+        """The current items for `ids`; missing ids are left out."""
+        ...
+
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        """One result per op, in order. At most `max_batch` ops per call."""
+        ...
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        """Ids of existing items matching each key (initial matching before any create)."""
+        ...
