@@ -58,3 +58,28 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def no_network_guard() -> Iterator[type[OutboundNetworkBlocked]]:
     yield OutboundNetworkBlocked
+
+
+class SandboxHandle:
+    """The emulators mounted in-process on one requests session."""
+
+    def __init__(self, seed: int = 1) -> None:
+        import requests
+
+        from sandbox import registry
+        from sandbox.inprocess import mount
+
+        self.apps = {name: registry.build(name, seed=seed) for name in registry.available()}
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.bases = mount(self.session, self.apps)
+
+    def env(self) -> dict[str, str]:
+        from sandbox import registry
+
+        return registry.product_env(self.bases, None)
+
+
+@pytest.fixture
+def sandbox() -> SandboxHandle:
+    return SandboxHandle()
