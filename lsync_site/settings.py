@@ -180,6 +180,7 @@ LSYNC_GOOGLE_BATCH_URL = env.str(
 LSYNC_EWS_URL = env.str("LSYNC_EWS_URL", default="")
 LSYNC_CA_BUNDLE = env.str("LSYNC_CA_BUNDLE", default="")
 LSYNC_HTTP_TIMEOUT = env.float("LSYNC_HTTP_TIMEOUT", default=30.0)
+LSYNC_HTTPS_PROXY = env.str("LSYNC_HTTPS_PROXY", default="")
 
 # The Microsoft 365 app registration that admins consent to.
 LSYNC_MICROSOFT_CLIENT_ID = env.str("LSYNC_MICROSOFT_CLIENT_ID", default="")
