@@ -1,0 +1,137 @@
+"""Sync state: which items are linked, where each side's change feed stands, runs and issues.
+
+Nothing here holds contact or event content: only ids, versions, hashes and counts. Foreign
+keys to the enrolled user use the lazy "syncengine.SyncUser" reference so that this app never
+imports the engine.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+SYNC_USER = "syncengine.SyncUser"
+
+
+class Kind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    EVENTS = "events", "Events"
+
+
+class Side(models.TextChoices):
+    SALESFORCE = "salesforce", "Salesforce"
+    MAILBOX = "mailbox", "Mailbox"
+
+
+class ItemState(models.TextChoices):
+    SYNCED = "synced", "In sync"
+    ERROR = "error", "Last change failed"
+
+
+class ItemMapping(models.Model):
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="mappings")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    salesforce_id = models.CharField(max_length=18)
+    # EWS item ids run to ~150 characters and Graph ids to ~160; leave room.
+    mailbox_id = models.CharField(max_length=512)
+    salesforce_version = models.CharField(max_length=64, blank=True)
+    mailbox_version = models.CharField(max_length=255, blank=True)
+    field_hashes = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=ItemState.choices, default="synced")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sync_user", "kind", "salesforce_id"], name="mapping_unique_salesforce"
+            ),
+            models.UniqueConstraint(
+                fields=["sync_user", "kind", "mailbox_id"], name="mapping_unique_mailbox"
+            ),
+        ]
+        # The unique constraints already index lookups by either side's id.
+        indexes = [models.Index(fields=["sync_user", "kind", "state"], name="mapping_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.salesforce_id} ↔ {self.mailbox_id[:24]}"
+
+
+class SyncCursor(models.Model):
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="cursors")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    # Graph delta links are long URLs; Google sync tokens and Salesforce timestamps are short.
+    value = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync_user", "kind", "side"], name="cursor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.side} cursor"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    PARTIAL = "partial", "Partly done"
+    FAILED = "failed", "Failed"
+    GUARD = "guard", "Stopped by a guard"
+    THROTTLED = "throttled", "Throttled"
+    DRY_RUN = "dry-run", "Dry run"
+
+
+class SyncRun(models.Model):
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default="running")
+    counts = models.JSONField(default=dict, blank=True)
+    api_calls = models.PositiveIntegerField(default=0)
+    salesforce_limits = models.TextField(
+        blank=True, help_text="The Sforce-Limit-Info header of the last Salesforce response."
+    )
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["sync_user", "kind", "-started_at"], name="run_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SyncIssue(models.Model):
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="issues")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+    )
+    # Blank when the issue concerns the whole run (a guard, an authentication failure).
+    side = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    item_id = models.CharField(max_length=512, blank=True)
+    code = models.CharField(max_length=64)
+    # Plain language for an administrator; never a secret, never the item's content.
+    message = models.TextField()
+    retryable = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    ignored = models.BooleanField(default=False)
+    retry_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["sync_user", "kind", "resolved_at"], name="issue_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and not self.ignored

@@ -1,0 +1,135 @@
+"""Who is due, who holds a user, and how long a failing user waits.
+
+Claims never lock for longer than one statement (healthchecks' `sendalerts` style): a claim is
+a conditional UPDATE that repeats the "free" condition, and it counts only when exactly one row
+changed. On PostgreSQL the candidates are also read with FOR UPDATE SKIP LOCKED so that
+dispatchers on several machines split the due users instead of racing for the same ones.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from syncengine.models import LinkStatus, SyncUser
+
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_CAP_SECONDS = 60 * 60
+# A provider's Retry-After is honoured beyond our cap, but not beyond a day.
+RETRY_AFTER_MAX_SECONDS = 24 * 60 * 60
+DISPATCH_BATCH = 200
+
+
+def lease_seconds() -> int:
+    # Longer than a task may run (django-q2 kills it at `timeout`), so a live worker never
+    # loses its lease, yet a dead worker's user is picked up again after a few minutes.
+    return int(settings.Q_CLUSTER.get("timeout", 600)) + 60
+
+
+def sync_interval(user_count: int) -> timedelta:
+    """The time between two syncs of one user: grows with the number of enrolled users."""
+    base = int(getattr(settings, "LSYNC_SYNC_INTERVAL_SECONDS", 300))
+    return timedelta(seconds=min(base + (user_count // 100) * 60, 3600))
+
+
+def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
+    """Exponential in the number of consecutive failures, capped; never below Retry-After."""
+    exponent = max(failures - 1, 0)
+    delay = float(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(exponent, 20)))
+    if retry_after is not None:
+        delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_SECONDS))
+    return delay
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _free(now: datetime) -> Q:
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+
+
+def eligible_users() -> QuerySet[SyncUser]:
+    return SyncUser.objects.filter(configuration__active=True, link_status=LinkStatus.LINKED)
+
+
+def due_users(now: datetime) -> QuerySet[SyncUser]:
+    not_backing_off = Q(backoff_until__isnull=True) | Q(backoff_until__lte=now)
+    return eligible_users().filter(_free(now), not_backing_off, next_due_at__lte=now)
+
+
+def _mark_dispatched(pk: int, now: datetime, interval: timedelta) -> bool:
+    # The same conditions again: a concurrent dispatcher that got there first moved
+    # next_due_at, so this updates nothing and the user is not enqueued twice.
+    return due_users(now).filter(pk=pk).update(next_due_at=now + interval) == 1
+
+
+def claim_due(now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
+    """Ids of due users this dispatcher now owns for one round (their next_due_at moved on)."""
+    now = now or timezone.now()
+    interval = sync_interval(eligible_users().count())
+    candidates = due_users(now).order_by("next_due_at", "pk").values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            ids = list(candidates.select_for_update(skip_locked=True, of=("self",))[:limit])
+            return [pk for pk in ids if _mark_dispatched(pk, now, interval)]
+    return [pk for pk in list(candidates[:limit]) if _mark_dispatched(pk, now, interval)]
+
+
+def dispatch(
+    enqueue: Callable[[int], object], now: datetime | None = None, limit: int = DISPATCH_BATCH
+) -> list[int]:
+    claimed = claim_due(now, limit)
+    for pk in claimed:
+        enqueue(pk)
+    return claimed
+
+
+def claim_lease(sync_user_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Takes the user for one sync; False while another live worker holds it."""
+    now = now or timezone.now()
+    expires = now + timedelta(seconds=lease_seconds())
+    updated = SyncUser.objects.filter(_free(now), pk=sync_user_id).update(
+        lease_owner=owner, lease_expires_at=expires
+    )
+    return updated == 1
+
+
+def renew_lease(sync_user_id: int, owner: str, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    expires = now + timedelta(seconds=lease_seconds())
+    return (
+        SyncUser.objects.filter(pk=sync_user_id, lease_owner=owner).update(lease_expires_at=expires)
+        == 1
+    )
+
+
+def release_lease(sync_user_id: int, owner: str) -> None:
+    SyncUser.objects.filter(pk=sync_user_id, lease_owner=owner).update(
+        lease_owner="", lease_expires_at=None
+    )
+
+
+def record_success(sync_user_id: int) -> None:
+    SyncUser.objects.filter(pk=sync_user_id).update(consecutive_failures=0, backoff_until=None)
+
+
+def record_failure(
+    sync_user_id: int, retry_after: float | None = None, now: datetime | None = None
+) -> datetime:
+    """Counts one more failure and returns when the user may run again."""
+    now = now or timezone.now()
+    user = SyncUser.objects.filter(pk=sync_user_id)
+    user.update(consecutive_failures=F("consecutive_failures") + 1)
+    count = user.values_list("consecutive_failures", flat=True).first() or 1
+    until = now + timedelta(seconds=backoff_seconds(count, retry_after))
+    user.update(backoff_until=until)
+    return until

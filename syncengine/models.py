@@ -1,0 +1,221 @@
+"""Sync configurations, their assignments, and the Salesforce users enrolled through them."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+
+from syncengine.policy import SyncSettings
+from syncengine.stores.base import Kind
+
+KINDS: tuple[Kind, ...] = ("contacts", "events")
+
+
+class Direction(models.TextChoices):
+    BOTH = "both", "Sync both ways"
+    SALESFORCE_TO_MAILBOX = "salesforce_to_mailbox", "Salesforce to mailbox"
+    MAILBOX_TO_SALESFORCE = "mailbox_to_salesforce", "Mailbox to Salesforce"
+    OFF = "off", "Don't sync"
+
+
+class OwnershipFilter(models.TextChoices):
+    MINE = "mine", "My records"
+    VISIBLE = "visible", "All records I can see"
+
+
+class EventScope(models.TextChoices):
+    ALL = "all", "All events"
+    SELECTED = "selected", "Only events users select"
+
+
+class ConflictPolicy(models.TextChoices):
+    SALESFORCE = "salesforce", "Salesforce wins"
+    MAILBOX = "mailbox", "Mailbox wins"
+    NEWEST = "newest", "Newest change wins"
+
+
+class SyncConfiguration(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    contacts_direction = models.CharField(
+        max_length=32, choices=Direction.choices, default=Direction.BOTH
+    )
+    contacts_ownership = models.CharField(
+        max_length=16, choices=OwnershipFilter.choices, default=OwnershipFilter.MINE
+    )
+    contacts_soql_filter = models.TextField(
+        blank=True, help_text="Extra SOQL condition on Contact, e.g. MailingCountry = 'FR'."
+    )
+
+    events_direction = models.CharField(
+        max_length=32, choices=Direction.choices, default=Direction.BOTH
+    )
+    events_scope = models.CharField(
+        max_length=16, choices=EventScope.choices, default=EventScope.ALL
+    )
+    events_sync_private = models.BooleanField("sync private events", default=True)
+    events_sync_series = models.BooleanField("sync recurring events (series)", default=True)
+    events_propagate_deletes = models.BooleanField("propagate event deletions", default=True)
+    events_auto_relate = models.BooleanField("relate events to contacts and leads", default=True)
+    # Off by default: Graph e-mails every attendee on create or update (gotcha #8).
+    events_send_invitations = models.BooleanField("send invitations to attendees", default=False)
+    events_days_past = models.PositiveIntegerField(default=30)
+    events_days_future = models.PositiveIntegerField(default=365)
+
+    conflict_policy = models.CharField(
+        max_length=16, choices=ConflictPolicy.choices, default=ConflictPolicy.SALESFORCE
+    )
+    mass_delete_percent = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Refuse a run that would delete more than this share of a side's items.",
+    )
+    mass_delete_count = models.PositiveIntegerField(
+        default=200, help_text="Refuse a run that would delete more than this many items."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def direction_for(self, kind: Kind) -> str:
+        return self.contacts_direction if kind == "contacts" else self.events_direction
+
+    def settings_for(self, kind: Kind) -> SyncSettings:
+        is_events = kind == "events"
+        return SyncSettings(
+            direction=self.direction_for(kind),  # type: ignore[arg-type]
+            conflict=self.conflict_policy,  # type: ignore[arg-type]
+            # A contact leaving the scope leaves the sync folder, never Salesforce; the
+            # engine decides that, so contacts always follow deletions.
+            propagate_deletes=self.events_propagate_deletes if is_events else True,
+            sync_private=self.events_sync_private if is_events else True,
+            sync_series=self.events_sync_series if is_events else True,
+            mass_delete_percent=self.mass_delete_percent,
+            mass_delete_count=self.mass_delete_count,
+        )
+
+
+class TargetType(models.TextChoices):
+    USER = "user", "User"
+    PROFILE = "profile", "Profile"
+
+
+class ConfigurationAssignment(models.Model):
+    configuration = models.ForeignKey(
+        SyncConfiguration, on_delete=models.CASCADE, related_name="assignments"
+    )
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    salesforce_id = models.CharField(max_length=18)
+    label = models.CharField(max_length=255, blank=True)
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # One configuration per user or profile: assigning again moves it (newest wins).
+            models.UniqueConstraint(
+                fields=["target_type", "salesforce_id"], name="one_configuration_per_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_type_display()} {self.label or self.salesforce_id}"
+
+    @classmethod
+    def assign(
+        cls,
+        configuration: SyncConfiguration,
+        target_type: str,
+        salesforce_id: str,
+        label: str = "",
+    ) -> ConfigurationAssignment:
+        """Assigns the target to `configuration`, taking it away from any other one."""
+        assignment, _ = cls.objects.update_or_create(
+            target_type=target_type,
+            salesforce_id=salesforce_id,
+            defaults={
+                "configuration": configuration,
+                "label": label,
+                "assigned_at": timezone.now(),
+            },
+        )
+        return assignment
+
+
+class LinkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    LINKED = "linked", "Linked"
+    ERROR = "error", "Error"
+
+
+class KindStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    INITIAL_SYNC = "initial_sync", "Initial sync"
+    IN_SYNC = "in_sync", "In sync"
+    ERROR = "error", "Error"
+
+
+class SyncUser(models.Model):
+    configuration = models.ForeignKey(
+        SyncConfiguration,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_users",
+    )
+    salesforce_user_id = models.CharField(max_length=18, unique=True)
+    username = models.CharField(max_length=255)
+    email = models.EmailField()
+    mailbox_address = models.EmailField(blank=True)
+    link_status = models.CharField(
+        max_length=8, choices=LinkStatus.choices, default=LinkStatus.PENDING
+    )
+    link_error = models.TextField(blank=True)
+
+    contacts_status = models.CharField(
+        max_length=16, choices=KindStatus.choices, default=KindStatus.NOT_STARTED
+    )
+    contacts_message = models.TextField(blank=True)
+    contacts_progress = models.PositiveSmallIntegerField(default=0)
+    contacts_synced_at = models.DateTimeField(null=True, blank=True)
+    contacts_guard_approved = models.BooleanField(
+        default=False, help_text="Let the next contacts run pass a tripped guard, once."
+    )
+    events_status = models.CharField(
+        max_length=16, choices=KindStatus.choices, default=KindStatus.NOT_STARTED
+    )
+    events_message = models.TextField(blank=True)
+    events_progress = models.PositiveSmallIntegerField(default=0)
+    events_synced_at = models.DateTimeField(null=True, blank=True)
+    events_guard_approved = models.BooleanField(
+        default=False, help_text="Let the next events run pass a tripped guard, once."
+    )
+
+    next_due_at = models.DateTimeField(default=timezone.now)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    backoff_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["email"]
+        indexes = [models.Index(fields=["next_due_at"], name="syncuser_next_due")]
+
+    def __str__(self) -> str:
+        return self.email or self.username
+
+    def kind_status(self, kind: Kind) -> str:
+        return str(getattr(self, f"{kind}_status"))
+
+    def guard_approved(self, kind: Kind) -> bool:
+        return bool(getattr(self, f"{kind}_guard_approved"))

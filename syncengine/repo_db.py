@@ -1,0 +1,108 @@
+"""The engine's MappingRepo over `mappings.ItemMapping` and `mappings.SyncCursor`.
+
+No row locks: the unique constraints on each side's id and conditional updates keep the
+table consistent, and the user's lease keeps a second worker away in the first place.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from mappings.models import ItemMapping, ItemState, SyncCursor
+from syncengine.models import SyncUser
+from syncengine.state import MappingState
+from syncengine.stores.base import Kind, Side
+
+SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
+
+
+class DbMappingRepo:
+    def __init__(self, sync_user: SyncUser, kind: Kind) -> None:
+        self.sync_user = sync_user
+        self.kind = kind
+
+    def _mappings(self) -> QuerySet[ItemMapping]:
+        return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
+
+    def _cursors(self) -> QuerySet[SyncCursor]:
+        return SyncCursor.objects.filter(sync_user=self.sync_user, kind=self.kind)
+
+    def load(self) -> list[MappingState]:
+        rows = self._mappings().values_list(
+            "salesforce_id", "mailbox_id", "salesforce_version", "mailbox_version", "field_hashes"
+        )
+        return [
+            MappingState(sf_id, mb_id, sf_version, mb_version, dict(hashes or {}))
+            for sf_id, mb_id, sf_version, mb_version, hashes in rows
+        ]
+
+    def upsert(self, mapping: MappingState) -> None:
+        values = {
+            "salesforce_version": mapping.salesforce_version,
+            "mailbox_version": mapping.mailbox_version,
+            "field_hashes": dict(mapping.hashes),
+            "state": ItemState.SYNCED,
+        }
+        with transaction.atomic():
+            # A link that moved (either id now pairs with another item) replaces the old one.
+            self._mappings().filter(
+                Q(salesforce_id=mapping.salesforce_id) | Q(mailbox_id=mapping.mailbox_id)
+            ).exclude(salesforce_id=mapping.salesforce_id, mailbox_id=mapping.mailbox_id).delete()
+            same = self._mappings().filter(
+                salesforce_id=mapping.salesforce_id, mailbox_id=mapping.mailbox_id
+            )
+            if same.update(**values):
+                return
+            try:
+                with transaction.atomic():
+                    ItemMapping.objects.create(
+                        sync_user=self.sync_user,
+                        kind=self.kind,
+                        salesforce_id=mapping.salesforce_id,
+                        mailbox_id=mapping.mailbox_id,
+                        **values,
+                    )
+            except IntegrityError:
+                # Inserted by someone else between our update and insert: theirs is the same
+                # link, so bring it to our versions.
+                if not same.update(**values):
+                    raise
+
+    def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
+        match = Q(pk__in=[])
+        if salesforce_id:
+            match |= Q(salesforce_id=salesforce_id)
+        if mailbox_id:
+            match |= Q(mailbox_id=mailbox_id)
+        self._mappings().filter(match).delete()
+
+    def mark_failed(self, side: Side, item_ids: list[str]) -> int:
+        """Flags the mappings of items whose last change failed (shown in the admin)."""
+        field = "salesforce_id" if side == "salesforce" else "mailbox_id"
+        return self._mappings().filter(**{f"{field}__in": item_ids}).update(state=ItemState.ERROR)
+
+    def get_cursor(self, side: Side) -> str | None:
+        value = self._cursors().filter(side=side).values_list("value", flat=True).first()
+        return value or None
+
+    def save_cursors(self, cursors: dict[Side, str | None]) -> None:
+        with transaction.atomic():
+            for side, value in cursors.items():
+                if value is None:
+                    self._cursors().filter(side=side).delete()
+                    continue
+                if self._cursors().filter(side=side).update(value=value):
+                    continue
+                try:
+                    with transaction.atomic():
+                        SyncCursor.objects.create(
+                            sync_user=self.sync_user, kind=self.kind, side=side, value=value
+                        )
+                except IntegrityError:
+                    self._cursors().filter(side=side).update(value=value)
+
+    def reset(self) -> None:
+        """Forgets every link and cursor: the next run lists both sides and matches again."""
+        self._mappings().delete()
+        self._cursors().delete()
