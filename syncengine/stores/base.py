@@ -92,9 +92,13 @@ class Create:
 
 @dataclass(frozen=True)
 class Update:
+    """Write `record` over item `id`. When `fields` is given, only those record fields are
+    written (a PATCH of those fields: the item keeps whatever else it holds); None writes all."""
+
     id: str
     record: Contact | Event
     expected_version: str | None = None
+    fields: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,3 +141,7 @@ class Store(Protocol):
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
         """Ids of existing items matching each key (initial matching before any create)."""
         ...
+
+    # Optional: `canonical(record) -> record`, what the side keeps of a record it is given (e.g.
+    # Salesforce keeps one e-mail). The engine hashes that instead of what it wrote, so a lossy
+    # side is not seen as changed on the next read. Stores without it keep records whole.
