@@ -1,7 +1,14 @@
+"""Sync settings for one (configuration, kind) and the rules that read them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from syncengine.records import Contact, Event
+    from syncengine.stores.base import Item, Side
 
 Direction = Literal["both", "salesforce_to_mailbox", "mailbox_to_salesforce", "off"]
 ConflictPolicy = Literal["salesforce", "mailbox", "newest"]
@@ -11,8 +18,37 @@ ConflictPolicy = Literal["salesforce", "mailbox", "newest"]
 class SyncSettings:
     direction: Direction = "both"
     conflict: ConflictPolicy = "salesforce"
-    propagate_deletes: bool = True
-    sync_private: bool = True
-    sync_series: bool = True
-    mass_delete_percent: int = 50
-    mass_delete_count: int = 200
+    propagate_deletes: bool = True  # events only: contacts are never deleted in Salesforce
+    sync_private: bool = True  # events only
+    sync_series: bool = True  # events only
+    mass_delete_percent: int = 50  # refuse a plan deleting more than this share of linked items
+    mass_delete_count: int = 200  # ... or more than this many items on one side
+
+    def flows(self, source: Side) -> bool:
+        """Whether changes made on `source` are written to the other side."""
+        if self.direction == "both":
+            return True
+        return (
+            self.direction == f"{source}_to_{'mailbox' if source == 'salesforce' else 'salesforce'}"
+        )
+
+    def in_scope(self, record: Contact | Event) -> bool:
+        """Events: private ones and series sync only when configured. Contacts: the Salesforce
+        store's listing is the scope (ownership and SOQL filters), so every listed contact is."""
+        private = getattr(record, "private", False)
+        series = getattr(record, "recurrence", None) is not None
+        return (self.sync_private or not private) and (self.sync_series or not series)
+
+    def winner(self, salesforce: Item, mailbox: Item) -> Side:
+        """Which side's value wins a field changed on both sides (or differing at first link)."""
+        if self.direction == "salesforce_to_mailbox":
+            return "salesforce"
+        if self.direction == "mailbox_to_salesforce":
+            return "mailbox"
+        if self.conflict == "newest":
+            # Ties and unknown times go to Salesforce, the system of record.
+            oldest = datetime.min.replace(tzinfo=UTC)
+            sf_time = salesforce.modified or oldest
+            mb_time = mailbox.modified or oldest
+            return "mailbox" if mb_time > sf_time else "salesforce"
+        return self.conflict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -53,3 +54,76 @@ class MemoryRepo:
 
     def save_cursors(self, cursors: dict[Side, str | None]) -> None:
         self.cursors.update(cursors)
+
+
+# --------------------------------------------------------------------------- bookkeeping in `hashes`
+#
+# The repo stores `hashes` as an opaque dict, so the engine keeps a little bookkeeping in it:
+# - "<field>": hash of the field's last synced value;
+# - "salesforce:<field>" / "mailbox:<field>": that side's value when it differs from the common one
+#   (a side that keeps less, e.g. one e-mail in Salesforce);
+# - "_pending": "1" on the row written just before creating an item in Salesforce for a mailbox item
+#   (its salesforce_id is a placeholder from `pending_id`): after a crash, the next run finds the new
+#   Salesforce item by its content and links it instead of creating it twice;
+# - "_detached": "<side>" on a tombstone: that side's item is gone and, by configuration, the other
+#   one stays unsynced (not deleted, not created again).
+
+PENDING = "_pending"
+DETACHED = "_detached"
+
+
+def pending_id(mailbox_id: str) -> str:
+    """A Salesforce-id-sized placeholder (18 chars) unique per mailbox item."""
+    return "~" + hashlib.sha256(mailbox_id.encode()).hexdigest()[:17]
+
+
+def is_pending(m: MappingState) -> bool:
+    return m.hashes.get(PENDING) == "1"
+
+
+def detached_side(m: MappingState) -> Side | None:
+    value = m.hashes.get(DETACHED)
+    return value if value in ("salesforce", "mailbox") else None  # type: ignore[return-value]
+
+
+def side_hashes(m: MappingState, side: Side) -> dict[str, str]:
+    """The field hashes of what `side` held after the last sync."""
+    out = {k: v for k, v in m.hashes.items() if ":" not in k and not k.startswith("_")}
+    prefix = f"{side}:"
+    out.update({k[len(prefix) :]: v for k, v in m.hashes.items() if k.startswith(prefix)})
+    return out
+
+
+def compose_hashes(salesforce: dict[str, str], mailbox: dict[str, str]) -> dict[str, str]:
+    """The stored form of both sides' field hashes (inverse of `side_hashes`)."""
+    out = dict(salesforce)
+    for name, value in mailbox.items():
+        if out.get(name) != value:
+            out[f"mailbox:{name}"] = value
+    return out
+
+
+def build_mapping(
+    ids: dict[Side, str],
+    versions: dict[Side, str],
+    bases: dict[Side, dict[str, str]],
+    *,
+    extra: dict[str, str] | None = None,
+) -> MappingState:
+    hashes = compose_hashes(bases.get("salesforce", {}), bases.get("mailbox", {}))
+    hashes.update(extra or {})
+    return MappingState(
+        salesforce_id=ids["salesforce"],
+        mailbox_id=ids["mailbox"],
+        salesforce_version=versions.get("salesforce", ""),
+        mailbox_version=versions.get("mailbox", ""),
+        hashes=hashes,
+    )
+
+
+def mapping_id(m: MappingState, side: Side) -> str:
+    return m.salesforce_id if side == "salesforce" else m.mailbox_id
+
+
+def mapping_version(m: MappingState, side: Side) -> str:
+    return m.salesforce_version if side == "salesforce" else m.mailbox_version
