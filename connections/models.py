@@ -1,0 +1,161 @@
+"""Connection settings. Secrets are encrypted at rest (see connections/crypto.py) and write-only."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django_cryptography.fields import encrypt
+
+
+class Status(models.TextChoices):
+    NOT_CONFIGURED = "not_configured", "Not configured"
+    SAVED = "saved", "Saved"
+    VERIFIED = "verified", "Verified"
+    ERROR = "error", "Error"
+
+
+class SyncKinds(models.TextChoices):
+    BOTH = "both", "Contacts and events"
+    CONTACTS = "contacts", "Contacts only"
+    EVENTS = "events", "Events only"
+
+
+class SyncAccess(models.Model):
+    """Holds the two permissions of the product; it has no table and no rows."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("manage_sync", "Can manage sync"),
+            ("view_sync_status", "Can view sync status"),
+        ]
+
+    def __str__(self) -> str:
+        return "Sync access"
+
+
+class SalesforceConnection(models.Model):
+    """The one Salesforce org (JWT bearer flow of a connected app)."""
+
+    login_url = models.URLField(default="https://login.salesforce.com")
+    consumer_key = models.CharField(max_length=255, blank=True, default="")
+    private_key = encrypt(models.TextField(blank=True, default=""))
+    private_key_fingerprint = models.CharField(
+        max_length=100, blank=True, default="", help_text="SHA-256 of the public key (DER)."
+    )
+    api_version = models.CharField(max_length=10, default="62.0")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONFIGURED)
+    status_message = models.TextField(blank=True, default="")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "Salesforce connection"
+
+    @classmethod
+    def load(cls) -> SalesforceConnection:
+        """The stored row, or an unsaved default one (reading a page must not write)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def has_private_key(self) -> bool:
+        return bool(self.private_key)
+
+
+class MailConnection(models.Model):
+    """One row per connection method; the Outlook page chooses exchange or microsoft365."""
+
+    class Method(models.TextChoices):
+        EXCHANGE = "exchange", "Service Account (Exchange)"
+        MICROSOFT365 = "microsoft365", "OAuth 2.0 (Microsoft 365)"
+        GOOGLE = "google", "Google Workspace service account"
+
+    OUTLOOK_METHODS: ClassVar[tuple[str, str]] = (Method.EXCHANGE, Method.MICROSOFT365)
+
+    method = models.CharField(max_length=20, choices=Method.choices, unique=True)
+    enabled = models.BooleanField(default=False)
+    # Between exchange and microsoft365 exactly one is chosen once the Outlook page is saved.
+    chosen = models.BooleanField(default=False)
+    sync_kinds = models.CharField(max_length=10, choices=SyncKinds.choices, default=SyncKinds.BOTH)
+
+    username = models.CharField(max_length=255, blank=True, default="")
+    password = encrypt(models.TextField(blank=True, default=""))
+    ews_url = models.URLField(blank=True, default="", help_text="Blank: Autodiscover.")
+    auth_basic = models.BooleanField(default=True)
+    auth_ntlm = models.BooleanField(default=False)
+    additional_domains = models.JSONField(default=list, blank=True)
+
+    tenant_id = encrypt(models.TextField(blank=True, default=""))
+    consented_at = models.DateTimeField(null=True, blank=True)
+
+    service_account_key = encrypt(models.TextField(blank=True, default=""))
+    client_email = models.CharField(max_length=255, blank=True, default="")
+    private_key_id = models.CharField(max_length=100, blank=True, default="")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONFIGURED)
+    status_message = models.TextField(blank=True, default="")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.get_method_display()
+
+    @classmethod
+    def load(cls, method: str) -> MailConnection:
+        """The stored row for ``method``, or an unsaved default one."""
+        return cls.objects.filter(method=method).first() or cls(method=method)
+
+    @classmethod
+    def outlook_choice(cls) -> str:
+        chosen = cls.objects.filter(method__in=cls.OUTLOOK_METHODS, chosen=True).first()
+        return chosen.method if chosen else cls.Method.EXCHANGE
+
+    @classmethod
+    def active(cls) -> models.QuerySet[MailConnection]:
+        """The connections users sync through: Google if enabled, and the chosen Outlook method."""
+        return (
+            cls.objects.filter(enabled=True)
+            .filter(models.Q(method=cls.Method.GOOGLE) | models.Q(chosen=True))
+            .exclude(status=Status.NOT_CONFIGURED)
+        )
+
+    @property
+    def masked_tenant_id(self) -> str:
+        return mask(self.tenant_id)
+
+
+def mask(secret: str) -> str:
+    """Only the last four characters, and never for short values."""
+    if not secret:
+        return ""
+    if len(secret) < 12:
+        return "••••"
+    return "••••••••" + secret[-4:]
+
+
+class AuditEntry(models.Model):
+    """Who changed which settings when. Never holds a value, only field names."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    username = models.CharField(max_length=150, blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+    page = models.CharField(max_length=100)
+    action = models.CharField(max_length=50, default="save")
+    fields = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.page} {self.action}"
+
+    @property
+    def field_list(self) -> str:
+        value: Any = self.fields
+        return ", ".join(value) if isinstance(value, list) else ""

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from connections.models import AuditEntry, SalesforceConnection
+from tests.connections.conftest import raw_column, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client: Client, key: bytes | None, **fields: str) -> object:
+    data: dict[str, object] = {
+        "login_url": "https://login.salesforce.com",
+        "consumer_key": "3MVG9-consumer-key",
+        "api_version": "62.0",
+        **fields,
+    }
+    if key is not None:
+        data["private_key"] = upload("server.key", key)
+    return client.post("/setup/salesforce/", data, follow=True)
+
+
+def test_a_valid_key_is_stored_encrypted_and_only_its_fingerprint_shows(
+    manager_client: Client, rsa_pem: bytes
+) -> None:
+    response = post(manager_client, rsa_pem)
+    conn = SalesforceConnection.objects.get()
+    assert conn.private_key == rsa_pem.decode()
+    assert conn.status == "saved"
+    assert len(conn.private_key_fingerprint.split(":")) == 32
+    body = response.content.decode()  # type: ignore[attr-defined]
+    assert conn.private_key_fingerprint in body
+    assert "PRIVATE KEY-----\n" not in body
+    stored = raw_column("connections_salesforceconnection", "private_key")
+    assert b"PRIVATE KEY" not in stored
+    assert rsa_pem.split(b"\n")[1][:20] not in stored
+
+
+def test_a_file_that_is_not_pem_is_rejected_naming_the_field(manager_client: Client) -> None:
+    response = post(manager_client, b"\x00\x01 definitely not a key")
+    body = response.content.decode()  # type: ignore[attr-defined]
+    assert "Private key: this file is not a PEM private key" in body
+    assert "-----BEGIN PRIVATE KEY-----" in body  # says what to upload instead
+    assert 'aria-describedby="id_private_key_error id_private_key_helptext"' in body
+    assert not SalesforceConnection.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_certificate_is_rejected_with_what_to_upload_instead(manager_client: Client) -> None:
+    cert = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    body = post(manager_client, cert).content.decode()  # type: ignore[attr-defined]
+    assert "this file is a certificate, which holds only the public key" in body
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_short_rsa_and_non_rsa_keys_are_rejected(
+    manager_client: Client, small_rsa_pem: bytes, ec_pem: bytes
+) -> None:
+    assert "the RSA key has 1024 bits" in post(manager_client, small_rsa_pem).content.decode()  # type: ignore[attr-defined]
+    assert "Salesforce signs with RSA" in post(manager_client, ec_pem).content.decode()  # type: ignore[attr-defined]
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_an_upload_above_16_kib_is_refused_with_its_size(manager_client: Client) -> None:
+    body = post(manager_client, b"A" * (17 * 1024)).content.decode()  # type: ignore[attr-defined]
+    assert "The private key file is 17 KiB; at most 16 KiB is accepted." in body
+    assert not SalesforceConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("login_url", "http://login.salesforce.com", "Login URL: enter an https:// address"),
+        ("login_url", "https://acme.my.salesforce.com/path", "Login URL: enter only the site"),
+        ("api_version", "62", "API version: enter a Salesforce API version such as 62.0"),
+    ],
+)
+def test_bad_fields_save_nothing_not_even_a_valid_key(
+    manager_client: Client, rsa_pem: bytes, field: str, value: str, message: str
+) -> None:
+    body = post(manager_client, rsa_pem, **{field: value}).content.decode()  # type: ignore[attr-defined]
+    assert message in body
+    assert "Nothing was saved" in body
+    assert not SalesforceConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        "https://acme.my.salesforce.com/",
+    ],
+)
+def test_production_sandbox_and_my_domain_urls_are_accepted(
+    manager_client: Client, rsa_pem: bytes, url: str
+) -> None:
+    post(manager_client, rsa_pem, login_url=url)
+    assert SalesforceConnection.objects.get().login_url == url.rstrip("/")
+
+
+def test_saving_again_without_a_file_keeps_the_key(manager_client: Client, rsa_pem: bytes) -> None:
+    post(manager_client, rsa_pem)
+    post(manager_client, None, consumer_key="another-key")
+    conn = SalesforceConnection.objects.get()
+    assert conn.private_key == rsa_pem.decode()
+    assert conn.consumer_key == "another-key"
+    fields = [entry.fields for entry in AuditEntry.objects.order_by("id")]
+    assert fields == [
+        ["consumer_key", "private_key"],  # login URL and API version kept their defaults
+        ["consumer_key"],
+    ]
+
+
+def test_the_first_save_needs_a_key(manager_client: Client) -> None:
+    body = post(manager_client, None).content.decode()  # type: ignore[attr-defined]
+    assert "Private key: upload the PEM private key" in body
+    assert not SalesforceConnection.objects.exists()
