@@ -1,0 +1,203 @@
+"""One sync of one user and one kind (ARCHITECTURE §5, steps 2-6). Pure Python: stores, a mapping
+repo and settings in, a RunResult out. The caller (the Django side) claims the lease, records the
+SyncRun and SyncIssues from the result and backs off when `status == "throttled"`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from syncengine import guards
+from syncengine.executor import Executor, Issue, Progress
+from syncengine.planner import Plan, plan
+from syncengine.policy import SyncSettings
+from syncengine.state import MappingRepo, MappingState, detached_side, is_pending
+from syncengine.stores.base import (
+    ChangePage,
+    CursorExpired,
+    Item,
+    Kind,
+    MatchKey,
+    ProviderError,
+    RateLimited,
+    Side,
+    Store,
+)
+
+SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
+Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run"]
+
+
+@dataclass
+class RunResult:
+    """What one run did. `status` uses the values of mappings.RunStatus.
+
+    counts keys: created_<side>, updated_<side>, deleted_<side>, errors_<side>, linked, conflicts,
+    skipped, unlinked (mapping-only changes: tombstones and forgotten links)."""
+
+    kind: Kind
+    status: Status = "ok"
+    plan: Plan | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    api_calls: dict[Side, int] = field(default_factory=dict)
+    guard: guards.GuardTripped | None = None
+    retry_after: float | None = None
+    cursors_saved: bool = False
+    full_listing: dict[Side, bool] = field(default_factory=dict)
+
+    @property
+    def guard_tripped(self) -> bool:
+        return self.guard is not None
+
+    @property
+    def total_api_calls(self) -> int:
+        return sum(self.api_calls.values())
+
+    @property
+    def message(self) -> str:
+        if self.guard is not None:
+            return self.guard.message
+        if self.status in ("failed", "throttled") and self.issues:
+            return self.issues[-1].message
+        parts = [f"{k.replace('_', ' ')}: {v}" for k, v in sorted(self.counts.items()) if v]
+        return ", ".join(parts) or "nothing to do"
+
+
+def _read(store: Store, cursor: str | None) -> ChangePage:
+    try:
+        return store.changes(cursor)
+    except CursorExpired:
+        # An expired cursor means a full listing; matching then links instead of duplicating.
+        return store.changes(None)
+
+
+def _chunks(ids: Sequence[str], size: int) -> list[list[str]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), max(1, size))]
+
+
+def _fetch(store: Store, ids: set[str]) -> dict[str, Item]:
+    found: dict[str, Item] = {}
+    for chunk in _chunks(sorted(ids), store.max_batch):
+        found.update(store.get(chunk))
+    return found
+
+
+def _context(
+    stores: dict[Side, Store],
+    pages: dict[Side, ChangePage],
+    mappings: Sequence[MappingState],
+    settings: SyncSettings,
+) -> tuple[dict[Side, dict[str, Item]], dict[Side, ChangePage]]:
+    """Items the planner needs besides the pages: marker targets and matches found by `find`.
+    A marker target that no longer exists is reported as deleted."""
+    mapped: dict[Side, set[str]] = {s: set() for s in SIDES}
+    regular: dict[Side, set[str]] = {s: set() for s in SIDES}
+    for m in mappings:
+        if not is_pending(m):
+            for s in SIDES:
+                mapped[s].add(m.salesforce_id if s == "salesforce" else m.mailbox_id)
+                if detached_side(m) is None:
+                    regular[s].add(m.salesforce_id if s == "salesforce" else m.mailbox_id)
+    in_hand = {s: {it.id for it in pages[s].changed} for s in SIDES}
+    known: dict[Side, dict[str, Item]] = {s: {} for s in SIDES}
+    unmapped = {
+        s: [
+            it for it in pages[s].changed if it.id not in mapped[s] and settings.in_scope(it.record)
+        ]
+        for s in SIDES
+    }
+    wanted: dict[Side, set[str]] = {s: set() for s in SIDES}
+    markers = {it.marker for it in unmapped["mailbox"] if it.marker}
+    wanted["salesforce"] |= {m for m in markers if m not in in_hand["salesforce"]}
+    for side in SIDES:
+        opp: Side = "mailbox" if side == "salesforce" else "salesforce"
+        if pages[opp].full or not unmapped[side]:
+            continue
+        keys: list[MatchKey] = [k for it in unmapped[side] for k in it.record.match_keys()]
+        if side == "salesforce":
+            keys += [("marker", it.id) for it in unmapped[side]]
+        hits = stores[opp].find(keys) if keys else {}
+        for item_id in hits.values():
+            if item_id not in in_hand[opp] and item_id not in regular[opp]:
+                wanted[opp].add(item_id)
+    for side in SIDES:
+        if wanted[side]:
+            known[side] = _fetch(stores[side], wanted[side])
+    adjusted = dict(pages)
+    gone = sorted(m for m in markers if m in wanted["salesforce"] and m not in known["salesforce"])
+    if gone:
+        sf = pages["salesforce"]
+        adjusted["salesforce"] = ChangePage(sf.changed, [*sf.deleted, *gone], sf.cursor, sf.full)
+    return known, adjusted
+
+
+def run_sync(
+    sf_store: Store,
+    mail_store: Store,
+    repo: MappingRepo,
+    settings: SyncSettings,
+    *,
+    dry_run: bool = False,
+    approve_guard: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Sync one user's contacts or events (the stores' kind) between Salesforce and the mailbox."""
+    stores: dict[Side, Store] = {"salesforce": sf_store, "mailbox": mail_store}
+    result = RunResult(kind=sf_store.kind)
+    start_calls = {s: stores[s].api_calls for s in SIDES}
+
+    def finish(status: Status) -> RunResult:
+        result.status = status
+        result.api_calls = {s: stores[s].api_calls - start_calls[s] for s in SIDES}
+        return result
+
+    if settings.direction == "off":
+        return finish("dry-run" if dry_run else "ok")
+    try:
+        pages = {s: _read(stores[s], repo.get_cursor(s)) for s in SIDES}
+        result.full_listing = {s: pages[s].full for s in SIDES}
+        mappings = repo.load()
+        known, pages = _context(stores, pages, mappings, settings)
+    except ProviderError as error:
+        result.issues.append(
+            Issue(
+                None,
+                "",
+                type(error).__name__,
+                f"Could not read changes: {error.message}",
+                not error.permanent,
+            )
+        )
+        if isinstance(error, RateLimited):
+            result.retry_after = error.retry_after
+            return finish("throttled")
+        return finish("failed")
+
+    the_plan = plan(result.kind, pages["salesforce"], pages["mailbox"], mappings, settings, known)
+    result.plan = the_plan
+    if not approve_guard:
+        try:
+            guards.check(the_plan, pages, mappings, settings)
+        except guards.GuardTripped as tripped:
+            result.guard = tripped
+            result.issues.append(Issue(tripped.side, "", tripped.code, tripped.message, False))
+            return finish("guard")
+    if dry_run:
+        result.counts = the_plan.counts()
+        return finish("dry-run")
+
+    report = Executor(stores, repo, progress).run(the_plan)
+    result.counts = report.counts
+    result.issues.extend(report.issues)
+    if report.fatal is not None:
+        if isinstance(report.fatal, RateLimited):
+            result.retry_after = report.fatal.retry_after
+            return finish("throttled")
+        return finish("failed")
+    if report.retryable_item_errors == 0:
+        # Items that failed for a reason a retry can fix are read again from the old cursors.
+        repo.save_cursors({s: pages[s].cursor for s in SIDES})
+        result.cursors_saved = True
+    return finish("partial" if report.issues else "ok")
