@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from connections import audit, verify
@@ -22,6 +23,7 @@ from connections.permissions import manage_sync_required
 from connections.views import snapshot
 
 STATE_KEY = "lsync_m365_consent_state"
+# Settings of the service account itself; a change to any of them needs a new verification.
 EXCHANGE_FIELDS = [
     "username",
     "password",
@@ -29,9 +31,8 @@ EXCHANGE_FIELDS = [
     "auth_basic",
     "auth_ntlm",
     "additional_domains",
-    "enabled",
-    "sync_kinds",
 ]
+TOGGLE_FIELDS = ["enabled", "sync_kinds"]
 _TENANT = re.compile(
     r"^(?:[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}|[A-Za-z0-9.-]{3,253})$"
 )
@@ -56,7 +57,7 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
     m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
     before_method = MailConnection.outlook_choice()
     chosen = exchange if data["method"] == MailConnection.Method.EXCHANGE else m365
-    before = snapshot(chosen, ["enabled", "sync_kinds"]) | snapshot(exchange, EXCHANGE_FIELDS[:6])
+    before = snapshot(chosen, TOGGLE_FIELDS) | snapshot(exchange, EXCHANGE_FIELDS)
 
     exchange.username = data["username"]
     if data["clear_password"]:
@@ -72,11 +73,11 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
         conn.enabled = data["enabled"] if conn is chosen else False
         conn.sync_kinds = data["sync_kinds"]
 
-    after = snapshot(chosen, ["enabled", "sync_kinds"]) | snapshot(exchange, EXCHANGE_FIELDS[:6])
+    after = snapshot(chosen, TOGGLE_FIELDS) | snapshot(exchange, EXCHANGE_FIELDS)
     changed = audit.changed_fields(before, after)
     if before_method != chosen.method:
         changed.append("method")
-    exchange_changed = set(changed) & set(EXCHANGE_FIELDS[:6])
+    exchange_changed = set(changed) & set(EXCHANGE_FIELDS)
     if not (exchange.username and exchange.password):
         exchange.status, exchange.status_message = Status.NOT_CONFIGURED, ""
     elif exchange_changed or exchange.status == Status.NOT_CONFIGURED:
@@ -94,6 +95,7 @@ def _consent_context() -> dict[str, object]:
 
 
 @manage_sync_required
+@sensitive_post_parameters("password")
 def outlook(request: HttpRequest) -> HttpResponse:
     exchange = MailConnection.load(MailConnection.Method.EXCHANGE)
     has_password = bool(exchange.password)

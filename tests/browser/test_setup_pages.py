@@ -62,6 +62,13 @@ def test_the_service_account_password_is_write_only(page: Any, live_server: Any)
     password = page.get_by_label("Password", exact=True)
     password.fill(PASSWORD)
     assert password.input_value() == PASSWORD  # typing works
+    for kind in ("copy", "cut", "dragstart"):
+        cancelled = password.evaluate(
+            "(el, kind) => { const e = new Event(kind, {cancelable: true, bubbles: true});"
+            " el.dispatchEvent(e); return e.defaultPrevented; }",
+            kind,
+        )
+        assert cancelled, f"{kind} out of the password field is not blocked"
     assert password.get_attribute("type") == "password"
     page.get_by_label("Additional domains").fill("awcomputing.net")
     page.get_by_role("button", name="Save", exact=True).click()
