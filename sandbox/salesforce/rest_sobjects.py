@@ -1,0 +1,67 @@
+"""Single-record sObject calls: create (201), get, update (204) and delete (204)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.core import Request, Response
+from sandbox.salesforce import schema
+from sandbox.salesforce.context import Ctx
+from sandbox.salesforce.errors import SfError, not_found
+from sandbox.salesforce.query import Runner
+from sandbox.salesforce.store import OrgStore
+
+
+def object_or_404(name: str) -> str:
+    obj = schema.object_name(name)
+    if obj is None:
+        raise not_found()
+    return obj
+
+
+def body(request: Request) -> Any:
+    try:
+        return request.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SfError("JSON_PARSER_ERROR", f"Unexpected character in request body: {exc}") from exc
+
+
+class SObjectApi:
+    def __init__(self, store: OrgStore) -> None:
+        self.store = store
+
+    def create(self, request: Request, ctx: Ctx, obj: str) -> Response:
+        name = object_or_404(obj)
+        record_id = self.store.create(name, body(request) or {}, ctx.actor)
+        return Response.json({"id": record_id, "success": True, "errors": []}, 201)
+
+    def get(self, request: Request, ctx: Ctx, obj: str, record_id: str) -> Response:
+        name = object_or_404(obj)
+        found = self.store.find(record_id)
+        if found is None or found[0] != name:
+            raise not_found()
+        if found[1]["IsDeleted"]:
+            raise SfError("ENTITY_IS_DELETED", "entity is deleted", 404)
+        wanted = request.arg("fields")
+        if wanted:
+            fields = []
+            for part in wanted.split(","):
+                f = schema.field(name, part.strip())
+                if f is None:
+                    raise SfError(
+                        "INVALID_FIELD", f"No such column '{part.strip()}' on entity '{name}'."
+                    )
+                fields.append(f.name)
+        else:
+            fields = [f.name for f in schema.fields(name)]
+        return Response.json(
+            Runner(self.store, ctx.version).shape(name, found[1], [(f,) for f in fields])
+        )
+
+    def update(self, request: Request, ctx: Ctx, obj: str, record_id: str) -> Response:
+        self.store.update(object_or_404(obj), record_id, body(request) or {}, ctx.actor)
+        return Response.empty(204)
+
+    def delete(self, request: Request, ctx: Ctx, obj: str, record_id: str) -> Response:
+        self.store.delete(object_or_404(obj), record_id, ctx.actor)
+        return Response.empty(204)
