@@ -105,6 +105,13 @@ def outlook(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 _save(request, form)
             messages.success(request, "Outlook Integration and Sync settings saved.")
+            m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
+            if m365.chosen and m365.enabled and not m365.tenant_id:
+                messages.warning(
+                    request,
+                    "Sync stays off until a Global Administrator gives consent: click Log in to "
+                    "Microsoft 365.",
+                )
             return redirect("setup:outlook")
         messages.error(request, "Nothing was saved: correct the fields marked below.")
     else:

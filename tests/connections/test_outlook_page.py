@@ -49,6 +49,7 @@ def test_a_service_account_is_saved_with_its_password_encrypted(manager_client: 
     )
     assert conn.additional_domains == ["awcomputing.net", "awcomputing.de"]
     assert conn.status == "saved"
+    assert list(MailConnection.active()) == [conn]
     assert "settings saved" in body
     stored = raw_column("connections_mailconnection", "password", "method = 'exchange'")
     assert PASSWORD.encode() not in stored
@@ -146,7 +147,9 @@ def test_the_password_input_is_write_only_and_not_copyable(manager_client: Clien
 
 def test_choosing_oauth_moves_the_toggle_to_microsoft_365(manager_client: Client) -> None:
     save(manager_client)
-    save(manager_client, method="microsoft365", password="")
+    body = save(manager_client, method="microsoft365", password="")
+    assert "Sync stays off until a Global Administrator gives consent" in body
+    assert not MailConnection.active().exists()
     m365 = MailConnection.objects.get(method="microsoft365")
     assert (m365.chosen, m365.enabled) == (True, True)
     assert (exchange().chosen, exchange().enabled) == (False, False)
