@@ -1,0 +1,3 @@
+"""Microsoft identity platform (Entra ID) and Microsoft Graph v1.0 emulator."""
+
+from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Delta queries. Each state token names a server-side snapshot ({id: changeKey}) of what the
+client has seen, so a round reports exactly the new, changed and removed items since then."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sandbox.core import Request, Response
+from sandbox.microsoft.directory import Directory
+from sandbox.microsoft.errors import GraphError
+from sandbox.microsoft.state import Mailbox
+
+DEFAULT_PAGE = 100
+# {id: (changeKey, full representation)} for a scope
+Current = Callable[[dict[str, str]], dict[str, tuple[str, dict[str, Any]]]]
+
+
+@dataclass
+class Cursor:
+    mailbox_id: str
+    path: str
+    scope: dict[str, str]
+    snapshot: dict[str, str]
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _stale(directory: Directory, request: Request, scope: dict[str, str] | None) -> GraphError:
+    headers = []
+    if directory.gone_with_location:
+        query = [f"{k}={quote(v)}" for k, v in (scope or {}).items() if v]
+        query.append("$deltatoken=")
+        headers.append(("Location", f"{request.base_url}{request.path}?{'&'.join(query)}"))
+    return GraphError(
+        410,
+        "SyncStateNotFound",
+        "The sync state could not be found. The sync state may have expired or been removed; "
+        "restart the synchronization.",
+        headers,
+    )
+
+
+def run(
+    directory: Directory,
+    request: Request,
+    box: Mailbox,
+    current: Current,
+    odata_type: str,
+    initial_scope: dict[str, str],
+    context: str,
+) -> Response:
+    skip, delta = request.arg("$skiptoken"), request.arg("$deltatoken")
+    token = skip or delta
+    cursor: Cursor | None = None
+    if token is not None:
+        found = directory.cursors.get(token)
+        if (
+            not isinstance(found, Cursor)
+            or found.mailbox_id != box.id
+            or found.path != request.path
+        ):
+            raise _stale(directory, request, found.scope if isinstance(found, Cursor) else None)
+        cursor = found
+    if cursor is not None and skip is not None:
+        scope, snapshot, changes = cursor.scope, cursor.snapshot, cursor.pending
+    else:
+        scope = cursor.scope if cursor is not None else initial_scope
+        seen = cursor.snapshot if cursor is not None else {}
+        now = current(scope)
+        snapshot = {item_id: key for item_id, (key, _obj) in now.items()}
+        changes = [obj for item_id, (key, obj) in now.items() if seen.get(item_id) != key]
+        changes += [
+            {"@odata.type": odata_type, "id": item_id, "@removed": {"reason": "deleted"}}
+            for item_id in seen
+            if item_id not in now
+        ]
+    prefer = re.search(r"odata\.maxpagesize=(\d+)", request.header("prefer") or "")
+    size = max(1, int(prefer.group(1))) if prefer else DEFAULT_PAGE
+    body: dict[str, Any] = {"@odata.context": context, "value": changes[:size]}
+    base = f"{request.base_url}{request.path}"
+    new_token = directory.ids.uuid().replace("-", "")
+    if len(changes) > size:
+        directory.cursors[new_token] = Cursor(box.id, request.path, scope, snapshot, changes[size:])
+        body["@odata.nextLink"] = f"{base}?$skiptoken={new_token}"
+    else:
+        directory.cursors[new_token] = Cursor(box.id, request.path, scope, snapshot)
+        body["@odata.deltaLink"] = f"{base}?$deltatoken={new_token}"
+    headers = [("Preference-Applied", f"odata.maxpagesize={size}")] if prefer else []
+    return Response.json(body, headers=headers)
