@@ -1,0 +1,346 @@
+"""The Google Workspace emulator: routes, auth checks, stateful faults and the Python API that
+tests and the demo use to seed and inspect it. See docs in ``seed.py`` for the seed payload."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sandbox.core import Emulator, FaultRule, Request, Response
+from sandbox.google.auth import Authority, require
+from sandbox.google.batch import BatchApi
+from sandbox.google.calendar import CalendarApi
+from sandbox.google.errors import (
+    INSUFFICIENT_SCOPES,
+    UNAUTHENTICATED_MESSAGE,
+    ApiError,
+    calendar_error,
+    calendar_not_found,
+    fault_error,
+    people_error,
+)
+from sandbox.google.events import check_id, decorate, envelope, validate, writable
+from sandbox.google.groups import GroupsApi, system_groups
+from sandbox.google.people import PeopleApi
+from sandbox.google.person import PERSON_FIELDS, clean_fields, membership_groups, render
+from sandbox.google.store import Contact, Group, Mailbox, Pages, rfc3339
+
+#: Extra fault kinds (403 usageLimits errors), accepted by ``inject`` and /_control/faults.
+QUOTA_KINDS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
+BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
+EVENTS = r"/calendar/v3/calendars/(?P<calendar_id>[^/]+)/events"
+PERSON = r"/v1/people/(?P<person>[^/:]+)"
+GROUP = r"/v1/contactGroups/(?P<group_id>[^/:]+)"
+
+
+def family(route_name: str) -> str:
+    if route_name == "google.token":
+        return "token"
+    return "people" if route_name.startswith("google.people") else "calendar"
+
+
+class GoogleEmulator(Emulator):
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__(seed)
+        self.domain = "example.com"
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.outside: set[str] = set()
+        self.suspended: set[str] = set()
+        self.authority = Authority(self.clock, self._lookup)
+        self.pages = Pages()
+        self.cursor_epoch = 0
+        self.ids = random.Random(f"google-ids-{seed}")
+        self.sent_updates: list[dict[str, Any]] = []
+        self._fault_family = "calendar"
+        people, groups = PeopleApi(self), GroupsApi(self)
+        cal, batch = CalendarApi(self), BatchApi(self)
+        table: list[tuple[str, str, str, Callable[..., Response]]] = [
+            ("POST", r"/token", "google.token", self.authority.token_endpoint),
+            ("GET", PERSON + r"/connections", "google.people.connections.list", people.connections),
+            ("GET", r"/v1/people:batchGet", "google.people.batchGet", people.batch_get),
+            ("POST", r"/v1/people:createContact", "google.people.create", people.create),
+            ("POST", r"/v1/people:batchCreateContacts", "google.people.batchCreate", people.batch_create),
+            ("POST", r"/v1/people:batchUpdateContacts", "google.people.batchUpdate", people.batch_update),
+            ("POST", r"/v1/people:batchDeleteContacts", "google.people.batchDelete", people.batch_delete),
+            ("PATCH", PERSON + r":updateContact", "google.people.update", people.update),
+            ("DELETE", PERSON + r":deleteContact", "google.people.delete", people.delete),
+            ("GET", PERSON, "google.people.get", people.get),
+            ("GET", r"/v1/contactGroups", "google.people.groups.list", groups.list_groups),
+            ("POST", r"/v1/contactGroups", "google.people.groups.create", groups.create),
+            ("GET", GROUP, "google.people.groups.get", groups.get),
+            ("PUT", GROUP, "google.people.groups.update", groups.update),
+            ("DELETE", GROUP, "google.people.groups.delete", groups.delete),
+            ("POST", GROUP + r"/members:modify", "google.people.groups.modify", groups.modify),
+            ("GET", EVENTS, "google.calendar.events.list", cal.list_events),
+            ("POST", EVENTS, "google.calendar.events.insert", cal.insert),
+            ("GET", EVENTS + r"/(?P<event_id>[^/]+)/instances", "google.calendar.events.instances", cal.instances),
+            ("GET", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.get", cal.get),
+            ("PATCH", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.patch", cal.patch),
+            ("PUT", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.update", cal.update),
+            ("DELETE", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.delete", cal.delete),
+            ("POST", r"/batch/calendar/v3", "google.batch", batch.handle),
+        ]  # fmt: skip
+        for method, pattern, name, handler in table:
+            self.route(method, pattern, name, _guarded(handler))
+
+    @classmethod
+    def product_env(cls, base_url: str) -> dict[str, str]:
+        base = base_url.rstrip("/")
+        return {
+            "LSYNC_GOOGLE_TOKEN_URI": base + "/token",
+            "LSYNC_GOOGLE_PEOPLE_URL": base,
+            "LSYNC_GOOGLE_CALENDAR_URL": base + "/calendar/v3",
+            "LSYNC_GOOGLE_BATCH_URL": base + "/batch/calendar/v3",
+        }
+
+    # --- faults ------------------------------------------------------------------------------
+    def inject(self, kind: str, route: str = ".*", **options: Any) -> FaultRule:
+        if kind not in QUOTA_KINDS:
+            return super().inject(kind, route, **options)
+        rule = FaultRule(kind=kind, route=route, **options)
+        with self.lock:
+            self.faults.append(rule)
+        return rule
+
+    def apply_fault(self, rule: FaultRule, route_name: str) -> Response | None:
+        self._fault_family = family(route_name)
+        if rule.kind in QUOTA_KINDS:
+            return fault_error(self._fault_family, 403, rule.retry_after, rule.kind).response
+        return super().apply_fault(rule, route_name)
+
+    def fault_response(self, status: int, retry_after: int) -> Response:
+        return fault_error(self._fault_family, status, retry_after).response
+
+    def not_found(self, request: Request) -> Response:
+        if request.path.startswith("/v1/"):
+            return people_error(404, "Method not found.", "NOT_FOUND").response
+        return calendar_not_found().response
+
+    def revoke_tokens(self) -> None:
+        self.authority.revoke_tokens()
+
+    def expire_cursors(self) -> None:
+        self.cursor_epoch += 1
+
+    # --- auth for API calls -----------------------------------------------------------------
+    def _lookup(self, email: str) -> str:
+        if email in self.mailboxes and email not in self.suspended:
+            return "ok"
+        return "outside" if email in self.outside else "unknown"
+
+    def people_mailbox(self, request: Request, write: bool) -> Mailbox:
+        def unauthenticated() -> ApiError:
+            reason = (
+                "ACCESS_TOKEN_EXPIRED" if request.header("authorization") else "CREDENTIALS_MISSING"
+            )
+            return people_error(401, UNAUTHENTICATED_MESSAGE, "UNAUTHENTICATED", reason)
+
+        def insufficient() -> ApiError:
+            return people_error(
+                403, INSUFFICIENT_SCOPES, "PERMISSION_DENIED", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
+            )
+
+        token = require(self.authority, request, "people", write, unauthenticated, insufficient)
+        mailbox = self.mailboxes.get(token.subject)
+        if mailbox is None:
+            raise people_error(403, "The caller does not have permission", "PERMISSION_DENIED")
+        return mailbox
+
+    def calendar_mailbox(self, request: Request, write: bool) -> Mailbox:
+        def unauthenticated() -> ApiError:
+            return calendar_error(
+                401,
+                "authError",
+                "Invalid Credentials",
+                location="Authorization",
+                location_type="header",
+            )
+
+        def insufficient() -> ApiError:
+            return calendar_error(403, "insufficientPermissions", "Insufficient Permission")
+
+        token = require(self.authority, request, "calendar", write, unauthenticated, insufficient)
+        mailbox = self.mailboxes.get(token.subject)
+        if mailbox is None:
+            raise calendar_not_found()
+        return mailbox
+
+    # --- state changes shared by the APIs ----------------------------------------------------
+    def new_contact(
+        self, mailbox: Mailbox, fields: dict[str, list[dict[str, Any]]], groups: list[str]
+    ) -> Contact:
+        number = self.ids.randrange(10**18, 10**19)
+        contact = Contact(
+            f"people/c{number}", f"{number:x}", fields, list(groups), 0, self.clock.now()
+        )
+        mailbox.contacts[contact.resource_name] = contact
+        self.touch(mailbox, contact)
+        return contact
+
+    def touch(self, mailbox: Mailbox, contact: Contact) -> None:
+        contact.seq = mailbox.next_seq()
+        contact.update_time = self.clock.now()
+
+    def new_group(self, mailbox: Mailbox, name: str) -> Group:
+        group = Group(f"contactGroups/{self.ids.getrandbits(56):x}", name, 0, self.clock.now())
+        mailbox.groups[group.resource_name] = group
+        self.touch_group(mailbox, group)
+        return group
+
+    def touch_group(self, mailbox: Mailbox, group: Group) -> None:
+        group.seq = mailbox.next_seq()
+        group.update_time = self.clock.now()
+
+    def new_event_id(self) -> str:
+        return "".join(self.ids.choice(BASE32HEX) for _ in range(26))
+
+    def save_event(self, mailbox: Mailbox, data: dict[str, Any]) -> None:
+        from sandbox.google.store import StoredEvent
+
+        seq = mailbox.next_seq()
+        now = self.clock.now()
+        data["updated"] = rfc3339(now)
+        data["etag"] = f'"{int(now.timestamp()) * 1000000 + seq % 1000000:d}"'
+        mailbox.events[data["id"]] = StoredEvent(data, seq)
+
+    def record_updates(
+        self, mailbox: Mailbox, action: str, data: dict[str, Any], send: str
+    ) -> None:
+        guests = [
+            str(a["email"]).lower()
+            for a in data.get("attendees") or []
+            if str(a["email"]).lower() != mailbox.email and not a.get("resource")
+        ]
+        if send == "externalOnly":
+            guests = [g for g in guests if not g.endswith("@" + self.domain)]
+        elif send == "none":
+            guests = []
+        self.sent_updates.append(
+            {"calendar": mailbox.email, "action": action, "eventId": data["id"],
+             "sendUpdates": send, "recipients": guests}
+        )  # fmt: skip
+
+    # --- Python API for tests and the demo -------------------------------------------------
+    def register_service_account(
+        self,
+        client_email: str,
+        private_key_id: str,
+        public_key_pem: str | None = None,
+        certificate: str | None = None,
+        client_id: str | None = None,
+    ) -> str:
+        key = public_key_pem or certificate
+        if not key:
+            raise ValueError("a public key PEM or a certificate is required")
+        with self.lock:
+            return self.authority.register(client_email, private_key_id, key, client_id).client_id
+
+    def grant_delegation(self, client: str, scopes: Iterable[str]) -> None:
+        with self.lock:
+            self.authority.grant(client, scopes)
+
+    def revoke_delegation(self, client: str) -> None:
+        with self.lock:
+            self.authority.revoke_delegation(client)
+
+    def add_user(
+        self,
+        email: str,
+        given_name: str = "",
+        family_name: str = "",
+        time_zone: str = "UTC",
+        suspended: bool = False,
+    ) -> Mailbox:
+        email = email.lower()
+        with self.lock:
+            mailbox = Mailbox(email, given_name, family_name, time_zone)
+            system_groups(mailbox)
+            self.mailboxes[email] = mailbox
+            if suspended:
+                self.suspended.add(email)
+            return mailbox
+
+    def add_outside_user(self, email: str) -> None:
+        """An address that exists, but in another Workspace domain (link-error tests)."""
+        self.outside.add(email.lower())
+
+    def add_contact(self, email: str, person: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            mailbox = self.mailboxes[email.lower()]
+            fields = clean_fields(copy.deepcopy(person), PERSON_FIELDS)
+            groups = membership_groups(fields) or ["contactGroups/myContacts"]
+            return render(self.new_contact(mailbox, fields, groups), None)
+
+    def add_group(self, email: str, name: str) -> str:
+        with self.lock:
+            return self.new_group(self.mailboxes[email.lower()], name).resource_name
+
+    def add_event(self, email: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            mailbox = self.mailboxes[email.lower()]
+            event_id = check_id(body["id"]) if "id" in body else self.new_event_id()
+            data = writable(copy.deepcopy(body))
+            validate(data)
+            now = self.clock.now()
+            full = envelope(
+                decorate(data, mailbox.email, self.domain), event_id, mailbox.email, now, 0
+            )
+            self.save_event(mailbox, full)
+            return copy.deepcopy(full)
+
+    def contacts(self, email: str, include_deleted: bool = False) -> list[dict[str, Any]]:
+        with self.lock:
+            items = sorted(self.mailboxes[email.lower()].contacts.values(), key=lambda c: c.seq)
+            return [render(c, None) for c in items if include_deleted or not c.deleted]
+
+    def events(self, email: str, include_cancelled: bool = False) -> list[dict[str, Any]]:
+        with self.lock:
+            items = sorted(self.mailboxes[email.lower()].events.values(), key=lambda e: e.seq)
+            return [copy.deepcopy(e.data) for e in items if include_cancelled or not e.cancelled]
+
+    def seed(self, payload: Any) -> Any:
+        from sandbox.google.seed import seed_payload
+
+        with self.lock:
+            return seed_payload(self, payload or {})
+
+    def state(self) -> Any:
+        with self.lock:
+            return {
+                "domain": self.domain,
+                "users": {
+                    email: {
+                        "contacts": sum(not c.deleted for c in m.contacts.values()),
+                        "groups": sum(not g.system and not g.deleted for g in m.groups.values()),
+                        "events": sum(not e.cancelled for e in m.events.values()),
+                    }
+                    for email, m in sorted(self.mailboxes.items())
+                },
+                "service_accounts": sorted(self.authority.accounts),
+                "delegations": {k: sorted(v) for k, v in self.authority.delegations.items()},
+                "tokens": len(self.authority.tokens),
+                "token_requests": self.authority.token_requests,
+                "cursor_epoch": self.cursor_epoch,
+                "sent_updates": len(self.sent_updates),
+                "now": self.clock.now().isoformat(),
+            }
+
+
+def _guarded(handler: Callable[..., Response]) -> Callable[..., Response]:
+    def run(request: Request, **params: str) -> Response:
+        try:
+            return handler(request, **params)
+        except ApiError as exc:
+            return exc.response
+        except ValueError:
+            # Unparseable JSON bodies and numbers, answered the way Google's front end does.
+            return Response.json(
+                {"error": {"code": 400, "message": "Invalid JSON payload received.",
+                           "status": "INVALID_ARGUMENT"}},
+                400,
+            )  # fmt: skip
+
+    run.__name__ = getattr(handler, "__name__", "handler")
+    return run
