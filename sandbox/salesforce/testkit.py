@@ -68,3 +68,26 @@ def request_token(
         data={"grant_type": GRANT_TYPE, "assertion": signed},
         **kwargs,
     )
+
+
+def connect(
+    session: requests.Session,
+    login_url: str,
+    private_pem: str,
+    consumer_key: str,
+    username: str,
+    **kwargs: Any,
+) -> Any:
+    """A simple-salesforce client on a session obtained through the JWT bearer flow, as the
+    product builds it (simple-salesforce's own login only reaches *.salesforce.com)."""
+    from simple_salesforce import Salesforce
+
+    response = request_token(session, login_url, assertion(private_pem, consumer_key, username))
+    response.raise_for_status()
+    token = response.json()
+    return Salesforce(
+        instance_url=token["instance_url"],
+        session_id=token["access_token"],
+        session=session,
+        **kwargs,
+    )
