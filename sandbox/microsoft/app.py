@@ -8,6 +8,7 @@ Python API for tests: ``register_app``, ``add_tenant``, ``grant_consent``, ``rev
 from __future__ import annotations
 
 import io
+import ssl
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -166,6 +167,13 @@ class MicrosoftEmulator(Emulator):
                 f"Resource not found for the segment '{segment}'.",
             )
         return super().not_found(request)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        # wsgiref reports "http" even behind sandbox.server's TLS socket; links we hand out
+        # (token endpoint, nextLink, deltaLink) must say https or msal refuses them.
+        if isinstance(environ.get("sandbox.socket"), ssl.SSLSocket):
+            environ["wsgi.url_scheme"] = "https"
+        return super().__call__(environ, start_response)
 
     def revoke_tokens(self) -> None:
         with self.lock:

@@ -86,7 +86,7 @@ def calendar_view_delta(directory: Directory, request: Request, user: str) -> Re
                 f"The following parameters are not supported with change tracking over the 'CalendarView' resource: '{option}'.",
             )
     initial: dict[str, str] = {}
-    if request.arg("$deltatoken") is None and request.arg("$skiptoken") is None:
+    if not request.arg("$deltatoken") and not request.arg("$skiptoken"):
         _window(request)
         initial = {k: request.arg(k) or "" for k in ("startDateTime", "endDateTime")}
 

@@ -52,7 +52,8 @@ def run(
     initial_scope: dict[str, str],
     context: str,
 ) -> Response:
-    skip, delta = request.arg("$skiptoken"), request.arg("$deltatoken")
+    # An empty $deltatoken (the 410 Location form) starts over, like no token at all.
+    skip, delta = request.arg("$skiptoken") or None, request.arg("$deltatoken") or None
     token = skip or delta
     cursor: Cursor | None = None
     if token is not None:
