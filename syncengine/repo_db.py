@@ -6,6 +6,8 @@ table consistent, and the user's lease keeps a second worker away in the first p
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
@@ -77,10 +79,18 @@ class DbMappingRepo:
             match |= Q(mailbox_id=mailbox_id)
         self._mappings().filter(match).delete()
 
-    def mark_failed(self, side: Side, item_ids: list[str]) -> int:
-        """Flags the mappings of items whose last change failed (shown in the admin)."""
-        field = "salesforce_id" if side == "salesforce" else "mailbox_id"
-        return self._mappings().filter(**{f"{field}__in": item_ids}).update(state=ItemState.ERROR)
+    def mark_failed(self, item_ids: list[str]) -> int:
+        """Flags the mappings of items whose last change failed (shown in the admin). Issues name
+        the target item of an update or delete but the source item of a create, so either
+        side's id may match."""
+        ids = [i for i in item_ids if i]
+        match = Q(salesforce_id__in=ids) | Q(mailbox_id__in=ids)
+        return self._mappings().filter(match).update(state=ItemState.ERROR)
+
+    def synced_since(self, moment: datetime) -> set[str]:
+        """Both ids of every mapping written successfully at or after `moment`."""
+        rows = self._mappings().filter(updated_at__gte=moment, state=ItemState.SYNCED)
+        return {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair}
 
     def get_cursor(self, side: Side) -> str | None:
         value = self._cursors().filter(side=side).values_list("value", flat=True).first()

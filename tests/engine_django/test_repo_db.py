@@ -57,7 +57,7 @@ def test_it_keeps_users_and_kinds_apart(make_user: MakeUser) -> None:
 def test_a_failed_item_is_flagged_until_it_syncs_again(make_user: MakeUser) -> None:
     repo = DbMappingRepo(make_user(), "contacts")
     repo.upsert(_m("003A", "AAA"))
-    assert repo.mark_failed("mailbox", ["AAA"]) == 1
+    assert repo.mark_failed(["AAA"]) == 1
     assert ItemMapping.objects.get().state == ItemState.ERROR
     repo.upsert(_m("003A", "AAA", "2"))
     assert ItemMapping.objects.get().state == ItemState.SYNCED

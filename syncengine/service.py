@@ -1,0 +1,273 @@
+"""The engine's one public entry: sync one user, one kind.
+
+Claims the user's lease, builds both stores, runs the pure engine, then writes what happened:
+a SyncRun, the SyncIssues, the user's status for that kind, and the back-off."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from mappings.models import RunStatus, SyncIssue, SyncRun
+from syncengine import dispatch, engine, registry
+from syncengine.executor import Issue, Progress
+from syncengine.models import KindStatus, SyncUser
+from syncengine.repo_db import DbMappingRepo
+from syncengine.stores.base import Kind
+
+logger = logging.getLogger(__name__)
+
+BUSY = "busy"
+SKIPPED = "skipped"
+LEASE_RENEW_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """`status` is a RunStatus value, or "busy" (another worker holds the user) or "skipped"."""
+
+    sync_user_id: int
+    kind: Kind
+    status: str
+    message: str
+    run_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    plan: list[str] = field(default_factory=list)
+    retry_after: float | None = None
+
+
+def sync_user(
+    sync_user_id: int,
+    kind: Kind,
+    *,
+    dry_run: bool = False,
+    approve_guard: bool = False,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    if not SyncUser.objects.filter(pk=sync_user_id).exists():
+        return RunOutcome(sync_user_id, kind, SKIPPED, "No such sync user.")
+    owner = dispatch.new_owner()
+    if not dispatch.claim_lease(sync_user_id, owner):
+        return RunOutcome(sync_user_id, kind, BUSY, "Another worker is syncing this user now.")
+    try:
+        return _run(sync_user_id, kind, owner, dry_run, approve_guard, progress)
+    finally:
+        dispatch.release_lease(sync_user_id, owner)
+
+
+class _Tracker:
+    """Relays progress to the caller, shows it on the user while the first sync runs, and
+    renews the lease so that a long run is never taken over."""
+
+    def __init__(
+        self, user: SyncUser, kind: Kind, owner: str, initial: bool, relay: Progress | None
+    ):
+        self.user, self.kind, self.owner = user, kind, owner
+        self.initial, self.relay = initial, relay
+        self.shown = -1
+        self.renewed = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 if total <= 0 else min(100, done * 100 // total)
+        if self.initial and (percent >= self.shown + 5 or percent == 100):
+            SyncUser.objects.filter(pk=self.user.pk).update(**{f"{self.kind}_progress": percent})
+            self.shown = percent
+        if time.monotonic() - self.renewed > LEASE_RENEW_SECONDS:
+            dispatch.renew_lease(self.user.pk, self.owner)
+            self.renewed = time.monotonic()
+        if self.relay:
+            self.relay(done, total)
+
+
+def _run(
+    sync_user_id: int,
+    kind: Kind,
+    owner: str,
+    dry_run: bool,
+    approve_guard: bool,
+    progress: Progress | None,
+) -> RunOutcome:
+    user = SyncUser.objects.select_related("configuration").get(pk=sync_user_id)
+    config = user.configuration
+    if config is None or not config.active:
+        return RunOutcome(user.pk, kind, SKIPPED, "Not assigned to an active configuration.")
+    settings = config.settings_for(kind)
+    if settings.direction == "off":
+        return RunOutcome(user.pk, kind, SKIPPED, f"{kind.title()} are off in '{config}'.")
+
+    repo = DbMappingRepo(user, kind)
+    initial = user.kind_status(kind) in (KindStatus.NOT_STARTED, KindStatus.INITIAL_SYNC)
+    run = SyncRun.objects.create(sync_user=user, kind=kind)
+    if not dry_run:
+        if initial:
+            _set_user(user, kind, status=KindStatus.INITIAL_SYNC, progress=0)
+        if _open_issues(user, kind).filter(retry_requested=True).exists():
+            # A retry re-reads both sides in full: every item that failed is planned again,
+            # and matching links what exists instead of creating it twice.
+            repo.save_cursors({"salesforce": None, "mailbox": None})
+    tracker = _Tracker(user, kind, owner, initial and not dry_run, progress)
+    try:
+        sf_store, mail_store = registry.build_stores(user, kind)
+        result = engine.run_sync(
+            sf_store,
+            mail_store,
+            repo,
+            settings,
+            dry_run=dry_run,
+            approve_guard=approve_guard or user.guard_approved(kind),
+            progress=tracker,
+        )
+    except Exception:
+        # The log has the traceback; the admin gets a sentence without internals or secrets.
+        logger.exception("sync of user %s (%s) crashed", user.pk, kind)
+        message = "The sync stopped on an unexpected error; the server log has the details."
+        _finish(run, RunStatus.FAILED, message)
+        if not dry_run:
+            _set_user(user, kind, status=KindStatus.ERROR, message=message)
+            _save_issues(user, kind, run, [Issue(None, "", "crash", message, True)])
+            dispatch.record_failure(user.pk)
+        return RunOutcome(user.pk, kind, RunStatus.FAILED, message, run.pk)
+
+    status = result.status
+    plan_lines = result.plan.describe() if result.plan is not None else []
+    _finish(
+        run,
+        status,
+        result.message,
+        counts=result.counts,
+        api_calls=result.total_api_calls,
+        limits=str(getattr(sf_store, "limit_info", "") or ""),
+    )
+    if not dry_run:
+        everything = all(result.full_listing.get(s) for s in ("salesforce", "mailbox"))
+        fixed = None if everything else repo.synced_since(run.started_at)
+        _after_run(
+            user, kind, run, result.issues, status, result.message, result.retry_after, fixed
+        )
+        if status in (RunStatus.OK, RunStatus.PARTIAL) and user.guard_approved(kind):
+            _set_user(user, kind, guard_approved=False)
+        repo.mark_failed([i.item_id for i in result.issues if i.item_id])
+    return RunOutcome(
+        user.pk,
+        kind,
+        status,
+        result.message,
+        run.pk,
+        dict(result.counts),
+        plan_lines,
+        result.retry_after,
+    )
+
+
+def _after_run(
+    user: SyncUser,
+    kind: Kind,
+    run: SyncRun,
+    issues: list[Issue],
+    status: str,
+    message: str,
+    retry_after: float | None,
+    fixed: set[str] | None,
+) -> None:
+    """`fixed`: ids of items synced by this run, or None when it listed both sides in full."""
+    now = timezone.now()
+    with transaction.atomic():
+        _save_issues(user, kind, run, issues)
+        if status in (RunStatus.OK, RunStatus.PARTIAL):
+            # The run got through, so run-level problems are over. An item's problem is over
+            # when the item synced now, or when a full listing no longer reports it.
+            stale = _open_issues(user, kind).exclude(run=run)
+            if fixed is not None:
+                stale = stale.filter(Q(item_id="") | Q(item_id__in=fixed))
+            stale.update(resolved_at=now, retry_requested=False)
+    if status == RunStatus.THROTTLED:
+        until = dispatch.record_failure(user.pk, retry_after)
+        _set_user(user, kind, message=f"The provider asked us to slow down; next try {_at(until)}.")
+        return
+    if status in (RunStatus.OK, RunStatus.PARTIAL):
+        dispatch.record_success(user.pk)
+        failed = len(issues)
+        _set_user(
+            user,
+            kind,
+            status=KindStatus.IN_SYNC,
+            message=f"{failed} item(s) could not be synced; see the issues." if failed else "",
+            progress=100,
+            synced_at=now,
+        )
+    else:
+        until = dispatch.record_failure(user.pk)
+        _set_user(user, kind, status=KindStatus.ERROR, message=f"{message} Next try {_at(until)}.")
+    interval = dispatch.sync_interval(dispatch.eligible_users().count())
+    SyncUser.objects.filter(pk=user.pk).update(next_due_at=now + interval)
+
+
+def _at(moment: datetime) -> str:
+    return f"at {moment:%H:%M} UTC"
+
+
+def _open_issues(user: SyncUser, kind: Kind) -> QuerySet[SyncIssue]:
+    return SyncIssue.objects.filter(sync_user=user, kind=kind, resolved_at__isnull=True)
+
+
+def _save_issues(user: SyncUser, kind: Kind, run: SyncRun, issues: list[Issue]) -> None:
+    """One row per ongoing problem: a problem seen again updates its row (keeping whether it
+    was ignored) instead of adding one per run."""
+    for issue in issues:
+        side = issue.side or ""
+        item_id = issue.item_id[:512]
+        code = issue.code[:64]
+        values = {"run": run, "message": issue.message, "retryable": issue.retryable}
+        same = _open_issues(user, kind).filter(side=side, item_id=item_id, code=code)
+        if not same.update(retry_requested=False, **values):
+            SyncIssue.objects.create(
+                sync_user=user, kind=kind, side=side, item_id=item_id, code=code, **values
+            )
+
+
+def _finish(
+    run: SyncRun,
+    status: str,
+    message: str,
+    *,
+    counts: dict[str, int] | None = None,
+    api_calls: int = 0,
+    limits: str = "",
+) -> None:
+    run.status = status
+    run.message = message
+    run.counts = dict(counts or {})
+    run.api_calls = api_calls
+    run.salesforce_limits = limits
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _set_user(
+    user: SyncUser,
+    kind: Kind,
+    *,
+    status: str | None = None,
+    message: str | None = None,
+    progress: int | None = None,
+    synced_at: datetime | None = None,
+    guard_approved: bool | None = None,
+) -> None:
+    values: dict[str, object] = {}
+    for name, value in [
+        ("status", status),
+        ("message", message),
+        ("progress", progress),
+        ("synced_at", synced_at),
+        ("guard_approved", guard_approved),
+    ]:
+        if value is not None:
+            values[f"{kind}_{name}"] = value
+    if values:
+        SyncUser.objects.filter(pk=user.pk).update(**values)

@@ -1,0 +1,81 @@
+"""django-q2 tasks and schedules. Tasks take ids only and are safe to run twice: the user's
+lease keeps a second copy away while the first runs, and a later copy finds nothing to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from syncengine import dispatch, service
+from syncengine.models import KINDS, Direction, SyncUser
+
+TASKS = "syncengine.tasks."
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    func: str
+    minutes: int
+
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec("lsync: dispatch due users", f"{TASKS}dispatch_due", minutes=1),
+)
+
+
+def ensure_schedules() -> dict[str, bool]:
+    """Creates or corrects our schedules; returns {name: created}. Running it twice is a no-op."""
+    result: dict[str, bool] = {}
+    with transaction.atomic():
+        for spec in SCHEDULES:
+            existing = list(Schedule.objects.filter(name=spec.name).order_by("pk"))
+            # django-q2 names are not unique; an old bug or a hand edit may have doubled one.
+            for extra in existing[1:]:
+                extra.delete()
+            wanted = {
+                "func": spec.func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": spec.minutes,
+                "repeats": -1,
+            }
+            if existing:
+                current = existing[0]
+                changed = [k for k, v in wanted.items() if getattr(current, k) != v]
+                for key in changed:
+                    setattr(current, key, wanted[key])
+                if changed:
+                    current.save(update_fields=changed)
+                result[spec.name] = False
+            else:
+                Schedule.objects.create(name=spec.name, **wanted)
+                result[spec.name] = True
+        # Schedules of ours that no longer exist in SCHEDULES (renamed or retired).
+        Schedule.objects.filter(func__startswith=TASKS).exclude(
+            name__in=[s.name for s in SCHEDULES]
+        ).delete()
+    return result
+
+
+def enqueue_sync(sync_user_id: int) -> None:
+    async_task(f"{TASKS}sync_user_task", sync_user_id, group="sync")
+
+
+def dispatch_due() -> int:
+    """Runs every minute: enqueues one sync task per user that is due."""
+    return len(dispatch.dispatch(enqueue_sync))
+
+
+def sync_user_task(sync_user_id: int) -> dict[str, str]:
+    """Syncs each kind the user's configuration turns on, one after the other."""
+    user = SyncUser.objects.select_related("configuration").filter(pk=sync_user_id).first()
+    if user is None or user.configuration is None:
+        return {}
+    outcome: dict[str, str] = {}
+    for kind in KINDS:
+        if user.configuration.direction_for(kind) != Direction.OFF:
+            outcome[kind] = service.sync_user(sync_user_id, kind).status
+    return outcome
