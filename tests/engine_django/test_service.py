@@ -199,3 +199,30 @@ def test_the_dispatch_task_syncs_each_due_user_once(make_user: MakeUser) -> None
     assert dispatch_due() == 0
     ana.refresh_from_db()
     assert ana.next_due_at > timezone.now() and ana.lease_owner == ""
+
+
+_second_attempts: list[str] = []
+
+
+def build_stores_and_try_a_second_sync(
+    user: SyncUser, kind: str
+) -> tuple[MemoryStore, MemoryStore]:
+    """A backend that, while the first sync holds the user, starts a second sync of that user."""
+    _second_attempts.append(sync_user(user.pk, kind).status)  # type: ignore[arg-type]
+    return _stores(user, kind)
+
+
+def test_a_second_sync_of_the_same_user_is_refused_while_the_first_runs(
+    make_user: MakeUser, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncengine import registry
+
+    monkeypatch.setitem(
+        registry.BACKENDS, "reentrant", f"{__name__}.build_stores_and_try_a_second_sync"
+    )
+    settings.LSYNC_STORE_BACKEND = "reentrant"  # type: ignore[attr-defined]
+    _second_attempts.clear()
+    user = make_user()
+    assert sync_user(user.pk, "events").status == "ok"
+    assert _second_attempts == ["busy"]
+    assert SyncRun.objects.count() == 1
