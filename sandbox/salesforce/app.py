@@ -148,15 +148,17 @@ class SalesforceEmulator(Emulator):
     # --- endpoints outside the wrapper -------------------------------------------------------
     def token(self, request: Request) -> Response:
         now = self.clock.now()
+        # wsgiref reports "http" even behind TLS; the sandbox is only ever served over HTTPS.
+        base_url = "https://" + request.base_url.partition("://")[2]
         try:
-            claims = self.auth.verify(request.form(), request.base_url, now)
+            claims = self.auth.verify(request.form(), base_url, now)
             username = str(claims["sub"]).lower()
             user = next(
                 (u for u in self.store.live("User") if u["Username"].lower() == username), None
             )
             app = self.auth.check_user(claims, user)
             assert user is not None
-            body = self.auth.open_session(self.store.org_id, user, app, request.base_url, now)
+            body = self.auth.open_session(self.store.org_id, user, app, base_url, now)
         except OAuthError as exc:
             return Response.json({"error": exc.error, "error_description": exc.description}, 400)
         return Response.json(body)
