@@ -140,6 +140,7 @@ class CalendarApi:
                 410,
                 "fullSyncRequired",
                 "Sync token is no longer valid, a full sync is required.",
+                domain="calendar",
                 location="syncToken",
             )
         return token.seq

@@ -219,7 +219,11 @@ def test_a_read_only_token_cannot_write(rig: Rig) -> None:
     assert people.json()["error"]["details"][0]["reason"] == "ACCESS_TOKEN_SCOPE_INSUFFICIENT"
 
 
-def test_token_endpoint_outages_are_retried_by_google_auth_then_raised(rig: Rig) -> None:
+def test_token_endpoint_outages_are_retried_by_google_auth_then_raised(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("google.auth._exponential_backoff.time.sleep", sleeps.append)
     rig.emu.inject("503", route=r"google\.token")
     credentials = rig.credentials()
     credentials.refresh(AuthRequest(rig.session))
@@ -229,6 +233,7 @@ def test_token_endpoint_outages_are_retried_by_google_auth_then_raised(rig: Rig)
         rig.credentials().refresh(AuthRequest(rig.session))
     assert caught.value.retryable is True
     assert "internal_failure" in str(caught.value)
+    assert len(sleeps) >= 2
 
 
 def test_google_auth_and_the_apis_work_over_real_https(tmp_path: Path) -> None:
