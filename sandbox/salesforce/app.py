@@ -12,13 +12,11 @@ INVALID_REPLICATION_DATE, and open query cursors (``nextRecordsUrl``) become inv
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from sandbox.company import make_company
 from sandbox.core import Emulator, Request, Response
-from sandbox.salesforce import schema
+from sandbox.salesforce.admin import OrgAdmin
 from sandbox.salesforce.auth import Auth, OAuthError
 from sandbox.salesforce.context import Ctx, call_client
 from sandbox.salesforce.errors import SfError, not_found
@@ -26,7 +24,6 @@ from sandbox.salesforce.rest_collections import CollectionsApi
 from sandbox.salesforce.rest_query import QueryApi
 from sandbox.salesforce.rest_replication import ReplicationApi
 from sandbox.salesforce.rest_sobjects import SObjectApi
-from sandbox.salesforce.seed import Seeder
 from sandbox.salesforce.store import Actor, OrgStore
 
 API = r"/services/data/v(?P<version>\d+\.\d)"
@@ -36,7 +33,7 @@ COLLECTIONS_MIN_VERSION = 42.0
 ApiHandler = Callable[..., Response]
 
 
-class SalesforceEmulator(Emulator):
+class SalesforceEmulator(OrgAdmin, Emulator):
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.store = OrgStore()
@@ -59,6 +56,8 @@ class SalesforceEmulator(Emulator):
             ("DELETE", r"/composite/sobjects/?", "collections.delete", collections.delete),
             ("GET", r"/sobjects/(?P<obj>\w+)/updated/?", "sobject.updated", replication.updated),
             ("GET", r"/sobjects/(?P<obj>\w+)/deleted/?", "sobject.deleted", replication.deleted),
+            ("GET", r"/sobjects/?", "describe.global", sobjects.describe_global),
+            ("GET", r"/sobjects/(?P<obj>\w+)/describe/?", "sobject.describe", sobjects.describe),
             ("POST", r"/sobjects/(?P<obj>\w+)/?", "sobject.create", sobjects.create),
             ("GET", r"/sobjects/(?P<obj>\w+)/(?P<record_id>\w+)/?", "sobject.get", sobjects.get),
             ("PATCH", r"/sobjects/(?P<obj>\w+)/(?P<record_id>\w+)/?", "sobject.update", sobjects.update),
@@ -145,6 +144,18 @@ class SalesforceEmulator(Emulator):
             )
         return error.response([self._limit_header()])
 
+    def not_found(self, request: Request) -> Response:
+        """Salesforce's answers for unknown resources and for methods a resource lacks."""
+        allowed = sorted({r.method for r in self.routes if r.pattern.match(request.path)})
+        if allowed:
+            error = SfError(
+                "METHOD_NOT_ALLOWED",
+                f"HTTP Method '{request.method}' not allowed. Allowed are {','.join(allowed)}",
+                405,
+            )
+            return error.response([self._limit_header()])
+        return not_found().response([self._limit_header()])
+
     # --- endpoints outside the wrapper -------------------------------------------------------
     def token(self, request: Request) -> Response:
         now = self.clock.now()
@@ -193,124 +204,3 @@ class SalesforceEmulator(Emulator):
     def expire_cursors(self) -> None:
         self.store.purged_before = self.clock.now()
         self.queries.expire_all()
-
-    def seed(self, payload: Any) -> Any:
-        payload = payload or {}
-        result: dict[str, Any] = {}
-        app = payload.get("connected_app")
-        if app:
-            self.register_connected_app(
-                app["consumer_key"], app["certificate_pem"], app.get("preauthorized_usernames")
-            )
-            result["connected_app"] = app["consumer_key"]
-        if "company" in payload:
-            spec = payload["company"]
-            company = make_company(int(spec.get("users", 3)), int(spec.get("seed", 1)))
-            result.update(Seeder(self.store, self.clock.now()).company(company))
-        for key in ("page_size", "api_limit", "session_timeout"):
-            if key in payload.get("settings", {}):
-                setattr(self, key, payload["settings"][key])
-        return result
-
-    def state(self) -> Any:
-        return {
-            "objects": {
-                name: {
-                    "live": sum(1 for _ in self.store.live(name)),
-                    "deleted": sum(1 for r in self.store.records[name].values() if r["IsDeleted"]),
-                }
-                for name in schema.OBJECTS
-            },
-            "sessions": len(self.auth.sessions),
-            "api_usage": f"{self.api_usage()}/{self.api_limit}",
-            "earliest_deleted_available": self.store.earliest_available(
-                self.clock.now()
-            ).isoformat(),
-        }
-
-    def register_connected_app(
-        self,
-        consumer_key: str,
-        certificate_pem: str | bytes,
-        preauthorized_usernames: Iterable[str] | None = None,
-    ) -> None:
-        with self.lock:
-            self.auth.register(consumer_key, certificate_pem, preauthorized_usernames)
-
-    def add_profile(self, name: str) -> str:
-        with self.lock:
-            return Seeder(self.store, self.clock.now()).profile(name)
-
-    def add_user(
-        self,
-        username: str,
-        email: str | None = None,
-        first_name: str = "Test",
-        last_name: str = "User",
-        *,
-        profile: str = "Standard User",
-        active: bool = True,
-        time_zone: str = "America/Los_Angeles",
-    ) -> str:
-        with self.lock:
-            return Seeder(self.store, self.clock.now()).user(
-                username, email or username, first_name, last_name,
-                profile=profile, active=active, time_zone=time_zone,
-            )  # fmt: skip
-
-    def set_user_active(self, user_id: str, active: bool) -> None:
-        """Deactivating a user also ends its sessions, as in Salesforce."""
-        with self.lock:
-            self.store.records["User"][user_id]["IsActive"] = active
-            if not active:
-                self.auth.revoke(user_id)
-
-    def add_record(
-        self,
-        obj: str,
-        fields: dict[str, Any],
-        *,
-        as_user: str | None = None,
-        client: str | None = None,
-    ) -> str:
-        """Creates a record as `as_user` (default: the administrator), through the same
-        validation as the API."""
-        with self.lock:
-            now = self.clock.now()
-            actor = Seeder(self.store, now).admin() if as_user is None else None
-            user_id = as_user or (actor.user_id if actor else "")
-            tz = self.store.records["User"][user_id].get("TimeZoneSidKey")
-            return self.store.create(obj, fields, Actor(user_id, now, client, tz))
-
-    def update_record(
-        self,
-        record_id: str,
-        fields: dict[str, Any],
-        *,
-        as_user: str | None = None,
-        client: str | None = None,
-    ) -> None:
-        with self.lock:
-            now = self.clock.now()
-            user_id = as_user or Seeder(self.store, now).admin().user_id
-            self.store.update(None, record_id, fields, Actor(user_id, now, client))
-
-    def delete_record(self, record_id: str, *, as_user: str | None = None) -> None:
-        with self.lock:
-            now = self.clock.now()
-            user_id = as_user or Seeder(self.store, now).admin().user_id
-            self.store.delete(None, record_id, Actor(user_id, now))
-
-    def record(self, record_id: str) -> dict[str, Any] | None:
-        """A copy of the stored record, hidden bookkeeping (``_LastModifiedClient``) included."""
-        with self.lock:
-            found = self.store.find(record_id)
-            return dict(found[1]) if found else None
-
-    def user_id(self, username: str) -> str:
-        with self.lock:
-            return next(
-                u["Id"]
-                for u in self.store.live("User")
-                if u["Username"].lower() == username.lower()
-            )

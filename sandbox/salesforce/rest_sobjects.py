@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.core import Request, Response
-from sandbox.salesforce import schema
+from sandbox.salesforce import ids, schema
 from sandbox.salesforce.context import Ctx
 from sandbox.salesforce.errors import SfError, not_found
 from sandbox.salesforce.query import Runner
@@ -29,6 +29,46 @@ def body(request: Request) -> Any:
 class SObjectApi:
     def __init__(self, store: OrgStore) -> None:
         self.store = store
+
+    def describe_global(self, request: Request, ctx: Ctx) -> Response:
+        sobjects = [
+            {"name": name, "label": name, "keyPrefix": ids.PREFIXES.get(name), "queryable": True,
+             "createable": True, "updateable": True, "deletable": True, "replicateable": True,
+             "urls": {"sobject": f"/services/data/v{ctx.version}/sobjects/{name}"}}
+            for name in schema.OBJECTS
+        ]  # fmt: skip
+        return Response.json({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
+
+    def describe(self, request: Request, ctx: Ctx, obj: str) -> Response:
+        name = object_or_404(obj)
+        fields = [
+            {
+                "name": f.name,
+                "type": f.type,
+                "length": f.length,
+                "createable": f.createable,
+                "updateable": f.updateable,
+                "nillable": not f.required and f.type != "boolean",
+                "custom": f.name.endswith("__c"),
+                "referenceTo": list(f.targets),
+                "relationshipName": f.relationship or None,
+                "polymorphicForeignKey": f.polymorphic,
+                "restrictedPicklist": bool(f.values),
+                "picklistValues": [
+                    {"value": v, "label": v, "active": True, "defaultValue": False}
+                    for v in f.values
+                ],
+            }
+            for f in schema.fields(name)
+        ]
+        return Response.json(
+            {
+                "name": name,
+                "keyPrefix": ids.PREFIXES.get(name),
+                "fields": fields,
+                "replicateable": True,
+            }
+        )
 
     def create(self, request: Request, ctx: Ctx, obj: str) -> Response:
         name = object_or_404(obj)

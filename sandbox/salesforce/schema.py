@@ -64,7 +64,7 @@ def _address(prefix: str) -> list[Field]:
     ]
 
 
-def _system(owner: bool = True) -> list[Field]:
+def _system(owner: tuple[str, ...] = ("User",)) -> list[Field]:
     fields = [
         _ro("Id", "id", length=18),
         _ro("IsDeleted", "boolean"),
@@ -75,7 +75,7 @@ def _system(owner: bool = True) -> list[Field]:
         _ro("SystemModstamp", "datetime"),
     ]
     if owner:
-        fields.append(_ref("OwnerId", "User"))
+        fields.append(_ref("OwnerId", *owner))
     return fields
 
 
@@ -120,7 +120,7 @@ OBJECTS: dict[str, list[Field]] = {
         _ref("MasterRecordId", "Contact", writable=False),
     ],
     "Lead": [
-        *_system(),
+        *_system(owner=("User", "Group")),
         _s("Salutation", 40),
         _s("FirstName", 40),
         _s("LastName", 80, required=True),
@@ -142,7 +142,7 @@ OBJECTS: dict[str, list[Field]] = {
         _ro("ConvertedDate", "date"),
     ],
     "Event": [
-        *_system(),
+        *_system(owner=("User", "Calendar")),
         _s("Subject", 255),
         Field("StartDateTime", "datetime"),
         Field("EndDateTime", "datetime"),
@@ -174,7 +174,7 @@ OBJECTS: dict[str, list[Field]] = {
         _ref("RecurrenceActivityId", "Event", writable=False),
     ],
     "EventRelation": [
-        *_system(owner=False),
+        *_system(owner=()),
         _ref("EventId", "Event", required=True),
         _ref("RelationId", "User", "Contact", "Lead", required=True),
         Field("Status", "picklist", 40, values=("New", "Accepted", "Declined", "Maybe")),
@@ -185,7 +185,7 @@ OBJECTS: dict[str, list[Field]] = {
         Field("IsWhat", "boolean"),
     ],
     "User": [
-        *_system(owner=False),
+        *_system(owner=()),
         _s("Username", 80, required=True),
         Field("Email", "email", 128, required=True),
         _s("FirstName", 40),
@@ -199,13 +199,13 @@ OBJECTS: dict[str, list[Field]] = {
         _s("UserType", 40),
     ],
     "Profile": [
-        *_system(owner=False),
+        *_system(owner=()),
         _s("Name", 255, required=True),
         _s("UserType", 40),
     ],
 }
 
-# What a polymorphic relationship (Who, What, Relation) exposes: the "Name" pseudo-object.
+# What a polymorphic relationship (Who, What, Relation, Event.Owner, Lead.Owner) exposes: the "Name" pseudo-object.
 NAME_FIELDS = ("Id", "Name", "FirstName", "LastName", "Email", "Phone", "Title", "Type", "Username")
 
 _BY_LOWER = {obj: {f.name.lower(): f for f in fields} for obj, fields in OBJECTS.items()}

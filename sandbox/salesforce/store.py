@@ -8,7 +8,6 @@ call that wrote the record, so tests can check the product skips its own writes.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ class OrgStore:
         self.deletions: list[Deletion] = []
         self.purged_before: datetime | None = None
         self.counter = 0
+        self._journal: list[tuple[str, str, dict[str, Any] | None]] | None = None
         self.org_id = ids.make_id("00D", 1)
 
     # --- reading -----------------------------------------------------------------------------
@@ -63,12 +63,32 @@ class OrgStore:
     # --- transactions (allOrNone) ------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        saved = (copy.deepcopy(self.records), list(self.deletions), self.counter)
+        """Undoes every write made inside the block if it raises. A journal of the records'
+        previous versions, not a copy of the org, so large orgs stay fast."""
+        outer = self._journal
+        self._journal = []
+        saved = (len(self.deletions), self.counter)
         try:
             yield
         except BaseException:
-            self.records, self.deletions, self.counter = saved
+            for obj, record_id, previous in reversed(self._journal):
+                if previous is None:
+                    self.records[obj].pop(record_id, None)
+                else:
+                    self.records[obj][record_id] = previous
+            del self.deletions[saved[0] :]
+            self.counter = saved[1]
             raise
+        finally:
+            journal, self._journal = self._journal, outer
+            if outer is not None:
+                outer.extend(journal)
+
+    def _store(self, obj: str, record: dict[str, Any]) -> None:
+        if self._journal is not None:
+            previous = self.records[obj].get(record["Id"])
+            self._journal.append((obj, record["Id"], dict(previous) if previous else None))
+        self.records[obj][record["Id"]] = record
 
     # --- writing -----------------------------------------------------------------------------
     def new_id(self, obj: str) -> str:
@@ -102,7 +122,7 @@ class OrgStore:
             CreatedById=actor.user_id,
             _CreatedClient=actor.client,
         )
-        self.records[obj][record_id] = record
+        self._store(obj, record)
         return record_id
 
     def update(self, obj: str | None, record_id: str, data: dict[str, Any], actor: Actor) -> None:
@@ -113,7 +133,7 @@ class OrgStore:
         record = dict(current)
         changed = self._merge(obj, record, data, creating=False)
         self._finish(obj, record, changed, actor, creating=False)
-        self.records[obj][current["Id"]] = record
+        self._store(obj, record)
 
     def delete(self, obj: str | None, record_id: str, actor: Actor) -> None:
         obj, record = self._existing(obj, record_id)
@@ -125,12 +145,14 @@ class OrgStore:
 
     def _soft_delete(self, obj: str, record: dict[str, Any], actor: Actor) -> None:
         stamp = actor.now.replace(microsecond=0)
+        record = dict(record)
         record.update(
             IsDeleted=True,
             SystemModstamp=stamp,
             LastModifiedById=actor.user_id,
             _LastModifiedClient=actor.client,
         )
+        self._store(obj, record)
         self.deletions.append(Deletion(record["Id"], obj, stamp))
 
     def _existing(self, obj: str | None, record_id: str) -> tuple[str, dict[str, Any]]:
