@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import ssl
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -99,7 +100,12 @@ class MicrosoftEmulator(Emulator):
         def error(exc: GraphError) -> Response:
             return exc.response(directory.ids, self.clock.now())
 
-        return batch.run(request, lambda *a: self._sub_request(request, *a), error)
+        return batch.run(
+            request,
+            lambda *a: self._sub_request(request, *a),
+            error,
+            directory.mailbox_concurrency,
+        )
 
     def _sub_request(
         self, outer: Request, method: str, url: str, headers: dict[str, str], body: bytes
@@ -190,10 +196,11 @@ class MicrosoftEmulator(Emulator):
         client_secret: str | None = None,
         certificate_pem: str | bytes | None = None,
         redirect_uris: list[str] | None = None,
+        secret_expires_at: datetime | None = None,
     ) -> App:
         with self.lock:
             return self.directory.register_app(
-                client_id, client_secret, certificate_pem, redirect_uris
+                client_id, client_secret, certificate_pem, redirect_uris, secret_expires_at
             )
 
     def add_tenant(self, tenant_id: str, domains: list[str]) -> Tenant:

@@ -4,6 +4,7 @@ per-request statuses (a failed dependency answers 424)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -57,12 +58,35 @@ def _item(step_id: str, response: Response) -> dict[str, Any]:
     return item
 
 
-def run(request: Request, runner: Runner, error: Callable[[GraphError], Response]) -> Response:
+def _over_concurrency(steps: list[dict[str, Any]], limit: int | None) -> set[str]:
+    """Ids of the parallel steps (no dependsOn) past ``limit`` for the same mailbox."""
+    if limit is None:
+        return set()
+    seen: dict[str, int] = {}
+    over = set()
+    for step in steps:
+        m = re.match(r"/?users/([^/?]+)", str(step["url"]), re.IGNORECASE)
+        if m is None or step.get("dependsOn"):
+            continue
+        mailbox = m.group(1).lower()
+        seen[mailbox] = seen.get(mailbox, 0) + 1
+        if seen[mailbox] > limit:
+            over.add(str(step["id"]).lower())
+    return over
+
+
+def run(
+    request: Request,
+    runner: Runner,
+    error: Callable[[GraphError], Response],
+    concurrency: int | None = None,
+) -> Response:
     try:
         payload = request.json()
     except ValueError:
         raise _bad("Invalid batch payload format.") from None
     steps = _validate(payload.get("requests") if isinstance(payload, dict) else None)
+    throttled = _over_concurrency(steps, concurrency)
     status: dict[str, int] = {}
     results: list[dict[str, Any]] = []
     pending = list(steps)
@@ -79,6 +103,15 @@ def run(request: Request, runner: Runner, error: Callable[[GraphError], Response
             response = error(
                 GraphError(
                     424, "FailedDependency", "The request failed because of a failed dependency."
+                )
+            )
+        elif step_id.lower() in throttled:
+            response = error(
+                GraphError(
+                    429,
+                    "ApplicationThrottled",
+                    "Application is over its MailboxConcurrency limit.",
+                    [("Retry-After", "1")],
                 )
             )
         else:

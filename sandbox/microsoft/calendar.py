@@ -101,4 +101,6 @@ def calendar_view_delta(directory: Directory, request: Request, user: str) -> Re
         }
 
     context = f"{request.base_url}/v1.0/$metadata#Collection(event)"
-    return delta.run(directory, request, box, current, "#microsoft.graph.event", initial, context)
+    return delta.run(
+        directory, request, box, current, "#microsoft.graph.event", initial, context, True
+    )

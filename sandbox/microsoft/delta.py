@@ -37,8 +37,8 @@ def _stale(directory: Directory, request: Request, scope: dict[str, str] | None)
     return GraphError(
         410,
         "SyncStateNotFound",
-        "The sync state could not be found. The sync state may have expired or been removed; "
-        "restart the synchronization.",
+        f"The sync state generation is not found; generation={len(directory.cursors)};"
+        f"[highest={len(directory.cursors) + 1}].",
         headers,
     )
 
@@ -51,6 +51,7 @@ def run(
     odata_type: str,
     initial_scope: dict[str, str],
     context: str,
+    empty_first_page: bool = False,
 ) -> Response:
     # An empty $deltatoken (the 410 Location form) starts over, like no token at all.
     skip, delta = request.arg("$skiptoken") or None, request.arg("$deltatoken") or None
@@ -80,14 +81,18 @@ def run(
         ]
     prefer = re.search(r"odata\.maxpagesize=(\d+)", request.header("prefer") or "")
     size = max(1, int(prefer.group(1))) if prefer else DEFAULT_PAGE
-    body: dict[str, Any] = {"@odata.context": context, "value": changes[:size]}
+    page, pending = changes[:size], changes[size:]
+    if empty_first_page and token is None:
+        # Outlook's first calendarView/delta page is typically empty, with only a nextLink.
+        page, pending = [], changes
+    body: dict[str, Any] = {"@odata.context": context, "value": page}
     base = f"{request.base_url}{request.path}"
     new_token = directory.ids.uuid().replace("-", "")
-    if len(changes) > size:
-        directory.cursors[new_token] = Cursor(box.id, request.path, scope, snapshot, changes[size:])
+    if token is None and empty_first_page or pending:
+        directory.save_cursor(new_token, Cursor(box.id, request.path, scope, snapshot, pending))
         body["@odata.nextLink"] = f"{base}?$skiptoken={new_token}"
     else:
-        directory.cursors[new_token] = Cursor(box.id, request.path, scope, snapshot)
+        directory.save_cursor(new_token, Cursor(box.id, request.path, scope, snapshot))
         body["@odata.deltaLink"] = f"{base}?$deltatoken={new_token}"
     headers = [("Preference-Applied", f"odata.maxpagesize={size}")] if prefer else []
     return Response.json(body, headers=headers)

@@ -40,7 +40,12 @@ class Directory:
         self.apps: dict[str, App] = {}
         self.tenants: dict[str, Tenant] = {}
         self.tokens: dict[str, Token] = {}
+        # Outlook keeps a bounded number of sync states; the oldest go first.
         self.cursors: dict[str, Any] = {}
+        self.max_cursors = 5000
+        # Outlook runs at most this many requests per app and mailbox at once; in a $batch the
+        # parallel steps beyond it answer 429 (None: not enforced).
+        self.mailbox_concurrency: int | None = None
         self.invitations: list[Invitation] = []
         # When set, a stale delta token answers 410 with a Location to restart from.
         self.gone_with_location = False
@@ -52,10 +57,12 @@ class Directory:
         client_secret: str | None = None,
         certificate_pem: str | bytes | None = None,
         redirect_uris: list[str] | None = None,
+        secret_expires_at: datetime | None = None,
     ) -> App:
         app = self.apps.get(client_id) or App(client_id=client_id)
         if client_secret is not None:
             app.secret = client_secret
+            app.secret_expires_at = secret_expires_at
         if certificate_pem is not None:
             app.certificates.append(certificate_from_pem(certificate_pem))
         if redirect_uris:
@@ -119,6 +126,11 @@ class Directory:
             if box is not None:
                 return box
         raise KeyError(upn)
+
+    def save_cursor(self, token: str, cursor: Any) -> None:
+        self.cursors[token] = cursor
+        while len(self.cursors) > self.max_cursors:
+            del self.cursors[next(iter(self.cursors))]
 
     def invitations_for(self, upn: str) -> list[Invitation]:
         return [i for i in self.invitations if i.mailbox == upn.lower()]

@@ -84,8 +84,8 @@ class AADError(Exception):
         trace, correlation = ids.uuid(), ids.uuid()
         stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
         description = (
-            f"AADSTS{self.code}: {self.description} Trace ID: {trace} "
-            f"Correlation ID: {correlation} Timestamp: {stamp}"
+            f"AADSTS{self.code}: {self.description}\r\nTrace ID: {trace}\r\n"
+            f"Correlation ID: {correlation}\r\nTimestamp: {stamp}"
         )
         return Response.json(
             {

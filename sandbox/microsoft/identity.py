@@ -123,6 +123,21 @@ def _token(directory: Directory, request: Request, segment: str) -> Response:
         )
     secret = form.get("client_secret") or basic_secret
     if secret is not None:
+        expiry = app.secret_expires_at
+        if (
+            app.secret is not None
+            and secret == app.secret
+            and expiry
+            and expiry <= directory.clock.now()
+        ):
+            raise AADError(
+                401,
+                "invalid_client",
+                7000222,
+                f"The provided client secret keys for app '{client_id}' are expired. Visit the "
+                "Azure portal to create new keys for your app or consider using certificate "
+                "credentials for added security.",
+            )
         if app.secret is None or secret != app.secret:
             raise AADError(
                 401,

@@ -26,6 +26,7 @@ class Certificate:
 class App:
     client_id: str
     secret: str | None = None
+    secret_expires_at: datetime | None = None
     certificates: list[Certificate] = field(default_factory=list)
     redirect_uris: list[str] = field(default_factory=list)
     display_name: str = "lsync"

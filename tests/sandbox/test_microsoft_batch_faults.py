@@ -105,6 +105,23 @@ def test_a_throttled_batch_item_carries_its_own_retry_after(graph: Graph) -> Non
     assert by_id["2"]["status"] == 201
 
 
+def test_parallel_steps_past_the_mailbox_concurrency_limit_are_throttled(graph: Graph) -> None:
+    folder = _folder(graph)
+    graph.app.directory.mailbox_concurrency = 4
+    parallel = _batch(graph, [_create(str(i), folder, str(i)) for i in range(6)]).json()[
+        "responses"
+    ]
+    statuses = {r["id"]: r["status"] for r in parallel}
+    assert statuses == {"0": 201, "1": 201, "2": 201, "3": 201, "4": 429, "5": 429}
+    throttled = next(r for r in parallel if r["status"] == 429)
+    assert throttled["body"]["error"]["code"] == "ApplicationThrottled"
+    assert "Retry-After" in throttled["headers"]
+    chained = [_create("0", folder, "a")] + [
+        _create(str(i), folder, str(i), dependsOn=[str(i - 1)]) for i in range(1, 6)
+    ]
+    assert {r["status"] for r in _batch(graph, chained).json()["responses"]} == {201}
+
+
 def test_a_body_without_content_type_is_refused_per_item(graph: Graph) -> None:
     folder = _folder(graph)
     step = _create("1", folder, "A")

@@ -91,6 +91,23 @@ def test_a_bad_secret_fails_as_entra_id_does(graph: Graph) -> None:
         assert result[key]
 
 
+def test_an_expired_secret_is_refused_with_its_own_code(graph: Graph) -> None:
+    graph.app.register_app(CLIENT_ID, client_secret=SECRET, secret_expires_at=graph.app.clock.now())
+    result = graph.msal_app().acquire_token_for_client(scopes=SCOPE)
+    assert result["error"] == "invalid_client"
+    assert result["error_codes"] == [7000222]
+
+
+def test_the_token_endpoint_accepts_http_basic_client_authentication(graph: Graph) -> None:
+    answer = graph.session.post(
+        f"{BASE}/{TENANT}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "scope": SCOPE[0]},
+        auth=(CLIENT_ID, SECRET),
+    )
+    assert answer.status_code == 200
+    assert answer.json()["token_type"] == "Bearer"
+
+
 def test_a_tenant_without_consent_refuses_the_token(graph: Graph) -> None:
     graph.app.revoke_consent(TENANT, CLIENT_ID)
     result = graph.msal_app().acquire_token_for_client(scopes=SCOPE)
