@@ -48,6 +48,9 @@ class MicrosoftEmulator(Emulator):
             for path in (r"/v2\.0/adminconsent", r"/adminconsent"):
                 self.route(method, tenant + path, "identity.adminconsent",
                            lambda r, tenant: consent.consent_page(d, r, tenant))  # fmt: skip
+        self.route(
+            "GET", r"/_control/invitations", "control.invitations", self._control_invitations
+        )
         self._graph_routes()
 
     def _graph_routes(self) -> None:
@@ -180,6 +183,15 @@ class MicrosoftEmulator(Emulator):
         if isinstance(environ.get("sandbox.socket"), ssl.SSLSocket):
             environ["wsgi.url_scheme"] = "https"
         return super().__call__(environ, start_response)
+
+    def _control_invitations(self, request: Request) -> Response:
+        mailbox = request.arg("mailbox")
+        sent = [
+            {**vars(i), "sent_at": i.sent_at.isoformat()}
+            for i in self.directory.invitations
+            if mailbox is None or i.mailbox == mailbox.lower()
+        ]
+        return Response.json({"invitations": sent})
 
     def revoke_tokens(self) -> None:
         with self.lock:

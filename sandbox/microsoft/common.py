@@ -27,6 +27,11 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso7(moment: datetime) -> str:
+    """Event timestamps carry seven fractional digits, which trips naive parsers."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
 def find(items: dict[str, Item], item_id: str) -> Item:
     if item_id in items:
         return items[item_id]

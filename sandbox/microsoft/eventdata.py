@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sandbox.microsoft.common import check_properties, iso
+from sandbox.microsoft.common import check_properties, iso7
 from sandbox.microsoft.errors import GraphError
 from sandbox.microsoft.recurrence import dates, parse_local, render, to_utc, validate, zone
 from sandbox.microsoft.state import Item, Mailbox
@@ -237,8 +237,8 @@ def to_json(box: Mailbox, inst: Instance, tz_name: str, prefer: str = "") -> dic
     obj: dict[str, Any] = {
         "@odata.etag": f'W/"{inst.change_key}"',
         "id": inst.id,
-        "createdDateTime": iso(inst.created),
-        "lastModifiedDateTime": iso(inst.modified),
+        "createdDateTime": iso7(inst.created),
+        "lastModifiedDateTime": iso7(inst.modified),
         "changeKey": inst.change_key,
         "categories": data.get("categories") or [],
         "originalStartTimeZone": data["_start_tz"],

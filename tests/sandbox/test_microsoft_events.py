@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.sandbox.test_microsoft_fixtures import ALICE, BOB, Graph, error_code, graph
+from tests.sandbox.test_microsoft_fixtures import ALICE, BASE, BOB, Graph, error_code, graph
 
 __all__ = ["graph"]
 
@@ -46,6 +46,7 @@ def test_an_event_round_trips_with_windows_and_iana_zones(graph: Graph) -> None:
         location={"displayName": "Salle Lumière"},
     )
     assert event["type"] == "singleInstance"
+    assert len(event["createdDateTime"]) == len("2026-05-04T07:00:00.0000000Z")
     assert event["start"] == {"dateTime": "2026-05-04T07:00:00.0000000", "timeZone": "UTC"}
     assert event["originalStartTimeZone"] == "W. Europe Standard Time"
     assert event["sensitivity"] == "private" and event["showAs"] == "tentative"
@@ -281,6 +282,13 @@ def test_writes_with_attendees_record_invitations(graph: Graph) -> None:
     assert kinds == [("ext@partner.example", "cancel"), (BOB, "update")]
     graph.delete(f"/users/{ALICE}/events/{meeting['id']}")
     assert [(i.attendee, i.kind) for i in graph.app.invitations(ALICE)[4:]] == [(BOB, "cancel")]
+    over_http = graph.session.get(f"{BASE}/_control/invitations", params={"mailbox": ALICE}).json()
+    assert [i["kind"] for i in over_http["invitations"]] == [
+        "request", "request", "cancel", "update", "cancel",
+    ]  # fmt: skip
+    assert (
+        graph.session.get(f"{BASE}/_control/invitations?mailbox={BOB}").json()["invitations"] == []
+    )
 
 
 def test_a_retried_create_with_the_same_transaction_id_makes_one_event(graph: Graph) -> None:
