@@ -1,0 +1,256 @@
+"""The only module that talks HTTP to Google: service-account credentials with domain-wide
+delegation (``subject`` = the user's mailbox) and REST calls to People and Calendar.
+
+Why REST through ``AuthorizedSession`` and not google-api-python-client: the latter uses httplib2,
+which bypasses our HTTP seam (gotcha #6). The session's adapters are copied from
+``http.build_session()`` so the private CA bundle, the timeout and the in-process sandbox apply.
+google-auth always signs the assertion with Google's real ``aud``; only ``token_uri`` is pointed at
+``LSYNC_GOOGLE_TOKEN_URI``.
+
+Credentials are cached per (service account key, user, scopes): google-auth refreshes them
+when they expire, and ``AuthorizedSession`` refreshes once more on a 401.
+
+This module knows nothing of the sync engine: failures are `GoogleApiError` (an API answered
+with an error, or the network failed) and `GoogleAuthError` (the token endpoint refused).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from google.auth.exceptions import RefreshError, TransportError
+from google.auth.transport.requests import AuthorizedSession
+from google.auth.transport.requests import Request as AuthRequest
+from google.oauth2 import service_account
+
+from connections import http
+from connections.providers.google.batch import BatchAnswer, BatchCall, decode, encode
+
+CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts"
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar"
+SCOPES: tuple[str, ...] = (CONTACTS_SCOPE, CALENDAR_SCOPE)
+RATE_REASONS = frozenset(
+    {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED"}
+)
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+RATE_BACKOFF = 30.0  # seconds, when Google sends no Retry-After
+QUOTA_BACKOFF = 3600.0
+
+
+class GoogleApiError(Exception):
+    """An error answer (or a network failure, status 0). ``reason`` is Google's machine-readable
+    reason (``errors[0].reason`` or ``details[].reason``, else ``status``)."""
+
+    def __init__(
+        self, status: int, reason: str, message: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{status} {reason}: {message}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.retry_after = retry_after
+
+    @property
+    def rate_limited(self) -> bool:
+        if self.status == 429:
+            return True
+        return self.status == 403 and (self.reason in RATE_REASONS or self.reason in QUOTA_REASONS)
+
+    def backoff(self) -> float:
+        if self.retry_after is not None:
+            return self.retry_after
+        return QUOTA_BACKOFF if self.reason in QUOTA_REASONS else RATE_BACKOFF
+
+
+class GoogleAuthError(GoogleApiError):
+    """The token endpoint refused: ``reason`` is the OAuth ``error`` (unauthorized_client,
+    invalid_grant, ...), ``message`` its ``error_description``."""
+
+
+def key_info_from_text(text: str) -> dict[str, Any]:
+    info = json.loads(text)
+    if not isinstance(info, dict):
+        raise ValueError("the service account key is not a JSON object")
+    return info
+
+
+def stored_key_info() -> dict[str, Any]:
+    """The uploaded JSON key of the Google mail connection (empty when none is stored)."""
+    from connections.models import MailConnection
+
+    text = MailConnection.load(MailConnection.Method.GOOGLE).service_account_key
+    return key_info_from_text(text) if text else {}
+
+
+_credentials: dict[tuple[str, str, str, tuple[str, ...]], service_account.Credentials] = {}
+_lock = threading.Lock()
+
+
+def clear_credentials_cache() -> None:
+    with _lock:
+        _credentials.clear()
+
+
+def credentials_for(
+    info: Mapping[str, Any], subject: str | None, scopes: Sequence[str] = SCOPES
+) -> service_account.Credentials:
+    key = (
+        str(info.get("client_email", "")),
+        str(info.get("private_key_id", "")),
+        (subject or "").lower(),
+        tuple(scopes),
+    )
+    with _lock:
+        cached = _credentials.get(key)
+        if cached is None:
+            patched = {**info, "token_uri": settings.LSYNC_GOOGLE_TOKEN_URI}
+            cached = service_account.Credentials.from_service_account_info(
+                patched, scopes=list(scopes), subject=subject or None
+            )
+            _credentials[key] = cached
+        return cached
+
+
+def _auth_error(exc: RefreshError) -> GoogleAuthError:
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    error = str(data.get("error") or "")
+    description = str(data.get("error_description") or "")
+    if not error:
+        text = str(exc.args[0]) if exc.args else str(exc)
+        error, _, description = text.partition(": ")
+    status = 503 if getattr(exc, "retryable", False) else 401
+    return GoogleAuthError(status, error or "token_error", description or error)
+
+
+def api_error(response: requests.Response) -> GoogleApiError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    return error_from(
+        response.status_code,
+        body,
+        response.headers.get("Retry-After"),
+        response.text[:200] or response.reason,
+    )
+
+
+def error_from(status: int, body: Any, retry: str | None, fallback: str = "") -> GoogleApiError:
+    """Reads Google's two error shapes (Calendar ``errors[]``, People google.rpc ``details``)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        error = {"message": fallback}
+    reason = ""
+    for item in error.get("errors") or []:
+        reason = reason or str(item.get("reason") or "")
+    for detail in error.get("details") or []:
+        reason = reason or str(detail.get("reason") or "")
+    reason = reason or str(error.get("status") or "")
+    retry_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
+    return GoogleApiError(status, reason, str(error.get("message") or fallback), retry_after)
+
+
+def answer_error(answer: BatchAnswer) -> GoogleApiError:
+    return error_from(answer.status, answer.body, answer.headers.get("retry-after"))
+
+
+class GoogleClient:
+    """REST calls for one mailbox. ``calls`` counts API requests (a batch is one)."""
+
+    def __init__(
+        self,
+        info: Mapping[str, Any],
+        subject: str | None,
+        scopes: Sequence[str] = SCOPES,
+    ) -> None:
+        self.info = dict(info)
+        self.subject = subject
+        self.credentials = credentials_for(info, subject, scopes)
+        base = http.build_session()
+        self.session = AuthorizedSession(self.credentials, auth_request=AuthRequest(base))
+        self.session.trust_env = False
+        self.session.verify = base.verify
+        self.session.proxies = base.proxies
+        self.session.headers.update(base.headers)
+        for prefix, adapter in base.adapters.items():
+            self.session.mount(prefix, adapter)
+        self.calls = 0
+        self.call_log: list[tuple[str, str]] = []
+
+    @property
+    def client_id(self) -> str:
+        return str(self.info.get("client_id", ""))
+
+    def fetch_token(self) -> None:
+        """Gets (or refreshes) the access token; raises GoogleAuthError when refused."""
+        try:
+            self.credentials.refresh(AuthRequest(self.session))
+        except RefreshError as exc:
+            raise _auth_error(exc) from exc
+        except TransportError as exc:
+            raise GoogleApiError(0, "transport", str(exc)) from exc
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        data: bytes | None = None,
+    ) -> requests.Response:
+        self.calls += 1
+        self.call_log.append((method, url))
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                data=data,
+                headers=dict(headers or {}),
+                verify=self.session.verify,
+            )
+        except RefreshError as exc:
+            raise _auth_error(exc) from exc
+        except (requests.RequestException, TransportError) as exc:
+            raise GoogleApiError(0, "transport", str(exc)) from exc
+        if response.status_code >= 400:
+            raise api_error(response)
+        return response
+
+    def json(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.request(method, url, **kwargs)
+        if not response.content:
+            return {}
+        value = response.json()
+        return value if isinstance(value, dict) else {}
+
+    def people(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self.json(
+            method, f"{settings.LSYNC_GOOGLE_PEOPLE_URL.rstrip('/')}/v1/{path}", **kwargs
+        )
+
+    def calendar(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self.json(
+            method, f"{settings.LSYNC_GOOGLE_CALENDAR_URL.rstrip('/')}/{path}", **kwargs
+        )
+
+    def calendar_batch(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
+        """One multipart request to the Calendar batch endpoint; one answer per call, in order."""
+        prefix = urlsplit(settings.LSYNC_GOOGLE_CALENDAR_URL).path.rstrip("/")
+        content_type, payload = encode(calls, prefix)
+        response = self.request(
+            "POST",
+            settings.LSYNC_GOOGLE_BATCH_URL,
+            data=payload,
+            headers={"Content-Type": content_type},
+        )
+        return decode(response.headers.get("Content-Type", ""), response.content, len(calls))

@@ -1,0 +1,219 @@
+"""The Google events store: the user's primary calendar through the Calendar API.
+
+- Cursor: the events sync token; 410 ``fullSyncRequired`` -> CursorExpired. Full listings are
+  limited to the configured window (timeMin/timeMax); incremental ones carry every change, as
+  Google does not allow a window together with a sync token.
+- Listings ask for ``showDeleted`` so cancelled occurrences of a series are seen: they become the
+  series' exception dates. Moved occurrences (exceptions still confirmed) are not items.
+- ``status: cancelled`` on a master or a single event -> deleted.
+- Marker: ``extendedProperties.private.lsyncSalesforceId`` on events we create.
+- Writes go through the multipart batch endpoint (<= 50 calls, as Google advises), with
+  ``sendUpdates=none`` unless the configuration sends invitations, and ``If-Match`` with the
+  expected etag (412 -> VersionMismatch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from connections.providers.google.batch import BatchCall
+from connections.providers.google.client import GoogleApiError, GoogleClient, answer_error
+from syncengine.providers.google import convert
+from syncengine.providers.google.errors import store_error, translated
+from syncengine.records import Event, norm_datetime
+from syncengine.stores.base import (
+    ChangePage,
+    Create,
+    Delete,
+    Item,
+    Kind,
+    MatchKey,
+    NotFound,
+    Op,
+    OpResult,
+    Side,
+    Update,
+)
+
+MAX_BATCH = 50
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class GoogleEventsStore:
+    side: Side = "mailbox"
+    kind: Kind = "events"
+    max_batch = MAX_BATCH
+
+    def __init__(
+        self,
+        client: GoogleClient,
+        owner: str,
+        *,
+        window: tuple[datetime, datetime] | None = None,
+        send_invitations: bool = False,
+        calendar_id: str = "primary",
+    ) -> None:
+        self.client = client
+        self.owner = owner.lower()
+        self.window = window
+        self.send_updates = "all" if send_invitations else "none"
+        self.path = f"calendars/{quote(calendar_id, safe='@')}/events"
+
+    @property
+    def api_calls(self) -> int:
+        return self.client.calls
+
+    @api_calls.setter
+    def api_calls(self, value: int) -> None:
+        self.client.calls = value
+
+    def canonical(self, record: Event) -> Event:
+        return convert.canonical_event(record, self.owner)
+
+    # ------------------------------------------------------------------ reading
+
+    def _list(self, params: dict[str, str]) -> tuple[list[dict[str, Any]], str, str | None]:
+        """(items, the calendar's time zone, next sync token) over every page."""
+        params = {"maxResults": "2500", **params}
+        items: list[dict[str, Any]] = []
+        with translated():
+            while True:
+                page = self.client.calendar("GET", self.path, params=params)
+                items += page.get("items") or []
+                if not page.get("nextPageToken"):
+                    return items, str(page.get("timeZone") or "UTC"), page.get("nextSyncToken")
+                params["pageToken"] = str(page["nextPageToken"])
+
+    def _cancelled_occurrences(self, master_id: str) -> list[dict[str, Any]]:
+        with translated():
+            page = self.client.calendar(
+                "GET",
+                f"{self.path}/{master_id}/instances",
+                params={"showDeleted": "true", "maxResults": "2500"},
+            )
+        return [
+            i.get("originalStartTime") or {}
+            for i in page.get("items") or []
+            if i.get("status") == "cancelled"
+        ]
+
+    def _item(self, data: dict[str, Any], zone: str, occurrences: list[dict[str, Any]]) -> Item:
+        updated = data.get("updated")
+        return Item(
+            id=str(data["id"]),
+            version=str(data.get("etag", "")),
+            record=convert.event_from_api(data, zone, occurrences),
+            marker=convert.event_marker(data),
+            modified=norm_datetime(updated) if updated else None,
+        )
+
+    def changes(self, cursor: str | None) -> ChangePage:
+        params = {"showDeleted": "true", "singleEvents": "false"}
+        if cursor:
+            params["syncToken"] = cursor
+        elif self.window:
+            params["timeMin"], params["timeMax"] = (_stamp(w) for w in self.window)
+        items, zone, token = self._list(params)
+        cancelled: dict[str, list[dict[str, Any]]] = {}
+        masters: dict[str, dict[str, Any]] = {}
+        deleted: list[str] = []
+        for data in items:
+            series = data.get("recurringEventId")
+            if series:
+                if data.get("status") == "cancelled":
+                    cancelled.setdefault(str(series), []).append(
+                        data.get("originalStartTime") or {}
+                    )
+            elif data.get("status") == "cancelled":
+                if cursor:
+                    deleted.append(str(data["id"]))
+            else:
+                masters[str(data["id"])] = data
+        changed: list[Item] = []
+        for event_id, data in masters.items():
+            occurrences = cancelled.get(event_id, [])
+            if cursor and data.get("recurrence"):
+                # An incremental page holds only this run's cancellations: ask for all of them.
+                occurrences = self._cancelled_occurrences(event_id)
+            changed.append(self._item(data, zone, occurrences))
+        if cursor:
+            for series_id in sorted(set(cancelled) - set(masters) - set(deleted)):
+                refreshed = self.get([series_id])
+                changed += refreshed.values()
+        return ChangePage(changed, deleted, token, cursor is None)
+
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        for event_id in dict.fromkeys(ids):
+            try:
+                data = self.client.calendar("GET", f"{self.path}/{quote(event_id)}")
+            except GoogleApiError as error:
+                if error.status in (404, 410):
+                    continue
+                raise store_error(error) from error
+            if data.get("status") == "cancelled" or data.get("recurringEventId"):
+                continue
+            occurrences = self._cancelled_occurrences(event_id) if data.get("recurrence") else []
+            zone = str((data.get("start") or {}).get("timeZone") or "UTC")
+            found[event_id] = self._item(data, zone, occurrences)
+        return found
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        wanted = set(keys)
+        found: dict[MatchKey, str] = {}
+        for item in sorted(self.changes(None).changed, key=lambda it: it.id):
+            own = list(item.record.match_keys())
+            if item.marker:
+                own.append(("marker", item.marker))
+            for key in own:
+                if key in wanted and key not in found:
+                    found[key] = item.id
+        return found
+
+    # ------------------------------------------------------------------ writing
+
+    def _call(self, op: Op) -> BatchCall:
+        params = {"sendUpdates": self.send_updates}
+        if isinstance(op, Create):
+            assert isinstance(op.record, Event)
+            body = convert.event_to_api(op.record)
+            if op.marker:
+                body["extendedProperties"] = {"private": {convert.MARKER_PROPERTY: op.marker}}
+            return BatchCall("POST", self.path, params, body)
+        headers = {"If-Match": op.expected_version} if op.expected_version else {}
+        target = f"{self.path}/{quote(op.id)}"
+        if isinstance(op, Delete):
+            return BatchCall("DELETE", target, params, None, headers)
+        assert isinstance(op.record, Event)
+        return BatchCall(
+            "PATCH", target, params, convert.event_to_api(op.record, op.fields), headers
+        )
+
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        if len(ops) > self.max_batch:
+            raise ValueError(f"batch of {len(ops)} exceeds max_batch={self.max_batch}")
+        if not ops:
+            return []
+        with translated():
+            answers = self.client.calendar_batch([self._call(op) for op in ops])
+        results = []
+        for op, answer in zip(ops, answers, strict=True):
+            own_id = None if isinstance(op, Create) else op.id
+            body = answer.body if isinstance(answer.body, dict) else {}
+            if answer.ok and isinstance(op, Update) and body.get("status") == "cancelled":
+                # Google lets a PATCH reach a deleted event (that is how one is restored); the
+                # patch leaves it cancelled, so for the engine the event is gone.
+                results.append(OpResult(False, own_id, error=NotFound(f"event {own_id} deleted")))
+            elif answer.ok:
+                new_id = str(body.get("id") or own_id or "")
+                version = None if isinstance(op, Delete) else str(body.get("etag", ""))
+                results.append(OpResult(True, new_id, version))
+            else:
+                results.append(OpResult(False, own_id, error=store_error(answer_error(answer))))
+        return results
