@@ -1,0 +1,1 @@
+"""Microsoft 365 through Microsoft Graph with app-only tokens (the connection half)."""

@@ -1,0 +1,305 @@
+"""The only module that talks to Microsoft: Entra ID through msal, and Microsoft Graph.
+
+- Tokens: msal's ConfidentialClientApplication with the app's secret or certificate, one msal token
+  cache per (login URL, tenant, client) kept in this process, so every store of every user of a
+  tenant shares one token until it nears expiry. A 401 from Graph drops that cache and asks once
+  for a fresh token (revoked or expired tokens).
+- Throttling: a 429/503 whose Retry-After is short is waited out once, in the call; anything longer
+  (or a second throttle) is raised as GraphError with `retry_after`, and the engine backs the user
+  off. The same rule applies to the sub-requests of a JSON batch.
+- Every HTTP request goes through the session from `connections.http.build_session()`, msal's
+  included (`http_client=`), so the private CA and the proxy settings apply to both.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import msal
+import requests
+
+from connections import http
+from connections.providers.microsoft.credentials import (
+    CredentialMissing,
+    app_credential,
+    graph_scope,
+    graph_url,
+    is_known_cloud,
+    login_url,
+)
+
+# Throttles with a Retry-After up to this many seconds are waited out once inside the call.
+SHORT_RETRY = 5.0
+DEFAULT_RETRY_AFTER = 30.0
+BATCH_LIMIT = 20
+sleep: Callable[[float], None] = time.sleep  # tests replace it
+
+_caches: dict[tuple[str, str, str], msal.TokenCache] = {}
+_caches_lock = threading.Lock()
+
+
+class GraphError(Exception):
+    """An error answer from Graph or Entra ID. `status` 0 means no answer (network error).
+
+    `code` is Graph's `error.code` (or the OAuth `error` for token failures), `aadsts` the Entra
+    ID error number when there is one (e.g. 7000215: wrong client secret)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        aadsts: int | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+        self.aadsts = aadsts
+
+    @property
+    def throttled(self) -> bool:
+        return self.status in (429, 503, 504) or self.code == "temporarily_unavailable"
+
+
+class TokenError(GraphError):
+    """No app-only token could be had for the tenant (consent, credential, tenant id)."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error(self) -> GraphError | None:
+        if self.status < 400:
+            return None
+        return _error(self.status, self.body, self.headers)
+
+
+def forget_tokens() -> None:
+    """Drop every cached token (tests; a changed app credential)."""
+    with _caches_lock:
+        _caches.clear()
+
+
+def _retry_after(headers: Any) -> float | None:
+    raw = None
+    for key, value in dict(headers or {}).items():
+        if str(key).lower() == "retry-after":
+            raw = str(value).strip()
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+
+
+def _error(status: int, body: Any, headers: Any) -> GraphError:
+    error = body.get("error") if isinstance(body, dict) else None
+    code, message = "UnknownError", f"HTTP {status}"
+    if isinstance(error, dict):
+        code = str(error.get("code") or code)
+        message = str(error.get("message") or message)
+    retry = _retry_after(headers)
+    if retry is None and status in (429, 503, 504):
+        retry = DEFAULT_RETRY_AFTER
+    return GraphError(status, code, message, retry_after=retry)
+
+
+class GraphClient:
+    """App-only Graph access for one tenant. `calls` counts requests sent to Graph."""
+
+    def __init__(self, tenant_id: str, *, session: requests.Session | None = None) -> None:
+        self.tenant_id = tenant_id.strip()
+        self.session = session or http.build_session()
+        self.base = graph_url()
+        self.calls = 0
+        self._app: msal.ConfidentialClientApplication | None = None
+        self._cache: msal.TokenCache | None = None
+
+    # ------------------------------------------------------------------ tokens
+
+    def token(self, *, fresh: bool = False) -> str:
+        try:
+            cred = app_credential()
+        except CredentialMissing as exc:
+            raise TokenError(0, "credential_missing", str(exc)) from exc
+        key = (login_url(), self.tenant_id.lower(), cred.cache_key)
+        with _caches_lock:
+            if fresh or key not in _caches:
+                _caches[key] = msal.TokenCache()
+            cache = _caches[key]
+        if self._app is None or self._cache is not cache:
+            self._app = self._application(cred.client_id, cred.credential, cache)
+            self._cache = cache
+        try:
+            result = self._app.acquire_token_for_client(scopes=[graph_scope()])
+        except requests.RequestException as exc:
+            raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
+        if "access_token" in result:
+            return str(result["access_token"])
+        codes = result.get("error_codes") or [None]
+        error = str(result.get("error") or "unknown_error")
+        retry = DEFAULT_RETRY_AFTER if error == "temporarily_unavailable" else None
+        raise TokenError(
+            400,
+            error,
+            str(result.get("error_description") or error),
+            aadsts=codes[0],
+            retry_after=retry,
+        )
+
+    def _application(
+        self, client_id: str, credential: Any, cache: msal.TokenCache
+    ) -> msal.ConfidentialClientApplication:
+        authority = f"{login_url()}/{self.tenant_id}"
+        extra: dict[str, Any] = {}
+        if not is_known_cloud(authority):
+            extra = {"instance_discovery": False, "validate_authority": False}
+        try:
+            return msal.ConfidentialClientApplication(
+                client_id,
+                authority=authority,
+                client_credential=credential,
+                token_cache=cache,
+                http_client=self.session,
+                **extra,
+            )
+        except requests.RequestException as exc:
+            raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
+        except ValueError as exc:
+            # msal raises ValueError when the tenant's OpenID configuration does not exist.
+            raise TokenError(
+                400, "invalid_tenant", f"Tenant '{self.tenant_id}' was not found. ({exc})"
+            ) from exc
+
+    # ------------------------------------------------------------------ requests
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """One Graph request (path relative to the Graph base, or a full next/delta link)."""
+        target = url if url.startswith(("https://", "http://")) else self.base + url
+        token, refreshed, waited = self.token(), False, False
+        while True:
+            response = self._http(method, target, params, body, headers, token)
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed, token = True, self.token(fresh=True)
+                continue
+            if status in (429, 503, 504) and not waited:
+                retry = _retry_after(response.headers)
+                if retry is not None and retry <= SHORT_RETRY:
+                    waited = True
+                    sleep(retry)
+                    continue
+            break
+        data = _json(response)
+        if status >= 400:
+            raise _error(status, data, response.headers)
+        return data
+
+    def _http(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        body: Any,
+        headers: dict[str, str] | None,
+        token: str,
+    ) -> requests.Response:
+        self.calls += 1
+        all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        all_headers.update(headers or {})
+        try:
+            return self.session.request(method, url, params=params, json=body, headers=all_headers)
+        except requests.RequestException as exc:
+            raise GraphError(
+                0, "NetworkError", f"Microsoft Graph could not be reached: {exc}", retry_after=60.0
+            ) from exc
+
+    def pages(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every page of a collection, following @odata.nextLink."""
+        page = self.send("GET", url, params=params, headers=headers)
+        yield page
+        while page.get("@odata.nextLink"):
+            page = self.send("GET", str(page["@odata.nextLink"]), headers=headers)
+            yield page
+
+    def batch(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
+        """Runs up to 20 independent requests in one $batch call; results in input order.
+        Throttled steps are sent again once when their Retry-After is short."""
+        if len(steps) > BATCH_LIMIT:
+            raise ValueError(f"a Graph batch holds at most {BATCH_LIMIT} requests")
+        if not steps:
+            return []
+        results = self._batch_once(steps)
+        throttled = [i for i, r in enumerate(results) if r.status in (429, 503, 504)]
+        if throttled:
+            waits = [_retry_after(results[i].headers) or DEFAULT_RETRY_AFTER for i in throttled]
+            if max(waits) <= SHORT_RETRY:
+                sleep(max(waits))
+                again = self._batch_once([steps[i] for i in throttled])
+                for i, result in zip(throttled, again, strict=True):
+                    results[i] = result
+        return results
+
+    def _batch_once(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
+        requests_ = []
+        for n, step in enumerate(steps, 1):
+            sub = {"id": str(n), **step}
+            if sub.get("body") is not None:
+                sub["headers"] = {"Content-Type": "application/json", **(sub.get("headers") or {})}
+            requests_.append(sub)
+        answer = self.send("POST", "/$batch", body={"requests": requests_})
+        by_id = {str(r.get("id")): r for r in answer.get("responses") or []}
+        out = []
+        for n in range(1, len(steps) + 1):
+            r = by_id.get(str(n)) or {"status": 500, "body": {}}
+            body = r.get("body")
+            out.append(
+                BatchResult(
+                    int(r.get("status") or 500),
+                    {str(k): str(v) for k, v in (r.get("headers") or {}).items()},
+                    body if isinstance(body, dict) else {},
+                )
+            )
+        return out
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
