@@ -14,6 +14,7 @@ from sandbox.salesforce.store import Actor, OrgStore
 
 PROFILES = ("System Administrator", "Standard User", "Sales Manager")
 CONTACTS_PER_USER = 8
+LEADS_PER_USER = 2
 SUBJECTS = [
     "Quarterly review",
     "Déjeuner client",
@@ -56,6 +57,7 @@ class Seeder:
         )
 
     def admin(self) -> Actor:
+        self.bootstrap("example.com")
         admin = next(u for u in self.store.live("User") if u["Username"].startswith("admin@"))
         return Actor(admin["Id"], self.now)
 
@@ -97,7 +99,7 @@ class Seeder:
         accounts = {
             name: self.store.create("Account", {"Name": name}, self.admin()) for name in COMPANIES
         }
-        counts = {"users": 0, "contacts": 0, "events": 0}
+        counts = {"users": 0, "contacts": 0, "leads": 0, "events": 0}
         user_ids: list[str] = []
         for index, person in enumerate(company.users):
             rng = company.rng("salesforce-user", person.username)
@@ -111,6 +113,7 @@ class Seeder:
             actor = Actor(user_id, self.now, None, person.time_zone)
             contact_ids = self.contacts(company, person, actor, accounts)
             counts["contacts"] += len(contact_ids)
+            counts["leads"] += self.leads(company, person, actor)
             counts["events"] += self.events(company, person, actor, contact_ids, user_ids, index)
         domain = company.domain
         for n in (1, 2):
@@ -157,6 +160,19 @@ class Seeder:
                 )
             created.append(self.store.create("Contact", data, actor))
         return created
+
+    def leads(self, company: Company, person: CompanyUser, actor: Actor) -> int:
+        rng = company.rng("salesforce-leads", person.username)
+        for _ in range(LEADS_PER_USER):
+            fake = fake_person(rng)
+            self.store.create(
+                "Lead",
+                {"FirstName": fake.first_name, "LastName": fake.last_name, "Company": fake.company,
+                 "Email": fake.emails[0], "Phone": fake.phone, "City": fake.city,
+                 "Country": fake.country, "Status": "Working - Contacted"},
+                actor,
+            )  # fmt: skip
+        return LEADS_PER_USER
 
     def events(
         self, company: Company, person: CompanyUser, actor: Actor, contacts: list[str],

@@ -23,7 +23,7 @@ def test_seeding_the_company_is_deterministic() -> None:
     first, second = SalesforceEmulator(seed=1), SalesforceEmulator(seed=9)
     counts = first.seed({"company": {"users": 4, "seed": 11}})
     second.seed({"company": {"users": 4, "seed": 11}})
-    assert counts == {"users": 4, "contacts": 32, "events": 44}
+    assert counts == {"users": 4, "contacts": 32, "leads": 8, "events": 44}
     assert snapshot(first) == snapshot(second)
     assert any(not (r["LastName"] or "").isascii() for r in first.store.live("Contact"))
 
