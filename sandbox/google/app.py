@@ -4,6 +4,7 @@ tests and the demo use to seed and inspect it. See docs in ``seed.py`` for the s
 from __future__ import annotations
 
 import copy
+import json
 import random
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +24,7 @@ from sandbox.google.errors import (
 )
 from sandbox.google.events import check_id, decorate, envelope, validate, writable
 from sandbox.google.groups import GroupsApi, system_groups
+from sandbox.google.invites import propagate
 from sandbox.google.people import PeopleApi
 from sandbox.google.person import PERSON_FIELDS, clean_fields, membership_groups, render
 from sandbox.google.store import Contact, Group, Mailbox, Pages, rfc3339
@@ -205,6 +207,13 @@ class GoogleEmulator(Emulator):
         data["etag"] = f'"{int(now.timestamp()) * 1000000 + seq % 1000000:d}"'
         mailbox.events[data["id"]] = StoredEvent(data, seq)
 
+    def commit_event(
+        self, mailbox: Mailbox, data: dict[str, Any], before: dict[str, Any] | None
+    ) -> None:
+        """Saves an event and brings in-domain guests' copies in line with it."""
+        self.save_event(mailbox, data)
+        propagate(self, mailbox, data, before)
+
     def record_updates(
         self, mailbox: Mailbox, action: str, data: dict[str, Any], send: str
     ) -> None:
@@ -284,10 +293,8 @@ class GoogleEmulator(Emulator):
             data = writable(copy.deepcopy(body))
             validate(data)
             now = self.clock.now()
-            full = envelope(
-                decorate(data, mailbox.email, self.domain), event_id, mailbox.email, now, 0
-            )
-            self.save_event(mailbox, full)
+            full = envelope(decorate(data, mailbox.email), event_id, mailbox.email, now, 0)
+            self.commit_event(mailbox, full, None)
             return copy.deepcopy(full)
 
     def contacts(self, email: str, include_deleted: bool = False) -> list[dict[str, Any]]:
@@ -334,8 +341,8 @@ def _guarded(handler: Callable[..., Response]) -> Callable[..., Response]:
             return handler(request, **params)
         except ApiError as exc:
             return exc.response
-        except ValueError:
-            # Unparseable JSON bodies and numbers, answered the way Google's front end does.
+        except json.JSONDecodeError:
+            # Unparseable JSON bodies, answered the way Google's front end does.
             return Response.json(
                 {"error": {"code": 400, "message": "Invalid JSON payload received.",
                            "status": "INVALID_ARGUMENT"}},

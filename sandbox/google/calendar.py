@@ -7,7 +7,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import Request, Response
-from sandbox.google.errors import calendar_error, calendar_invalid, calendar_not_found
+from sandbox.google.errors import calendar_error, calendar_invalid, calendar_not_found, int_arg
 from sandbox.google.events import (
     check_id,
     decorate,
@@ -17,6 +17,7 @@ from sandbox.google.events import (
     validate,
     writable,
 )
+from sandbox.google.invites import check_guest_change, decline, organizer_of
 from sandbox.google.listing import (
     Query,
     collect,
@@ -57,19 +58,19 @@ class CalendarApi:
     # --- list --------------------------------------------------------------------------------
     def list_events(self, request: Request, calendar_id: str) -> Response:
         mailbox = self._mailbox(request, calendar_id, write=False)
-        size = min(max(int(request.arg("maxResults") or 250), 1), 2500)
+        size = min(max(int_arg(request, "maxResults", 250), 1), 2500)
         page_token = request.arg("pageToken")
+        offset = 0
         if page_token:
-            page = self.emu.pages.take(page_token, mailbox.email, "calendar")
-            if page is None:
+            found = self.emu.pages.take(page_token, mailbox.email, "calendar")
+            if found is None:
                 raise calendar_invalid("Invalid page token value.", "pageToken")
+            page, offset = found
         else:
             page = self._first_page(request, mailbox)
-        items, rest = page.items[:size], page.items[size:]
-        body = self._envelope(mailbox, items)
-        if rest:
-            page.items = rest
-            body["nextPageToken"] = self.emu.pages.put(page)
+        body = self._envelope(mailbox, copy.deepcopy(page.items[offset : offset + size]))
+        if offset + size < len(page.items):
+            body["nextPageToken"] = self.emu.pages.put(page, offset + size)
         elif page.sync_seq is not None:
             stamp = self.emu.clock.timestamp()
             body["nextSyncToken"] = SyncToken(
@@ -179,7 +180,7 @@ class CalendarApi:
         ]
         items = collect(mailbox, sorted(related, key=lambda e: e.seq), query, self.emu.clock.now())
         items.sort(key=start_key)
-        size = min(max(int(request.arg("maxResults") or 250), 1), 2500)
+        size = min(max(int_arg(request, "maxResults", 250), 1), 2500)
         return Response.json(self._envelope(mailbox, copy.deepcopy(items[:size])))
 
     # --- single events -----------------------------------------------------------------------
@@ -205,12 +206,10 @@ class CalendarApi:
         data = writable(body)
         validate(data)
         now = self.emu.clock.now()
-        full = envelope(
-            decorate(data, mailbox.email, self.emu.domain), event_id, mailbox.email, now, 0
-        )
+        full = envelope(decorate(data, mailbox.email), event_id, mailbox.email, now, 0)
         if body.get("iCalUID") and "id" not in body:
             full["iCalUID"] = str(body["iCalUID"])
-        self.emu.save_event(mailbox, full)
+        self.emu.commit_event(mailbox, full, None)
         self.emu.record_updates(mailbox, "insert", full, send)
         return Response.json(full)
 
@@ -247,14 +246,16 @@ class CalendarApi:
             "originalStartTime",
         )
         full = {k: old[k] for k in keep if k in old}
-        full.update(decorate(new, mailbox.email, self.emu.domain))
+        full.update(decorate(new, mailbox.email, organizer_of(old) or mailbox.email))
         for k in ("recurringEventId", "originalStartTime"):
             if k in old:
                 full[k] = old[k]
         timing = any(old.get(k) != full.get(k) for k in ("start", "end", "recurrence"))
         full["sequence"] = int(old.get("sequence", 0)) + (1 if timing else 0)
-        self.emu.save_event(mailbox, full)
-        self.emu.record_updates(mailbox, "update", full, send)
+        check_guest_change(mailbox, old, full)
+        self.emu.commit_event(mailbox, full, old)
+        if organizer_of(full) == mailbox.email:
+            self.emu.record_updates(mailbox, "update", full, send)
         return Response.json(full)
 
     def patch(self, request: Request, calendar_id: str, event_id: str) -> Response:
@@ -275,12 +276,14 @@ class CalendarApi:
         if stored is not None and stored.cancelled:
             raise retire_error()
         data = self._existing(mailbox, event_id, request)
-        cancelled = dict(data, status="cancelled")
-        self.emu.save_event(mailbox, cancelled)
+        self.emu.commit_event(mailbox, dict(data, status="cancelled"), data)
+        if organizer_of(data) not in ("", mailbox.email):
+            decline(self.emu, mailbox, data)
+            return Response.empty(204)
         if data.get("recurrence"):
             for other in list(mailbox.events.values()):
                 if other.data.get("recurringEventId") == event_id and not other.cancelled:
-                    self.emu.save_event(mailbox, dict(other.data, status="cancelled"))
+                    self.emu.commit_event(mailbox, dict(other.data, status="cancelled"), other.data)
         self.emu.record_updates(mailbox, "delete", data, send)
         return Response.empty(204)
 

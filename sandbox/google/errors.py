@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.core import Response
+from sandbox.core import Request, Response
 
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -26,6 +26,25 @@ UNAUTHENTICATED_MESSAGE = (
     "https://developers.google.com/identity/sign-in/web/devconsole-project."
 )
 INSUFFICIENT_SCOPES = "Request had insufficient authentication scopes."
+
+
+def int_arg(request: Request, name: str, default: int) -> int:
+    text = request.arg(name)
+    try:
+        return int(text) if text else default
+    except ValueError as exc:
+        raise ApiError(
+            Response.json(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": f"Invalid value for {name}: {text}",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                },
+                400,
+            )  # fmt: skip
+        ) from exc
 
 
 class ApiError(Exception):

@@ -167,7 +167,7 @@ def merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def decorate(data: dict[str, Any], owner: str, domain: str) -> dict[str, Any]:
+def decorate(data: dict[str, Any], owner: str, organizer: str = "") -> dict[str, Any]:
     """Normalizes times (offsets always present) and adds the read-only attendee flags Google
     computes for the calendar owner."""
     for key in ("start", "end", "originalStartTime"):
@@ -176,11 +176,12 @@ def decorate(data: dict[str, Any], owner: str, domain: str) -> dict[str, Any]:
             data[key] = fmt_moment(value, tz)
     attendees = []
     for attendee in data.get("attendees") or []:
-        item = dict(attendee)
+        item = {k: v for k, v in attendee.items() if k not in ("self", "organizer")}
         item["email"] = str(item["email"]).strip()
         item.setdefault("responseStatus", "needsAction")
         if item["email"].lower() == owner:
             item["self"] = True
+        if item["email"].lower() == (organizer or owner):
             item["organizer"] = True
         attendees.append(item)
     if attendees:

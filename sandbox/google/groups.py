@@ -7,7 +7,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import Request, Response
-from sandbox.google.errors import people_error, people_invalid, people_not_found
+from sandbox.google.errors import int_arg, people_error, people_invalid, people_not_found
 from sandbox.google.store import Group, Mailbox, Page, SyncToken, rfc3339
 
 if TYPE_CHECKING:
@@ -92,14 +92,16 @@ class GroupsApi:
     def list_groups(self, request: Request) -> Response:
         mailbox = self.emu.people_mailbox(request, write=False)
         fields = _fields(request.arg("groupFields"))
-        size = int(request.arg("pageSize") or 30)
+        size = int_arg(request, "pageSize", 30)
         if not 1 <= size <= 1000:
             raise people_invalid("pageSize must be between 1 and 1000.")
         token = request.arg("pageToken")
+        offset = 0
         if token:
-            page = self.emu.pages.take(token, mailbox.email, "groups")
-            if page is None:
+            found = self.emu.pages.take(token, mailbox.email, "groups")
+            if found is None:
                 raise people_invalid("Page token is invalid.")
+            page, offset = found
         else:
             since = self._since(mailbox, request.arg("syncToken"))
             chosen = [
@@ -110,12 +112,11 @@ class GroupsApi:
             items = [render_group(mailbox, g, fields) for g in chosen]
             page = Page(mailbox.email, "groups", items, mailbox.seq, {"total": len(items)})
         body: dict[str, Any] = {
-            "contactGroups": page.items[:size],
+            "contactGroups": page.items[offset : offset + size],
             "totalItems": page.extra["total"],
         }
-        if page.items[size:]:
-            page.items = page.items[size:]
-            body["nextPageToken"] = self.emu.pages.put(page)
+        if offset + size < len(page.items):
+            body["nextPageToken"] = self.emu.pages.put(page, offset + size)
         else:
             stamp = self.emu.clock.timestamp()
             body["nextSyncToken"] = SyncToken(
@@ -166,7 +167,7 @@ class GroupsApi:
     def get(self, request: Request, group_id: str) -> Response:
         mailbox = self.emu.people_mailbox(request, write=False)
         group = self._group(mailbox, group_id)
-        max_members = int(request.arg("maxMembers") or 0)
+        max_members = int_arg(request, "maxMembers", 0)
         fields = _fields(request.arg("groupFields"))
         return Response.json(render_group(mailbox, group, fields, max_members))
 

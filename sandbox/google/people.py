@@ -7,6 +7,7 @@ whole, as a single call would, and nothing in it is applied.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import Request, Response
@@ -49,10 +50,12 @@ class PeopleApi:
         size = _int_arg(request, "pageSize", 100, 1, 1000)
         issue = request.arg("requestSyncToken", "false") == "true"
         page_token, sync_text = request.arg("pageToken"), request.arg("syncToken")
+        offset = 0
         if page_token:
-            page = self.emu.pages.take(page_token, mailbox.email, "people")
-            if page is None:
+            found = self.emu.pages.take(page_token, mailbox.email, "people")
+            if found is None:
                 raise people_invalid("Page token is invalid.")
+            page, offset = found
         else:
             if sync_text:
                 since = self._since(mailbox, sync_text)
@@ -68,12 +71,11 @@ class PeopleApi:
                 {"total": len(chosen)},
             )
         body: dict[str, Any] = {}
-        items, rest = page.items[:size], page.items[size:]
+        items = page.items[offset : offset + size]
         if items:
-            body["connections"] = items
-        if rest:
-            page.items = rest
-            body["nextPageToken"] = self.emu.pages.put(page)
+            body["connections"] = copy.deepcopy(items)
+        if offset + size < len(page.items):
+            body["nextPageToken"] = self.emu.pages.put(page, offset + size)
         elif page.sync_seq is not None:
             body["nextSyncToken"] = self._token(mailbox, page.sync_seq)
         body["totalPeople"] = body["totalItems"] = page.extra["total"]

@@ -59,10 +59,10 @@ def seed_company(emu: GoogleEmulator, company: Company) -> dict[str, Any]:
     emu.add_outside_user(OUTSIDE_USER)
     colleagues = [u.email for u in company.users]
     contacts = events = 0
-    for user in company.users:
-        if not user.has_mailbox:
-            continue
+    users = [u for u in company.users if u.has_mailbox]
+    for user in users:
         emu.add_user(user.email, user.first_name, user.last_name, user.time_zone)
+    for user in users:
         contacts += _contacts(emu, company, user)
         events += _events(emu, company, user, colleagues)
     return {
@@ -169,6 +169,7 @@ def _events(emu: GoogleEmulator, company: Company, user: CompanyUser, colleagues
     )  # fmt: skip
     occurrences = instances(series, now + timedelta(days=120))
     mailbox = emu.mailboxes[user.email]
+    before = dict(series)
     series["recurrence"] = [
         *series["recurrence"],
         "EXDATE;TZID="
@@ -176,10 +177,10 @@ def _events(emu: GoogleEmulator, company: Company, user: CompanyUser, colleagues
         + ":"
         + datetime.fromisoformat(occurrences[2]["start"]["dateTime"]).strftime("%Y%m%dT%H%M%S"),
     ]
-    emu.save_event(mailbox, series)
+    emu.commit_event(mailbox, series, before)
     moved = dict(occurrences[1], summary="Weekly team sync (moved)")
     start = datetime.fromisoformat(moved["start"]["dateTime"]) + timedelta(hours=2)
     moved["start"] = {"dateTime": start.isoformat(), "timeZone": tz}
     moved["end"] = {"dateTime": (start + timedelta(minutes=30)).isoformat(), "timeZone": tz}
-    emu.save_event(mailbox, moved)
+    emu.commit_event(mailbox, moved, None)
     return len(bodies) + 2

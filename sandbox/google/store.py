@@ -102,19 +102,26 @@ class Page:
 
 
 class Pages:
-    def __init__(self) -> None:
-        self.pages: dict[str, Page] = {}
+    """Page tokens stay valid after use (a client may retry a page after a network error);
+    the oldest are dropped past a bound."""
 
-    def put(self, page: Page) -> str:
+    LIMIT = 5000
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[Page, int]] = {}
+
+    def put(self, page: Page, offset: int) -> str:
         token = secrets.token_urlsafe(24)
-        self.pages[token] = page
+        self.pages[token] = (page, offset)
+        while len(self.pages) > self.LIMIT:
+            self.pages.pop(next(iter(self.pages)))
         return token
 
-    def take(self, token: str, owner: str, kind: str) -> Page | None:
-        page = self.pages.pop(token, None)
-        if page is None or page.owner != owner or page.kind != kind:
+    def take(self, token: str, owner: str, kind: str) -> tuple[Page, int] | None:
+        found = self.pages.get(token)
+        if found is None or found[0].owner != owner or found[0].kind != kind:
             return None
-        return page
+        return found
 
 
 def rfc3339(moment: datetime, micros: bool = False) -> str:

@@ -1,0 +1,104 @@
+"""Guests inside the domain get their own copy of an event (same id, their own private
+extended properties), may change only their own settings, and decline by deleting it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from google.auth.transport.requests import AuthorizedSession
+
+from tests.sandbox.test_google_schema import BASE, Rig, validate
+
+EVENTS = f"{BASE}/calendar/v3/calendars/primary/events"
+
+
+@pytest.fixture
+def rig() -> Rig:
+    return Rig()
+
+
+def _event(rig: Rig, **extra: Any) -> dict[str, Any]:
+    return {"summary": "Kick-off", "start": {"dateTime": "2026-12-03T15:00:00Z"},
+            "end": {"dateTime": "2026-12-03T16:00:00Z"},
+            "attendees": [{"email": rig.user}, {"email": rig.other}, {"email": "ext@acme.example"}],
+            "extendedProperties": {"private": {"sfId": "00UORG"}, "shared": {"topic": "q4"}},
+            **extra}  # fmt: skip
+
+
+def _sessions(rig: Rig) -> tuple[AuthorizedSession, AuthorizedSession]:
+    return rig.authed(), rig.authed(subject=rig.other)
+
+
+def test_a_guest_in_the_domain_gets_a_copy_without_the_organizers_private_properties(
+    rig: Rig,
+) -> None:
+    organizer, guest = _sessions(rig)
+    _items, token = _sync(guest)
+    event = organizer.post(EVENTS, json=_event(rig)).json()
+    changes = guest.get(EVENTS, params={"syncToken": token}).json()
+    copy = next(
+        i for i in validate("calendar.events.list", changes)["items"] if i["id"] == event["id"]
+    )
+    assert copy["iCalUID"] == event["iCalUID"]
+    assert copy["organizer"] == {"email": rig.user}
+    assert copy["extendedProperties"] == {"shared": {"topic": "q4"}}
+    me = next(a for a in copy["attendees"] if a.get("self"))
+    assert me["email"] == rig.other and me["responseStatus"] == "needsAction"
+    flagged = next(a for a in copy["attendees"] if a.get("organizer"))
+    assert flagged["email"] == rig.user
+
+
+def _sync(session: AuthorizedSession) -> tuple[list[dict[str, Any]], str]:
+    page = session.get(EVENTS, params={"maxResults": 2500}).json()
+    return page["items"], page["nextSyncToken"]
+
+
+def test_a_guest_may_tag_their_copy_but_not_change_shared_fields(rig: Rig) -> None:
+    organizer, guest = _sessions(rig)
+    event = organizer.post(EVENTS, json=_event(rig)).json()
+    url = f"{EVENTS}/{event['id']}"
+    tagged = guest.patch(url, json={"extendedProperties": {"private": {"sfId": "00UGUEST"}}})
+    assert tagged.status_code == 200
+    denied = guest.patch(url, json={"summary": "Mine now"})
+    assert denied.status_code == 403
+    assert denied.json()["error"]["errors"][0]["reason"] == "forbiddenForNonOrganizer"
+    organizer.patch(url, json={"summary": "Kick-off (room 2)"})
+    copy = guest.get(url).json()
+    assert copy["summary"] == "Kick-off (room 2)"
+    assert copy["extendedProperties"]["private"] == {"sfId": "00UGUEST"}
+    own = organizer.get(url).json()
+    assert own["extendedProperties"]["private"] == {"sfId": "00UORG"}
+
+
+def test_removing_a_guest_or_deleting_the_event_cancels_the_copy(rig: Rig) -> None:
+    organizer, guest = _sessions(rig)
+    event = organizer.post(EVENTS, json=_event(rig)).json()
+    url = f"{EVENTS}/{event['id']}"
+    organizer.patch(url, json={"attendees": [{"email": rig.user}]})
+    assert guest.get(url).json()["status"] == "cancelled"
+    second = organizer.post(EVENTS, json=_event(rig)).json()
+    organizer.delete(f"{EVENTS}/{second['id']}")
+    assert guest.get(f"{EVENTS}/{second['id']}").json()["status"] == "cancelled"
+
+
+def test_a_guest_deleting_their_copy_declines(rig: Rig) -> None:
+    organizer, guest = _sessions(rig)
+    event = organizer.post(EVENTS, json=_event(rig)).json()
+    assert guest.delete(f"{EVENTS}/{event['id']}").status_code == 204
+    own = organizer.get(f"{EVENTS}/{event['id']}").json()
+    assert own["status"] == "confirmed"
+    answer = next(a for a in own["attendees"] if a["email"] == rig.other)
+    assert answer["responseStatus"] == "declined"
+
+
+def test_a_page_token_can_be_replayed_after_a_failed_read(rig: Rig) -> None:
+    organizer, _guest = _sessions(rig)
+    first = organizer.get(EVENTS, params={"maxResults": 3}).json()
+    again = organizer.get(
+        EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}
+    ).json()
+    replay = organizer.get(
+        EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}
+    ).json()
+    assert [i["id"] for i in again["items"]] == [i["id"] for i in replay["items"]]
