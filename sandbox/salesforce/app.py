@@ -11,6 +11,7 @@ INVALID_REPLICATION_DATE, and open query cursors (``nextRecordsUrl``) become inv
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sandbox.salesforce.auth import Auth, OAuthError
 from sandbox.salesforce.context import Ctx, call_client
 from sandbox.salesforce.errors import SfError, not_found
 from sandbox.salesforce.rest_collections import CollectionsApi
+from sandbox.salesforce.rest_composite import CompositeApi
 from sandbox.salesforce.rest_query import QueryApi
 from sandbox.salesforce.rest_replication import ReplicationApi
 from sandbox.salesforce.rest_sobjects import SObjectApi
@@ -44,6 +46,7 @@ class SalesforceEmulator(OrgAdmin, Emulator):
         sobjects = SObjectApi(self.store)
         collections = CollectionsApi(self.store)
         replication = ReplicationApi(self.store)
+        composite = CompositeApi(self.store, self._dispatch)
         self.route("POST", r"/services/oauth2/token", "salesforce.token", self.token)
         self.route("GET", r"/services/data/?", "salesforce.versions", self.versions)
         routes: list[tuple[str, str, str, ApiHandler]] = [
@@ -51,6 +54,7 @@ class SalesforceEmulator(OrgAdmin, Emulator):
             ("GET", r"/query/?", "query", self.queries.query),
             ("GET", r"/queryAll/?", "queryAll", self.queries.query_all),
             ("GET", r"/query(?:All)?/(?P<locator>[\w-]+)", "query.more", self.queries.more),
+            ("POST", r"/composite/?", "composite", composite.run),
             ("POST", r"/composite/sobjects/?", "collections.create", collections.create),
             ("PATCH", r"/composite/sobjects/?", "collections.update", collections.update),
             ("DELETE", r"/composite/sobjects/?", "collections.delete", collections.delete),
@@ -63,8 +67,17 @@ class SalesforceEmulator(OrgAdmin, Emulator):
             ("PATCH", r"/sobjects/(?P<obj>\w+)/(?P<record_id>\w+)/?", "sobject.update", sobjects.update),
             ("DELETE", r"/sobjects/(?P<obj>\w+)/(?P<record_id>\w+)/?", "sobject.delete", sobjects.delete),
         ]  # fmt: skip
+        self.api_routes = [(m, re.compile(p + r"\Z"), h) for m, p, _n, h in routes]
         for method, pattern, name, handler in routes:
             self.route(method, API + pattern, f"salesforce.{name}", self._api(handler))
+
+    def _dispatch(self, method: str, path: str) -> tuple[ApiHandler, dict[str, str]] | None:
+        """The unwrapped handler for a path under /services/data/vNN.N (composite subrequests)."""
+        for route_method, pattern, handler in self.api_routes:
+            match = pattern.match(path)
+            if route_method == method and match:
+                return handler, match.groupdict()
+        return None
 
     # --- settings ------------------------------------------------------------------------------
     @property

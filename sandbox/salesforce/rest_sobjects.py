@@ -73,7 +73,10 @@ class SObjectApi:
     def create(self, request: Request, ctx: Ctx, obj: str) -> Response:
         name = object_or_404(obj)
         record_id = self.store.create(name, body(request) or {}, ctx.actor)
-        return Response.json({"id": record_id, "success": True, "errors": []}, 201)
+        location = f"/services/data/v{ctx.version}/sobjects/{name}/{record_id}"
+        return Response.json(
+            {"id": record_id, "success": True, "errors": []}, 201, [("Location", location)]
+        )
 
     def get(self, request: Request, ctx: Ctx, obj: str, record_id: str) -> Response:
         name = object_or_404(obj)
