@@ -105,7 +105,7 @@ class Pages:
     """Page tokens stay valid after use (a client may retry a page after a network error);
     the oldest are dropped past a bound."""
 
-    LIMIT = 5000
+    LIMIT = 500
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[Page, int]] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
-from google.auth.exceptions import RefreshError
+from google.auth.exceptions import RefreshError, TransportError
 from google.auth.transport.requests import AuthorizedSession
 from google.auth.transport.requests import Request as AuthRequest
 from google.oauth2 import service_account
@@ -272,3 +272,21 @@ def test_google_auth_and_the_apis_work_over_real_https(tmp_path: Path) -> None:
         assert credentials.valid
     finally:
         server.shutdown()
+
+
+def test_token_endpoint_throttling_and_resets_surface_through_google_auth(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("google.auth._exponential_backoff.time.sleep", lambda seconds: None)
+    rig.emu.inject("429", route=r"google\.token", times=None, retry_after=2)
+    with pytest.raises(RefreshError) as caught:
+        rig.credentials().refresh(AuthRequest(rig.session))
+    assert caught.value.retryable is True
+    assert caught.value.args[1] == {
+        "error": "rate_limit_exceeded",
+        "error_description": "Rate Limit Exceeded",
+    }
+    rig.emu.clear_faults()
+    rig.emu.inject("reset", route=r"google\.token")
+    with pytest.raises(TransportError, match="reset"):
+        rig.credentials().refresh(AuthRequest(rig.session))

@@ -118,7 +118,7 @@ class Rig:
         if grant:
             self.emu.grant_delegation(self.client_id, SCOPES)
         self.user: str = self.summary["users"][0]
-        self.other: str = self.summary["users"][1]
+        self.other: str = self.summary["users"][-1]
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.mount(BASE, WSGIAdapter(self.emu))

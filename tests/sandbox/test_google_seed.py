@@ -98,3 +98,44 @@ def test_the_same_seed_gives_the_same_company() -> None:
         second.emu.contacts(second.user)
     )
     assert first.emu.state()["users"] == second.emu.state()["users"]
+
+
+def test_the_control_surface_seeds_and_reports_state() -> None:
+    rig = Rig(users=1)
+    info, public = generate_service_account_key(
+        BASE + "/token", client_email="demo@p.iam.gserviceaccount.com"
+    )
+    answer = rig.session.post(f"{BASE}/_control/seed", json={
+        "service_account": {"client_email": info["client_email"], "private_key_id": info["private_key_id"],
+                            "certificate": _certificate(info["private_key"])},
+        "delegation": SCOPES,
+    })  # fmt: skip
+    client_id = answer.json()["client_id"]
+    state = rig.session.get(f"{BASE}/_control/state").json()
+    assert info["client_email"] in state["service_accounts"]
+    assert state["delegations"][client_id] == sorted(SCOPES)
+    credentials = service_account.Credentials.from_service_account_info(
+        info, scopes=SCOPES, subject=rig.user
+    )
+    credentials.refresh(AuthRequest(rig.session))
+    assert credentials.valid
+
+
+def _certificate(private_pem: str) -> str:
+    """The self-signed certificate Google publishes for a service-account key."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "demo.iam.gserviceaccount.com")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(1)  # type: ignore[arg-type]
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())  # type: ignore[arg-type]
+    )  # fmt: skip
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
