@@ -1,0 +1,199 @@
+"""Google store behaviour beyond the shared contract: the contact group, scope, throttling,
+invitations, series exceptions, the event window and build_store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connections.models import MailConnection, Status
+from syncengine.models import SyncConfiguration, SyncUser
+from syncengine.providers.google import adapters, convert
+from syncengine.providers.google.contacts_store import GROUP_NAME
+from syncengine.providers.google.events_store import GoogleEventsStore
+from syncengine.records import Contact, Event
+from syncengine.stores.base import AuthFailed, Create, RateLimited, Update
+from tests.providers.google.conftest import OTHER, USER, GoogleRig, soon
+
+
+def _contact(n: int, **extra: object) -> Contact:
+    return Contact.normalized(
+        first_name=f"Ana{n}", last_name="Lie", emails=[f"a{n}@x.example"], **extra
+    )
+
+
+def _event(n: int, **extra: object) -> Event:
+    start = soon(days=n)
+    return Event.normalized(
+        subject=f"Meeting {n}",
+        start=start,
+        end=start + timedelta(hours=1),
+        time_zone="Europe/Oslo",
+        **extra,
+    )
+
+
+def _groups(rig: GoogleRig, user: str = USER) -> list[str]:
+    return [
+        g.name for g in rig.emu.mailboxes[user].groups.values() if not g.system and not g.deleted
+    ]
+
+
+def test_the_contact_group_is_created_once_when_missing(google: GoogleRig) -> None:
+    store = google.contacts()
+    first = store.group()
+    assert _groups(google) == [GROUP_NAME]
+    assert google.contacts().group() == first
+    assert _groups(google) == [GROUP_NAME]
+
+
+def test_a_group_created_meanwhile_is_used_after_the_409(
+    google: GoogleRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = google.contacts()
+    existing = google.emu.add_group(USER, GROUP_NAME)
+    answers = iter([None, existing])
+    monkeypatch.setattr(store, "_find_group", lambda: next(answers))
+    assert store.group() == existing
+    assert _groups(google) == [GROUP_NAME]
+
+
+def test_only_members_of_the_group_are_in_scope_and_leaving_it_is_a_delete(
+    google: GoogleRig,
+) -> None:
+    store = google.contacts()
+    (mine,) = [r.id for r in store.apply([Create("r", _contact(1))])]
+    outside = google.emu.add_contact(
+        USER, convert.new_person(_contact(2), "contactGroups/myContacts", None)
+    )
+    page = store.changes(None)
+    assert [it.id for it in page.changed] == [mine]
+    assert store.get([mine, outside["resourceName"]]).keys() == {mine}
+    mailbox = google.emu.mailboxes[USER]
+    with google.emu.lock:
+        contact = mailbox.contacts[mine or ""]
+        contact.groups = ["contactGroups/myContacts"]
+        google.emu.touch(mailbox, contact)
+    later = store.changes(page.cursor)
+    assert later.changed == [] and later.deleted == [mine]
+
+
+def test_a_partial_contact_update_keeps_what_lsync_does_not_map(google: GoogleRig) -> None:
+    store = google.contacts()
+    group = store.group()
+    person = convert.new_person(_contact(1, mobile_phone="1"), group, None)
+    person["phoneNumbers"].append({"value": "555", "type": "pager"})
+    created = google.emu.add_contact(USER, person)
+    name = created["resourceName"]
+    (result,) = store.apply(
+        [Update(name, _contact(1, mobile_phone="2"), fields=frozenset({"mobile_phone"}))]
+    )
+    assert result.ok
+    phones = google.emu.contacts(USER)[0]["phoneNumbers"]
+    assert [(p["type"], p["value"]) for p in phones] == [("mobile", "2"), ("pager", "555")]
+
+
+def test_a_429_becomes_rate_limited_with_googles_retry_after(google: GoogleRig) -> None:
+    store = google.contacts()
+    store.group()
+    google.emu.inject("429", route="google.people.connections.list", retry_after=7)
+    with pytest.raises(RateLimited) as caught:
+        store.changes(None)
+    assert caught.value.retry_after == 7
+
+
+def test_a_403_rate_limit_without_retry_after_gets_a_backoff_hint(google: GoogleRig) -> None:
+    google.emu.inject("rateLimitExceeded", route="google.calendar.events.list")
+    with pytest.raises(RateLimited) as caught:
+        google.events().changes(None)
+    assert caught.value.retry_after == 30
+
+
+def test_a_throttled_batch_part_fails_only_that_op(google: GoogleRig) -> None:
+    store = google.events()
+    google.emu.inject("429", route="google.calendar.events.insert", retry_after=3)
+    results = store.apply([Create("a", _event(1)), Create("b", _event(2))])
+    assert isinstance(results[0].error, RateLimited) and results[1].ok
+
+
+def test_writes_send_no_invitations_unless_the_configuration_says_so(google: GoogleRig) -> None:
+    record = _event(1, attendees=["bo@partner.example"])
+    quiet = google.events()
+    (made,) = quiet.apply([Create("a", record)])
+    loud = google.events(send_invitations=True)
+    loud.apply([Update(made.id or "", record, fields=frozenset({"subject"}))])
+    assert [(u["sendUpdates"], u["recipients"]) for u in google.emu.sent_updates] == [
+        ("none", []),
+        ("all", ["bo@partner.example"]),
+    ]
+
+
+def test_an_occurrence_cancelled_in_google_becomes_an_exception_date(google: GoogleRig) -> None:
+    store = google.events()
+    start = datetime(2030, 1, 7, 8, tzinfo=UTC)
+    series = Event.normalized(subject="Weekly", start=start, end=start + timedelta(hours=1),
+                              time_zone="Europe/Oslo", recurrence="FREQ=WEEKLY;COUNT=4")  # fmt: skip
+    (made,) = store.apply([Create("s", series)])
+    cursor = store.changes(None).cursor
+    instance = f"{made.id}_20300114T080000Z"
+    google.emu.add_event(USER, {"summary": "noise", "start": {"date": "2030-02-01"},
+                                "end": {"date": "2030-02-02"}})  # fmt: skip
+    client = google.client()
+    client.calendar(
+        "DELETE", f"calendars/primary/events/{instance}", params={"sendUpdates": "none"}
+    )
+    page = store.changes(cursor)
+    (item,) = [it for it in page.changed if it.id == made.id]
+    assert item.record.recurrence is not None
+    assert item.record.recurrence.exdates == (start + timedelta(days=7),)
+    full = {it.id: it.record for it in store.changes(None).changed}
+    assert full[made.id] == item.record
+
+
+def test_a_full_listing_keeps_to_the_window(google: GoogleRig) -> None:
+    now = datetime.now(UTC)
+    store = google.events(window=adapters.event_window(30, 365, now))
+    ids = [r.id for r in store.apply([Create("in", _event(5)), Create("old", _event(-60))])]
+    assert [it.id for it in store.changes(None).changed] == [ids[0]]
+
+
+def test_a_token_is_fetched_once_per_user(google: GoogleRig) -> None:
+    google.contacts().changes(None)
+    google.contacts().changes(None)
+    google.contacts(OTHER).changes(None)
+    assert google.emu.authority.token_requests == 2
+
+
+@pytest.mark.django_db
+def test_build_store_impersonates_the_users_mailbox_with_the_configurations_settings(
+    google: GoogleRig,
+) -> None:
+    import json
+
+    MailConnection.objects.create(
+        method="google", enabled=True, status=Status.VERIFIED,
+        service_account_key=json.dumps(google.info), client_email=google.info["client_email"],
+    )  # fmt: skip
+    config = SyncConfiguration.objects.create(
+        name="Sales", events_send_invitations=True, events_days_past=10, events_days_future=20
+    )
+    user = SyncUser.objects.create(
+        configuration=config, salesforce_user_id="005000000000001AAA", username="ana@sf",
+        email="ana@corp.example", mailbox_address=USER,
+    )  # fmt: skip
+    store = adapters.build_store(user, "events")
+    assert isinstance(store, GoogleEventsStore)
+    assert store.send_updates == "all" and store.owner == USER and store.window is not None
+    assert store.window[1] - store.window[0] == timedelta(days=31)
+    contacts = adapters.build_store(user, "contacts")
+    assert contacts.changes(None).changed == []
+
+
+@pytest.mark.django_db
+def test_build_store_without_a_key_says_what_to_do() -> None:
+    user = SyncUser.objects.create(
+        salesforce_user_id="005000000000002AAA", username="b", email="b@x.example"
+    )
+    with pytest.raises(AuthFailed, match="upload the service account's JSON key"):
+        adapters.build_store(user, "contacts")
