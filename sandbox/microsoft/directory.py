@@ -47,6 +47,9 @@ class Directory:
         # parallel steps beyond it answer 429 (None: not enforced).
         self.mailbox_concurrency: int | None = None
         self.invitations: list[Invitation] = []
+        # Entra ID takes a while to replicate a fresh admin consent: until this many seconds
+        # (emulator clock) have passed, token requests still fail with AADSTS700016.
+        self.consent_delay = 0.0
         # When set, a stale delta token answers 410 with a Location to restart from.
         self.gone_with_location = False
 
@@ -81,7 +84,9 @@ class Directory:
     def grant_consent(
         self, tenant_id: str, client_id: str, roles: set[str] | frozenset[str] | None = None
     ) -> None:
-        self.tenant(tenant_id).consents[client_id] = set(GRAPH_ROLES if roles is None else roles)
+        tenant = self.tenant(tenant_id)
+        tenant.consents[client_id] = set(GRAPH_ROLES if roles is None else roles)
+        tenant.consented_at[client_id] = self.clock.now()
 
     def revoke_consent(self, tenant_id: str, client_id: str) -> None:
         self.tenant(tenant_id).consents.pop(client_id, None)
@@ -108,6 +113,14 @@ class Directory:
             box.folders[folder.id] = folder
             box.default_folder_id = folder.id
         return box
+
+    def consent_ready(self, tenant: Tenant, client_id: str) -> bool:
+        if client_id not in tenant.consents:
+            return False
+        granted = tenant.consented_at.get(client_id)
+        return (
+            granted is None or granted + timedelta(seconds=self.consent_delay) <= self.clock.now()
+        )
 
     # --- looking up ---------------------------------------------------------------------------
     def tenant(self, tenant_id: str) -> Tenant:

@@ -110,7 +110,7 @@ def _token(directory: Directory, request: Request, segment: str) -> Response:
         )
     resource = _resource(form.get("scope", ""))
     app = directory.apps.get(client_id)
-    if app is None or client_id not in tenant.consents:
+    if app is None or not directory.consent_ready(tenant, client_id):
         raise AADError(
             400,
             "unauthorized_client",

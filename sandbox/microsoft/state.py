@@ -70,6 +70,7 @@ class Tenant:
     id: str
     domains: list[str]
     consents: dict[str, set[str]] = field(default_factory=dict)
+    consented_at: dict[str, datetime] = field(default_factory=dict)
     users: dict[str, Mailbox] = field(default_factory=dict)
 
     def user(self, key: str) -> Mailbox | None:

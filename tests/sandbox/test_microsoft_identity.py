@@ -115,6 +115,14 @@ def test_a_tenant_without_consent_refuses_the_token(graph: Graph) -> None:
     assert result["error_codes"] == [700016]
 
 
+def test_a_fresh_consent_can_take_a_while_to_reach_the_token_endpoint(graph: Graph) -> None:
+    graph.app.directory.consent_delay = 30
+    graph.app.grant_consent(TENANT, CLIENT_ID)
+    assert graph.msal_app().acquire_token_for_client(scopes=SCOPE)["error_codes"] == [700016]
+    graph.app.clock.advance(31)
+    assert "access_token" in graph.msal_app().acquire_token_for_client(scopes=SCOPE)
+
+
 def test_an_unknown_tenant_fails_discovery_inside_msal(graph: Graph) -> None:
     with pytest.raises(ValueError, match="Unable to get authority configuration"):
         graph.msal_app(tenant="nobody.example").acquire_token_for_client(scopes=SCOPE)
