@@ -148,7 +148,11 @@ def canonical_event(event: Event, owner: str) -> Event:
 
 def _times(event: Event) -> tuple[dict[str, str], dict[str, str]]:
     if event.all_day:
-        return {"date": event.start.date().isoformat()}, {"date": event.end.date().isoformat()}
+        # The zone is kept with dates too: it places a series' exception dates.
+        return (
+            {"date": event.start.date().isoformat(), "timeZone": event.time_zone},
+            {"date": event.end.date().isoformat(), "timeZone": event.time_zone},
+        )
     tz = ZoneInfo(event.time_zone)
 
     def local(value: datetime) -> dict[str, str]:
