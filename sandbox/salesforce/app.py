@@ -108,7 +108,8 @@ class SalesforceEmulator(OrgAdmin, Emulator):
         return len(self.api_calls)
 
     def _limit_header(self) -> tuple[str, str]:
-        return ("Sforce-Limit-Info", f"api-usage={self.api_usage()}/{self.api_limit}")
+        with self.lock:
+            return ("Sforce-Limit-Info", f"api-usage={self.api_usage()}/{self.api_limit}")
 
     def _api(self, handler: ApiHandler) -> Callable[..., Response]:
         def wrapped(request: Request, version: str, **groups: str) -> Response:
