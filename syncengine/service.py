@@ -6,6 +6,7 @@ a SyncRun, the SyncIssues, the user's status for that kind, and the back-off."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,17 @@ from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Kind
 
 logger = logging.getLogger(__name__)
+
+# Issue messages come partly from providers' error texts; an administrator reads them in the
+# admin, so credentials that a provider echoes back are cut out and the length is bounded.
+_SECRETS = [
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(
+        r"(?i)(\b(?:access_token|refresh_token|client_secret|assertion|password|session_id|"
+        r"private_key|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+    ),
+]
+MESSAGE_MAX = 1000
 
 BUSY = "busy"
 SKIPPED = "skipped"
@@ -223,12 +235,18 @@ def _save_issues(user: SyncUser, kind: Kind, run: SyncRun, issues: list[Issue]) 
         side = issue.side or ""
         item_id = issue.item_id[:512]
         code = issue.code[:64]
-        values = {"run": run, "message": issue.message, "retryable": issue.retryable}
+        values = {"run": run, "message": plain(issue.message), "retryable": issue.retryable}
         same = _open_issues(user, kind).filter(side=side, item_id=item_id, code=code)
         if not same.update(retry_requested=False, **values):
             SyncIssue.objects.create(
                 sync_user=user, kind=kind, side=side, item_id=item_id, code=code, **values
             )
+
+
+def plain(message: str) -> str:
+    for pattern in _SECRETS:
+        message = pattern.sub(lambda m: m.group(1) + "[redacted]", message)
+    return message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
 
 
 def _finish(
@@ -241,7 +259,7 @@ def _finish(
     limits: str = "",
 ) -> None:
     run.status = status
-    run.message = message
+    run.message = plain(message)
     run.counts = dict(counts or {})
     run.api_calls = api_calls
     run.salesforce_limits = limits
@@ -262,7 +280,7 @@ def _set_user(
     values: dict[str, object] = {}
     for name, value in [
         ("status", status),
-        ("message", message),
+        ("message", None if message is None else plain(message)),
         ("progress", progress),
         ("synced_at", synced_at),
         ("guard_approved", guard_approved),

@@ -49,3 +49,14 @@ def test_the_setup_schedules_command_reports_what_it_did() -> None:
         "up to date: lsync: dispatch due users",
     ]
     assert Schedule.objects.count() == 1
+
+
+def test_a_task_is_never_handed_out_again_while_it_may_still_run() -> None:
+    from django.conf import settings
+
+    from syncengine import dispatch
+
+    cluster = settings.Q_CLUSTER
+    assert cluster["retry"] > cluster["timeout"]
+    # The lease outlives a task that runs until django-q2 kills it.
+    assert dispatch.lease_seconds() > cluster["timeout"]

@@ -11,7 +11,7 @@ from syncengine import dispatch, memory_backend
 from syncengine.models import Direction, KindStatus, SyncUser
 from syncengine.service import sync_user
 from syncengine.stores.memory import MemoryStore
-from syncengine.tasks import dispatch_due
+from syncengine.tasks import dispatch_due, sync_user_task
 from tests.engine_django.conftest import MakeUser
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +226,34 @@ def test_a_second_sync_of_the_same_user_is_refused_while_the_first_runs(
     assert sync_user(user.pk, "events").status == "ok"
     assert _second_attempts == ["busy"]
     assert SyncRun.objects.count() == 1
+
+
+def test_issue_messages_never_carry_credentials_a_provider_echoed(make_user: MakeUser) -> None:
+    user = make_user()
+    _, mb = _stores(user)
+    mb.validator = lambda record: (
+        "Rejected request with Authorization: Bearer eyJhbGciOi.secret.sig and "
+        "password=hunter2; see https://x.example/?sig=abc123&ok=1"
+    )
+    sync_user(user.pk, "contacts")
+    text = " ".join(SyncIssue.objects.values_list("message", flat=True))
+    assert text and "[redacted]" in text
+    assert not any(s in text for s in ("eyJhbGciOi", "hunter2", "abc123"))
+    assert "ok=1" in text
+
+
+def test_running_the_sync_task_twice_does_no_more_than_once(make_user: MakeUser) -> None:
+    user = make_user()
+    assert sync_user_task(user.pk) == {"contacts": "ok", "events": "ok"}
+    mappings = list(ItemMapping.objects.values_list("salesforce_id", "mailbox_id", "updated_at"))
+    sf, mb = _stores(user)
+    sizes = (len(sf), len(mb))
+    assert sync_user_task(user.pk) == {"contacts": "ok", "events": "ok"}
+    assert list(ItemMapping.objects.values_list("salesforce_id", "mailbox_id", "updated_at")) == (
+        mappings
+    )
+    assert (len(sf), len(mb)) == sizes
+    assert SyncRun.objects.filter(sync_user=user).count() == 4
+    for run in SyncRun.objects.order_by("-started_at")[:2]:
+        # The second run only sees its own writes echoed back, and skips them.
+        assert set(run.counts) <= {"skipped"}
