@@ -9,6 +9,7 @@ from typing import Any
 
 from sandbox.google.errors import people_invalid
 from sandbox.google.store import Contact, rfc3339
+from sandbox.google.strict import check_person
 
 PERSON_FIELDS = frozenset(
     [
@@ -127,6 +128,7 @@ def clean_fields(body: Any, known: frozenset[str]) -> dict[str, list[dict[str, A
     """The writable fields of a Person body, without the read-only per-entry parts."""
     if not isinstance(body, dict):
         raise people_invalid("Invalid JSON payload received. Expected a Person object.")
+    check_person(body)
     fields: dict[str, list[dict[str, Any]]] = {}
     for key, value in body.items():
         if key in READ_ONLY_KEYS:

@@ -238,3 +238,29 @@ def test_each_user_sees_only_their_own_contacts(rig: Rig) -> None:
     mine = _full_sync(rig.authed())[0]
     theirs = _full_sync(rig.authed(subject=rig.other))[0]
     assert not {p["resourceName"] for p in mine} & {p["resourceName"] for p in theirs}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"emailAddresses": [{"value": "a@b.example", "label": "work"}]},
+            "Invalid JSON payload received. Unknown name \"label\" at 'person.email_addresses[0]': "
+            "Cannot find field.",
+        ),
+        (
+            {"names": [{"givenName": {"text": "Zoë"}}]},
+            'Invalid value at \'person.names[0].given_name\' (TYPE_STRING), {"text": "Zoë"}',
+        ),
+        (
+            {"clientData": {"key": "sfId"}},
+            'Invalid value at \'person.client_data\' (TYPE_MESSAGE), {"key": "sfId"}',
+        ),
+    ],
+)
+def test_unknown_or_mistyped_fields_are_rejected_like_googles_front_end(
+    api: AuthorizedSession, body: dict[str, Any], message: str
+) -> None:
+    answer = api.post(f"{V1}/people:createContact", json=body)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}
