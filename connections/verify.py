@@ -6,11 +6,29 @@ their bodies without touching the setup views.
 
 from __future__ import annotations
 
+import logging
+
+logger = logging.getLogger(__name__)
+
 
 def verify_microsoft_tenant(tenant_id: str) -> str | None:
     """Return a plain-language error message, or None if the tenant can be used.
 
-    The default accepts every tenant; it is replaced by the Graph client check, which gets
-    an app-only token for ``tenant_id`` to prove the admin consent really happened.
+    Gets an app-only token for ``tenant_id``: the tenant in a consent redirect can be forged, a
+    token proves the admin consent really happened. Without an app registration (no client id)
+    there is nothing to prove it with, and nothing could use the tenant either: the consent
+    start refuses then, and Test Connection says what is missing.
     """
+    from django.conf import settings
+
+    from connections.providers.microsoft.checks import explain_token_error
+    from connections.providers.microsoft.client import GraphClient, TokenError
+
+    if not settings.LSYNC_MICROSOFT_CLIENT_ID:
+        logger.warning("Microsoft 365 tenant not verified: LSYNC_MICROSOFT_CLIENT_ID is not set")
+        return None
+    try:
+        GraphClient(tenant_id).token(fresh=True)
+    except TokenError as error:
+        return explain_token_error(error, tenant_id)
     return None

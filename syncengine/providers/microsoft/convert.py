@@ -254,11 +254,10 @@ def event_from_graph(obj: dict[str, Any], exdates: Iterable[datetime] = ()) -> E
     for a in obj.get("attendees") or []:
         address = (a.get("emailAddress") or {}) if isinstance(a, dict) else {}
         response = str((a.get("status") or {}).get("response") or "none").lower()
-        attendees.append(
-            Attendee.normalized(
-                address.get("address"), address.get("name"), _RESPONSE_FROM.get(response, "none")
-            )
-        )
+        email, name = str(address.get("address") or ""), str(address.get("name") or "")
+        # Outlook fills a missing name with the address; that is no name.
+        name = "" if name.strip().lower() == email.strip().lower() else name
+        attendees.append(Attendee.normalized(email, name, _RESPONSE_FROM.get(response, "none")))
     known = {a.email for a in attendees}
     attendees += [a for a in listed if a.email not in known]
     recurrence = None
