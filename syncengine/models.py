@@ -148,6 +148,19 @@ class ConfigurationAssignment(models.Model):
         )
         return assignment
 
+    @classmethod
+    def configuration_for(
+        cls, user_id: str, profile_id: str | None = None
+    ) -> SyncConfiguration | None:
+        """The configuration a Salesforce user syncs by: an individual assignment beats the
+        profile's. Inactive configurations still count: they pause the user, not reassign them."""
+        rows = cls.objects.select_related("configuration").filter(
+            models.Q(target_type=TargetType.USER, salesforce_id=user_id)
+            | models.Q(target_type=TargetType.PROFILE, salesforce_id=profile_id or "")
+        )
+        by_type = {row.target_type: row.configuration for row in rows}
+        return by_type.get(TargetType.USER) or by_type.get(TargetType.PROFILE)
+
 
 class LinkStatus(models.TextChoices):
     PENDING = "pending", "Pending"

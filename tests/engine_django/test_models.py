@@ -111,3 +111,14 @@ def test_a_profile_can_be_assigned_to_only_one_configuration() -> None:
         ConfigurationAssignment.objects.create(
             configuration=other, target_type=TargetType.PROFILE, salesforce_id="00e000000000001"
         )
+
+
+def test_an_individual_assignment_beats_the_profiles() -> None:
+    by_profile = SyncConfiguration.objects.create(name="By profile")
+    individual = SyncConfiguration.objects.create(name="Individual", active=False)
+    ConfigurationAssignment.assign(by_profile, TargetType.PROFILE, "00e000000000001")
+    assert ConfigurationAssignment.configuration_for("005A", "00e000000000001") == by_profile
+    ConfigurationAssignment.assign(individual, TargetType.USER, "005A")
+    assert ConfigurationAssignment.configuration_for("005A", "00e000000000001") == individual
+    assert ConfigurationAssignment.configuration_for("005B", "00e000000000001") == by_profile
+    assert ConfigurationAssignment.configuration_for("005B") is None
