@@ -85,7 +85,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="changes")
     def summary(self, obj: SyncRun) -> str:
-        parts = [f"{k} {v}" for k, v in sorted(obj.counts.items()) if v]
+        parts = [f"{k.replace('_', ' ')} {v}" for k, v in sorted(obj.counts.items()) if v]
         return ", ".join(parts) or "nothing"
 
     @admin.display(description="took")
