@@ -122,6 +122,15 @@ def test_parallel_steps_past_the_mailbox_concurrency_limit_are_throttled(graph: 
     assert {r["status"] for r in _batch(graph, chained).json()["responses"]} == {201}
 
 
+def test_a_fault_on_the_batch_route_throttles_the_whole_envelope(graph: Graph) -> None:
+    folder = _folder(graph)
+    graph.app.inject("429", route=r"graph\.batch", retry_after=5)
+    response = _batch(graph, [_create("1", folder, "A")])
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "5"
+    assert graph.get(f"/users/{ALICE}/contactFolders/{folder}/contacts").json()["value"] == []
+
+
 def test_a_body_without_content_type_is_refused_per_item(graph: Graph) -> None:
     folder = _folder(graph)
     step = _create("1", folder, "A")

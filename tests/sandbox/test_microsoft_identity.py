@@ -192,6 +192,13 @@ def test_a_throttled_token_endpoint_surfaces_in_msal(graph: Graph) -> None:
     assert result["error_codes"] == [90055]
 
 
+def test_a_reset_token_connection_surfaces_as_a_requests_error_from_msal(graph: Graph) -> None:
+    graph.app.inject("reset", route=r"identity\.token")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        graph.msal_app().acquire_token_for_client(scopes=SCOPE)
+    assert "access_token" in graph.msal_app().acquire_token_for_client(scopes=SCOPE)
+
+
 def _consent_url(tenant: str, redirect: str) -> str:
     return (
         f"{BASE}/{tenant}/v2.0/adminconsent?client_id={CLIENT_ID}&state=xyz"
