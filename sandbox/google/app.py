@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -55,7 +56,7 @@ class GoogleEmulator(Emulator):
         self.cursor_epoch = 0
         self.ids = random.Random(f"google-ids-{seed}")
         self.sent_updates: list[dict[str, Any]] = []
-        self._fault_family = "calendar"
+        self._faulted = threading.local()
         people, groups = PeopleApi(self), GroupsApi(self)
         cal, batch = CalendarApi(self), BatchApi(self)
         table: list[tuple[str, str, str, Callable[..., Response]]] = [
@@ -107,13 +108,16 @@ class GoogleEmulator(Emulator):
         return rule
 
     def apply_fault(self, rule: FaultRule, route_name: str) -> Response | None:
-        self._fault_family = family(route_name)
+        # Fault answers run outside the lock; the route's family is per thread.
+        self._faulted.family = family(route_name)
         if rule.kind in QUOTA_KINDS:
-            return fault_error(self._fault_family, 403, rule.retry_after, rule.kind).response
+            return fault_error(self._faulted.family, 403, rule.retry_after, rule.kind).response
         return super().apply_fault(rule, route_name)
 
     def fault_response(self, status: int, retry_after: int) -> Response:
-        return fault_error(self._fault_family, status, retry_after).response
+        """The error Google sends for ``status``, in the shape of the route being faulted."""
+        shape = getattr(self._faulted, "family", "calendar")
+        return fault_error(shape, status, retry_after).response
 
     def not_found(self, request: Request) -> Response:
         if request.path.startswith("/v1/"):
