@@ -200,7 +200,13 @@ class Directory:
                 "InvalidAuthenticationToken",
                 "Lifetime validation failed, the token is expired.",
             )
-        tenant = self.tenants[token.tenant_id]
+        tenant = self.tenants.get(token.tenant_id)
+        if tenant is None:
+            raise GraphError(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid tenant.",
+            )
         if token.client_id not in tenant.consents:
             raise GraphError(
                 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."

@@ -156,6 +156,7 @@ def seed(directory: Directory, payload: dict[str, Any]) -> dict[str, Any]:
             int(spec.get("users", 5)), int(spec.get("seed", 1)), spec.get("domain", "example.com")
         )
         directory.tenants.clear()
+        directory.tokens.clear()
         directory.cursors.clear()
         directory.invitations.clear()
         tenant_id = directory.make.guid("tenant", company.domain, company.seed)

@@ -210,3 +210,18 @@ def test_mailboxes_are_addressed_by_id_or_upn(graph: Graph) -> None:
     folder = _folder(graph)
     by_id = graph.get(f"/users/{user['id']}/contactFolders/{folder}/contacts")
     assert by_id.status_code == 200
+
+
+def test_a_token_only_reaches_mailboxes_of_its_own_tenant(graph: Graph) -> None:
+    graph.app.add_tenant("0d5e3c8a-9f2b-4e1d-8c7a-6b5a4f3e2d1c", ["fabrikam.example"])
+    graph.app.add_mailbox("0d5e3c8a-9f2b-4e1d-8c7a-6b5a4f3e2d1c", "eve@fabrikam.example", "Eve")
+    other = graph.get("/users/eve@fabrikam.example/contacts")
+    assert other.status_code == 404
+    assert error_code(other) == "ErrorInvalidUser"
+
+
+def test_reseeding_the_company_invalidates_earlier_tokens(graph: Graph) -> None:
+    graph.app.seed({"company": {"users": 2, "seed": 1}})
+    response = graph.get(f"/users/{ALICE}/contacts")
+    assert response.status_code == 401
+    assert error_code(response) == "InvalidAuthenticationToken"
