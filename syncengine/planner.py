@@ -180,28 +180,31 @@ class _Builder:
 
     # ------------------------------------------------------------------ mapped pairs
 
-    def pair(self, m: MappingState, rule_prefix: str = "") -> None:
+    def pair(self, m: MappingState, *, save: bool = False) -> None:
+        """Decide for a mapped pair; `save` records the mapping even when nothing changed."""
         sf, mb = self.state("salesforce", m), self.state("mailbox", m)
         states = {"salesforce": sf, "mailbox": mb}
         label = self.label(sf.item, mb.item)
         ids: dict[Side, str] = {"salesforce": m.salesforce_id, "mailbox": m.mailbox_id}
-        for s in SIDES:
-            it = states[s].item
-            if it is not None and not self.settings.in_scope(it.record):
-                self.add(
-                    Action("skip", label, "S1", "out of scope (private or series)", ids, before=m)
-                )
-                return
         if sf.status == "deleted" and mb.status == "deleted":
             self.add(
                 Action("unlink", label, "D9", "deleted on both sides", ids, before=m, forget=True)
             )
             return
+        out = {
+            s
+            for s in SIDES
+            if (held := states[s].item) is not None and not self.settings.in_scope(held.record)
+        }
         for gone in SIDES:
             if states[gone].status == "deleted":
-                self.deleted_one(m, gone, states[other(gone)], label, ids)
+                if out:
+                    why = "deleted on one side; the other is out of scope (private or series): left alone"
+                    self.add(self.detach_action(gone, ids, m, label, "S2", why))
+                else:
+                    self.deleted_one(m, gone, states[other(gone)], label, ids)
                 return
-        self.both_present(m, sf, mb, label, ids)
+        self.both_present(m, sf, mb, label, ids, save, paused=out)
 
     def deleted_one(
         self, m: MappingState, gone: Side, survivor: _State, label: str, ids: dict[Side, str]
@@ -261,8 +264,18 @@ class _Builder:
         self.add(self.delete_action(keep, ids, m, label, "D3", f"deleted in {gone}"))
 
     def both_present(
-        self, m: MappingState, sf: _State, mb: _State, label: str, ids: dict[Side, str]
+        self,
+        m: MappingState,
+        sf: _State,
+        mb: _State,
+        label: str,
+        ids: dict[Side, str],
+        save: bool = False,
+        paused: set[Side] | None = None,
     ) -> None:
+        """`paused`: sides whose item is out of scope (private or series): their changes do not
+        flow, but changes from the other side still reach them."""
+        paused = paused or set()
         states = {"salesforce": sf, "mailbox": mb}
         bases = {s: side_hashes(m, s) for s in SIDES}
         versions: dict[Side, str] = {}
@@ -274,7 +287,12 @@ class _Builder:
             if it is not None:
                 bases[s] = {**bases[s], **hashes_of(it.record)}
         if sf.status != "changed" and mb.status != "changed":
-            refresh = sf.refreshed or mb.refreshed
+            refresh = sf.refreshed or mb.refreshed or save
+            if paused:
+                self.add(
+                    Action("skip", label, "S1", "out of scope (private or series)", ids, before=m)
+                )
+                return
             self.add(
                 Action(
                     "skip",
@@ -294,14 +312,16 @@ class _Builder:
         both = sf.fields & mb.fields
         for s in SIDES:
             for f in states[s].fields - both:
-                if self.settings.flows(s):
+                if self.settings.flows(s) and s not in paused:
                     to_write[other(s)].add(f)
         for f in sorted(both):
             assert sf.item is not None and mb.item is not None
             if hashes_of(sf.item.record)[f] == hashes_of(mb.item.record)[f]:
                 continue  # same edit on both sides
+            if len(paused) == 2:
+                continue
             conflicts.append(f)
-            win = self.settings.winner(sf.item, mb.item)
+            win = other(next(iter(paused))) if paused else self.settings.winner(sf.item, mb.item)
             to_write[other(win)].add(f)
         for target in SIDES:
             fields = to_write[target]
@@ -321,8 +341,16 @@ class _Builder:
             )
             src_hashes = hashes_of(source.record)
             bases[target] = {**bases[target], **{f: src_hashes[f] for f in fields}}
+        for s in paused:
+            # Edits made while out of scope keep their old base: they flow once back in scope.
+            old = side_hashes(m, s)
+            kept = states[s].fields - to_write[s]
+            bases[s] = {**bases[s], **{f: old[f] for f in kept if f in old}}
         kind: ActionType
-        if conflicts and self.settings.direction == "both":
+        if paused:
+            rule, kind = "S1", ("update" if writes else "skip")
+            why = "out of scope (private or series) on one side: only the other side's changes flow"
+        elif conflicts and self.settings.direction == "both":
             rule, kind = "M6", "conflict"
             why = f"changed on both sides: {', '.join(conflicts)} settled by policy"
         elif conflicts:
@@ -540,7 +568,7 @@ def plan(
                     p.mailbox_version,
                     {k: v for k, v in p.hashes.items() if not k.startswith("_")},
                 )
-                b.pair(real)
+                b.pair(real, save=True)
                 break
 
     # Tombstones: the survivor's deletion ends them; otherwise the survivor stays unsynced.

@@ -104,6 +104,11 @@ class MemoryStore:
     def crash_after_write(self, batches: int = 1) -> None:
         self._crash += batches
 
+    def reset_faults(self) -> None:
+        """Disarm throttling and crash injection that have not fired yet."""
+        self._throttle = 0
+        self._crash = 0
+
     # ------------------------------------------------------------------ out-of-band changes
 
     def put(self, record: Record, *, marker: str | None = None) -> str:
