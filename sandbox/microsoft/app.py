@@ -95,6 +95,10 @@ class MicrosoftEmulator(Emulator):
                 return handler(self.directory, request, **groups)
             except GraphError as error:
                 return error.response(self.directory.ids, self.clock.now())
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # Malformed bodies reach code that trusts their shape; Graph answers 400.
+                bad = GraphError(400, "BadRequest", f"Invalid request payload ({exc!r}).")
+                return bad.response(self.directory.ids, self.clock.now())
 
         self.route(method, r"/v1\.0" + pattern, name, wrapped)
 

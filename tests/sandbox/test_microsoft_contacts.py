@@ -225,3 +225,12 @@ def test_reseeding_the_company_invalidates_earlier_tokens(graph: Graph) -> None:
     response = graph.get(f"/users/{ALICE}/contacts")
     assert response.status_code == 401
     assert error_code(response) == "InvalidAuthenticationToken"
+
+
+def test_a_malformed_body_answers_400_not_a_crash(graph: Graph) -> None:
+    folder = _folder(graph)
+    response = graph.post(
+        f"/users/{ALICE}/contactFolders/{folder}/contacts", json={"emailAddresses": ["a@b.c"]}
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "BadRequest"
