@@ -295,5 +295,15 @@ def test_msal_and_graph_work_over_real_https(tmp_path: Path) -> None:
                 timeout=10,
             )
             assert created.status_code == 201
+        headers = {"Authorization": f"Bearer {result['access_token']}"}
+        folder = created.json()["id"]
+        delta = session.get(
+            f"{base}/v1.0/users/{ALICE}/contactFolders/{folder}/contacts/delta",
+            headers=headers,
+            timeout=10,
+        ).json()
+        assert delta["@odata.deltaLink"].startswith(f"{base}/v1.0/")
+        again = session.get(delta["@odata.deltaLink"], headers=headers, timeout=10)
+        assert again.status_code == 200 and again.json()["value"] == []
     finally:
         server.shutdown()
