@@ -14,6 +14,7 @@ from tests.sandbox.test_microsoft_fixtures import (
     ALICE,
     BASE,
     CLIENT_ID,
+    GHOST,
     SCOPE,
     SECRET,
     TENANT,
@@ -145,6 +146,24 @@ def test_a_scope_without_default_is_refused(graph: Graph) -> None:
     )
     assert result["error"] == "invalid_scope"
     assert result["error_codes"] == [1002012]
+
+
+def test_an_exchange_token_is_refused_by_graph(graph: Graph) -> None:
+    result = graph.msal_app().acquire_token_for_client(
+        scopes=["https://outlook.office365.com/.default"]
+    )
+    graph.token = result["access_token"]
+    refused = graph.get(f"/users/{ALICE}/contacts")
+    assert refused.status_code == 401
+    assert "Invalid audience" in refused.json()["error"]["message"]
+
+
+def test_users_are_listed_and_mailbox_settings_need_a_mailbox(graph: Graph) -> None:
+    users = graph.get("/users").json()["value"]
+    assert {u["userPrincipalName"] for u in users} == {ALICE, "bob@contoso.example", GHOST}
+    assert next(u for u in users if u["userPrincipalName"] == GHOST)["mail"] is None
+    assert graph.get(f"/users/{ALICE}/mailboxSettings").status_code == 200
+    assert error_code(graph.get(f"/users/{GHOST}/mailboxSettings")) == "MailboxNotEnabledForRESTAPI"
 
 
 def test_an_expired_token_answers_401(graph: Graph) -> None:
