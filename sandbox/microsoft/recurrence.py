@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -130,6 +131,11 @@ def _relative(d: date, days: list[str], index: str) -> bool:
     return (d.day - 1) // 7 == INDEXES.get(index or "first", 0)
 
 
+def _day_in_month(d: date, wanted: int) -> int:
+    """Outlook moves day 29-31 to the month's last day when the month is shorter."""
+    return min(wanted, monthrange(d.year, d.month)[1])
+
+
 def _matches(pattern: dict[str, Any], start: date, d: date) -> bool:
     kind, interval = pattern["type"], int(pattern.get("interval") or 1)
     days = pattern.get("daysOfWeek") or []
@@ -145,12 +151,12 @@ def _matches(pattern: dict[str, Any], start: date, d: date) -> bool:
         weeks = (week_start(d) - week_start(start)).days // 7
         return weeks % interval == 0 and WEEKDAYS[d.weekday()] in days
     if kind == "absoluteMonthly":
-        return months % interval == 0 and d.day == int(pattern["dayOfMonth"])
+        return months % interval == 0 and d.day == _day_in_month(d, int(pattern["dayOfMonth"]))
     if kind == "relativeMonthly":
         return months % interval == 0 and _relative(d, days, pattern.get("index", "first"))
     years_ok = (d.year - start.year) % interval == 0 and d.month == int(pattern["month"])
     if kind == "absoluteYearly":
-        return years_ok and d.day == int(pattern["dayOfMonth"])
+        return years_ok and d.day == _day_in_month(d, int(pattern["dayOfMonth"]))
     return years_ok and _relative(d, days, pattern.get("index", "first"))
 
 

@@ -298,3 +298,22 @@ def test_a_retried_create_with_the_same_transaction_id_makes_one_event(graph: Gr
     assert again["id"] == first["id"]
     assert len(graph.get(f"/users/{ALICE}/events").json()["value"]) == 1
     assert len(graph.app.invitations(ALICE)) == 1
+
+
+def test_a_monthly_series_on_the_31st_falls_on_shorter_months_last_day(graph: Graph) -> None:
+    _event(
+        graph,
+        start={"dateTime": "2026-01-31T10:00:00", "timeZone": "UTC"},
+        end={"dateTime": "2026-01-31T11:00:00", "timeZone": "UTC"},
+        recurrence={
+            "pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 31},
+            "range": {"type": "numbered", "startDate": "2026-01-31", "numberOfOccurrences": 4},
+        },
+    )
+    view = graph.get(
+        f"/users/{ALICE}/calendarView",
+        params={"startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-12-31T00:00:00Z"},
+    ).json()["value"]
+    assert [v["start"]["dateTime"][:10] for v in view] == [
+        "2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30",
+    ]  # fmt: skip
