@@ -357,7 +357,8 @@ class _Builder:
             rule, kind = "M7", "conflict"
             why = f"changed on both sides: {', '.join(conflicts)} settled by direction"
         elif sf.status == "changed" and mb.status == "changed":
-            rule, kind, why = "M5", "update", "changed on both sides, different fields: merged"
+            rule, kind = "M5", ("update" if writes else "skip")
+            why = "changed on both sides: merged field by field"
         elif not writes:
             rule, kind, why = "M3", "skip", "changed where changes do not flow"
         else:
