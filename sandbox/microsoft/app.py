@@ -65,7 +65,9 @@ class MicrosoftEmulator(Emulator):
         g("POST", folders, "graph.contactFolders.create", contacts.create_folder)
         g("GET", folder, "graph.contactFolders.get", contacts.get_folder)
         g("DELETE", folder, "graph.contactFolders.delete", contacts.delete_folder)
-        g("GET", folder + r"/contacts/delta", "graph.contacts.delta", contacts.contacts_delta)
+        g("PATCH", folder, "graph.contactFolders.update", contacts.rename_folder)
+        for base in (folder, U):
+            g("GET", base + r"/contacts/delta", "graph.contacts.delta", contacts.contacts_delta)
         for base in (folder + r"/contacts", U + r"/contacts"):
             one = base + r"/(?P<contact>[^/]+)"
             g("GET", base, "graph.contacts.list", contacts.list_contacts)

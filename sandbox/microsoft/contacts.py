@@ -139,6 +139,25 @@ def get_folder(directory: Directory, request: Request, user: str, folder: str) -
     return Response.json(expand(_folder_json(item), item, request.arg("$expand")))
 
 
+def rename_folder(directory: Directory, request: Request, user: str, folder: str) -> Response:
+    box = open_mailbox(directory, request, user, ROLE)
+    item = find(box.folders, folder)
+    data = body_json(request)
+    check_properties(data, {"displayName"}, "contactFolder")
+    name = data.get("displayName", item.data["displayName"])
+    if not isinstance(name, str) or not name.strip():
+        raise GraphError(400, "ErrorInvalidRequest", "The folder name cannot be empty.")
+    for other in box.folders.values():
+        if other.id != item.id and other.data["displayName"].lower() == name.lower():
+            raise GraphError(
+                409, "ErrorFolderExists", "A folder with the specified name already exists."
+            )
+    item.data["displayName"] = name
+    write_extended(item, data)
+    item.change_key, item.modified = directory.make.change_key(), directory.clock.now()
+    return Response.json(_folder_json(item))
+
+
 def delete_folder(directory: Directory, request: Request, user: str, folder: str) -> Response:
     box = open_mailbox(directory, request, user, ROLE)
     item = find(box.folders, folder)
@@ -228,7 +247,9 @@ def delete_contact(
     return Response.empty()
 
 
-def contacts_delta(directory: Directory, request: Request, user: str, folder: str) -> Response:
+def contacts_delta(
+    directory: Directory, request: Request, user: str, folder: str | None = None
+) -> Response:
     box = open_mailbox(directory, request, user, ROLE)
     where = _folder(box, folder)
 

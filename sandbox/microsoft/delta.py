@@ -26,6 +26,8 @@ class Cursor:
     scope: dict[str, str]
     snapshot: dict[str, str]
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # Ids the round reported as new or changed; replayed next round when replays are on.
+    reported: list[str] = field(default_factory=list)
 
 
 def _stale(directory: Directory, request: Request, scope: dict[str, str] | None) -> GraphError:
@@ -68,6 +70,7 @@ def run(
         cursor = found
     if cursor is not None and skip is not None:
         scope, snapshot, changes = cursor.scope, cursor.snapshot, cursor.pending
+        reported = cursor.reported
     else:
         scope = cursor.scope if cursor is not None else initial_scope
         seen = cursor.snapshot if cursor is not None else {}
@@ -79,6 +82,10 @@ def run(
             for item_id in seen
             if item_id not in now
         ]
+        reported = [str(obj["id"]) for obj in changes if "@removed" not in obj]
+        if directory.delta_replays and cursor is not None:
+            # Outlook may send items again in a later round although they did not change.
+            changes += [now[i][1] for i in cursor.reported if i in now and i not in reported]
     prefer = re.search(r"odata\.maxpagesize=(\d+)", request.header("prefer") or "")
     size = max(1, int(prefer.group(1))) if prefer else DEFAULT_PAGE
     page, pending = changes[:size], changes[size:]
@@ -89,10 +96,12 @@ def run(
     base = f"{request.base_url}{request.path}"
     new_token = directory.ids.uuid().replace("-", "")
     if token is None and empty_first_page or pending:
-        directory.save_cursor(new_token, Cursor(box.id, request.path, scope, snapshot, pending))
+        cursor = Cursor(box.id, request.path, scope, snapshot, pending, reported)
+        directory.save_cursor(new_token, cursor)
         body["@odata.nextLink"] = f"{base}?$skiptoken={new_token}"
     else:
-        directory.save_cursor(new_token, Cursor(box.id, request.path, scope, snapshot))
+        cursor = Cursor(box.id, request.path, scope, snapshot, reported=reported)
+        directory.save_cursor(new_token, cursor)
         body["@odata.deltaLink"] = f"{base}?$deltatoken={new_token}"
     headers = [("Preference-Applied", f"odata.maxpagesize={size}")] if prefer else []
     return Response.json(body, headers=headers)

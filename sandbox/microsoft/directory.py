@@ -50,6 +50,8 @@ class Directory:
         # Entra ID takes a while to replicate a fresh admin consent: until this many seconds
         # (emulator clock) have passed, token requests still fail with AADSTS700016.
         self.consent_delay = 0.0
+        # When set, each delta round also repeats the items the previous round reported.
+        self.delta_replays = False
         # When set, a stale delta token answers 410 with a Location to restart from.
         self.gone_with_location = False
 

@@ -234,3 +234,27 @@ def test_a_malformed_body_answers_400_not_a_crash(graph: Graph) -> None:
     )
     assert response.status_code == 400
     assert error_code(response) == "BadRequest"
+
+
+def test_delta_replays_repeat_last_rounds_items_when_switched_on(graph: Graph) -> None:
+    folder = _folder(graph)
+    graph.app.directory.delta_replays = True
+    first = _contact(graph, folder)
+    link = graph.get(f"/users/{ALICE}/contactFolders/{folder}/contacts/delta").json()[
+        "@odata.deltaLink"
+    ]
+    graph.patch(f"/users/{ALICE}/contacts/{first['id']}", json={"jobTitle": "CEO"})
+    changed = graph.get(link).json()
+    assert [c["jobTitle"] for c in changed["value"]] == ["CEO"]
+    replayed = graph.get(changed["@odata.deltaLink"]).json()
+    assert [c["id"] for c in replayed["value"]] == [first["id"]]
+    assert graph.get(replayed["@odata.deltaLink"]).json()["value"] == []
+
+
+def test_folders_are_renamed_and_the_default_folder_has_a_delta_too(graph: Graph) -> None:
+    folder = _folder(graph)
+    renamed = graph.patch(f"/users/{ALICE}/contactFolders/{folder}", json={"displayName": "Sf"})
+    assert renamed.json()["displayName"] == "Sf"
+    graph.post(f"/users/{ALICE}/contacts", json={"givenName": "Renée"})
+    default = graph.get(f"/users/{ALICE}/contacts/delta").json()
+    assert [c["givenName"] for c in default["value"]] == ["Renée"]
