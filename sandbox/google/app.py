@@ -26,6 +26,7 @@ from sandbox.google.errors import (
 from sandbox.google.events import check_id, decorate, envelope, validate, writable
 from sandbox.google.groups import GroupsApi, system_groups
 from sandbox.google.invites import propagate
+from sandbox.google.lag import snapshot
 from sandbox.google.people import PeopleApi
 from sandbox.google.person import PERSON_FIELDS, clean_fields, membership_groups, render
 from sandbox.google.store import Contact, Group, Mailbox, Pages, rfc3339
@@ -56,6 +57,7 @@ class GoogleEmulator(Emulator):
         self.cursor_epoch = 0
         self.ids = random.Random(f"google-ids-{seed}")
         self.sent_updates: list[dict[str, Any]] = []
+        self._people_sync_lag = 0.0
         self._faulted = threading.local()
         people, groups = PeopleApi(self), GroupsApi(self)
         cal, batch = CalendarApi(self), BatchApi(self)
@@ -87,6 +89,20 @@ class GoogleEmulator(Emulator):
         ]  # fmt: skip
         for method, pattern, name, handler in table:
             self.route(method, pattern, name, _guarded(handler))
+
+    @property
+    def people_sync_lag(self) -> float:
+        """Seconds before a People write shows in connections.list (Google: "minutes")."""
+        return self._people_sync_lag
+
+    @people_sync_lag.setter
+    def people_sync_lag(self, seconds: float) -> None:
+        with self.lock:
+            self._people_sync_lag = float(seconds)
+            for mailbox in self.mailboxes.values():
+                for contact in mailbox.contacts.values():
+                    contact.history.clear()
+                    snapshot(contact, self._people_sync_lag, self.clock.now(), settled=True)
 
     @classmethod
     def product_env(cls, base_url: str) -> dict[str, str]:
@@ -188,6 +204,7 @@ class GoogleEmulator(Emulator):
     def touch(self, mailbox: Mailbox, contact: Contact) -> None:
         contact.seq = mailbox.next_seq()
         contact.update_time = self.clock.now()
+        snapshot(contact, self.people_sync_lag, contact.update_time)
 
     def new_group(self, mailbox: Mailbox, name: str) -> Group:
         group = Group(f"contactGroups/{self.ids.getrandbits(56):x}", name, 0, self.clock.now())

@@ -11,6 +11,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import Request, Response
+from sandbox.google import lag
 from sandbox.google.errors import people_error, people_invalid, people_not_found
 from sandbox.google.person import (
     PERSON_FIELDS,
@@ -57,17 +58,18 @@ class PeopleApi:
                 raise people_invalid("Page token is invalid.")
             page, offset = found
         else:
+            shown, settled = lag.listing(mailbox, self.emu.people_sync_lag, self.emu.clock.now())
             if sync_text:
                 since = self._since(mailbox, sync_text)
-                chosen = [c for c in mailbox.contacts.values() if c.seq > since]
+                chosen = [c for c in shown if c.seq > since]
             else:
-                chosen = [c for c in mailbox.contacts.values() if not c.deleted]
+                chosen = [c for c in shown if not c.deleted]
             chosen.sort(key=_sorter(request.arg("sortOrder") or "LAST_MODIFIED_ASCENDING"))
             page = Page(
                 mailbox.email,
                 "people",
                 [render(c, mask) for c in chosen],
-                mailbox.seq if issue else None,
+                settled if issue else None,
                 {"total": len(chosen)},
             )
         body: dict[str, Any] = {}

@@ -8,7 +8,8 @@ Payload (every key optional)::
         "client_email": "...", "private_key_id": "...", "client_id": "123...",
         "public_key_pem": "-----BEGIN PUBLIC KEY-----..."   # or "certificate": "...PEM..."
       },
-      "delegation": ["https://www.googleapis.com/auth/contacts", ...]  # granted to that client
+      "delegation": ["https://www.googleapis.com/auth/contacts", ...],  # granted to that client
+      "people_sync_lag": 120                        # seconds before People writes are listed
     }
 
 Each company user gets a mailbox with a "Clients" contact group and realistic contacts (accents,
@@ -39,6 +40,9 @@ def seed_payload(emu: GoogleEmulator, payload: dict[str, Any]) -> dict[str, Any]
         spec = payload["company"] or {}
         company = make_company(int(spec.get("users", 5)), int(spec.get("seed", 1)))
         summary.update(seed_company(emu, company))
+    if "people_sync_lag" in payload:
+        emu.people_sync_lag = float(payload["people_sync_lag"])
+        summary["people_sync_lag"] = emu.people_sync_lag
     account = payload.get("service_account")
     if account:
         client_id = emu.register_service_account(

@@ -28,6 +28,8 @@ class Contact:
     seq: int
     update_time: datetime
     deleted: bool = False
+    #: Earlier states, kept only while the People sync lag could still show them.
+    history: list[tuple[datetime, Contact]] = field(default_factory=list)
 
 
 @dataclass

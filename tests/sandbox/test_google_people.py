@@ -264,3 +264,30 @@ def test_unknown_or_mistyped_fields_are_rejected_like_googles_front_end(
     answer = api.post(f"{V1}/people:createContact", json=body)
     assert answer.status_code == 400
     assert answer.json()["error"] == {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}
+
+
+def test_with_a_sync_lag_writes_reach_connections_list_late_but_get_at_once(
+    rig: Rig, api: AuthorizedSession
+) -> None:
+    _people, token = _full_sync(api)
+    rig.emu.people_sync_lag = 120
+    existing = rig.emu.contacts(rig.user)[0]
+    created = _create(api)
+    body = {"etag": existing["etag"], "names": [{"givenName": "Håkon"}]}
+    api.patch(
+        f"{V1}/{existing['resourceName']}:updateContact",
+        params={"updatePersonFields": "names"},
+        json=body,
+    )
+    got = api.get(f"{V1}/{created['resourceName']}", params={"personFields": "names"})
+    assert got.status_code == 200
+    listed = {p["resourceName"]: p for p in _full_sync(api)[0]}
+    assert created["resourceName"] not in listed
+    assert listed[existing["resourceName"]]["names"][0]["givenName"] != "Håkon"
+    early = _list(api, syncToken=token, requestSyncToken="true")
+    assert "connections" not in early
+    rig.emu.clock.advance(121)
+    late = _list(api, syncToken=early["nextSyncToken"], requestSyncToken="true")
+    names = {p["resourceName"]: p for p in late["connections"]}
+    assert set(names) == {created["resourceName"], existing["resourceName"]}
+    assert names[existing["resourceName"]]["names"][0]["givenName"] == "Håkon"
