@@ -135,3 +135,45 @@ class SyncIssue(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None and not self.ignored
+
+
+class UnresolvedReason(models.TextChoices):
+    COMPANY_NO_ACCOUNT = "company_no_account", "Company matches no Account"
+    ATTENDEE_NO_MATCH = "attendee_no_match", "Attendee matches no contact or lead"
+
+
+class UnresolvedItem(models.Model):
+    """A synced item Salesforce could not relate: Lightning Sync's "Unresolved Items".
+
+    `value` is the one piece of content kept here (the company name or the attendee's e-mail):
+    the administrator must see it to pick or create the right record, reading it live would cost
+    an API call per row on every page view, and it is already what the provider's issue message
+    names. Rows go with a Reset sync and with the user.
+    """
+
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="unresolved")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    salesforce_id = models.CharField(max_length=18)
+    reason = models.CharField(max_length=24, choices=UnresolvedReason.choices)
+    value = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=255, blank=True)
+    ignored = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sync_user", "kind", "salesforce_id", "reason", "value"],
+                name="unresolved_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["sync_user", "resolved_at"], name="unresolved_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.salesforce_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and not self.ignored
