@@ -26,7 +26,7 @@ WIDE = (datetime(2020, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC))
 
 
 @functools.cache
-def _key() -> tuple[dict[str, str], str]:
+def service_account_key() -> tuple[dict[str, str], str]:
     # One RSA key for the whole run: generating one takes longer than most tests.
     return generate_service_account_key(BASE + "/token")
 
@@ -34,7 +34,7 @@ def _key() -> tuple[dict[str, str], str]:
 class GoogleRig:
     def __init__(self) -> None:
         self.emu = GoogleEmulator(seed=1)
-        self.info, public = _key()
+        self.info, public = service_account_key()
         self.client_id = self.emu.register_service_account(
             self.info["client_email"],
             self.info["private_key_id"],
