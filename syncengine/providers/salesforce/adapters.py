@@ -67,6 +67,4 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
         sync_user.salesforce_user_id,
         days_past=config.events_days_past if config else 30,
         days_future=config.events_days_future if config else 365,
-        sync_private=config.events_sync_private if config else True,
-        sync_series=config.events_sync_series if config else True,
     )

@@ -1,5 +1,6 @@
-"""The Salesforce event store: events the user owns (private ones and series per the
-configuration) within a window around today, with invitees from EventRelation."""
+"""The Salesforce event store: events the user owns (private ones and series included: the
+planner applies the configuration's choices) within a window around today, with invitees from
+EventRelation."""
 
 from __future__ import annotations
 
@@ -35,14 +36,10 @@ class EventStore(SalesforceStore):
         *,
         days_past: int = 30,
         days_future: int = 365,
-        sync_private: bool = True,
-        sync_series: bool = True,
     ) -> None:
         super().__init__(client, user_id)
         self.days_past = days_past
         self.days_future = days_future
-        self.sync_private = sync_private
-        self.sync_series = sync_series
         self.zone = ""  # the owner's TimeZoneSidKey, learnt from the first rows read
         self.invitees: dict[str, tuple[str, str]] = {}  # e-mail -> (RelationId, Name)
         self.unknown_attendees: set[str] = set()
@@ -61,12 +58,9 @@ class EventStore(SalesforceStore):
             f"(EndDateTime >= {past} AND StartDateTime <= {future}) OR "
             f"(IsRecurrence2 = true AND StartDateTime <= {future})"
         )
-        out = [*self.base_scope(), window]
-        if not self.sync_private:
-            out.append("IsPrivate = false")
-        if not self.sync_series:
-            out.append("IsRecurrence2 = false")
-        return out
+        # Private events and series stay listed even when the configuration leaves them out:
+        # the planner decides (an event turning private is left alone, not deleted).
+        return [*self.base_scope(), window]
 
     def load_zone(self) -> None:
         """The owner's time zone: Salesforce keeps none on single events, and Event.Owner is
