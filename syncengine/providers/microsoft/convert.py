@@ -303,7 +303,7 @@ def canonical_event(e: Event, *, invitations: bool) -> Event:
         {**a, "status": {"response": r.response}}
         for a, r in zip(obj.get("attendees") or [], e.attendees, strict=False)
     ]
-    return event_from_graph(obj)
+    return event_from_graph(obj, e.recurrence.exdates if e.recurrence else ())
 
 
 def _as_utc(when: dict[str, str], all_day: bool) -> dict[str, str]:

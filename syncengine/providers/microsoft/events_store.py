@@ -41,8 +41,19 @@ from syncengine.providers.microsoft.convert import (
     marker_json,
     marker_of,
 )
+from syncengine.providers.microsoft.recurrence import occurrence_starts
 from syncengine.records import Contact, Event, norm_datetime
-from syncengine.stores.base import ChangePage, Create, CursorExpired, Item, Kind, MatchKey, Update
+from syncengine.stores.base import (
+    ChangePage,
+    Create,
+    CursorExpired,
+    Item,
+    Kind,
+    MatchKey,
+    Op,
+    OpResult,
+    Update,
+)
 
 Obj = dict[str, Any]
 
@@ -108,6 +119,37 @@ class GraphEventStore(GraphStore):
             )
         return step
 
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        results = super().apply(ops)
+        cancel: dict[str, set[datetime]] = {}
+        for op, result in zip(ops, results, strict=True):
+            record = getattr(op, "record", None)
+            if not result.ok or not result.id or not isinstance(record, Event):
+                continue
+            if record.recurrence is None or not record.recurrence.exdates:
+                continue
+            fields = getattr(op, "fields", None)
+            if fields is None or fields & {"recurrence", "start", "end", "all_day", "time_zone"}:
+                cancel[result.id] = set(record.recurrence.exdates)
+        if cancel:
+            self._cancel(cancel)
+        return results
+
+    def _cancel(self, exdates: dict[str, set[datetime]]) -> None:
+        """Graph takes no exdates: cancel those plain occurrences one by one (an exdate that is a
+        modified occurrence stays: that meeting is an item of its own)."""
+        doomed = [
+            str(inst["id"])
+            for master, found in self._instances(list(exdates), {}).items()
+            for inst in found
+            if inst.get("type") == "occurrence"
+            and inst.get("originalStart")
+            and norm_datetime(inst["originalStart"]) in exdates[master]
+        ]
+        for part in chunks(doomed):
+            with translated():
+                self.client.batch([{"method": "DELETE", "url": self.item_path(i)} for i in part])
+
     # ------------------------------------------------------------------ reads
 
     def _initial_url(self) -> str:
@@ -130,7 +172,6 @@ class GraphEventStore(GraphStore):
         occ: dict[str, str] = dict(state.get("o") or {})
         singles: dict[str, Obj] = {}
         masters: set[str] = set()
-        exceptions: dict[str, list[Obj]] = {}
         removed: list[str] = []
         for entry in entries:
             if "@removed" in entry:
@@ -138,33 +179,26 @@ class GraphEventStore(GraphStore):
                 if _h(str(entry["id"])) in occ:
                     masters.add(occ[_h(str(entry["id"]))])
             else:
-                self._sort(entry, singles, masters, exceptions, occ)
+                self._sort(entry, singles, masters, occ)
         still = self.fetch(removed, {"$expand": EXPAND_MARKER}, READ_PREFER) if removed else {}
         for obj in still.values():
-            self._sort(obj, singles, masters, exceptions, occ)
+            self._sort(obj, singles, masters, occ)
         deleted = [i for i in removed if i not in still]
         series = self.fetch(sorted(masters), {"$expand": EXPAND_MARKER}, READ_PREFER)
         for gone in sorted(masters - set(series)):
             deleted.append(gone)
             occ = {k: v for k, v in occ.items() if v != gone}
-        if cursor is not None and series:
-            exceptions = self._exceptions(list(series), occ)
+        instances = self._instances(list(series), occ) if series else {}
         markers = self._single_markers(
             [i for i, o in singles.items() if o.get("type") != "exception"]
         )
         items = [self._item(o, markers.get(i, marker_of(o))) for i, o in singles.items()]
-        items += [self._master(o, exceptions.get(i, [])) for i, o in series.items()]
+        items += [self._master(o, instances.get(i, [])) for i, o in series.items()]
         new_cursor = json.dumps({"d": link, "o": occ}, separators=(",", ":")) if link else None
         return ChangePage(items, sorted(set(deleted)), new_cursor, cursor is None)
 
     @staticmethod
-    def _sort(
-        obj: Obj,
-        singles: dict[str, Obj],
-        masters: set[str],
-        exceptions: dict[str, list[Obj]],
-        occ: dict[str, str],
-    ) -> None:
+    def _sort(obj: Obj, singles: dict[str, Obj], masters: set[str], occ: dict[str, str]) -> None:
         kind, item_id = obj.get("type"), str(obj["id"])
         if kind in ("occurrence", "exception") and obj.get("seriesMasterId"):
             master = str(obj["seriesMasterId"])
@@ -172,14 +206,13 @@ class GraphEventStore(GraphStore):
             masters.add(master)
             if kind == "exception":
                 singles[item_id] = obj
-                exceptions.setdefault(master, []).append(obj)
         elif kind == "seriesMaster":
             masters.add(item_id)
         else:
             singles[item_id] = obj
 
-    def _exceptions(self, master_ids: list[str], occ: dict[str, str]) -> dict[str, list[Obj]]:
-        """The exceptions of each series within the window (one batched request per 20 series)."""
+    def _instances(self, master_ids: list[str], occ: dict[str, str]) -> dict[str, list[Obj]]:
+        """Each series' occurrences and exceptions in the window (one request per 20 series)."""
         start, end = self.window
         params = {"startDateTime": _iso(start), "endDateTime": _iso(end), "$top": "1000",
                   "$select": "id,type,originalStart,seriesMasterId"}  # fmt: skip
@@ -192,10 +225,11 @@ class GraphEventStore(GraphStore):
             with translated():
                 answers = self.client.batch(steps)
             for master, answer in zip(part, answers, strict=True):
-                for inst in answer.body.get("value") or [] if answer.error is None else []:
+                if answer.error is not None:
+                    continue
+                found[master] = [i for i in answer.body.get("value") or [] if isinstance(i, dict)]
+                for inst in found[master]:
                     occ[_h(str(inst["id"]))] = master
-                    if inst.get("type") == "exception":
-                        found.setdefault(master, []).append(inst)
         return found
 
     def _single_markers(self, ids: list[str]) -> dict[str, str | None]:
@@ -207,25 +241,38 @@ class GraphEventStore(GraphStore):
     def _item(self, obj: Obj, marker: str | None) -> Item:
         return Item(str(obj["id"]), str(obj.get("changeKey") or ""), event_from_graph(obj), marker)
 
-    def _master(self, obj: Obj, exceptions: list[Obj]) -> Item:
-        exdates = sorted(
-            norm_datetime(e["originalStart"]) for e in exceptions if e.get("originalStart")
-        )
+    def _master(self, obj: Obj, instances: list[Obj]) -> Item:
+        record = event_from_graph(obj)
+        exdates = self._exdates(obj, record, instances) if record.recurrence else []
         version = str(obj.get("changeKey") or "")
         if exdates:
             version += "#" + hashlib.sha1(repr(exdates).encode()).hexdigest()[:8]  # noqa: S324
         return Item(str(obj["id"]), version, event_from_graph(obj, exdates), marker_of(obj))
+
+    def _exdates(self, obj: Obj, record: Event, instances: list[Obj]) -> list[datetime]:
+        """Within the window: the original starts of modified occurrences (items of their own)
+        and of occurrences the rule has but Outlook no longer lists (cancelled)."""
+        present = {norm_datetime(i["originalStart"]) for i in instances if i.get("originalStart")}
+        moved = {
+            norm_datetime(i["originalStart"])
+            for i in instances
+            if i.get("type") == "exception" and i.get("originalStart")
+        }
+        start, end = self.window
+        zone = "UTC" if record.all_day else record.time_zone
+        expected = occurrence_starts(obj["recurrence"], record.start, zone, end)
+        return sorted(moved | {s for s in expected if s >= start and s not in present})
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         if not ids:
             return {}
         found = self.fetch(ids, {"$expand": EXPAND_MARKER}, READ_PREFER)
         masters = [i for i, o in found.items() if o.get("type") == "seriesMaster"]
-        exceptions = self._exceptions(masters, {}) if masters else {}
+        instances = self._instances(masters, {}) if masters else {}
         out: dict[str, Item] = {}
         for item_id, obj in found.items():
             if obj.get("type") == "seriesMaster":
-                out[item_id] = self._master(obj, exceptions.get(item_id, []))
+                out[item_id] = self._master(obj, instances.get(item_id, []))
             elif obj.get("type") != "occurrence":
                 out[item_id] = self._item(obj, marker_of(obj))
         return out

@@ -11,8 +11,9 @@ second of the end date in that zone (UTC form), the inclusive end RFC 5545 means
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -136,3 +137,64 @@ def from_graph_recurrence(rec: dict[str, Any], zone: str) -> str:
         last = datetime.combine(date.fromisoformat(str(rng["endDate"])[:10]), time(23, 59, 59), tz)
         parts["UNTIL"] = last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+def _relative_day(d: date, days: list[str], index: str) -> bool:
+    if list(DAYS.values())[d.weekday()] not in days:
+        return False
+    if index == "last":
+        return (d + timedelta(days=7)).month != d.month
+    return (d.day - 1) // 7 == RINDEX.get(index or "first", 1) - 1
+
+
+def _on(pattern: dict[str, Any], first: date, d: date) -> bool:
+    kind, interval = pattern.get("type"), int(pattern.get("interval") or 1)
+    days = pattern.get("daysOfWeek") or []
+    months = (d.year - first.year) * 12 + d.month - first.month
+    if kind == "daily":
+        return (d - first).days % interval == 0
+    if kind == "weekly":
+        wkst = list(DAYS.values()).index(pattern.get("firstDayOfWeek") or "sunday")
+
+        def week(x: date) -> date:
+            return x - timedelta(days=(x.weekday() - wkst) % 7)
+
+        return ((week(d) - week(first)).days // 7) % interval == 0 and list(DAYS.values())[
+            d.weekday()
+        ] in days
+    # Outlook puts "day 31" on the last day of shorter months (RFC 5545 would skip them).
+    day = min(int(pattern.get("dayOfMonth") or 0), calendar.monthrange(d.year, d.month)[1])
+    if kind == "absoluteMonthly":
+        return months % interval == 0 and d.day == day
+    if kind == "relativeMonthly":
+        return months % interval == 0 and _relative_day(d, days, pattern.get("index") or "first")
+    in_year = (d.year - first.year) % interval == 0 and d.month == int(pattern.get("month") or 0)
+    if kind == "absoluteYearly":
+        return in_year and d.day == day
+    return in_year and _relative_day(d, days, pattern.get("index") or "first")
+
+
+def occurrence_starts(
+    rec: dict[str, Any], first_start: datetime, zone: str, until: datetime
+) -> list[datetime]:
+    """UTC starts of a patternedRecurrence's occurrences that begin before `until`.
+
+    `first_start` is the series' start (aware); occurrences keep its wall time in `zone`."""
+    pattern, rng = rec.get("pattern") or {}, rec.get("range") or {}
+    tz = ZoneInfo(zone)
+    wall = first_start.astimezone(tz)
+    first = date.fromisoformat(str(rng.get("startDate") or wall.date().isoformat())[:10])
+    last = until.astimezone(tz).date()
+    if rng.get("type") == "endDate" and rng.get("endDate"):
+        last = min(last, date.fromisoformat(str(rng["endDate"])[:10]))
+    left = int(rng.get("numberOfOccurrences") or 0) if rng.get("type") == "numbered" else -1
+    out: list[datetime] = []
+    d = first
+    while d <= last and left != 0:
+        if _on(pattern, first, d):
+            left -= 1
+            moment = datetime.combine(d, wall.time(), tz).astimezone(UTC)
+            if moment < until:
+                out.append(moment)
+        d += timedelta(days=1)
+    return out

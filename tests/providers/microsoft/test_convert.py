@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -239,3 +240,34 @@ def test_a_rule_outlook_cannot_hold_is_refused() -> None:
     record = Event.normalized(subject="x", start=START, end=START, recurrence="FREQ=HOURLY")
     with pytest.raises(ValueError, match="Outlook cannot repeat"):
         event_to_graph(record, invitations=False)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;INTERVAL=3;COUNT=9",
+        "FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20260601T000000Z",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU;COUNT=12",
+        "FREQ=MONTHLY;BYMONTHDAY=31;COUNT=6",
+        "FREQ=MONTHLY;BYDAY=-1FR;COUNT=6",
+        "FREQ=MONTHLY;BYDAY=2TU;INTERVAL=2;COUNT=5",
+        "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=27;COUNT=3",
+        "FREQ=YEARLY;BYMONTH=11;BYDAY=4TH;COUNT=3",
+    ],
+)
+def test_occurrence_expansion_agrees_with_the_emulators(rule: str) -> None:
+    from sandbox.microsoft.recurrence import dates
+    from syncengine.providers.microsoft.recurrence import occurrence_starts, to_graph_recurrence
+
+    first = datetime(2026, 3, 27, 8, 30, tzinfo=UTC)
+    rec = to_graph_recurrence(rule, first, "Europe/Paris")
+    until = datetime(2030, 1, 1, tzinfo=UTC)
+    ours = [
+        s.astimezone(ZoneInfo("Europe/Paris")).date()
+        for s in occurrence_starts(rec, first, "Europe/Paris", until)
+    ]
+    assert ours == list(dates(rec, until.date()))
+    assert all(
+        s.astimezone(ZoneInfo("Europe/Paris")).time() == time(9, 30)
+        for s in occurrence_starts(rec, first, "Europe/Paris", until)
+    )

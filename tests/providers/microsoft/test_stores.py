@@ -231,3 +231,34 @@ def test_a_rule_outlook_cannot_hold_is_rejected_without_stopping_the_batch(
     )
     assert [r.ok for r in results] == [False, True]
     assert results[0].error is not None and results[0].error.permanent
+
+
+def test_an_occurrence_cancelled_in_outlook_is_read_as_an_exdate(microsoft: Microsoft) -> None:
+    store = events()
+    (made,) = store.apply([Create("s", meeting(attendees=(), recurrence="FREQ=DAILY;COUNT=5"))])
+    cursor = store.changes(None).cursor
+    third = store.client.send(
+        "GET", f"/users/{USER}/events/{made.id}/instances",
+        params={"startDateTime": "2026-06-01T00:00:00Z", "endDateTime": "2026-06-10T00:00:00Z"},
+    )["value"][2]  # fmt: skip
+    store.client.send("DELETE", f"/users/{USER}/events/{third['id']}")
+    (item,) = store.changes(cursor).changed
+    assert item.id == made.id
+    assert item.record.recurrence is not None
+    assert item.record.recurrence.exdates == (START + timedelta(days=2),)
+
+
+def test_exdates_written_from_salesforce_cancel_those_occurrences(microsoft: Microsoft) -> None:
+    store = events()
+    series = meeting(attendees=(), recurrence={"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=6",
+                     "exdates": [START + timedelta(days=7), START + timedelta(days=21)]})  # fmt: skip
+    (made,) = store.apply([Create("s", series)])
+    assert made.ok
+    (item,) = store.changes(None).changed
+    assert item.record == store.canonical(series) == series
+    listed = store.client.send(
+        "GET", f"/users/{USER}/calendarView",
+        params={"startDateTime": "2026-05-01T00:00:00Z", "endDateTime": "2026-08-01T00:00:00Z"},
+    )["value"]  # fmt: skip
+    assert len(listed) == 4
+    assert microsoft.invitations() == []
