@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from mappings.models import ItemMapping, SyncCursor
+from syncengine import operations
 from syncengine.models import ConfigurationAssignment, KindStatus, SyncConfiguration, SyncUser
 
 
@@ -146,20 +144,7 @@ class SyncUserAdmin(admin.ModelAdmin):
     @admin.action(description="Reset sync (forget links and cursors)", permissions=["change"])
     def reset_sync(self, request: HttpRequest, queryset: QuerySet[SyncUser]) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            mappings, _ = ItemMapping.objects.filter(sync_user_id__in=ids).delete()
-            SyncCursor.objects.filter(sync_user_id__in=ids).delete()
-            SyncUser.objects.filter(pk__in=ids).update(
-                contacts_status=KindStatus.NOT_STARTED,
-                contacts_message="",
-                contacts_progress=0,
-                events_status=KindStatus.NOT_STARTED,
-                events_message="",
-                events_progress=0,
-                next_due_at=timezone.now(),
-                backoff_until=None,
-                consecutive_failures=0,
-            )
+        mappings = operations.reset_sync(ids)
         self.message_user(
             request,
             f"Reset {len(ids)} user(s): {mappings} link(s) forgotten. The next run lists "
@@ -169,17 +154,12 @@ class SyncUserAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync soon", permissions=["change"])
     def sync_soon(self, request: HttpRequest, queryset: QuerySet[SyncUser]) -> None:
-        count = queryset.update(next_due_at=timezone.now(), backoff_until=None)
+        count = operations.sync_soon(queryset)
         self.message_user(request, f"{count} user(s) will sync within a minute.")
 
     @admin.action(
         description="Let the next run pass a tripped guard (once)", permissions=["change"]
     )
     def approve_guard_once(self, request: HttpRequest, queryset: QuerySet[SyncUser]) -> None:
-        count = queryset.update(
-            contacts_guard_approved=True,
-            events_guard_approved=True,
-            next_due_at=timezone.now(),
-            backoff_until=None,
-        )
+        count = operations.approve_guard_once(queryset)
         self.message_user(request, f"{count} user(s) approved for one run.", messages.WARNING)

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, engine, registry
+from syncengine import dispatch, engine, registry, unresolved
 from syncengine.executor import Issue, Progress
 from syncengine.models import KindStatus, SyncUser
 from syncengine.repo_db import DbMappingRepo
@@ -107,7 +107,8 @@ def _run(
 ) -> RunOutcome:
     user = SyncUser.objects.select_related("configuration").get(pk=sync_user_id)
     config = user.configuration
-    if config is None or not config.active:
+    # A dry run writes nothing, so it may preview a configuration before it is turned on.
+    if config is None or not (config.active or dry_run):
         return RunOutcome(user.pk, kind, SKIPPED, "Not assigned to an active configuration.")
     settings = config.settings_for(kind)
     if settings.direction == "off":
@@ -165,6 +166,10 @@ def _run(
         if status in (RunStatus.OK, RunStatus.PARTIAL) and user.guard_approved(kind):
             _set_user(user, kind, guard_approved=False)
         repo.mark_failed([i.item_id for i in result.issues if i.item_id])
+        # Only the Salesforce store reports unresolved companies and attendees.
+        reported = getattr(sf_store, "unresolved", None)
+        if reported:
+            unresolved.record_unresolved(user, kind, list(reported))
     return RunOutcome(
         user.pk,
         kind,

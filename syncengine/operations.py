@@ -1,0 +1,71 @@
+"""What an administrator can do to a sync user or an issue; shared by the console and the admin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mappings.models import ItemMapping, SyncCursor, SyncIssue, UnresolvedItem
+from syncengine import tasks
+from syncengine.models import KindStatus, SyncUser
+
+
+def reset_sync(user_ids: Iterable[int]) -> int:
+    """Forgets links and cursors; returns how many links were dropped. Records are untouched:
+    the next run lists both sides in full and matches items before creating anything, so
+    nothing is duplicated (mailbox copies also carry their Salesforce id)."""
+    ids = list(user_ids)
+    with transaction.atomic():
+        mappings, _ = ItemMapping.objects.filter(sync_user_id__in=ids).delete()
+        SyncCursor.objects.filter(sync_user_id__in=ids).delete()
+        # The next run reports again whatever is still unresolved.
+        UnresolvedItem.objects.filter(sync_user_id__in=ids, ignored=False).delete()
+        SyncUser.objects.filter(pk__in=ids).update(
+            contacts_status=KindStatus.NOT_STARTED,
+            contacts_message="",
+            contacts_progress=0,
+            events_status=KindStatus.NOT_STARTED,
+            events_message="",
+            events_progress=0,
+            next_due_at=timezone.now(),
+            backoff_until=None,
+            consecutive_failures=0,
+        )
+    return mappings
+
+
+def sync_now(user_id: int) -> None:
+    """Enqueues the user's sync task (id only); clears the back-off so it is not refused."""
+    SyncUser.objects.filter(pk=user_id).update(backoff_until=None)
+    tasks.enqueue_sync(user_id)
+
+
+def sync_soon(users: QuerySet[SyncUser]) -> int:
+    return users.update(next_due_at=timezone.now(), backoff_until=None)
+
+
+def approve_guard_once(users: QuerySet[SyncUser]) -> int:
+    """Lets each user's next run pass a tripped mass-delete guard, once."""
+    return users.update(
+        contacts_guard_approved=True,
+        events_guard_approved=True,
+        next_due_at=timezone.now(),
+        backoff_until=None,
+    )
+
+
+def retry_issues(issues: QuerySet[SyncIssue]) -> int:
+    """Marks open issues for retry and makes their users due now; the run re-reads both sides
+    in full for a kind with a retry requested (see service.py)."""
+    open_issues = issues.filter(resolved_at__isnull=True)
+    user_ids = set(open_issues.values_list("sync_user_id", flat=True))
+    count = open_issues.update(retry_requested=True, ignored=False)
+    SyncUser.objects.filter(pk__in=user_ids).update(next_due_at=timezone.now(), backoff_until=None)
+    return count
+
+
+def ignore_issues(issues: QuerySet[SyncIssue]) -> int:
+    return issues.filter(resolved_at__isnull=True).update(ignored=True, retry_requested=False)
