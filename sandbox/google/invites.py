@@ -13,7 +13,7 @@ from sandbox.google.errors import calendar_error
 from sandbox.google.store import Mailbox
 
 if TYPE_CHECKING:
-    from sandbox.google.app import GoogleEmulator
+    from sandbox.google.control import WorkspaceState as GoogleEmulator
 
 #: What a guest may change on their copy.
 GUEST_FIELDS = frozenset(
