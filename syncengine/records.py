@@ -513,8 +513,14 @@ def _all_day_date(value: Any, zone: str) -> date:
             else date.fromisoformat(value)
         )
     if isinstance(value, datetime):
+        if (
+            value.tzinfo is not None
+            and value.utcoffset() == timedelta(0)
+            and value.time() == time(0)
+        ):
+            return value.date()  # our own form: midnight UTC of the day
         if value.tzinfo is not None:
-            # An instant: the calendar day it falls on in the event's zone.
+            # Any other instant: the calendar day it falls on in the event's zone.
             return value.astimezone(ZoneInfo(zone)).date()
         return value.date()
     if isinstance(value, date):
