@@ -165,6 +165,9 @@ else:
 LSYNC_SALESFORCE_LOGIN_URL = env.str(
     "LSYNC_SALESFORCE_LOGIN_URL", default="https://login.salesforce.com"
 )
+# A custom Contact e-mail field for a contact's second address (e.g. Secondary_Email__c); blank:
+# Salesforce keeps one e-mail per contact.
+LSYNC_SALESFORCE_SECOND_EMAIL_FIELD = env.str("LSYNC_SALESFORCE_SECOND_EMAIL_FIELD", default="")
 LSYNC_MICROSOFT_LOGIN_URL = env.str(
     "LSYNC_MICROSOFT_LOGIN_URL", default="https://login.microsoftonline.com"
 )

@@ -60,7 +60,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             sync_user.salesforce_user_id,
             mine=config is None or config.contacts_ownership == "mine",
             soql_filter=config.contacts_soql_filter if config else "",
-            second_email=getattr(settings, "LSYNC_SALESFORCE_SECOND_EMAIL_FIELD", "") or None,
+            second_email=settings.LSYNC_SALESFORCE_SECOND_EMAIL_FIELD or None,
         )
     return EventStore(
         client,
