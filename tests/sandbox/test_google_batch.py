@@ -18,7 +18,7 @@ from googleapiclient.http import BatchHttpRequest
 from sandbox.google.keys import generate_service_account_key
 from sandbox.server import serve
 from sandbox.tls import ensure_certificates
-from tests.sandbox.test_google_schema import BASE, CALENDAR, Rig, validate
+from tests.sandbox.test_google_schema import BASE, SCOPES, Rig, validate
 
 
 class Https:
@@ -29,9 +29,9 @@ class Https:
         client_id = rig.emu.register_service_account(
             info["client_email"], info["private_key_id"], public
         )
-        rig.emu.grant_delegation(client_id, [CALENDAR])
+        rig.emu.grant_delegation(client_id, SCOPES)
         credentials = service_account.Credentials.from_service_account_info(
-            info, scopes=[CALENDAR], subject=rig.user
+            info, scopes=SCOPES, subject=rig.user
         )
         raw = httplib2.Http(ca_certs=str(ca), proxy_info=None, timeout=10)
         # BatchHttpRequest refreshes invalid credentials over a fresh httplib2.Http() that knows
@@ -42,6 +42,12 @@ class Https:
         self.service = build(
             "calendar", "v3", http=self.http, static_discovery=True,
             client_options={"api_endpoint": base + "/calendar/v3/"},
+        )  # fmt: skip
+
+    def people(self) -> Any:
+        return build(
+            "people", "v1", http=self.http, static_discovery=True,
+            client_options={"api_endpoint": self.base + "/"},
         )  # fmt: skip
 
     def batch(self, callback: Any) -> BatchHttpRequest:
@@ -152,3 +158,54 @@ def test_a_batch_needs_multipart_and_at_most_1000_parts() -> None:
     big = session.post(f"{BASE}/batch/calendar/v3", data=(part * 1001 + "--b--\r\n").encode(),
                        headers={"Content-Type": "multipart/mixed; boundary=b"})  # fmt: skip
     assert big.status_code == 400 and "1000" in big.json()["error"]["message"]
+
+
+def test_googleapiclient_drives_the_people_api(https: tuple[Rig, Https]) -> None:
+    rig, client = https
+    people = client.people()
+    created = (
+        people.people()
+        .createContact(
+            body={
+                "names": [{"givenName": "Łukasz"}],
+                "clientData": [{"key": "sfId", "value": "003X"}],
+            },
+            personFields="names,clientData",
+        )
+        .execute()
+    )
+    validate("people.people.createContact", created)
+    updated = (
+        people.people()
+        .updateContact(
+            resourceName=created["resourceName"],
+            updatePersonFields="names",
+            personFields="names",
+            body={
+                "etag": created["etag"],
+                "names": [{"givenName": "Łukasz", "familyName": "Øberg"}],
+            },
+        )
+        .execute()
+    )
+    assert validate("people.people.updateContact", updated)["names"][0]["familyName"] == "Øberg"
+    listed = (
+        people.people()
+        .connections()
+        .list(resourceName="people/me", personFields="names", requestSyncToken=True, pageSize=1000)
+        .execute()
+    )
+    names = {
+        p["resourceName"] for p in validate("people.people.connections.list", listed)["connections"]
+    }
+    assert created["resourceName"] in names
+    stale = (
+        people.people()
+        .connections()
+        .list(resourceName="people/me", personFields="names", syncToken=listed["nextSyncToken"])
+    )
+    rig.emu.expire_cursors()
+    with pytest.raises(HttpError) as caught:
+        stale.execute()
+    assert caught.value.status_code == 400
+    assert caught.value.error_details[0]["reason"] == "EXPIRED_SYNC_TOKEN"

@@ -80,7 +80,7 @@ def test_insert_get_patch_update_and_delete(api: AuthorizedSession) -> None:
     body = validate("calendar.events.update", replaced.json())
     assert "location" not in body and "extendedProperties" not in body and body["sequence"] == 1
     assert api.delete(url).status_code == 204
-    assert api.get(url).json()["status"] == "cancelled"
+    assert validate("calendar.events.get", api.get(url).json())["status"] == "cancelled"
     again = api.delete(url)
     assert again.status_code == 410 and again.json()["error"]["errors"][0]["reason"] == "deleted"
 
@@ -193,7 +193,7 @@ def test_weekly_series_expand_into_instances_with_exdate_and_exceptions(
                       "start": {"dateTime": "2026-03-23T11:00:00+01:00"},
                       "end": {"dateTime": "2026-03-23T11:30:00+01:00"}})  # fmt: skip
     assert moved.status_code == 200, moved.text
-    assert moved.json()["recurringEventId"] == series["id"]
+    assert validate("calendar.events.patch", moved.json())["recurringEventId"] == series["id"]
     cancelled_id = f"{series['id']}_20260406T070000Z"
     assert api.delete(f"{EVENTS}/{cancelled_id}").status_code == 204
     window = {"timeMin": "2026-03-01T00:00:00Z", "timeMax": "2026-04-30T00:00:00Z"}

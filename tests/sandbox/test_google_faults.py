@@ -9,7 +9,7 @@ import pytest
 import requests
 from google.auth.transport.requests import AuthorizedSession
 
-from tests.sandbox.test_google_schema import BASE, Rig
+from tests.sandbox.test_google_schema import BASE, Rig, validate
 
 EVENTS = f"{BASE}/calendar/v3/calendars/primary/events"
 PEOPLE = f"{BASE}/v1/people/me/connections"
@@ -123,8 +123,11 @@ def test_a_revoke_token_fault_forces_a_new_token(rig: Rig, api: AuthorizedSessio
 def test_an_expire_cursor_fault_makes_current_sync_tokens_stale(
     rig: Rig, api: AuthorizedSession
 ) -> None:
-    people = api.get(PEOPLE, params={**NAMES, "requestSyncToken": "true", "pageSize": 1000}).json()
-    events = api.get(EVENTS, params={"maxResults": 2500}).json()
+    people = validate(
+        "people.people.connections.list",
+        api.get(PEOPLE, params={**NAMES, "requestSyncToken": "true", "pageSize": 1000}).json(),
+    )
+    events = validate("calendar.events.list", api.get(EVENTS, params={"maxResults": 2500}).json())
     rig.emu.inject("expire_cursor", route=r"google\.people\.connections\.list")
     stale = api.get(
         PEOPLE, params={**NAMES, "requestSyncToken": "true", "syncToken": people["nextSyncToken"]}

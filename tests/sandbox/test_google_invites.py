@@ -26,6 +26,11 @@ def _event(rig: Rig, **extra: Any) -> dict[str, Any]:
             **extra}  # fmt: skip
 
 
+def _ok(response: Any, method_id: str) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    return dict(validate(method_id, response.json()))
+
+
 def _sessions(rig: Rig) -> tuple[AuthorizedSession, AuthorizedSession]:
     return rig.authed(), rig.authed(subject=rig.other)
 
@@ -35,8 +40,8 @@ def test_a_guest_in_the_domain_gets_a_copy_without_the_organizers_private_proper
 ) -> None:
     organizer, guest = _sessions(rig)
     _items, token = _sync(guest)
-    event = organizer.post(EVENTS, json=_event(rig)).json()
-    changes = guest.get(EVENTS, params={"syncToken": token}).json()
+    event = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
+    changes = _ok(guest.get(EVENTS, params={"syncToken": token}), "calendar.events.list")
     copy = next(
         i for i in validate("calendar.events.list", changes)["items"] if i["id"] == event["id"]
     )
@@ -50,13 +55,13 @@ def test_a_guest_in_the_domain_gets_a_copy_without_the_organizers_private_proper
 
 
 def _sync(session: AuthorizedSession) -> tuple[list[dict[str, Any]], str]:
-    page = session.get(EVENTS, params={"maxResults": 2500}).json()
+    page = _ok(session.get(EVENTS, params={"maxResults": 2500}), "calendar.events.list")
     return page["items"], page["nextSyncToken"]
 
 
 def test_a_guest_may_tag_their_copy_but_not_change_shared_fields(rig: Rig) -> None:
     organizer, guest = _sessions(rig)
-    event = organizer.post(EVENTS, json=_event(rig)).json()
+    event = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
     url = f"{EVENTS}/{event['id']}"
     tagged = guest.patch(url, json={"extendedProperties": {"private": {"sfId": "00UGUEST"}}})
     assert tagged.status_code == 200
@@ -64,29 +69,31 @@ def test_a_guest_may_tag_their_copy_but_not_change_shared_fields(rig: Rig) -> No
     assert denied.status_code == 403
     assert denied.json()["error"]["errors"][0]["reason"] == "forbiddenForNonOrganizer"
     organizer.patch(url, json={"summary": "Kick-off (room 2)"})
-    copy = guest.get(url).json()
+    copy = _ok(guest.get(url), "calendar.events.get")
     assert copy["summary"] == "Kick-off (room 2)"
     assert copy["extendedProperties"]["private"] == {"sfId": "00UGUEST"}
-    own = organizer.get(url).json()
+    own = _ok(organizer.get(url), "calendar.events.get")
     assert own["extendedProperties"]["private"] == {"sfId": "00UORG"}
 
 
 def test_removing_a_guest_or_deleting_the_event_cancels_the_copy(rig: Rig) -> None:
     organizer, guest = _sessions(rig)
-    event = organizer.post(EVENTS, json=_event(rig)).json()
+    event = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
     url = f"{EVENTS}/{event['id']}"
     organizer.patch(url, json={"attendees": [{"email": rig.user}]})
-    assert guest.get(url).json()["status"] == "cancelled"
-    second = organizer.post(EVENTS, json=_event(rig)).json()
+    assert _ok(guest.get(url), "calendar.events.get")["status"] == "cancelled"
+    second = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
     organizer.delete(f"{EVENTS}/{second['id']}")
-    assert guest.get(f"{EVENTS}/{second['id']}").json()["status"] == "cancelled"
+    assert (
+        _ok(guest.get(f"{EVENTS}/{second['id']}"), "calendar.events.get")["status"] == "cancelled"
+    )
 
 
 def test_a_guest_deleting_their_copy_declines(rig: Rig) -> None:
     organizer, guest = _sessions(rig)
-    event = organizer.post(EVENTS, json=_event(rig)).json()
+    event = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
     assert guest.delete(f"{EVENTS}/{event['id']}").status_code == 204
-    own = organizer.get(f"{EVENTS}/{event['id']}").json()
+    own = _ok(organizer.get(f"{EVENTS}/{event['id']}"), "calendar.events.get")
     assert own["status"] == "confirmed"
     answer = next(a for a in own["attendees"] if a["email"] == rig.other)
     assert answer["responseStatus"] == "declined"
@@ -94,11 +101,13 @@ def test_a_guest_deleting_their_copy_declines(rig: Rig) -> None:
 
 def test_a_page_token_can_be_replayed_after_a_failed_read(rig: Rig) -> None:
     organizer, _guest = _sessions(rig)
-    first = organizer.get(EVENTS, params={"maxResults": 3}).json()
-    again = organizer.get(
-        EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}
-    ).json()
-    replay = organizer.get(
-        EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}
-    ).json()
+    first = _ok(organizer.get(EVENTS, params={"maxResults": 3}), "calendar.events.list")
+    again = _ok(
+        organizer.get(EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}),
+        "calendar.events.list",
+    )
+    replay = _ok(
+        organizer.get(EVENTS, params={"maxResults": 3, "pageToken": first["nextPageToken"]}),
+        "calendar.events.list",
+    )
     assert [i["id"] for i in again["items"]] == [i["id"] for i in replay["items"]]

@@ -62,7 +62,10 @@ def test_incremental_sync_returns_changes_and_deleted_contacts(api: AuthorizedSe
     people, token = _full_sync(api)
     created = _create(api, clientData=[{"key": "sfId", "value": "0035g00000AbCdE"}])
     gone = people[0]["resourceName"]
-    assert api.delete(f"{V1}/{gone}:deleteContact").json() == {}
+    assert (
+        validate("people.people.deleteContact", api.delete(f"{V1}/{gone}:deleteContact").json())
+        == {}
+    )
     changes = _list(api, syncToken=token, requestSyncToken="true")
     by_name = {p["resourceName"]: p for p in changes["connections"]}
     assert set(by_name) == {created["resourceName"], gone}
@@ -127,7 +130,7 @@ def test_update_person_fields_replaces_and_clears_only_the_named_fields(
     url = f"{V1}/{person['resourceName']}:updateContact"
     body = {"etag": person["etag"], "names": [{"givenName": "Other"}]}
     answer = api.patch(url, params={"updatePersonFields": "emailAddresses,clientData"}, json=body)
-    result = answer.json()
+    result = validate("people.people.updateContact", answer.json())
     assert result["names"][0]["givenName"] == "Zoë"
     assert "emailAddresses" not in result and "clientData" not in result
 
@@ -163,7 +166,8 @@ def test_contact_groups_create_list_duplicate_and_membership(
         f"{V1}/{person['resourceName']}", params={"personFields": "memberships"}
     ).json()
     groups = {
-        m["contactGroupMembership"]["contactGroupResourceName"] for m in member["memberships"]
+        m["contactGroupMembership"]["contactGroupResourceName"]
+        for m in validate("people.people.get", member)["memberships"]
     }
     assert groups == {"contactGroups/myContacts", group["resourceName"]}
 
@@ -205,7 +209,8 @@ def test_batch_create_update_and_delete(rig: Rig, api: AuthorizedSession) -> Non
                      json={"contacts": updates, "updateMask": "names", "readMask": "names"})  # fmt: skip
     assert stale.status_code == 400 and stale.json()["error"]["status"] == "FAILED_PRECONDITION"
     names = [p["resourceName"] for p in people]
-    assert api.post(f"{V1}/people:batchDeleteContacts", json={"resourceNames": names}).json() == {}
+    deleted = api.post(f"{V1}/people:batchDeleteContacts", json={"resourceNames": names})
+    assert validate("people.people.batchDeleteContacts", deleted.json()) == {}
     assert not {c["resourceName"] for c in rig.emu.contacts(rig.user)} & set(names)
 
 
