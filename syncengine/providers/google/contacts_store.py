@@ -6,8 +6,10 @@
 - Version: the Person etag. Updates need the current etag anyway, so `apply` reads the targets
   first (one batchGet), checks expected versions there and merges partial updates into the
   current Person (entries we do not map are kept).
-- Writes: batchCreate/batchUpdate (<= 200) and batchDelete (<= 500). A batch Google refuses as
-  a whole (a race on one etag) is retried one contact at a time, so each op gets its own result.
+- Writes: batchCreate/batchUpdate (<= 200) and batchDelete (<= 500). A Delete removes a
+  contact lsync created (it carries the marker); one the user made is only taken out of the
+  group, so it stays in the user's Google Contacts. A batch Google refuses as a whole (a race
+  on one etag) is retried one contact at a time, so each op gets its own result.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from syncengine.stores.base import (
     NotFound,
     Op,
     OpResult,
+    Rejected,
     Side,
     Update,
     VersionMismatch,
 )
 
 GROUP_NAME = "Salesforce Sync"
+MY_CONTACTS = "contactGroups/myContacts"
 MAX_WRITE = 200
 
 
@@ -190,6 +194,7 @@ class GoogleContactsStore:
             self._create(creates, results)
         updates: dict[tuple[str, ...], list[tuple[int, str, dict[str, Any]]]] = {}
         deletes: list[tuple[int, str]] = []
+        unlabels: list[tuple[int, str, dict[str, Any]]] = []
         for i, op in enumerate(ops):
             if isinstance(op, Create):
                 continue
@@ -198,8 +203,10 @@ class GoogleContactsStore:
                 results[i] = OpResult(False, op.id, error=NotFound(f"no contact {op.id}"))
             elif op.expected_version is not None and op.expected_version != person.get("etag"):
                 results[i] = OpResult(False, op.id, error=VersionMismatch(f"{op.id} changed"))
-            elif isinstance(op, Delete):
+            elif isinstance(op, Delete) and convert.contact_marker(person):
                 deletes.append((i, op.id))
+            elif isinstance(op, Delete):
+                unlabels.append((i, op.id, person))
             else:
                 assert isinstance(op, Update) and isinstance(op.record, Contact)
                 record = op.record
@@ -216,6 +223,8 @@ class GoogleContactsStore:
             self._update(mask, entries, results)
         if deletes:
             self._delete(deletes, results)
+        if unlabels:
+            self._unlabel(unlabels, results)
         return [
             r if r is not None else OpResult(False, error=NotFound("not applied")) for r in results
         ]
@@ -287,3 +296,33 @@ class GoogleContactsStore:
             return
         for i, name in deletes:
             results[i] = OpResult(True, name, None)
+
+    def _unlabel(
+        self, entries: list[tuple[int, str, dict[str, Any]]], results: list[OpResult | None]
+    ) -> None:
+        """Takes contacts the user made out of the group: they stay in the user's contacts
+        (in "My Contacts", so the group is never their last one)."""
+        homeless = [n for _, n, p in entries if MY_CONTACTS not in convert.group_names(p)]
+        try:
+            if homeless:
+                self.client.people(
+                    "POST", f"{MY_CONTACTS}/members:modify", body={"resourceNamesToAdd": homeless}
+                )
+            answer = self.client.people(
+                "POST",
+                f"{self.group()}/members:modify",
+                body={"resourceNamesToRemove": [n for _, n, _ in entries]},
+            )
+        except GoogleApiError as error:
+            for i, name, _ in entries:
+                results[i] = OpResult(False, name, error=store_error(error))
+            return
+        missing = set(answer.get("notFoundResourceNames") or [])
+        stuck = set(answer.get("canNotRemoveLastContactGroupResourceNames") or [])
+        for i, name, _ in entries:
+            if name in missing:
+                results[i] = OpResult(False, name, error=NotFound(f"no contact {name}"))
+            elif name in stuck:
+                results[i] = OpResult(False, name, error=Rejected(f"{name} has no other group"))
+            else:
+                results[i] = OpResult(True, name, None)

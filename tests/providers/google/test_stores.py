@@ -13,7 +13,7 @@ from syncengine.providers.google import adapters, convert
 from syncengine.providers.google.contacts_store import GROUP_NAME
 from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.records import Contact, Event
-from syncengine.stores.base import AuthFailed, Create, RateLimited, Update
+from syncengine.stores.base import AuthFailed, Create, Delete, RateLimited, Update
 from tests.providers.google.conftest import OTHER, USER, GoogleRig, soon
 
 
@@ -92,6 +92,20 @@ def test_a_partial_contact_update_keeps_what_lsync_does_not_map(google: GoogleRi
     assert result.ok
     phones = google.emu.contacts(USER)[0]["phoneNumbers"]
     assert [(p["type"], p["value"]) for p in phones] == [("mobile", "2"), ("pager", "555")]
+
+
+def test_a_delete_removes_what_lsync_made_and_only_unlabels_what_the_user_made(
+    google: GoogleRig,
+) -> None:
+    store = google.contacts()
+    (made,) = store.apply([Create("r", _contact(1), marker="003000000000001AAA")])
+    users = google.emu.add_contact(USER, convert.new_person(_contact(2), store.group(), None))
+    results = store.apply([Delete(made.id or ""), Delete(users["resourceName"])])
+    assert [r.ok for r in results] == [True, True]
+    assert store.changes(None).changed == []
+    (kept,) = google.emu.contacts(USER)
+    assert kept["resourceName"] == users["resourceName"]
+    assert convert.group_names(kept) == {"contactGroups/myContacts"}
 
 
 def test_a_429_becomes_rate_limited_with_googles_retry_after(google: GoogleRig) -> None:
