@@ -66,12 +66,13 @@ def propagate(
     """Brings every in-domain guest's copy in line with the organizer's event."""
     if organizer_of(data) != owner.email:
         return
-    now = guests(emu, owner.email, data) if data.get("status") != "cancelled" else set()
+    now = guests(emu, owner.email, data)
     earlier = guests(emu, owner.email, before) if before else set()
     for email in now | earlier:
         mailbox = emu.mailboxes[email]
         existing = mailbox.events.get(data["id"])
         if email in now:
+            # Cancellations too: a deleted occurrence becomes a cancelled exception for guests.
             emu.save_event(mailbox, guest_copy(data, email, existing.data if existing else None))
         elif existing is not None and not existing.cancelled:
             emu.save_event(mailbox, dict(existing.data, status="cancelled"))

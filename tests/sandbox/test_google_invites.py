@@ -111,3 +111,32 @@ def test_a_page_token_can_be_replayed_after_a_failed_read(rig: Rig) -> None:
         "calendar.events.list",
     )
     assert [i["id"] for i in again["items"]] == [i["id"] for i in replay["items"]]
+
+
+def test_series_changes_reach_the_guests_copies_occurrence_by_occurrence(rig: Rig) -> None:
+    organizer, guest = _sessions(rig)
+    series = _ok(
+        organizer.post(
+            EVENTS,
+            json={
+                "summary": "Daily",
+                "attendees": [{"email": rig.other}],
+                "start": {"dateTime": "2027-01-04T09:00:00", "timeZone": "Europe/Paris"},
+                "end": {"dateTime": "2027-01-04T09:15:00", "timeZone": "Europe/Paris"},
+                "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"],
+            },  # fmt: skip
+        ),
+        "calendar.events.insert",
+    )
+    organizer.delete(f"{EVENTS}/{series['id']}_20270105T080000Z")
+    organizer.patch(f"{EVENTS}/{series['id']}_20270106T080000Z", json={"summary": "Daily (late)"})
+    window = {
+        "singleEvents": "true",
+        "timeMin": "2027-01-01T00:00:00Z",
+        "timeMax": "2027-01-10T00:00:00Z",
+    }
+    seen = _ok(guest.get(EVENTS, params=window), "calendar.events.list")["items"]
+    mine = [
+        (i["id"][-16:], i["summary"]) for i in seen if i.get("recurringEventId") == series["id"]
+    ]
+    assert mine == [("20270104T080000Z", "Daily"), ("20270106T080000Z", "Daily (late)")]
