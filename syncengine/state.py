@@ -34,7 +34,8 @@ class MappingRepo(Protocol):
 
 class MemoryRepo:
     def __init__(self) -> None:
-        self.mappings: dict[str, MappingState] = {}
+        self.mappings: dict[str, MappingState] = {}  # by Salesforce id
+        self._by_mailbox: dict[str, str] = {}  # mailbox id -> Salesforce id
         self.cursors: dict[Side, str | None] = {}
 
     def load(self) -> list[MappingState]:
@@ -43,11 +44,15 @@ class MemoryRepo:
     def upsert(self, mapping: MappingState) -> None:
         self.remove(mapping.salesforce_id, mapping.mailbox_id)
         self.mappings[mapping.salesforce_id] = MappingState(**vars(mapping))
+        self._by_mailbox[mapping.mailbox_id] = mapping.salesforce_id
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
-        for key, m in list(self.mappings.items()):
-            if m.salesforce_id == salesforce_id or m.mailbox_id == mailbox_id:
-                del self.mappings[key]
+        # Indexed on both ids: a linear scan here made a run quadratic in the mailbox size.
+        keys = {salesforce_id, self._by_mailbox.get(mailbox_id or "")} - {None}
+        for key in keys:
+            gone = self.mappings.pop(str(key), None)
+            if gone is not None:
+                self._by_mailbox.pop(gone.mailbox_id, None)
 
     def get_cursor(self, side: Side) -> str | None:
         return self.cursors.get(side)
