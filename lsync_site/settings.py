@@ -142,7 +142,7 @@ LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
 # Seconds between two syncs of one user (grows by a minute per 100 enrolled users, up to 1 h).
 LSYNC_SYNC_INTERVAL_SECONDS = env.int("LSYNC_SYNC_INTERVAL_SECONDS", default=300)
 # Which stores the engine syncs through: a key of syncengine.registry.BACKENDS.
-LSYNC_STORE_BACKEND = env.str("LSYNC_STORE_BACKEND", default="memory")
+LSYNC_STORE_BACKEND = env.str("LSYNC_STORE_BACKEND", default="providers")
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER: dict[str, Any] = {
     "name": "lsync",

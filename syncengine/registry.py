@@ -23,8 +23,9 @@ Builder = Callable[["SyncUser", Kind], StorePair]
 
 BACKENDS: dict[str, str] = {
     "memory": "syncengine.memory_backend.build_stores",
+    "providers": "syncengine.providers.build_stores",
 }
-DEFAULT_BACKEND = "memory"
+DEFAULT_BACKEND = "providers"
 
 
 def backend_name() -> str:

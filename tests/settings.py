@@ -14,5 +14,7 @@ from lsync_site.settings import *  # noqa: E402,F403
 from lsync_site.settings import Q_CLUSTER  # noqa: E402
 
 LSYNC_DEMO = True
+# Engine and console tests run on seeded memory stores; provider tests wire the sandbox in.
+LSYNC_STORE_BACKEND = "memory"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
