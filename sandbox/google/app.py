@@ -26,6 +26,7 @@ from sandbox.google.errors import (
 from sandbox.google.groups import GroupsApi
 from sandbox.google.lag import snapshot
 from sandbox.google.people import PeopleApi
+from sandbox.google.quota import Quotas, retry_seconds
 from sandbox.google.store import Mailbox, Pages
 
 #: Extra fault kinds (403 usageLimits errors), accepted by ``inject`` and /_control/faults.
@@ -56,6 +57,7 @@ class GoogleEmulator(WorkspaceState, Emulator):
         self.sent_updates: list[dict[str, Any]] = []
         self._people_sync_lag = 0.0
         self._faulted = threading.local()
+        self.quotas = Quotas(self.clock)
         people, groups = PeopleApi(self), GroupsApi(self)
         cal, batch = CalendarApi(self), BatchApi(self)
         table: list[tuple[str, str, str, Callable[..., Response]]] = [
@@ -85,7 +87,7 @@ class GoogleEmulator(WorkspaceState, Emulator):
             ("POST", r"/batch/calendar/v3", "google.batch", batch.handle),
         ]  # fmt: skip
         for method, pattern, name, handler in table:
-            self.route(method, pattern, name, _guarded(handler))
+            self.route(method, pattern, name, self._guarded(name, handler))
 
     @property
     def people_sync_lag(self) -> float:
@@ -149,6 +151,37 @@ class GoogleEmulator(WorkspaceState, Emulator):
         with self.lock:
             return seed_payload(self, payload or {})
 
+    def _guarded(self, name: str, handler: Callable[..., Response]) -> Callable[..., Response]:
+        def run(request: Request, **params: str) -> Response:
+            if name != "google.token" and name != "google.batch":
+                token = self.authority.token_for(request)
+                wait = self.quotas.admit(name, token.subject if token else "anonymous")
+                if wait is not None:
+                    status = 429 if family(name) == "people" else 403
+                    reason = "userRateLimitExceeded"
+                    return fault_error(family(name), status, retry_seconds(wait), reason).response
+            try:
+                return handler(request, **params)
+            except ApiError as exc:
+                return exc.response
+            except json.JSONDecodeError:
+                # Unparseable JSON bodies, answered the way Google's front end does.
+                body = {"code": 400, "message": "Invalid JSON payload received.",
+                        "status": "INVALID_ARGUMENT"}  # fmt: skip
+                return Response.json({"error": body}, 400)
+
+        return run
+
+    def set_quota(self, route: str, per_minute: int) -> None:
+        """Per-user requests per minute on routes matching ``route`` (0 removes the quota)."""
+        with self.lock:
+            self.quotas.set(route, per_minute)
+
+    def clear_faults(self) -> None:
+        super().clear_faults()
+        with self.lock:
+            self.quotas.clear()
+
     # --- auth for API calls -----------------------------------------------------------------
     def _lookup(self, email: str) -> str:
         if email in self.mailboxes and email not in self.suspended:
@@ -191,21 +224,3 @@ class GoogleEmulator(WorkspaceState, Emulator):
         if mailbox is None:
             raise calendar_not_found()
         return mailbox
-
-
-def _guarded(handler: Callable[..., Response]) -> Callable[..., Response]:
-    def run(request: Request, **params: str) -> Response:
-        try:
-            return handler(request, **params)
-        except ApiError as exc:
-            return exc.response
-        except json.JSONDecodeError:
-            # Unparseable JSON bodies, answered the way Google's front end does.
-            return Response.json(
-                {"error": {"code": 400, "message": "Invalid JSON payload received.",
-                           "status": "INVALID_ARGUMENT"}},
-                400,
-            )  # fmt: skip
-
-    run.__name__ = getattr(handler, "__name__", "handler")
-    return run

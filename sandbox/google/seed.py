@@ -9,7 +9,8 @@ Payload (every key optional)::
         "public_key_pem": "-----BEGIN PUBLIC KEY-----..."   # or "certificate": "...PEM..."
       },
       "delegation": ["https://www.googleapis.com/auth/contacts", ...],  # granted to that client
-      "people_sync_lag": 120                        # seconds before People writes are listed
+      "people_sync_lag": 120,                       # seconds before People writes are listed
+      "quotas": {"google\\.calendar\\..*": 600}     # per-user requests per minute, by route
     }
 
 Each company user gets a mailbox with a "Clients" contact group and realistic contacts (accents,
@@ -43,6 +44,8 @@ def seed_payload(emu: GoogleEmulator, payload: dict[str, Any]) -> dict[str, Any]
     if "people_sync_lag" in payload:
         emu.people_sync_lag = float(payload["people_sync_lag"])
         summary["people_sync_lag"] = emu.people_sync_lag
+    for route, per_minute in (payload.get("quotas") or {}).items():
+        emu.set_quota(route, int(per_minute))
     account = payload.get("service_account")
     if account:
         client_id = emu.register_service_account(

@@ -150,3 +150,25 @@ def test_probabilistic_faults_repeat_for_the_same_seed() -> None:
 
     first = pattern()
     assert first == pattern() and {200, 503} <= set(first)
+
+
+def test_a_per_user_quota_throttles_each_user_on_the_emulator_clock(
+    rig: Rig, api: AuthorizedSession
+) -> None:
+    rig.emu.seed({"quotas": {r"google\.calendar\..*": 3, r"google\.people\..*": 1}})
+    assert [api.get(EVENTS).status_code for _ in range(4)] == [200, 200, 200, 403]
+    limited = api.get(EVENTS).json()["error"]["errors"][0]
+    assert limited == {
+        "domain": "usageLimits",
+        "reason": "userRateLimitExceeded",
+        "message": "User Rate Limit Exceeded",
+    }
+    assert rig.authed(subject=rig.other).get(EVENTS).status_code == 200
+    assert api.get(PEOPLE, params=NAMES).status_code == 200
+    throttled = api.get(PEOPLE, params=NAMES)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+    assert throttled.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
+    rig.emu.clock.advance(61)
+    assert api.get(EVENTS).status_code == 200
+    rig.emu.clear_faults()
+    assert all(api.get(EVENTS).status_code == 200 for _ in range(5))
