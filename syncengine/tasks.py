@@ -24,6 +24,7 @@ class ScheduleSpec:
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("lsync: dispatch due users", f"{TASKS}dispatch_due", minutes=1),
+    ScheduleSpec("lsync: resolve enrollment", f"{TASKS}resolve_enrollment", minutes=15),
 )
 
 
@@ -79,3 +80,10 @@ def sync_user_task(sync_user_id: int) -> dict[str, str]:
         if user.configuration.direction_for(kind) != Direction.OFF:
             outcome[kind] = service.sync_user(sync_user_id, kind).status
     return outcome
+
+
+def resolve_enrollment() -> str:
+    """Runs every 15 minutes: re-reads assignments from Salesforce and re-links mailboxes."""
+    from syncengine.enrollment import resolve_enrollment as resolve
+
+    return resolve().summary()

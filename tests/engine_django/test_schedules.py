@@ -44,11 +44,10 @@ def test_the_setup_schedules_command_reports_what_it_did() -> None:
     out = StringIO()
     call_command("setup_schedules", stdout=out)
     call_command("setup_schedules", stdout=out)
-    assert out.getvalue().splitlines() == [
-        "created: lsync: dispatch due users",
-        "up to date: lsync: dispatch due users",
+    assert out.getvalue().splitlines() == [f"created: {spec.name}" for spec in SCHEDULES] + [
+        f"up to date: {spec.name}" for spec in SCHEDULES
     ]
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.count() == len(SCHEDULES)
 
 
 def test_a_task_is_never_handed_out_again_while_it_may_still_run() -> None:

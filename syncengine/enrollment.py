@@ -1,0 +1,258 @@
+"""Enrollment: which Salesforce users sync, by which configuration, into which mailbox.
+
+`resolve_enrollment()` reads the assignments, asks Salesforce for the active users they cover
+(by user id and by profile id), applies precedence (an individual assignment beats a profile's;
+the unique assignment per user already makes the newest individual assignment the only one),
+and creates, updates or detaches `SyncUser` rows. A user no longer covered is detached
+(configuration cleared), never deleted: its mappings stay for when it comes back.
+
+Each enrolled user is then linked to a mailbox by e-mail address, through the mail connection
+whose domains cover the address. Every failure is stored in `link_error` in plain words.
+Nothing is written when Salesforce cannot be asked: a Salesforce outage must not detach
+everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from syncengine.directory import Directory, DirectoryError, SalesforceUser, get_directory
+from syncengine.mailbox_directory import MailboxDirectory, Probe, active_directories, domain_of
+from syncengine.models import (
+    ConfigurationAssignment,
+    LinkStatus,
+    SyncConfiguration,
+    SyncUser,
+    TargetType,
+)
+
+log = logging.getLogger(__name__)
+
+NO_CONNECTION = (
+    "No mail connection is enabled: turn on Outlook Integration and Sync or Google Integration "
+    "and Sync in Setup, then wait for the next enrollment run."
+)
+DETACHED = (
+    "Not enrolled: the user is no longer assigned to a sync configuration, or is inactive in "
+    "Salesforce. Synced items and their links are kept for when the user comes back."
+)
+
+
+@dataclass
+class EnrollmentResult:
+    enrolled: int = 0
+    created: int = 0
+    detached: int = 0
+    linked: int = 0
+    errors: int = 0
+    pending: int = 0
+    problem: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        if self.problem:
+            return f"Enrollment not resolved: {self.problem}"
+        return (
+            f"{self.enrolled} enrolled ({self.created} new), {self.linked} linked, "
+            f"{self.errors} with a link error, {self.pending} pending, {self.detached} detached."
+        )
+
+
+@dataclass(frozen=True)
+class Link:
+    status: str
+    address: str
+    message: str
+
+
+def assigned_users(
+    directory: Directory, assignments: Sequence[ConfigurationAssignment]
+) -> dict[str, tuple[SalesforceUser, SyncConfiguration]]:
+    """Active Salesforce users by id, each with the configuration it syncs by."""
+    by_user = {a.salesforce_id: a.configuration for a in assignments if a.target_type == TargetType.USER}  # fmt: skip
+    by_profile = {a.salesforce_id: a.configuration for a in assignments if a.target_type == TargetType.PROFILE}  # fmt: skip
+    wanted: dict[str, tuple[SalesforceUser, SyncConfiguration]] = {}
+    if by_profile:
+        for user in directory.users_by_profile(list(by_profile)):
+            if user.active and user.profile_id in by_profile:
+                wanted[user.id] = (user, by_profile[user.profile_id])
+    if by_user:
+        # After the profile pass, so an individual assignment replaces the profile's.
+        for user in directory.users_by_id(list(by_user)):
+            configuration = by_user.get(user.id) or by_user.get(user.id[:15])
+            if user.active and configuration is not None:
+                wanted[user.id] = (user, configuration)
+    return wanted
+
+
+def duplicates_of(
+    directory: Directory, users: Sequence[SalesforceUser]
+) -> dict[str, list[SalesforceUser]]:
+    """For each user id, the other active Salesforce users with the same e-mail address."""
+    emails = [u.email for u in users if u.email]
+    same: dict[str, list[SalesforceUser]] = defaultdict(list)
+    for other in directory.users_by_email(emails) if emails else []:
+        if other.active:
+            same[other.email].append(other)
+    return {u.id: [o for o in same.get(u.email, []) if o.id != u.id] for u in users}
+
+
+def route(address: str, mailboxes: Sequence[MailboxDirectory]) -> MailboxDirectory | Link:
+    """The connection that serves `address`, or a "domain not covered" link error."""
+    domain = domain_of(address)
+    known: list[str] = []
+    unknown: list[MailboxDirectory] = []
+    for mailbox in mailboxes:
+        served = mailbox.domains()
+        covered = set(served or ()) | {d.lower() for d in mailbox.additional_domains}
+        if domain in covered:
+            return mailbox
+        known += sorted(covered)
+        if served is None:
+            unknown.append(mailbox)
+    if unknown:
+        return unknown[0]
+    listed = ", ".join(sorted(set(known))) or "none"
+    return Link(
+        LinkStatus.ERROR,
+        "",
+        f"The domain of {address} is not covered: {domain} is neither a mailbox domain of the "
+        f"mail connection nor an additional domain (covered: {listed}). Add {domain} to "
+        "'Additional domains' in Setup > Outlook Integration and Sync, or change the user's "
+        "e-mail address in Salesforce to their mailbox address.",
+    )
+
+
+def duplicate_link(user: SalesforceUser, others: list[SalesforceUser]) -> Link:
+    names = ", ".join(f"{o.name or o.username} ({o.username})" for o in others)
+    return Link(
+        LinkStatus.ERROR,
+        "",
+        f"Can't link {user.username}: another active Salesforce user has the same e-mail "
+        f"address {user.email}: {names}. Give each user their own e-mail address in Salesforce "
+        "(Setup > Users), or deactivate the duplicate user; the link is retried automatically.",
+    )
+
+
+def link_from_probe(probe: Probe, address: str, previous: SyncUser | None) -> Link:
+    if probe.outcome in ("ok", "unverified"):
+        return Link(LinkStatus.LINKED, address, "")
+    if probe.outcome == "unavailable":
+        # A passing outage must not unlink a working user; a new one waits.
+        if previous is not None and previous.link_status == LinkStatus.LINKED:
+            return Link(LinkStatus.LINKED, previous.mailbox_address or address, "")
+        return Link(LinkStatus.PENDING, "", probe.message)
+    return Link(LinkStatus.ERROR, "", probe.message)
+
+
+class Linker:
+    """Probes each address once per run, through the connection that serves it."""
+
+    def __init__(self, mailboxes: Sequence[MailboxDirectory]) -> None:
+        self.mailboxes = mailboxes
+        self.probes: dict[tuple[int, str], Probe] = {}
+
+    def probe(self, mailbox: MailboxDirectory, address: str, again: bool = False) -> Probe:
+        key = (id(mailbox), address)
+        if key not in self.probes or (again and self.probes[key].outcome == "no_access"):
+            self.probes[key] = mailbox.probe(address)
+        return self.probes[key]
+
+    def link(self, user: SalesforceUser, others: list[SalesforceUser], previous: SyncUser | None, again: bool = False) -> Link:  # fmt: skip
+        if not user.email:
+            return Link(
+                LinkStatus.ERROR,
+                "",
+                f"{user.username} has no e-mail address in Salesforce: enter one in Setup > Users.",
+            )
+        if others:
+            return duplicate_link(user, others)
+        if not self.mailboxes:
+            return Link(LinkStatus.PENDING, "", NO_CONNECTION)
+        target = route(user.email, self.mailboxes)
+        if isinstance(target, Link):
+            return target
+        probe = self.probe(target, user.email, again=again and target.recheck_denied)
+        return link_from_probe(probe, user.email, previous)
+
+
+def resolve_enrollment(
+    directory: Directory | None = None,
+    mailboxes: Sequence[MailboxDirectory] | None = None,
+) -> EnrollmentResult:
+    result = EnrollmentResult()
+    assignments = list(ConfigurationAssignment.objects.select_related("configuration"))
+    wanted: dict[str, tuple[SalesforceUser, SyncConfiguration]] = {}
+    duplicates: dict[str, list[SalesforceUser]] = {}
+    if assignments:
+        try:
+            source = directory if directory is not None else get_directory()
+            wanted = assigned_users(source, assignments)
+            duplicates = duplicates_of(source, [user for user, _ in wanted.values()])
+        except DirectoryError as exc:
+            result.problem = str(exc)
+            log.warning("enrollment: %s", exc)
+            return result
+    existing = {u.salesforce_user_id: u for u in SyncUser.objects.all()}
+    if mailboxes is None:
+        linked = [u.mailbox_address for u in existing.values() if u.link_status == LinkStatus.LINKED and u.mailbox_address]  # fmt: skip
+        mailboxes = active_directories(known_good=linked)
+    linker = Linker(mailboxes)
+    links = {
+        uid: linker.link(user, duplicates.get(uid, []), existing.get(uid))
+        for uid, (user, _) in wanted.items()
+    }
+    for uid, link in list(links.items()):
+        if link.status == LinkStatus.ERROR:
+            user = wanted[uid][0]
+            links[uid] = linker.link(user, duplicates.get(uid, []), existing.get(uid), again=True)
+    with transaction.atomic():
+        for uid, (user, configuration) in wanted.items():
+            _save(result, existing.get(uid), user, configuration, links[uid])
+        stale = SyncUser.objects.exclude(salesforce_user_id__in=list(wanted)).filter(
+            configuration__isnull=False
+        )
+        result.detached = stale.update(
+            configuration=None, link_status=LinkStatus.PENDING, link_error=DETACHED
+        )
+    log.info("enrollment: %s", result.summary())
+    return result
+
+
+def _save(
+    result: EnrollmentResult,
+    row: SyncUser | None,
+    user: SalesforceUser,
+    configuration: SyncConfiguration,
+    link: Link,
+) -> None:
+    wanted = {
+        "configuration_id": configuration.pk,
+        "username": user.username,
+        "email": user.email,
+        "mailbox_address": link.address,
+        "link_status": link.status,
+        "link_error": link.message,
+    }
+    if row is None:
+        SyncUser.objects.create(salesforce_user_id=user.id, **wanted)
+        result.created += 1
+    else:
+        changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, wanted[name])
+        if changed:
+            row.save(update_fields=[*changed, "updated_at"])
+    result.enrolled += 1
+    result.messages[user.id] = link.message
+    if link.status == LinkStatus.LINKED:
+        result.linked += 1
+    elif link.status == LinkStatus.ERROR:
+        result.errors += 1
+    else:
+        result.pending += 1
