@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Literal
 
 from syncengine.policy import SyncSettings
-from syncengine.records import Contact, Event
+from syncengine.records import Contact, Event, value_hash
 from syncengine.state import (
     DETACHED,
     MappingState,
@@ -557,20 +557,17 @@ def plan(
             )
             continue
         want = side_hashes(p, "salesforce")
-        for sid in sorted(sf_view.page_ids - linked["salesforce"]):
-            cand = sf_view.items[sid]
-            if hashes_of(cand.record) == want:
-                linked["salesforce"].add(sid)
-                linked["mailbox"].add(p.mailbox_id)
-                real = MappingState(
-                    sid,
-                    p.mailbox_id,
-                    cand.version,
-                    p.mailbox_version,
-                    {k: v for k, v in p.hashes.items() if not k.startswith("_")},
-                )
-                b.pair(real, save=True)
-                break
+        free = [sf_view.items[i] for i in sorted(sf_view.page_ids - linked["salesforce"])]
+        found = next((c for c in free if hashes_of(c.record) == want), None) or next(
+            (c for c in free if _same_keys(kind, hashes_of(c.record), want)), None
+        )
+        if found is not None:
+            linked["salesforce"].add(found.id)
+            linked["mailbox"].add(p.mailbox_id)
+            # No Salesforce version: its fields are compared with what was written, so an edit
+            # made since the crash is seen and merged.
+            hashes = {k: v for k, v in p.hashes.items() if not k.startswith("_")}
+            b.pair(MappingState(found.id, p.mailbox_id, "", p.mailbox_version, hashes), save=True)
 
     # Tombstones: the survivor's deletion ends them; otherwise the survivor stays unsynced.
     for side in SIDES:
@@ -590,6 +587,25 @@ def plan(
 
     _match_and_create(b, linked, survivors)
     return Plan(kind, b.actions)
+
+
+_EMPTY = {value_hash(""), value_hash(()), value_hash(None)}
+# Field groups that identify an item, as the match keys do (records.match_keys).
+KEY_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
+    "contacts": (("emails",), ("first_name", "last_name", "company")),
+    "events": (("subject", "start", "end"),),
+}
+
+
+def _same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
+    """Whether two records agree on a non-empty identifying group of fields."""
+    for group in KEY_FIELDS[kind]:
+        values = [want.get(f) for f in group]
+        if all(have.get(f) == v for f, v in zip(group, values, strict=True)) and any(
+            v not in _EMPTY for v in values
+        ):
+            return True
+    return False
 
 
 def _match_and_create(

@@ -329,3 +329,24 @@ def test_events_sync_both_ways_with_private_ones_left_out() -> None:
     converge(sf, mb, repo, settings)
     assert sorted(e.subject for e in sf.records().values()) == ["Demo", "Standup"]  # type: ignore[union-attr]
     assert len(mb) == 3
+
+
+@pytest.mark.parametrize("edit", ["title", "private"])
+def test_a_crashed_salesforce_create_edited_before_the_next_run_is_still_found(edit: str) -> None:
+    # Found by the state machine: the pending row must match on identifying fields too, and
+    # regardless of scope, or the edited copy is created a second time.
+    kind = "contacts" if edit == "title" else "events"
+    sf, mb, repo = pair(kind)
+    start = datetime(2026, 4, 1, 9, tzinfo=UTC)
+    record = contact(1) if kind == "contacts" else Event.normalized(subject="Call", start=start)
+    mb.put(record)
+    sf.crash_after_write()
+    settings = SyncSettings(sync_private=False)
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, settings)
+    (sf_id,) = sf.records()
+    sf.edit(sf_id, replace(sf.records()[sf_id], **{edit: "CEO" if edit == "title" else True}))  # type: ignore[type-var]
+    converge(sf, mb, repo, settings)
+    assert len(sf) == 1 and len(mb) == 1 and not any(is_pending(m) for m in repo.load())
+    if kind == "contacts":
+        assert next(iter(mb.records().values())).title == "CEO"  # type: ignore[union-attr]

@@ -36,6 +36,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
     "contacts": ("first_name", "emails", "title", "mobile_phone", "company", "department"),
     "events": ("subject", "location", "when", "show_as", "private", "recurrence", "attendees"),
 }
+KEY_FIELDS = {"first_name", "last_name", "emails", "company", "subject", "start", "end"}
 Record = Contact | Event
 WRITES = ("created_", "updated_", "deleted_", "linked", "conflicts", "unlinked")
 
@@ -47,6 +48,10 @@ class SyncMachine(RuleBasedStateMachine):
         self.pending: dict[tuple[str, str], dict[Side, str]] = {}
         self.user_deleted: dict[str, set[Side]] = {}
         self.crashed = False
+        # Since the last quiet check: deletions, and edits of identifying fields.
+        self.recent_deletes: dict[str, set[Side]] = {}
+        self.key_edits: set[tuple[str, Side]] = set()
+        self.tolerated: set[str] = set()
 
     @initialize(
         kind=st.sampled_from(["contacts", "events"]),
@@ -131,6 +136,8 @@ class SyncMachine(RuleBasedStateMachine):
         for f, h in after.items():
             if before[f] != h:
                 self.pending.setdefault((token, f), {})[side] = h
+                if f in KEY_FIELDS:
+                    self.key_edits.add((token, side))
 
     def pick(self, data: st.DataObject, side: Side) -> str | None:
         ids = sorted(self.stores[side].records())
@@ -186,6 +193,7 @@ class SyncMachine(RuleBasedStateMachine):
             token = self.stores[side].records()[item_id].description
             self.stores[side].remove(item_id)
             self.user_deleted.setdefault(token, set()).add(side)
+            self.recent_deletes.setdefault(token, set()).add(side)
             for key in [k for k in self.pending if k[0] == token]:
                 self.pending[key].pop(side, None)
 
@@ -284,6 +292,12 @@ class SyncMachine(RuleBasedStateMachine):
         tokens = {s: self.by_token(s) for s in SIDES}
         for s in SIDES:
             dupes = {t: ids for t, ids in tokens[s].items() if len(ids) > 1}
+            for t in dupes:
+                # Known limit (docs/decision-table.md): a Salesforce item created by a crashed run
+                # whose identifying fields the user edits before the next run is not recognized.
+                if self.crashed and (t, "salesforce") in self.key_edits:
+                    self.tolerated.add(t)
+            dupes = {t: ids for t, ids in dupes.items() if t not in self.tolerated}
             assert not dupes, f"duplicates in {s}: {dupes}"
         mappings = self.repo.load()
         assert not [m for m in mappings if is_pending(m)], "a pending create was left behind"
@@ -310,7 +324,7 @@ class SyncMachine(RuleBasedStateMachine):
                 record = records[s][ids[0]]
                 if not self.user_deleted.get(token) and self.settings.in_scope(record):
                     assert token in tokens[_other(s)], f"{token} lost from {_other(s)}"
-        for token, sides in self.user_deleted.items():
+        for token, sides in self.recent_deletes.items():
             # A crashed run may have created the item it was deleted from without recording the
             # link; the deletion then cannot be traced, and the item is created again.
             if self.kind == "contacts" and "salesforce" in sides and not self.crashed:
@@ -320,6 +334,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.check_edits(records, tokens)
         self.pending.clear()
         self.crashed = False
+        self.recent_deletes.clear()
+        self.key_edits.clear()
 
     def check_edits(
         self, records: dict[Side, dict[str, Record]], tokens: dict[Side, dict[str, list[str]]]
