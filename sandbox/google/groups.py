@@ -47,11 +47,15 @@ def members(mailbox: Mailbox, name: str) -> list[str]:
     ]
 
 
+def group_etag(group: Group) -> str:
+    digest = hashlib.sha256(f"{group.resource_name}/{group.seq}/{group.name}".encode()).hexdigest()
+    return digest[:16]
+
+
 def render_group(
     mailbox: Mailbox, group: Group, fields: frozenset[str], max_members: int = 0
 ) -> dict[str, Any]:
-    digest = hashlib.sha256(f"{group.resource_name}/{group.seq}/{group.name}".encode()).hexdigest()
-    out: dict[str, Any] = {"resourceName": group.resource_name, "etag": digest[:16]}
+    out: dict[str, Any] = {"resourceName": group.resource_name, "etag": group_etag(group)}
     if "metadata" in fields:
         out["metadata"] = {"updateTime": rfc3339(group.update_time, micros=True)}
         if group.deleted:
@@ -178,6 +182,14 @@ class GroupsApi:
             raise people_error(403, "Cannot modify a system contact group.", "PERMISSION_DENIED")
         body = request.json() or {}
         spec = body.get("contactGroup") or {}
+        sent = spec.get("etag")
+        if sent and sent != group_etag(group):
+            raise people_error(
+                400,
+                "Request contactGroup.etag is different than the current contactGroup.etag. "
+                "Clear local cache and get the latest contact group.",
+                "FAILED_PRECONDITION",
+            )
         name = str(spec.get("name") or "").strip()
         self._check_name(mailbox, name, group.resource_name)
         group.name = name

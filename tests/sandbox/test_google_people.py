@@ -296,3 +296,20 @@ def test_with_a_sync_lag_writes_reach_connections_list_late_but_get_at_once(
     names = {p["resourceName"]: p for p in late["connections"]}
     assert set(names) == {created["resourceName"], existing["resourceName"]}
     assert names[existing["resourceName"]]["names"][0]["givenName"] == "Håkon"
+
+
+def test_renaming_a_group_checks_its_etag_and_the_name(api: AuthorizedSession) -> None:
+    group = api.post(
+        f"{V1}/contactGroups", json={"contactGroup": {"name": "Salesforce_Sync"}}
+    ).json()
+    url = f"{V1}/{group['resourceName']}"
+    renamed = api.put(
+        url, json={"contactGroup": {"name": "Salesforce Sync", "etag": group["etag"]}}
+    )
+    assert validate("people.contactGroups.update", renamed.json())["name"] == "Salesforce Sync"
+    stale = api.put(url, json={"contactGroup": {"name": "Other", "etag": group["etag"]}})
+    assert stale.status_code == 400 and stale.json()["error"]["status"] == "FAILED_PRECONDITION"
+    clash = api.put(url, json={"contactGroup": {"name": "Clients"}})
+    assert clash.status_code == 409
+    system = api.put(f"{V1}/contactGroups/myContacts", json={"contactGroup": {"name": "x"}})
+    assert system.status_code == 403
