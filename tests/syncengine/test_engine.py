@@ -237,7 +237,7 @@ def test_an_expired_cursor_lists_everything_and_matches_instead_of_duplicating()
     converge(sf, mb, repo)
     sf.expire_cursors()
     mb.expire_cursors()
-    repo.mappings.clear()  # even with the links forgotten
+    repo = MemoryRepo()  # even with the links forgotten
     result = run_sync(sf, mb, repo, S)
     assert result.full_listing == {"salesforce": True, "mailbox": True}
     assert result.counts.get("linked") == 3 and "created_mailbox" not in result.counts
