@@ -163,14 +163,17 @@ def stored(item: Item) -> Instance:
 def occurrence(master: Item, day: date) -> Instance:
     base = master.data
     data = {k: v for k, v in base.items() if k not in ("recurrence", "_exceptions", "_cancelled")}
-    wall = datetime.combine(day, base["_start"].time())
     start_utc, end_utc = times(base)
-    data["_start"], data["_start_tz"] = wall, base["_start_tz"]
     if base.get("isAllDay"):
-        data["_end"] = wall + (base["_end"] - base["_start"])
+        wall = datetime.combine(day, base["_start"].time())
+        data["_start"], data["_end"] = wall, wall + (base["_end"] - base["_start"])
     else:
-        end = to_utc(wall, base["_start_tz"]) + (end_utc - start_utc)
-        data["_end"] = _wall_in(end, base["_end_tz"])
+        # Occurrences keep the series' wall time in the recurrence's zone (the start's by default).
+        series_zone = base["recurrence"]["range"].get("recurrenceTimeZone") or base["_start_tz"]
+        local = start_utc.astimezone(zone(series_zone)).time()
+        begins = to_utc(datetime.combine(day, local), series_zone)
+        data["_start"] = _wall_in(begins, base["_start_tz"])
+        data["_end"] = _wall_in(begins + (end_utc - start_utc), base["_end_tz"])
     original = times(data)[0]
     override = (base.get("_exceptions") or {}).get(day.isoformat())
     if override:

@@ -121,6 +121,8 @@ def validate(rec: Any) -> None:
         raise bad("startDate (and endDate for an endDate range) must be dates.") from None
     if rng["type"] == "numbered" and int(rng.get("numberOfOccurrences") or 0) < 1:
         raise bad("numberOfOccurrences must be at least 1.")
+    if rng.get("recurrenceTimeZone"):
+        zone(rng["recurrenceTimeZone"])
 
 
 def _relative(d: date, days: list[str], index: str) -> bool:

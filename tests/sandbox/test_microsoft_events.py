@@ -317,3 +317,26 @@ def test_a_monthly_series_on_the_31st_falls_on_shorter_months_last_day(graph: Gr
     assert [v["start"]["dateTime"][:10] for v in view] == [
         "2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30",
     ]  # fmt: skip
+
+
+def test_occurrences_keep_the_wall_time_of_the_recurrence_zone(graph: Graph) -> None:
+    _event(
+        graph,
+        start={"dateTime": "2026-03-23T08:00:00", "timeZone": "UTC"},
+        end={"dateTime": "2026-03-23T08:30:00", "timeZone": "UTC"},
+        recurrence={
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+            "range": {
+                "type": "numbered",
+                "startDate": "2026-03-23",
+                "numberOfOccurrences": 2,
+                "recurrenceTimeZone": "Romance Standard Time",
+            },
+        },
+    )
+    view = graph.get(
+        f"/users/{ALICE}/calendarView",
+        params={"startDateTime": "2026-03-20T00:00:00Z", "endDateTime": "2026-04-10T00:00:00Z"},
+    ).json()["value"]
+    # 09:00 in Paris both weeks: 08:00 UTC before the switch to summer time, 07:00 after.
+    assert [v["start"]["dateTime"][:16] for v in view] == ["2026-03-23T08:00", "2026-03-30T07:00"]
