@@ -87,6 +87,16 @@ class BatchResult:
         return _error(self.status, self.body, self.headers)
 
 
+def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
+    """Ask for immutable ids on every request: Outlook's default ids change when an item moves
+    between folders, which a sync would take for a delete plus a create."""
+    out = dict(headers or {})
+    prefer = out.get("Prefer", "")
+    if "idtype" not in prefer.lower():
+        out["Prefer"] = ", ".join(p for p in (prefer, 'IdType="ImmutableId"') if p)
+    return out
+
+
 def forget_tokens() -> None:
     """Drop every cached token (tests; a changed app credential)."""
     with _caches_lock:
@@ -232,7 +242,7 @@ class GraphClient:
     ) -> requests.Response:
         self.calls += 1
         all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        all_headers.update(headers or {})
+        all_headers.update(with_immutable_ids(headers))
         try:
             return self.session.request(method, url, params=params, json=body, headers=all_headers)
         except requests.RequestException as exc:
@@ -276,6 +286,7 @@ class GraphClient:
         requests_ = []
         for n, step in enumerate(steps, 1):
             sub = {"id": str(n), **step}
+            sub["headers"] = with_immutable_ids(sub.get("headers"))
             if sub.get("body") is not None:
                 sub["headers"] = {"Content-Type": "application/json", **(sub.get("headers") or {})}
             requests_.append(sub)

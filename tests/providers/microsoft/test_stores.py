@@ -262,3 +262,23 @@ def test_exdates_written_from_salesforce_cancel_those_occurrences(microsoft: Mic
     )["value"]  # fmt: skip
     assert len(listed) == 4
     assert microsoft.invitations() == []
+
+
+def test_every_graph_request_asks_for_immutable_ids(
+    microsoft: Microsoft, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, dict[str, str], object]] = []
+    real = microsoft.session.request
+
+    def spy(method: str, url: str, **kwargs: object) -> object:
+        seen.append((url, dict(kwargs.get("headers") or {}), kwargs.get("json")))  # type: ignore[call-overload]
+        return real(method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(microsoft.session, "request", spy)
+    store = contacts()
+    store.apply([Create("a", Contact.normalized(last_name="Berg"))])
+    store.changes(None)
+    graph = [(url, headers, body) for url, headers, body in seen if "/v1.0/" in url]
+    assert graph and all('IdType="ImmutableId"' in h.get("Prefer", "") for _u, h, _b in graph)
+    steps = [s for url, _h, body in graph if url.endswith("$batch") for s in body["requests"]]  # type: ignore[index]
+    assert steps and all('IdType="ImmutableId"' in s["headers"]["Prefer"] for s in steps)
