@@ -1,8 +1,8 @@
 """The Google events store: the user's primary calendar through the Calendar API.
 
 - Cursor: the events sync token; 410 ``fullSyncRequired`` -> CursorExpired. Full listings are
-  limited to the configured window (timeMin/timeMax); incremental ones carry every change, as
-  Google does not allow a window together with a sync token.
+  limited to the configured window (timeMin/timeMax); Google does not allow a window together
+  with a sync token, so incremental listings are filtered to it here (deletions always pass).
 - Listings ask for ``showDeleted`` so cancelled occurrences of a series are seen: they become the
   series' exception dates. Moved occurrences (exceptions still confirmed) are not items.
 - ``status: cancelled`` on a master or a single event -> deleted.
@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +23,7 @@ from connections.providers.google.batch import BatchCall
 from connections.providers.google.client import GoogleApiError, GoogleClient, answer_error
 from syncengine.providers.google import convert
 from syncengine.providers.google.errors import store_error, translated
-from syncengine.records import Event, norm_datetime
+from syncengine.records import Contact, Event, norm_datetime
 from syncengine.stores.base import (
     ChangePage,
     Create,
@@ -39,6 +39,18 @@ from syncengine.stores.base import (
 )
 
 MAX_BATCH = 50
+
+
+def _until(rrule: str) -> datetime | None:
+    """A series' UNTIL as an instant (a date-only UNTIL: the end of that day), if it has one."""
+    for part in rrule.split(";"):
+        key, _, value = part.partition("=")
+        if key == "UNTIL" and value:
+            digits = value.rstrip("Z")
+            if "T" in digits:
+                return datetime.strptime(digits, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            return datetime.strptime(digits[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=1)
+    return None
 
 
 def _stamp(value: datetime) -> str:
@@ -146,7 +158,21 @@ class GoogleEventsStore:
             for series_id in sorted(set(cancelled) - set(masters) - set(deleted)):
                 refreshed = self.get([series_id])
                 changed += refreshed.values()
+            # Google cannot window an incremental listing: the store's scope is the same window
+            # either way, so a change far outside it is not the engine's business.
+            changed = [it for it in changed if self.in_window(it.record)]
         return ChangePage(changed, deleted, token, cursor is None)
+
+    def in_window(self, record: Event | Contact) -> bool:
+        if self.window is None or not isinstance(record, Event):
+            return True
+        low, high = self.window
+        if record.start >= high:
+            return False
+        if record.recurrence is None:
+            return record.end > low
+        until = _until(record.recurrence.rrule)
+        return until is None or until >= low
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         found: dict[str, Item] = {}

@@ -3,6 +3,7 @@ invitations, series exceptions, the event window and build_store."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from syncengine.models import SyncConfiguration, SyncUser
 from syncengine.providers.google import adapters, convert
 from syncengine.providers.google.contacts_store import GROUP_NAME
 from syncengine.providers.google.events_store import GoogleEventsStore
-from syncengine.records import Contact, Event
+from syncengine.records import Contact, Event, Recurrence
 from syncengine.stores.base import AuthFailed, Create, Delete, RateLimited, Update
 from tests.providers.google.conftest import OTHER, USER, GoogleRig, soon
 
@@ -170,6 +171,22 @@ def test_a_full_listing_keeps_to_the_window(google: GoogleRig) -> None:
     store = google.events(window=adapters.event_window(30, 365, now))
     ids = [r.id for r in store.apply([Create("in", _event(5)), Create("old", _event(-60))])]
     assert [it.id for it in store.changes(None).changed] == [ids[0]]
+
+
+def test_an_incremental_listing_keeps_to_the_window_too(google: GoogleRig) -> None:
+    store = google.events(window=adapters.event_window(30, 365))
+    cursor = store.changes(None).cursor
+    start = datetime(2030, 1, 7, 8, tzinfo=UTC)
+    old = Event.normalized(subject="Long ago", start=soon(days=-90), end=soon(days=-90, hour=10))
+    past_series = replace(old, subject="Ended", recurrence=Recurrence("FREQ=DAILY;UNTIL=20200101"))
+    endless = replace(old, subject="Weekly", recurrence=Recurrence("FREQ=WEEKLY"))
+    far = Event.normalized(subject="Far", start=start, end=start + timedelta(hours=1))
+    ids = [r.id for r in store.apply([Create(str(i), e) for i, e in enumerate(
+        [old, past_series, endless, far, _event(2)])])]  # fmt: skip
+    page = store.changes(cursor)
+    assert {it.id for it in page.changed} == {ids[2], ids[4]}
+    assert store.apply([Delete(ids[0])])[0].ok
+    assert store.changes(page.cursor).deleted == [ids[0]]
 
 
 def test_a_token_is_fetched_once_per_user(google: GoogleRig) -> None:
