@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -45,7 +45,9 @@ def instances_in(
         if only is not None and item.id != only:
             continue
         if item.data.get("recurrence"):
-            candidates = expand(item, shift_window_end(end))
+            # An exception may have moved into the window from a later date.
+            moved = [date.fromisoformat(k) for k in item.data.get("_exceptions") or {}]
+            candidates = expand(item, max([shift_window_end(end), *moved]))
         else:
             candidates = [stored(item)]
         found.extend(i for i in candidates if _overlaps(i, start, end))

@@ -340,3 +340,23 @@ def test_occurrences_keep_the_wall_time_of_the_recurrence_zone(graph: Graph) -> 
     ).json()["value"]
     # 09:00 in Paris both weeks: 08:00 UTC before the switch to summer time, 07:00 after.
     assert [v["start"]["dateTime"][:16] for v in view] == ["2026-03-23T08:00", "2026-03-30T07:00"]
+
+
+def test_an_exception_moved_into_the_window_from_a_later_week_is_listed(graph: Graph) -> None:
+    _event(graph, subject="Weekly sync", recurrence=_weekly(8))
+    later = graph.get(
+        f"/users/{ALICE}/calendarView",
+        params={"startDateTime": "2026-06-08T00:00:00Z", "endDateTime": "2026-06-09T00:00:00Z"},
+    ).json()["value"][0]
+    graph.patch(
+        f"/users/{ALICE}/events/{later['id']}",
+        json={
+            "start": {"dateTime": "2026-05-06T15:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-05-06T15:30:00", "timeZone": "UTC"},
+        },
+    )
+    early = graph.get(
+        f"/users/{ALICE}/calendarView",
+        params={"startDateTime": "2026-05-06T00:00:00Z", "endDateTime": "2026-05-07T00:00:00Z"},
+    ).json()["value"]
+    assert [(e["type"], e["id"]) for e in early] == [("exception", later["id"])]
