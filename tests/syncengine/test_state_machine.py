@@ -55,6 +55,9 @@ class SyncMachine(RuleBasedStateMachine):
 
     @initialize(
         kind=st.sampled_from(["contacts", "events"]),
+        direction=st.sampled_from(
+            ["both", "both", "salesforce_to_mailbox", "mailbox_to_salesforce"]
+        ),
         conflict=st.sampled_from(["salesforce", "mailbox", "newest"]),
         propagate=st.booleans(),
         private=st.booleans(),
@@ -65,6 +68,7 @@ class SyncMachine(RuleBasedStateMachine):
     def setup(
         self,
         kind: Kind,
+        direction: Any,
         conflict: Any,
         propagate: bool,
         private: bool,
@@ -79,7 +83,9 @@ class SyncMachine(RuleBasedStateMachine):
             for s, b in zip(SIDES, batches, strict=True)
         }
         self.repo = MemoryRepo()
+        self.origin: dict[str, Side] = {}
         self.settings = SyncSettings(
+            direction=direction,
             conflict=conflict,
             propagate_deletes=propagate,
             sync_private=private,
@@ -147,7 +153,9 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(side=st.sampled_from(SIDES), private=st.booleans(), series=st.booleans())
     def create(self, side: Side, private: bool, series: bool) -> None:
-        self.stores[side].put(self.new_record(private, series))
+        record = self.new_record(private, series)
+        self.origin[record.description] = side
+        self.stores[side].put(record)
 
     @rule(side=st.sampled_from(SIDES), data=st.data(), fields=st.data())
     def edit(self, side: Side, data: st.DataObject, fields: st.DataObject) -> None:
@@ -309,7 +317,7 @@ class SyncMachine(RuleBasedStateMachine):
                 if s != gone:
                     assert ids[s] in records[s], f"mapping to a missing {s} item: {m}"
                     owners[s][ids[s]] = owners[s].get(ids[s], 0) + 1
-            if gone is None:
+            if gone is None and self.settings.direction == "both":
                 sf, mb = records["salesforce"][m.salesforce_id], records["mailbox"][m.mailbox_id]
                 if self.settings.in_scope(sf) and self.settings.in_scope(mb):
                     assert hashes_of(sf) == hashes_of(mb), f"linked items differ:\n{sf}\n{mb}"
@@ -317,17 +325,22 @@ class SyncMachine(RuleBasedStateMachine):
             for item_id, record in records[s].items():
                 n = owners[s].get(item_id, 0)
                 assert n <= 1, f"{s} item {item_id} is in {n} mappings"
-                if self.settings.in_scope(record):
+                if self.settings.in_scope(record) and self.settings.flows(s):
                     assert n == 1, f"in-scope {s} item left unlinked: {record}"
         for s in SIDES:
             for token, ids in tokens[s].items():
                 record = records[s][ids[0]]
-                if not self.user_deleted.get(token) and self.settings.in_scope(record):
+                if (
+                    not self.user_deleted.get(token)
+                    and self.settings.in_scope(record)
+                    and self.settings.flows(self.origin[token])
+                ):
                     assert token in tokens[_other(s)], f"{token} lost from {_other(s)}"
         for token, sides in self.recent_deletes.items():
             # A crashed run may have created the item it was deleted from without recording the
             # link; the deletion then cannot be traced, and the item is created again.
-            if self.kind == "contacts" and "salesforce" in sides and not self.crashed:
+            flows = self.settings.flows("salesforce")
+            if self.kind == "contacts" and "salesforce" in sides and flows and not self.crashed:
                 assert token not in tokens["mailbox"], (
                     f"{token} left Salesforce but stays in the mailbox"
                 )
@@ -347,6 +360,9 @@ class SyncMachine(RuleBasedStateMachine):
             mb = records["mailbox"][tokens["mailbox"][token][0]]
             if not (self.settings.in_scope(sf) and self.settings.in_scope(mb)):
                 continue
+            if self.settings.direction != "both":
+                self.check_one_way_edit(token, f, edits, {"salesforce": sf, "mailbox": mb})
+                continue
             final = hashes_of(sf)[f]
             if len(edits) == 1 and not self.crashed:
                 (value,) = edits.values()
@@ -355,6 +371,20 @@ class SyncMachine(RuleBasedStateMachine):
                 assert final in edits.values(), f"{f} on {token} is neither side's edit"
             else:
                 assert final == edits[self.settings.conflict], f"{f} on {token}: policy not applied"
+
+    def check_one_way_edit(
+        self, token: str, f: str, edits: dict[Side, str], pair: dict[Side, Record]
+    ) -> None:
+        """One way: the source's edits reach the target and win; the target's stay where made."""
+        source: Side = "salesforce" if self.settings.flows("salesforce") else "mailbox"
+        target = _other(source)
+        got = {s: hashes_of(pair[s])[f] for s in SIDES}
+        if source in edits:
+            assert got[source] == edits[source], f"{f} on {token}: the source lost its edit"
+            assert got[target] == edits[source], f"{f} on {token}: the source's edit did not arrive"
+        else:
+            assert got[target] == edits[target], f"{f} on {token}: the target's edit was reverted"
+            assert got[source] != edits[target], f"{f} on {token}: a target edit flowed"
 
 
 def _fields(record: Record) -> dict[str, Any]:
