@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
 from syncengine.providers.salesforce import errors
 from syncengine.providers.salesforce.convert import format_datetime, parse_datetime
+from syncengine.providers.salesforce.cursor import Cursor, soql_time
 from syncengine.records import Contact, Event, merge_fields, value_hash
 from syncengine.stores.base import (
     ChangePage,
@@ -54,7 +55,6 @@ T = TypeVar("T")
 SKEW = timedelta(minutes=5)
 DELETE_LOG = timedelta(days=15) - timedelta(minutes=5)
 ID_CHUNK = 200
-BOUNDARY_CAP = 500
 
 
 @dataclass(frozen=True)
@@ -72,38 +72,9 @@ def quote(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def soql_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def chunks(values: Sequence[T], size: int = ID_CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-@dataclass(frozen=True)
-class Cursor:
-    at: datetime  # rows stamped at or after this second are (re)read
-    earliest: datetime  # the delete log's earliestDateAvailable when the cursor was made
-    seen: dict[str, str]  # rows already reported at exactly `at`: id -> version, "-" if deleted
-
-    def encode(self) -> str:
-        seen = self.seen if len(self.seen) <= BOUNDARY_CAP else {}
-        tail = ",".join(f"{k}={v}" for k, v in sorted(seen.items()))
-        return f"{soql_time(self.at)}|{soql_time(self.earliest)}|{tail}"
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            at, earliest, tail = text.split("|", 2)
-            seen = dict(pair.split("=", 1) for pair in tail.split(",") if pair)
-            return cls(_parse_time(at), _parse_time(earliest), seen)
-        except ValueError as exc:
-            raise CursorExpired("the Salesforce sync cursor is unreadable") from exc
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 class SalesforceStore:

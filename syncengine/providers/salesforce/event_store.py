@@ -11,13 +11,8 @@ from typing import Any
 
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
 from syncengine.providers.salesforce import convert, errors
-from syncengine.providers.salesforce.base_store import (
-    SalesforceStore,
-    Written,
-    chunks,
-    quote,
-    soql_time,
-)
+from syncengine.providers.salesforce.base_store import SalesforceStore, Written, chunks, quote
+from syncengine.providers.salesforce.cursor import soql_time
 from syncengine.records import Attendee, Contact, Event, norm_email
 from syncengine.stores.base import Item, Kind, MatchKey, NotFound, Rejected
 

@@ -21,7 +21,7 @@ from connections.providers.salesforce.client import (
 )
 from syncengine.models import SyncUser
 from syncengine.providers.salesforce.adapters import build_store
-from syncengine.providers.salesforce.base_store import Cursor
+from syncengine.providers.salesforce.cursor import Cursor
 from syncengine.stores.base import AuthFailed, CursorExpired, RateLimited
 from tests.providers.conftest import SalesforceSetup
 
