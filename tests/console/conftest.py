@@ -11,6 +11,11 @@ from django.test import Client
 
 from syncengine import memory_backend
 from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
+from tests.providers.conftest import (  # noqa: F401 - fixtures for the provider-backed tests
+    make_sync_user,
+    salesforce_connection,
+    sandbox_product,
+)
 
 _serial = itertools.count(1)
 MakeUser = Callable[..., SyncUser]

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from mappings.models import ItemMapping, UnresolvedItem
 from syncengine import registry, unresolved
@@ -18,12 +17,7 @@ from syncengine.providers.salesforce.adapters import build_store
 from syncengine.records import Attendee, Contact, Event
 from syncengine.stores.base import Kind, Store
 from syncengine.stores.memory import MemoryStore
-from tests.providers.conftest import (  # noqa: F401 - fixtures
-    SalesforceSetup,
-    make_sync_user,
-    salesforce_connection,
-    sandbox_product,
-)
+from tests.providers.conftest import SalesforceSetup
 
 pytestmark = pytest.mark.django_db
 
