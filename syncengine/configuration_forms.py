@@ -166,7 +166,11 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
         self.fields["mass_delete_count"].validators += [MinValueValidator(1)]
 
     def clean_name(self) -> str:
-        return " ".join(str(self.cleaned_data["name"]).split())
+        name = " ".join(str(self.cleaned_data["name"]).split())
+        others = SyncConfiguration.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise ValidationError("another configuration already has this name.", code="unique")
+        return name
 
     def clean_contacts_soql_filter(self) -> str:
         condition = check_soql_condition(str(self.cleaned_data["contacts_soql_filter"]))
@@ -176,7 +180,7 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             directory.get_directory().check_contact_filter(condition)
         except directory.FilterRejected as exc:
             raise ValidationError(
-                "Salesforce rejected it: %(reason)s", code="rejected", params={"reason": exc}
+                "rejected by Salesforce: %(reason)s", code="rejected", params={"reason": exc}
             ) from exc
         except directory.DirectoryError as exc:
             self.filter_warning = (

@@ -1,0 +1,212 @@
+"""Linking enrolled users to mailboxes, and every link error in plain words, against the
+Microsoft 365 and Google emulators (Exchange has no client to probe with: domains only)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connections.models import MailConnection, Status
+from sandbox.google.app import GoogleEmulator
+from sandbox.microsoft.app import MicrosoftEmulator
+from syncengine.enrollment import NO_CONNECTION, resolve_enrollment
+from syncengine.models import LinkStatus, SyncUser
+from tests.configurations.conftest import TENANT, Org, assign_user, configuration
+
+pytestmark = pytest.mark.django_db
+
+
+def enroll(*user_ids: str) -> dict[str, SyncUser]:
+    config = configuration("Team")
+    for user_id in user_ids:
+        assign_user(config, user_id)
+    result = resolve_enrollment()
+    assert result.problem == ""
+    return {u.salesforce_user_id: u for u in SyncUser.objects.all()}
+
+
+def test_a_user_with_a_mailbox_is_linked(org: Org, microsoft365: MicrosoftEmulator) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    ana = org.user("Ana@Example.com")
+
+    row = enroll(ana)[ana]
+
+    assert (row.link_status, row.mailbox_address, row.link_error) == (
+        LinkStatus.LINKED,
+        "ana@example.com",
+        "",
+    )
+
+
+def test_another_user_with_the_same_email_blocks_the_link(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    ana = org.user("ana@example.com")
+    org.user("ana@example.com", username="ana.old@example.com.sf", last="Twin")
+
+    row = enroll(ana)[ana]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "another active Salesforce user has the same e-mail address" in row.link_error
+    assert "ana.old@example.com.sf" in row.link_error
+    assert "Give each user their own e-mail address" in row.link_error
+
+
+def test_an_inactive_user_with_the_same_email_does_not_block_the_link(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    ana = org.user("ana@example.com")
+    org.user("ana@example.com", username="ana.old@example.com.sf", active=False)
+
+    assert enroll(ana)[ana].link_status == LinkStatus.LINKED
+
+
+def test_a_user_without_a_mailbox_is_told_to_get_a_licence(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    microsoft365.add_mailbox(TENANT, "bo@example.com", "Bo User", has_mailbox=False)
+    bo = org.user("bo@example.com")
+    cy = org.user("cy@example.com")
+
+    rows = enroll(bo, cy)
+
+    assert rows[bo].link_status == LinkStatus.ERROR
+    assert "has no Exchange Online mailbox" in rows[bo].link_error
+    assert "Exchange Online licence" in rows[bo].link_error
+    assert rows[cy].link_status == LinkStatus.ERROR
+    assert "Microsoft 365 has no user cy@example.com" in rows[cy].link_error
+
+
+def test_missing_consent_is_reported_as_missing_impersonation(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    microsoft365.revoke_consent(TENANT, "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9")
+    microsoft365.grant_consent(
+        TENANT, "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", {"User.Read.All", "Calendars.ReadWrite"}
+    )
+    ana = org.user("ana@example.com")
+
+    row = enroll(ana)[ana]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "does not let lsync open ana@example.com's mailbox" in row.link_error
+    assert "Log in to Microsoft 365" in row.link_error
+
+
+def test_an_application_access_policy_is_named(org: Org, microsoft365: MicrosoftEmulator) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    microsoft365.block_mailbox("ana@example.com")
+    ana = org.user("ana@example.com")
+
+    row = enroll(ana)[ana]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "application access policy" in row.link_error
+
+
+def test_a_domain_outside_the_tenant_is_not_covered(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    eve = org.user("eve@elsewhere.org")
+
+    row = enroll(eve)[eve]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "The domain of eve@elsewhere.org is not covered" in row.link_error
+    assert "covered: example.com" in row.link_error
+    assert "Additional domains" in row.link_error
+
+
+def test_exchange_honours_the_service_account_domain_and_additional_domains(org: Org) -> None:
+    MailConnection.objects.create(
+        method=MailConnection.Method.EXCHANGE,
+        enabled=True,
+        chosen=True,
+        username="svc@example.com",
+        password="tests-only",
+        additional_domains=["example.net"],
+        status=Status.SAVED,
+    )
+    ana, net, eve = (
+        org.user("ana@example.com"),
+        org.user("bo@example.net"),
+        org.user("eve@elsewhere.org"),
+    )
+
+    rows = enroll(ana, net, eve)
+
+    assert rows[ana].link_status == LinkStatus.LINKED
+    assert rows[net].link_status == LinkStatus.LINKED
+    assert rows[eve].link_status == LinkStatus.ERROR
+    assert "covered: example.com, example.net" in rows[eve].link_error
+
+
+def test_without_a_mail_connection_users_wait(org: Org) -> None:
+    ana = org.user("ana@example.com")
+
+    row = enroll(ana)[ana]
+
+    assert (row.link_status, row.link_error) == (LinkStatus.PENDING, NO_CONNECTION)
+
+
+def test_a_google_user_is_linked_through_delegation(org: Org, google: GoogleEmulator) -> None:
+    google.add_user("ana@example.com", "Ana", "User")
+    ana = org.user("ana@example.com")
+
+    assert enroll(ana)[ana].link_status == LinkStatus.LINKED
+
+
+def test_a_google_address_that_is_no_workspace_user_has_no_mailbox(
+    org: Org, google: GoogleEmulator
+) -> None:
+    ana = org.user("ana@example.com")
+
+    row = enroll(ana)[ana]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "is not an active user of your Google Workspace" in row.link_error
+
+
+def test_missing_domain_wide_delegation_is_explained(org: Org, google: GoogleEmulator) -> None:
+    google.add_user("ana@example.com", "Ana", "User")
+    google.revoke_delegation(google.state()["service_accounts"][0])
+    ana = org.user("ana@example.com")
+
+    row = enroll(ana)[ana]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "domain-wide delegation is not granted" in row.link_error
+    assert "Domain-wide delegation, add client ID" in row.link_error
+
+
+def test_a_google_address_outside_the_workspace_is_not_covered(
+    org: Org, google: GoogleEmulator
+) -> None:
+    google.add_user("ana@example.com", "Ana", "User")
+    google.add_outside_user("eve@elsewhere.org")
+    # Eve is probed first: the refusal is only explained once Ana's delegation has worked.
+    eve = org.user("eve@elsewhere.org", username="a.eve@example.com.sf")
+    ana = org.user("ana@example.com")
+
+    rows = enroll(eve, ana)
+
+    assert rows[ana].link_status == LinkStatus.LINKED
+    assert rows[eve].link_status == LinkStatus.ERROR
+    assert "eve@elsewhere.org is not in your Google Workspace domain" in rows[eve].link_error
+
+
+def test_a_link_error_clears_once_the_cause_is_fixed(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    ana = org.user("ana@example.com")
+    assert enroll(ana)[ana].link_status == LinkStatus.ERROR
+
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    resolve_enrollment()
+
+    row = SyncUser.objects.get(salesforce_user_id=ana)
+    assert (row.link_status, row.link_error) == (LinkStatus.LINKED, "")
