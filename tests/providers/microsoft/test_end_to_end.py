@@ -284,3 +284,21 @@ def test_salesforce_invitees_are_e_mailed_only_when_the_configuration_says_so(
     (item,) = mb_items.values()
     assert [a.email for a in item.record.attendees] == ["bo@partner.example", "cy@partner.example"]
     assert world.sync("events").counts.get("updated_salesforce", 0) == 0
+
+
+def test_an_event_that_left_the_window_is_not_deleted_after_the_mailbox_cursor_expires(
+    world: World,
+) -> None:
+    sf_user, _ = world.stores("events")
+    old = apply_one(sf_user, Create("a", sample("events", -20)))
+    for n in range(1, 4):
+        apply_one(sf_user, Create(f"n{n}", sample("events", n)))
+    world.sync("events")
+    # Time passes: the event is now older than the window (here: the window shrinks instead).
+    world.config.events_days_past = 10
+    world.config.save()
+    world.microsoft.expire_cursors()
+    # Both sides see it leave (the mailbox's full listing misses it, Salesforce reports it gone):
+    # the pair is unlinked, and nothing is deleted.
+    assert world.sync("events").counts.get("deleted_salesforce", 0) == 0
+    assert old in world.stores("events")[0].get([old])
