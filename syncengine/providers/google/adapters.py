@@ -43,7 +43,13 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "Google setup page."
         )
     mailbox = (sync_user.mailbox_address or sync_user.email).lower()
-    client = GoogleClient(info, mailbox)
+    try:
+        client = GoogleClient(info, mailbox)
+    except (KeyError, ValueError) as exc:
+        raise AuthFailed(
+            "The stored Google service account key cannot be used (it is not a complete service "
+            "account key): upload the JSON key again."
+        ) from exc
     if kind == "contacts":
         return GoogleContactsStore(client)
     config = sync_user.configuration

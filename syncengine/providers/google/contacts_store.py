@@ -8,8 +8,9 @@
   current Person (entries we do not map are kept).
 - Writes: batchCreate/batchUpdate (<= 200) and batchDelete (<= 500). A Delete removes a
   contact lsync created (it carries the marker); one the user made is only taken out of the
-  group, so it stays in the user's Google Contacts. A batch Google refuses as a whole (a race
-  on one etag) is retried one contact at a time, so each op gets its own result.
+  group, so it stays in the user's Google Contacts. A batch Google refuses for one of its items
+  (a race on one etag) is retried one contact at a time, so each op gets its own result;
+  throttling, auth failures and outages raise, which stops the run.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ from syncengine.stores.base import (
 GROUP_NAME = "Salesforce Sync"
 MY_CONTACTS = "contactGroups/myContacts"
 MAX_WRITE = 200
+
+
+def _item_level(error: GoogleApiError) -> bool:
+    """Whether Google refused something about the items (then each is tried on its own), not
+    the call as such (throttling, auth, outages: those stop the run, as the engine expects)."""
+    return error.status in (400, 404, 409, 412) and not error.rate_limited
 
 
 class GoogleContactsStore:
@@ -239,8 +246,13 @@ class GoogleContactsStore:
         try:
             answer = self.client.people("POST", "people:batchCreateContacts", body=body)
         except GoogleApiError as error:
-            for i, _ in creates:
-                results[i] = OpResult(False, error=store_error(error))
+            if not _item_level(error):
+                raise store_error(error) from error
+            if len(creates) > 1:
+                for entry in creates:
+                    self._create([entry], results)
+                return
+            results[creates[0][0]] = OpResult(False, error=store_error(error))
             return
         created = answer.get("createdPeople") or []
         for (i, _), entry in zip(creates, created, strict=False):
@@ -270,12 +282,14 @@ class GoogleContactsStore:
         try:
             answer = self.client.people("POST", "people:batchUpdateContacts", body=body)
         except GoogleApiError as error:
-            if len(entries) == 1 or error.status not in (400, 404):
-                for i, name, _ in entries:
-                    results[i] = OpResult(False, name, error=store_error(error))
+            if not _item_level(error):
+                raise store_error(error) from error
+            if len(entries) > 1:
+                for entry in entries:
+                    self._update(mask, [entry], results)
                 return
-            for entry in entries:
-                self._update(mask, [entry], results)
+            i, name, _ = entries[0]
+            results[i] = OpResult(False, name, error=store_error(error))
             return
         updated = answer.get("updateResult") or {}
         for i, name, _ in entries:
@@ -287,12 +301,14 @@ class GoogleContactsStore:
         try:
             self.client.people("POST", "people:batchDeleteContacts", body=body)
         except GoogleApiError as error:
-            if len(deletes) == 1 or error.status not in (400, 404):
-                for i, name in deletes:
-                    results[i] = OpResult(False, name, error=store_error(error))
+            if not _item_level(error):
+                raise store_error(error) from error
+            if len(deletes) > 1:
+                for entry in deletes:
+                    self._delete([entry], results)
                 return
-            for entry in deletes:
-                self._delete([entry], results)
+            i, name = deletes[0]
+            results[i] = OpResult(False, name, error=store_error(error))
             return
         for i, name in deletes:
             results[i] = OpResult(True, name, None)
@@ -314,9 +330,7 @@ class GoogleContactsStore:
                 body={"resourceNamesToRemove": [n for _, n, _ in entries]},
             )
         except GoogleApiError as error:
-            for i, name, _ in entries:
-                results[i] = OpResult(False, name, error=store_error(error))
-            return
+            raise store_error(error) from error
         missing = set(answer.get("notFoundResourceNames") or [])
         stuck = set(answer.get("canNotRemoveLastContactGroupResourceNames") or [])
         for i, name, _ in entries:

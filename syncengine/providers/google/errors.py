@@ -23,6 +23,8 @@ from syncengine.stores.base import (
     VersionMismatch,
 )
 
+# 403s about one item, not about access: the user is an invitee, not the organizer, of it.
+ITEM_REFUSALS = frozenset({"forbiddenForNonOrganizer", "forbiddenForServiceAccounts"})
 EXPIRED_REASONS = frozenset({"fullSyncRequired", "updatedMinTooLongAgo", "EXPIRED_SYNC_TOKEN"})
 
 
@@ -45,6 +47,8 @@ def store_error(error: GoogleApiError) -> ProviderError:
         return NotFound(text)
     if error.status == 412 or error.reason == "FAILED_PRECONDITION":
         return VersionMismatch(text)
+    if error.reason in ITEM_REFUSALS:
+        return Rejected(text)
     if error.status in (401, 403):
         return AuthFailed(f"{text}. Run Test Connection on the Google setup page.")
     return Rejected(text)

@@ -39,6 +39,8 @@ from syncengine.stores.base import (
 )
 
 MAX_BATCH = 50
+# Calendar entries that are not meetings: contacts' birthdays and working-location markers.
+SKIPPED_TYPES = frozenset({"birthday", "workingLocation"})
 
 
 def _until(rrule: str) -> datetime | None:
@@ -145,6 +147,8 @@ class GoogleEventsStore:
             elif data.get("status") == "cancelled":
                 if cursor:
                     deleted.append(str(data["id"]))
+            elif data.get("eventType") in SKIPPED_TYPES:
+                continue
             else:
                 masters[str(data["id"])] = data
         changed: list[Item] = []
@@ -184,6 +188,8 @@ class GoogleEventsStore:
                     continue
                 raise store_error(error) from error
             if data.get("status") == "cancelled" or data.get("recurringEventId"):
+                continue
+            if data.get("eventType") in SKIPPED_TYPES:
                 continue
             occurrences = self._cancelled_occurrences(event_id) if data.get("recurrence") else []
             zone = str((data.get("start") or {}).get("timeZone") or "UTC")

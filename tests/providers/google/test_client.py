@@ -95,6 +95,7 @@ TRANSLATIONS: list[tuple[GoogleApiError, type[ProviderError]]] = [
     (GoogleApiError(412, "conditionNotMet", "Precondition Failed"), VersionMismatch),
     (GoogleApiError(400, "FAILED_PRECONDITION", "stale etag"), VersionMismatch),
     (GoogleApiError(400, "invalid", "Invalid value"), Rejected),
+    (GoogleApiError(403, "forbiddenForNonOrganizer", "only the organizer"), Rejected),
     (GoogleApiError(409, "duplicate", "exists"), Rejected),
 ]
 

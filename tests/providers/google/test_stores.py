@@ -14,7 +14,14 @@ from syncengine.providers.google import adapters, convert
 from syncengine.providers.google.contacts_store import GROUP_NAME
 from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.records import Contact, Event, Recurrence
-from syncengine.stores.base import AuthFailed, Create, Delete, RateLimited, Update
+from syncengine.stores.base import (
+    AuthFailed,
+    Create,
+    Delete,
+    RateLimited,
+    Update,
+    VersionMismatch,
+)
 from tests.providers.google.conftest import OTHER, USER, GoogleRig, soon
 
 
@@ -109,6 +116,30 @@ def test_a_delete_removes_what_lsync_made_and_only_unlabels_what_the_user_made(
     assert convert.group_names(kept) == {"contactGroups/myContacts"}
 
 
+def test_a_race_on_one_etag_fails_only_that_update(
+    google: GoogleRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = google.contacts()
+    a, b = (r.id or "" for r in store.apply([Create("a", _contact(1)), Create("b", _contact(2))]))
+    fetched = store._fetch([a, b])
+    mailbox = google.emu.mailboxes[USER]
+    with google.emu.lock:
+        google.emu.touch(mailbox, mailbox.contacts[a])  # someone edits a after lsync read it
+    monkeypatch.setattr(store, "_fetch", lambda ids: fetched)
+    results = store.apply([Update(a, _contact(1, title="X")), Update(b, _contact(2, title="Y"))])
+    assert isinstance(results[0].error, VersionMismatch) and results[1].ok
+    titles = {c["resourceName"]: c.get("organizations") for c in google.emu.contacts(USER)}
+    assert titles[a] is None and titles[b][0]["title"] == "Y"
+
+
+def test_a_throttled_contact_write_stops_the_run(google: GoogleRig) -> None:
+    store = google.contacts()
+    store.group()
+    google.emu.inject("429", route="google.people.batchCreate", retry_after=4)
+    with pytest.raises(RateLimited):
+        store.apply([Create("a", _contact(1)), Create("b", _contact(2))])
+
+
 def test_a_429_becomes_rate_limited_with_googles_retry_after(google: GoogleRig) -> None:
     store = google.contacts()
     store.group()
@@ -189,6 +220,15 @@ def test_an_incremental_listing_keeps_to_the_window_too(google: GoogleRig) -> No
     assert store.changes(page.cursor).deleted == [ids[0]]
 
 
+def test_birthdays_and_working_locations_are_not_events(google: GoogleRig) -> None:
+    store = google.events()
+    day = {"start": {"date": "2026-12-01"}, "end": {"date": "2026-12-02"}}
+    google.emu.add_event(USER, {**day, "summary": "Bo's birthday", "eventType": "birthday"})
+    google.emu.add_event(USER, {**day, "summary": "Home", "eventType": "workingLocation"})
+    meeting = google.emu.add_event(USER, {**day, "summary": "Offsite"})
+    assert [it.id for it in store.changes(None).changed] == [meeting["id"]]
+
+
 def test_a_token_is_fetched_once_per_user(google: GoogleRig) -> None:
     google.contacts().changes(None)
     google.contacts().changes(None)
@@ -219,6 +259,18 @@ def test_build_store_impersonates_the_users_mailbox_with_the_configurations_sett
     assert store.window[1] - store.window[0] == timedelta(days=31)
     contacts = adapters.build_store(user, "contacts")
     assert contacts.changes(None).changed == []
+
+
+@pytest.mark.django_db
+def test_build_store_with_a_broken_key_says_to_upload_it_again() -> None:
+    MailConnection.objects.create(
+        method="google", service_account_key='{"type": "service_account"}'
+    )
+    user = SyncUser.objects.create(
+        salesforce_user_id="005000000000003AAA", username="c", email="c@x.example"
+    )
+    with pytest.raises(AuthFailed, match="upload the JSON key again"):
+        adapters.build_store(user, "contacts")
 
 
 @pytest.mark.django_db
