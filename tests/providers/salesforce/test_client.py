@@ -148,3 +148,13 @@ def test_the_token_cache_can_be_cleared() -> None:
     client_module._cache[("u", "k", "n")] = client_module.Token("t", "https://x", "005", 0.0)
     client_module.clear_token_cache()
     assert client_module._cache == {}
+
+
+def test_a_full_listing_works_when_salesforces_clock_is_ahead_and_its_log_was_just_purged(
+    salesforce_connection: SalesforceSetup, make_sync_user: Callable[..., SyncUser]
+) -> None:
+    store = build_store(make_sync_user("ana@example.com"), "contacts")
+    salesforce_connection.emulator.clock.advance(120)
+    salesforce_connection.emulator.expire_cursors()
+    page = store.changes(None)
+    assert page.full and store.changes(page.cursor).changed == []
