@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from syncengine import guards
-from syncengine.executor import Executor, Issue, Progress
+from syncengine.executor import Executor, Issue, Progress, error_code
 from syncengine.planner import Plan, plan
 from syncengine.policy import SyncSettings
 from syncengine.state import MappingRepo, MappingState, detached_side, is_pending
@@ -165,7 +165,7 @@ def run_sync(
             Issue(
                 None,
                 "",
-                type(error).__name__,
+                error_code(error),
                 f"Could not read changes: {error.message}",
                 not error.permanent,
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from syncengine.planner import Action, Plan, Write, hashes_of
+from syncengine.planner import TALLIES, Action, Plan, Write, hashes_of
 from syncengine.records import Contact, Event
 from syncengine.state import (
     PENDING,
@@ -77,7 +77,8 @@ class _Track:
     failed: bool = False
 
 
-def _error_code(error: ProviderError) -> str:
+def error_code(error: ProviderError) -> str:
+    """`RateLimited` -> "rate_limited": the SyncIssue code of a provider error."""
     name = type(error).__name__
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
@@ -153,13 +154,11 @@ class Executor:
     def _settle_without_writes(self, action: Action) -> None:
         if action.forget:
             self.repo.remove(action.ids.get("salesforce"), action.ids.get("mailbox"))
-            self.report.count("unlinked")
         elif action.tombstone is not None:
             self.repo.upsert(action.tombstone)
-            self.report.count("unlinked")
         elif action.versions is not None and action.bases is not None:
             self.repo.upsert(build_mapping(action.ids, action.versions, action.bases))
-        self.report.count({"link": "linked", "skip": "skipped"}.get(action.type, action.type))
+        self.report.count(TALLIES.get(action.type, action.type))
 
     def _write_pending(self, batch: Sequence[tuple[_Track, Write]]) -> None:
         for track, write in batch:
@@ -207,24 +206,27 @@ class Executor:
         if len(track.ids) == 2 and len(track.bases) == 2:
             self.repo.upsert(build_mapping(track.ids, track.versions, track.bases))
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
-            self.report.count("linked" if action.type == "link" else "conflicts")
+            self.report.count(TALLIES[action.type])
 
     def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
+        """The issue names the item it concerns: the target for updates and deletes, the source
+        item for a create (the target does not exist)."""
         track.failed = True
         error = result.error or ProviderError("the provider gave no result", permanent=False)
-        item = (
-            write.op.id
-            if isinstance(write.op, Update | Delete)
-            else track.ids.get("mailbox" if write.side == "salesforce" else "salesforce", "")
-        )
+        op = write.op
+        if isinstance(op, Update | Delete):
+            side, item = write.side, op.id
+        else:
+            side = "mailbox" if write.side == "salesforce" else "salesforce"
+            item = track.ids.get(side, "")
         kind = track.action.label.split(" ", 1)[0].lower()
         self.report.count(f"errors_{write.side}")
         self.report.issues.append(
             Issue(
-                write.side,
-                item or "",
-                _error_code(error),
-                f"Could not {_verb(write)} a {kind} in {write.side}: {error.message}",
+                side,
+                item,
+                error_code(error),
+                f"Could not {_verb(write)} a {kind} in the {write.side}: {error.message}",
                 not error.permanent,
             )
         )
@@ -235,4 +237,4 @@ class Executor:
             message = f"The {side} is throttling requests; the run stopped and will resume later."
         else:
             message = f"The {side} refused the run: {error.message}"
-        self.report.issues.append(Issue(side, "", _error_code(error), message, not error.permanent))
+        self.report.issues.append(Issue(side, "", error_code(error), message, not error.permanent))

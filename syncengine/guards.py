@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from syncengine.planner import Plan
 from syncengine.policy import SyncSettings
-from syncengine.state import MappingState, detached_side, is_pending, mapping_id
+from syncengine.state import MappingState, detached_side, is_pending
 from syncengine.stores.base import ChangePage, Side
 
 SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
@@ -51,7 +51,7 @@ def check(
     live = linked(mappings)
     for side in SIDES:
         page = pages[side]
-        if page.full and not page.changed and any(mapping_id(m, side) for m in live):
+        if page.full and not page.changed and live:
             raise SideSuddenlyEmpty(
                 f"The {side} listed no {plan.kind} at all, but {len(live)} were linked before. "
                 "This usually means a wrong folder, a permission change or an outage, so nothing "

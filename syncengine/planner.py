@@ -85,6 +85,15 @@ class Action:
         return "; ".join(lines) if lines else f"{self.type}: {self.label}"
 
 
+# RunResult.counts keys for actions counted as a whole (writes are counted per side).
+TALLIES: dict[str, str] = {
+    "link": "linked",
+    "conflict": "conflicts",
+    "skip": "skipped",
+    "unlink": "unlinked",
+}
+
+
 @dataclass
 class Plan:
     kind: Kind
@@ -99,9 +108,18 @@ class Plan:
         )
 
     def counts(self) -> dict[str, int]:
+        """What the plan would do, in the keys of RunResult.counts (created_<side>, ...)."""
         out: dict[str, int] = {}
+
+        def add(key: str) -> None:
+            out[key] = out.get(key, 0) + 1
+
         for a in self.actions:
-            out[a.type] = out.get(a.type, 0) + 1
+            for w in a.writes:
+                verb = {Create: "created", Delete: "deleted"}.get(type(w.op), "updated")
+                add(f"{verb}_{w.side}")
+            if a.type in TALLIES:
+                add(TALLIES[a.type])
         return out
 
     def describe(self, *, skips: bool = False) -> list[str]:

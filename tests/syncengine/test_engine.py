@@ -70,6 +70,7 @@ def test_the_plan_reads_as_sentences_for_a_dry_run() -> None:
     result = run_sync(sf, mb, repo, S, dry_run=True)
     assert result.status == "dry-run" and result.plan is not None
     assert result.plan.describe() == ["create in mailbox: Contact 'Ana Núñez' <ana@x.com>"]
+    assert result.counts == {"created_mailbox": 1}  # the same keys a real run reports
     assert len(mb) == 0 and repo.mappings == {} and repo.cursors == {}
     assert mb.calls.get("apply", 0) == 0
 
@@ -116,7 +117,9 @@ def test_per_item_errors_become_issues_and_the_rest_goes_through() -> None:
     assert result.status == "partial"
     assert result.counts["created_salesforce"] == 1 and result.counts["errors_salesforce"] == 1
     (issue,) = result.issues
-    assert issue.side == "salesforce" and issue.code == "rejected" and not issue.retryable
+    # The issue names the mailbox contact that could not be created in Salesforce.
+    assert issue.side == "mailbox" and issue.code == "rejected" and not issue.retryable
+    assert issue.item_id in mb.records() and "in the salesforce" in issue.message
     assert "Last Name is required" in issue.message and "ana2" not in issue.message
     assert result.cursors_saved  # a permanent error: reading the item again cannot help
 
