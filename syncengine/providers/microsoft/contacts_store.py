@@ -15,7 +15,16 @@ from syncengine.providers.microsoft.convert import (
     marker_of,
 )
 from syncengine.records import Contact, Event
-from syncengine.stores.base import ChangePage, Create, CursorExpired, Item, Kind, MatchKey, Update
+from syncengine.stores.base import (
+    ChangePage,
+    Create,
+    CursorExpired,
+    Item,
+    Kind,
+    MatchKey,
+    NotFound,
+    Update,
+)
 
 FOLDER_NAME = "Salesforce_Sync"
 # Above this many changed items, markers are read by listing the folder rather than item by item.
@@ -102,7 +111,14 @@ class GraphContactStore(GraphStore):
         if cursor is not None and not cursor.startswith(self.client.base):
             raise CursorExpired("the sync cursor belongs to another Graph endpoint")
         url = cursor or f"{self.client.base}{self.user_path}/contactFolders/{folder}/contacts/delta"
-        entries, link = self.delta_pages(url, "odata.maxpagesize=200", expiring=cursor is not None)
+        try:
+            entries, link = self.delta_pages(
+                url, "odata.maxpagesize=200", expiring=cursor is not None
+            )
+        except (CursorExpired, NotFound):
+            # The folder may be gone (a user deleted it): find or create it again next time.
+            self._folder_id = None
+            raise
         deleted = [str(e["id"]) for e in entries if "@removed" in e]
         changed = [e for e in entries if "@removed" not in e]
         markers = self._markers([str(e["id"]) for e in changed])

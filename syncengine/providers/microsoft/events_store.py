@@ -56,6 +56,8 @@ from syncengine.stores.base import (
 )
 
 Obj = dict[str, Any]
+# Above this many new or changed events, markers are read by one listing, not event by event.
+LIST_THRESHOLD = 40
 
 
 def _h(item_id: str) -> str:
@@ -235,6 +237,14 @@ class GraphEventStore(GraphStore):
     def _single_markers(self, ids: list[str]) -> dict[str, str | None]:
         if not ids:
             return {}
+        if len(ids) > LIST_THRESHOLD:
+            # Many at once (a full listing): one calendarView listing beats a GET per event.
+            start, end = self.window
+            params = {"startDateTime": _iso(start), "endDateTime": _iso(end), "$top": "1000",
+                      "$select": "id", "$expand": EXPAND_MARKER}  # fmt: skip
+            listed = self.list_all(f"{self.user_path}/calendarView", params)
+            wanted = set(ids)
+            return {str(o["id"]): marker_of(o) for o in listed if str(o["id"]) in wanted}
         found = self.fetch(ids, {"$select": "id", "$expand": EXPAND_MARKER})
         return {i: marker_of(o) for i, o in found.items()}
 

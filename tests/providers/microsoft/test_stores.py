@@ -282,3 +282,44 @@ def test_every_graph_request_asks_for_immutable_ids(
     assert graph and all('IdType="ImmutableId"' in h.get("Prefer", "") for _u, h, _b in graph)
     steps = [s for url, _h, body in graph if url.endswith("$batch") for s in body["requests"]]  # type: ignore[index]
     assert steps and all('IdType="ImmutableId"' in s["headers"]["Prefer"] for s in steps)
+
+
+def test_a_deleted_sync_folder_expires_the_cursor_and_is_created_again(
+    microsoft: Microsoft,
+) -> None:
+    store = contacts()
+    store.apply([Create("a", Contact.normalized(last_name="Berg"))])
+    cursor = store.changes(None).cursor
+    box = microsoft.emulator.mailbox(USER)
+    folder = store.folder_id() or ""
+    del box.folders[folder]
+    with pytest.raises(CursorExpired):
+        store.changes(cursor)
+    page = store.changes(None)
+    assert page.full and page.changed == []
+    assert store.folder_id() not in (None, folder)
+
+
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_markers_of_a_large_listing_come_from_one_listing_not_a_get_per_item(
+    microsoft: Microsoft, kind: str
+) -> None:
+    store: GraphContactStore | GraphEventStore = contacts() if kind == "contacts" else events()
+    records = [
+        Contact.normalized(last_name=f"L{i}") if kind == "contacts"
+        else meeting(attendees=(), subject=f"M{i}", start=START + timedelta(hours=i), end=START + timedelta(hours=i, minutes=30))
+        for i in range(60)
+    ]  # fmt: skip
+    for part in range(0, 60, 20):
+        store.apply(
+            [
+                Create(f"r{i}", r, marker=f"003{i:015d}")
+                for i, r in enumerate(records[part : part + 20], part)
+            ]
+        )
+    before = store.api_calls
+    page = store.changes(None)
+    assert sorted(it.marker or "" for it in page.changed) == sorted(
+        f"003{i:015d}" for i in range(60)
+    )
+    assert store.api_calls - before <= 3
