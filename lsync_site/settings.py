@@ -168,6 +168,8 @@ LSYNC_SALESFORCE_LOGIN_URL = env.str(
 # A custom Contact e-mail field for a contact's second address (e.g. Secondary_Email__c); blank:
 # Salesforce keeps one e-mail per contact.
 LSYNC_SALESFORCE_SECOND_EMAIL_FIELD = env.str("LSYNC_SALESFORCE_SECOND_EMAIL_FIELD", default="")
+# The Salesforce user lsync reads users and profiles as (enrollment, assignment search).
+LSYNC_SALESFORCE_DIRECTORY_USER = env.str("LSYNC_SALESFORCE_DIRECTORY_USER", default="")
 LSYNC_MICROSOFT_LOGIN_URL = env.str(
     "LSYNC_MICROSOFT_LOGIN_URL", default="https://login.microsoftonline.com"
 )
