@@ -132,3 +132,14 @@ def test_a_full_listing_follows_query_pages(org: Org) -> None:
     org.emulator.page_size = 2
     made = {org.add("Contact", {"LastName": f"P{i}"}) for i in range(5)}
     assert ids(org.contacts().changes(None).changed) == made
+
+
+def test_every_contact_field_survives_a_write_and_a_read(org: Org) -> None:
+    from tests.providers.salesforce.test_convert import FULL_CONTACT
+
+    org.add("Account", {"Name": "Acme AS"})
+    store = org.contacts()
+    (result,) = store.apply([Create("r", FULL_CONTACT)])
+    (item,) = store.get([result.id or ""]).values()
+    assert item.record == FULL_CONTACT == store.canonical(FULL_CONTACT)
+    assert item.version == result.version

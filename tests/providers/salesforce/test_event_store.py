@@ -162,3 +162,18 @@ def test_find_links_an_event_by_subject_start_and_end(org: Org) -> None:
     key = ("slot", "lunch", NOW.isoformat(), (NOW + timedelta(hours=1)).isoformat())
     assert org.events().find([key]) == {key: event_id}
     assert org.events().find([("slot", "dinner", key[2], key[3])]) == {}
+
+
+def test_every_event_field_survives_a_write_and_a_read(org: Org) -> None:
+    from tests.providers.salesforce.test_convert import ALL_DAY_SERIES, SERIES, TIMED
+
+    for name in ("bo", "cy", "di", "ed"):
+        org.add("Contact", {"LastName": name.title(), "Email": f"{name}@example.com"})
+    store = org.events()
+    records = [TIMED, SERIES, ALL_DAY_SERIES]
+    results = store.apply([Create(f"r{i}", r) for i, r in enumerate(records)])
+    got = store.get([r.id or "" for r in results])
+    for record, result in zip(records, results, strict=True):
+        item = got[result.id or ""]
+        assert item.record == store.canonical(record)
+        assert item.version == result.version
