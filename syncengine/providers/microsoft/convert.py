@@ -167,21 +167,30 @@ def _when(moment: datetime, e: Event) -> dict[str, str]:
     return {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": to_graph(e.time_zone)}
 
 
-def body_text(e: Event, invitations: bool) -> str:
-    if invitations or not e.attendees:
+def body_text(e: Event, invitations: bool, invited: Iterable[str] = ()) -> str:
+    """The body: the description, plus (invitations off) the invitee section listing every
+    attendee who is not already a real attendee of the Outlook event (`invited`)."""
+    skip = set(invited)
+    listed = [a for a in e.attendees if a.email not in skip]
+    if invitations or not listed:
         return e.description
-    lines = [f"- {a.name} <{a.email}>" if a.name else f"- {a.email}" for a in e.attendees]
+    lines = [f"- {a.name} <{a.email}>" if a.name else f"- {a.email}" for a in listed]
     section = "\n".join([ATTENDEES_HEADER, *lines])
     return f"{e.description}\n\n{section}" if e.description else section
 
 
 def event_to_graph(
-    e: Event, *, invitations: bool, fields: Iterable[str] | None = None
+    e: Event,
+    *,
+    invitations: bool,
+    fields: Iterable[str] | None = None,
+    invited: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Graph JSON for `e`. Raises UnsupportedRecurrence for a rule Outlook cannot hold."""
+    """Graph JSON for `e`; `invited`: e-mails that are already real attendees of the event.
+    Raises UnsupportedRecurrence for a rule Outlook cannot hold."""
     full: dict[str, Any] = {
         "subject": e.subject,
-        "body": {"contentType": "text", "content": body_text(e, invitations)},
+        "body": {"contentType": "text", "content": body_text(e, invitations, invited)},
         "start": _when(e.start, e),
         "end": _when(e.end, e),
         "isAllDay": e.all_day,

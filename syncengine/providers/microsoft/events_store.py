@@ -83,6 +83,7 @@ class GraphEventStore(GraphStore):
         super().__init__(client, mailbox)
         self.window = (window_start, window_end)
         self.invitations = invitations
+        self._invited: dict[str, set[str]] = {}
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
         if not isinstance(record, Event):
@@ -105,7 +106,10 @@ class GraphEventStore(GraphStore):
 
     def update_step(self, op: Update) -> Step:
         assert isinstance(op.record, Event)
-        body = event_to_graph(op.record, invitations=self.invitations, fields=op.fields)
+        invited = self._invited.get(op.id, ())
+        body = event_to_graph(
+            op.record, invitations=self.invitations, fields=op.fields, invited=invited
+        )
         if body.get("recurrence", 0) is None and (
             op.fields is None or "recurrence" not in op.fields
         ):
@@ -122,6 +126,7 @@ class GraphEventStore(GraphStore):
         return step
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        self._invited = self._real_attendees(ops)
         results = super().apply(ops)
         cancel: dict[str, set[datetime]] = {}
         for op, result in zip(ops, results, strict=True):
@@ -136,6 +141,28 @@ class GraphEventStore(GraphStore):
         if cancel:
             self._cancel(cancel)
         return results
+
+    def _real_attendees(self, ops: Sequence[Op]) -> dict[str, set[str]]:
+        """Invitations off: who is already a real attendee of the events whose body an update
+        rewrites, so the invitee section lists only the others (one read per 20 events)."""
+        if self.invitations:
+            return {}
+        ids = [
+            op.id
+            for op in ops
+            if isinstance(op, Update)
+            and isinstance(op.record, Event)
+            and op.record.attendees
+            and (op.fields is None or op.fields & {"description", "attendees"})
+        ]
+        found = self.fetch(ids, {"$select": "id,attendees"}) if ids else {}
+        return {
+            i: {
+                str((a.get("emailAddress") or {}).get("address") or "").strip().lower()
+                for a in o.get("attendees") or []
+            }
+            for i, o in found.items()
+        }
 
     def _cancel(self, exdates: dict[str, set[datetime]]) -> None:
         """Graph takes no exdates: cancel those plain occurrences one by one (an exdate that is a

@@ -323,3 +323,25 @@ def test_markers_of_a_large_listing_come_from_one_listing_not_a_get_per_item(
         f"003{i:015d}" for i in range(60)
     )
     assert store.api_calls - before <= 3
+
+
+def test_the_invitee_section_leaves_out_people_the_user_really_invited(
+    microsoft: Microsoft,
+) -> None:
+    store = events(invitations=False)
+    event_id = microsoft.emulator.add_event(USER, {
+        "subject": "Pricing", "start": {"dateTime": "2026-06-01T11:00:00", "timeZone": "Romance Standard Time"},
+        "end": {"dateTime": "2026-06-01T12:00:00", "timeZone": "Romance Standard Time"},
+        "attendees": [{"emailAddress": {"address": "bo@partner.example", "name": "Bo"}, "type": "required"}],
+    })  # fmt: skip
+    wanted = meeting(description="New agenda")
+    (result,) = store.apply(
+        [Update(event_id, wanted, fields=frozenset({"description", "attendees"}))]
+    )
+    assert result.ok
+    body = microsoft.emulator.mailbox(USER).events[event_id].data["body"]["content"]
+    assert body.endswith("not e-mailed by lsync):\n- cy@partner.example")
+    assert not [i for i in microsoft.invitations() if i.startswith("request:")]
+    (item,) = store.get([event_id]).values()
+    assert item.record.attendees == store.canonical(wanted).attendees
+    assert item.record.description == "New agenda"
