@@ -17,7 +17,7 @@ from sandbox.google.events import (
     validate,
     writable,
 )
-from sandbox.google.invites import check_guest_change, decline, organizer_of
+from sandbox.google.invites import answer_of, check_guest_change, decline, organizer_of
 from sandbox.google.listing import (
     Query,
     collect,
@@ -256,6 +256,8 @@ class CalendarApi:
         self.emu.commit_event(mailbox, full, old)
         if organizer_of(full) == mailbox.email:
             self.emu.record_updates(mailbox, "update", full, send)
+        elif answer_of(full, mailbox.email) != answer_of(old, mailbox.email):
+            decline(self.emu, mailbox, full, answer_of(full, mailbox.email) or "needsAction")
         return Response.json(full)
 
     def patch(self, request: Request, calendar_id: str, event_id: str) -> Response:

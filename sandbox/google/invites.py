@@ -15,10 +15,10 @@ from sandbox.google.store import Mailbox
 if TYPE_CHECKING:
     from sandbox.google.control import WorkspaceState as GoogleEmulator
 
-#: What a guest may change on their copy.
-GUEST_FIELDS = frozenset(
-    {"extendedProperties", "reminders", "colorId", "transparency", "attendees"}
-)
+#: What a guest may change on their copy (``attendees``: only their own response).
+GUEST_FIELDS = frozenset({"extendedProperties", "reminders", "colorId", "transparency"})
+OWN_ANSWER = ("responseStatus", "comment", "additionalGuests", "self", "organizer")
+NOT_ORGANIZER = "Shared properties can only be changed by the organizer of the event."
 
 
 def organizer_of(data: dict[str, Any]) -> str:
@@ -78,32 +78,42 @@ def propagate(
             emu.save_event(mailbox, dict(existing.data, status="cancelled"))
 
 
+def _others(data: dict[str, Any], guest: str) -> list[Any]:
+    return [
+        {k: v for k, v in a.items() if k not in OWN_ANSWER}
+        if str(a.get("email", "")).lower() == guest
+        else {k: v for k, v in a.items() if k not in ("self", "organizer")}
+        for a in data.get("attendees") or []
+    ]
+
+
 def check_guest_change(owner: Mailbox, old: dict[str, Any], new: dict[str, Any]) -> None:
-    """On a guest's copy only the guest's own settings may change."""
+    """On a guest's copy only the guest's own settings and answer may change."""
     if organizer_of(old) in ("", owner.email):
         return
+    fixed = ("kind", "etag", "id", "htmlLink", "created", "updated", "creator", "organizer",
+             "iCalUID", "sequence", "recurringEventId", "originalStartTime", "attendees")  # fmt: skip
     for key in set(old) | set(new):
-        if key in GUEST_FIELDS or old.get(key) == new.get(key):
+        if key in GUEST_FIELDS or key in fixed or old.get(key) == new.get(key):
             continue
-        if key in ("kind", "etag", "id", "htmlLink", "created", "updated", "creator", "organizer",
-                   "iCalUID", "sequence", "recurringEventId", "originalStartTime"):  # fmt: skip
-            continue
-        raise calendar_error(
-            403,
-            "forbiddenForNonOrganizer",
-            "Shared properties can only be changed by the organizer of the event.",
-        )
+        raise calendar_error(403, "forbiddenForNonOrganizer", NOT_ORGANIZER)
     shared_before = (old.get("extendedProperties") or {}).get("shared")
-    if shared_before != (new.get("extendedProperties") or {}).get("shared"):
-        raise calendar_error(
-            403,
-            "forbiddenForNonOrganizer",
-            "Shared properties can only be changed by the organizer of the event.",
-        )
+    changed_shared = shared_before != (new.get("extendedProperties") or {}).get("shared")
+    if changed_shared or _others(old, owner.email) != _others(new, owner.email):
+        raise calendar_error(403, "forbiddenForNonOrganizer", NOT_ORGANIZER)
 
 
-def decline(emu: GoogleEmulator, guest: Mailbox, data: dict[str, Any]) -> None:
-    """A guest removed their copy: the organizer's event shows them as declined."""
+def answer_of(data: dict[str, Any], guest: str) -> str | None:
+    for attendee in data.get("attendees") or []:
+        if str(attendee.get("email", "")).lower() == guest:
+            return str(attendee.get("responseStatus", "needsAction"))
+    return None
+
+
+def decline(
+    emu: GoogleEmulator, guest: Mailbox, data: dict[str, Any], answer: str = "declined"
+) -> None:
+    """A guest answered (deleting their copy declines): the organizer's event shows it."""
     organizer = emu.mailboxes.get(organizer_of(data))
     stored = organizer.events.get(data["id"]) if organizer else None
     if organizer is None or stored is None or stored.cancelled:
@@ -111,5 +121,5 @@ def decline(emu: GoogleEmulator, guest: Mailbox, data: dict[str, Any]) -> None:
     updated = copy.deepcopy(stored.data)
     for attendee in updated.get("attendees") or []:
         if str(attendee.get("email", "")).lower() == guest.email:
-            attendee["responseStatus"] = "declined"
+            attendee["responseStatus"] = answer
     emu.save_event(organizer, updated)

@@ -140,3 +140,19 @@ def test_series_changes_reach_the_guests_copies_occurrence_by_occurrence(rig: Ri
         (i["id"][-16:], i["summary"]) for i in seen if i.get("recurringEventId") == series["id"]
     ]
     assert mine == [("20270104T080000Z", "Daily"), ("20270106T080000Z", "Daily (late)")]
+
+
+def test_a_guest_answers_on_their_copy_and_the_organizer_sees_it(rig: Rig) -> None:
+    organizer, guest = _sessions(rig)
+    event = _ok(organizer.post(EVENTS, json=_event(rig)), "calendar.events.insert")
+    url = f"{EVENTS}/{event['id']}"
+    copy = _ok(guest.get(url), "calendar.events.get")
+    answered = [
+        dict(a, responseStatus="accepted") if a.get("self") else a for a in copy["attendees"]
+    ]
+    assert guest.patch(url, json={"attendees": answered}).status_code == 200
+    own = _ok(organizer.get(url), "calendar.events.get")
+    assert {a["email"]: a["responseStatus"] for a in own["attendees"]}[rig.other] == "accepted"
+    crowd = [*copy["attendees"], {"email": "friend@else.example"}]
+    denied = guest.patch(url, json={"attendees": crowd})
+    assert denied.status_code == 403
