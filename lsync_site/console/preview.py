@@ -13,7 +13,16 @@ SAMPLE = 20
 # Each user's preview reads both sides in full; a configuration's preview stops at this many.
 MAX_USERS = 10
 LABELS = {**dict(RunStatus.choices), service.SKIPPED: "Not previewed", service.BUSY: "Busy"}
-ACTION_ORDER = ["create", "update", "delete", "link", "conflict", "unlink", "skip"]
+# Dry-run counts use the keys of a real run (created_<side>, ..., linked, conflicts, skipped).
+ACTION_ORDER = ["created", "updated", "deleted", "linked", "conflicts", "unlinked", "skipped"]
+VERBS = {"created": "create", "updated": "update", "deleted": "delete", "linked": "link",
+         "conflicts": "conflict", "unlinked": "unlink", "skipped": "skip"}  # fmt: skip
+
+
+def action_label(key: str) -> str:
+    verb, _, side = key.partition("_")
+    words = VERBS.get(verb, verb)
+    return f"{words} in {side}" if side else words
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,10 @@ class KindPreview:
 
 def _ordered(counts: dict[str, int]) -> list[tuple[str, int]]:
     rank = {name: i for i, name in enumerate(ACTION_ORDER)}
-    return sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: rank.get(kv[0], 99))
+    keys = sorted(
+        (k for k, v in counts.items() if v), key=lambda k: (rank.get(k.split("_")[0], 99), k)
+    )
+    return [(action_label(k), counts[k]) for k in keys]
 
 
 def preview_user(user: SyncUser) -> list[KindPreview]:
