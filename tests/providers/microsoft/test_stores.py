@@ -11,7 +11,7 @@ from connections.providers.microsoft.client import GraphClient
 from syncengine.providers.microsoft.contacts_store import GraphContactStore
 from syncengine.providers.microsoft.events_store import GraphEventStore
 from syncengine.records import Attendee, Contact, Event
-from syncengine.stores.base import Create, CursorExpired, RateLimited, Update
+from syncengine.stores.base import Create, CursorExpired, ProviderError, RateLimited, Update
 from tests.providers.microsoft.conftest import TENANT, USER, Microsoft
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -345,3 +345,22 @@ def test_the_invitee_section_leaves_out_people_the_user_really_invited(
     (item,) = store.get([event_id]).values()
     assert item.record.attendees == store.canonical(wanted).attendees
     assert item.record.description == "New agenda"
+
+
+def test_a_throttled_sign_in_surfaces_as_rate_limited(microsoft: Microsoft) -> None:
+    microsoft.emulator.inject("429", route="identity.token", retry_after=30)
+    with pytest.raises(RateLimited):
+        contacts().changes(None)
+
+
+@pytest.mark.parametrize("fault", ["reset", "500"])
+def test_a_dropped_connection_or_server_error_is_an_error_a_retry_can_fix(
+    microsoft: Microsoft, fault: str
+) -> None:
+    store = contacts()
+    store.folder_id()
+    microsoft.emulator.inject(fault, route="graph.contacts.delta")
+    with pytest.raises(ProviderError) as raised:
+        store.changes(None)
+    assert not raised.value.permanent
+    assert store.changes(None).full
