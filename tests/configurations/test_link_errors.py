@@ -3,14 +3,25 @@ Microsoft 365 and Google emulators (Exchange has no client to probe with: domain
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from connections.models import MailConnection, Status
+from sandbox.company import make_company
 from sandbox.google.app import GoogleEmulator
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine.enrollment import NO_CONNECTION, resolve_enrollment
-from syncengine.models import LinkStatus, SyncUser
-from tests.configurations.conftest import TENANT, Org, assign_user, configuration
+from syncengine.models import ConfigurationAssignment, LinkStatus, SyncUser, TargetType
+from tests.configurations.conftest import (
+    CLIENT_ID,
+    SECRET,
+    TENANT,
+    Org,
+    assign_user,
+    configuration,
+)
+from tests.conftest import SandboxHandle
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +221,37 @@ def test_a_link_error_clears_once_the_cause_is_fixed(
 
     row = SyncUser.objects.get(salesforce_user_id=ana)
     assert (row.link_status, row.link_error) == (LinkStatus.LINKED, "")
+
+
+def test_the_seeded_company_enrolls_with_its_known_link_errors(
+    org: Org, sandbox_product: SandboxHandle, settings: Any
+) -> None:
+    org.emulator.seed({"company": {"users": 3, "seed": 1}})
+    company = make_company(3, 1)
+    microsoft: MicrosoftEmulator = sandbox_product.apps["microsoft"]
+    tenant = microsoft.seed({"company": {"users": 3, "seed": 1}})["tenant_id"]
+    settings.LSYNC_MICROSOFT_CLIENT_ID, settings.LSYNC_MICROSOFT_CLIENT_SECRET = CLIENT_ID, SECRET
+    microsoft.register_app(CLIENT_ID, client_secret=SECRET)
+    microsoft.grant_consent(tenant, CLIENT_ID)
+    MailConnection.objects.create(
+        method=MailConnection.Method.MICROSOFT365,
+        enabled=True,
+        chosen=True,
+        tenant_id=tenant,
+        status=Status.VERIFIED,
+    )
+    everyone = configuration("Everyone")
+    for name in ("Standard User", "Sales Manager"):
+        ConfigurationAssignment.assign(everyone, TargetType.PROFILE, org.profile(name), name)
+
+    result = resolve_enrollment()
+
+    rows = {u.username: u for u in SyncUser.objects.all()}
+    assert not [name for name in rows if name.startswith("former.employee")]
+    first = company.users[0]
+    for username in (first.username, f"duplicate.{first.username}"):
+        assert "has the same e-mail address" in rows[username].link_error
+    assert all(person.has_mailbox for person in company.users)
+    for person in company.users[1:]:
+        assert rows[person.username].link_status == LinkStatus.LINKED
+    assert result.enrolled == len(company.users) + 1
