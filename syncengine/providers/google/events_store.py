@@ -7,6 +7,7 @@
   series' exception dates. Moved occurrences (exceptions still confirmed) are not items.
 - ``status: cancelled`` on a master or a single event -> deleted.
 - Marker: ``extendedProperties.private.lsyncSalesforceId`` on events we create.
+- `get` and the series' cancelled occurrences are read through the batch endpoint too.
 - Writes go through the multipart batch endpoint (<= 50 calls, as Google advises), with
   ``sendUpdates=none`` unless the configuration sends invitations, and ``If-Match`` with the
   expected etag (412 -> VersionMismatch).
@@ -19,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from connections.providers.google.batch import BatchCall
-from connections.providers.google.client import GoogleApiError, GoogleClient, answer_error
+from connections.providers.google.batch import BatchAnswer, BatchCall
+from connections.providers.google.client import GoogleClient, answer_error
 from syncengine.providers.google import convert
 from syncengine.providers.google.errors import store_error, translated
 from syncengine.records import Contact, Event, norm_datetime
@@ -104,18 +105,28 @@ class GoogleEventsStore:
                     return items, str(page.get("timeZone") or "UTC"), page.get("nextSyncToken")
                 params["pageToken"] = str(page["nextPageToken"])
 
-    def _cancelled_occurrences(self, master_id: str) -> list[dict[str, Any]]:
+    def _batch(self, calls: list[BatchCall]) -> list[BatchAnswer]:
+        answers: list[BatchAnswer] = []
         with translated():
-            page = self.client.calendar(
-                "GET",
-                f"{self.path}/{master_id}/instances",
-                params={"showDeleted": "true", "maxResults": "2500"},
-            )
-        return [
-            i.get("originalStartTime") or {}
-            for i in page.get("items") or []
-            if i.get("status") == "cancelled"
-        ]
+            for start in range(0, len(calls), MAX_BATCH):
+                answers += self.client.calendar_batch(calls[start : start + MAX_BATCH])
+        return answers
+
+    def _cancelled_occurrences(self, master_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``originalStartTime`` of each series' cancelled occurrences (one batch call)."""
+        params = {"showDeleted": "true", "maxResults": "2500"}
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}/instances", params) for i in master_ids]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for master_id, answer in zip(master_ids, self._batch(calls), strict=True):
+            if not answer.ok and answer.status not in (404, 410):
+                raise store_error(answer_error(answer))
+            items = answer.body.get("items") if isinstance(answer.body, dict) else None
+            out[master_id] = [
+                i.get("originalStartTime") or {}
+                for i in items or []
+                if i.get("status") == "cancelled"
+            ]
+        return out
 
     def _item(self, data: dict[str, Any], zone: str, occurrences: list[dict[str, Any]]) -> Item:
         updated = data.get("updated")
@@ -151,17 +162,16 @@ class GoogleEventsStore:
                 continue
             else:
                 masters[str(data["id"])] = data
-        changed: list[Item] = []
-        for event_id, data in masters.items():
-            occurrences = cancelled.get(event_id, [])
-            if cursor and data.get("recurrence"):
-                # An incremental page holds only this run's cancellations: ask for all of them.
-                occurrences = self._cancelled_occurrences(event_id)
-            changed.append(self._item(data, zone, occurrences))
+        # An incremental page holds only this run's cancellations: ask for all of them.
+        series = [i for i, d in masters.items() if d.get("recurrence")] if cursor else []
+        refreshed = self._cancelled_occurrences(series) if series else {}
+        changed = [
+            self._item(data, zone, refreshed.get(event_id, cancelled.get(event_id, [])))
+            for event_id, data in masters.items()
+        ]
         if cursor:
-            for series_id in sorted(set(cancelled) - set(masters) - set(deleted)):
-                refreshed = self.get([series_id])
-                changed += refreshed.values()
+            others = sorted(set(cancelled) - set(masters) - set(deleted))
+            changed += self.get(others).values() if others else []
             # Google cannot window an incremental listing: the store's scope is the same window
             # either way, so a change far outside it is not the engine's business.
             changed = [it for it in changed if self.in_window(it.record)]
@@ -179,22 +189,29 @@ class GoogleEventsStore:
         return until is None or until >= low
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
-        found: dict[str, Item] = {}
-        for event_id in dict.fromkeys(ids):
-            try:
-                data = self.client.calendar("GET", f"{self.path}/{quote(event_id)}")
-            except GoogleApiError as error:
-                if error.status in (404, 410):
-                    continue
-                raise store_error(error) from error
+        unique = list(dict.fromkeys(ids))
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}") for i in unique]
+        found: dict[str, dict[str, Any]] = {}
+        for event_id, answer in zip(unique, self._batch(calls) if calls else [], strict=True):
+            if answer.status in (404, 410):
+                continue
+            if not answer.ok:
+                raise store_error(answer_error(answer))
+            data = answer.body if isinstance(answer.body, dict) else {}
             if data.get("status") == "cancelled" or data.get("recurringEventId"):
                 continue
-            if data.get("eventType") in SKIPPED_TYPES:
-                continue
-            occurrences = self._cancelled_occurrences(event_id) if data.get("recurrence") else []
-            zone = str((data.get("start") or {}).get("timeZone") or "UTC")
-            found[event_id] = self._item(data, zone, occurrences)
-        return found
+            if data.get("eventType") not in SKIPPED_TYPES:
+                found[event_id] = data
+        series = [i for i, d in found.items() if d.get("recurrence")]
+        occurrences = self._cancelled_occurrences(series) if series else {}
+        return {
+            event_id: self._item(
+                data,
+                str((data.get("start") or {}).get("timeZone") or "UTC"),
+                occurrences.get(event_id, []),
+            )
+            for event_id, data in found.items()
+        }
 
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
         wanted = set(keys)

@@ -197,6 +197,19 @@ def test_an_occurrence_cancelled_in_google_becomes_an_exception_date(google: Goo
     assert full[made.id] == item.record
 
 
+def test_getting_many_events_takes_one_batch_call_and_one_for_their_series(
+    google: GoogleRig,
+) -> None:
+    store = google.events()
+    weekly = _event(9, recurrence="FREQ=WEEKLY;COUNT=3")
+    ids = [r.id or "" for r in store.apply([Create(str(n), _event(n)) for n in range(5)])]
+    (series,) = [r.id or "" for r in store.apply([Create("s", weekly)])]
+    before = store.api_calls
+    got = store.get([*ids, series, "nosuchevent00"])
+    assert set(got) == {*ids, series} and got[series].record.recurrence is not None
+    assert store.api_calls - before == 2
+
+
 def test_a_full_listing_keeps_to_the_window(google: GoogleRig) -> None:
     now = datetime.now(UTC)
     store = google.events(window=adapters.event_window(30, 365, now))
