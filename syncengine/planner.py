@@ -518,7 +518,7 @@ def plan(
     by_sf = {m.salesforce_id: m for m in regular}
     consumed: set[str] = set()  # mapped mailbox ids whose mapping a marker took over
     marker_links: list[tuple[Item, Item | None, MappingState | None]] = []
-    for mid in sorted(set(mb_view.items) - linked["mailbox"]):
+    for mid in sorted(set(mb_view.items) - linked["mailbox"] - set(survivors["mailbox"])):
         item = mb_view.items[mid]
         target = item.marker
         if not target or target in consumed:

@@ -312,6 +312,13 @@ def t2_survivor_change_does_nothing() -> None:
     assert run("contacts", page(edited(SF, title="x")), EMPTY, [TOMB]).actions == []
 
 
+def t2_a_surviving_mailbox_copy_with_a_marker_stays_quiet_in_full_listings() -> None:
+    tomb = replace(EM, hashes={**EM.hashes, DETACHED: "salesforce"})
+    survivor = replace(EMB, marker=ESF.id)
+    p = run("events", page(full=True), page(survivor, full=True), [tomb], propagate_deletes=False)
+    assert p.actions == []
+
+
 def t3_new_item_matching_the_survivor_links_again() -> None:
     again = item("AAMkNEW", contact(1))
     p = run("contacts", EMPTY, page(again), [TOMB], known={"salesforce": {SF.id: SF}})
@@ -441,6 +448,7 @@ ROWS: list[Callable[..., None]] = [
     s3_unlinked_out_of_scope_item_is_ignored,
     t1_survivor_deleted_forgets_the_tombstone,
     t2_survivor_change_does_nothing,
+    t2_a_surviving_mailbox_copy_with_a_marker_stays_quiet_in_full_listings,
     t3_new_item_matching_the_survivor_links_again,
     u1_marker_links_to_its_salesforce_item,
     u1_marker_takes_over_a_link_whose_mailbox_item_was_deleted,
