@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
@@ -30,9 +31,7 @@ class Microsoft:
 
 
 @pytest.fixture
-def microsoft(
-    settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Microsoft]:
+def microsoft(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Microsoft]:
     emulator = MicrosoftEmulator(seed=3)
     session = requests.Session()
     session.trust_env = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -56,9 +57,7 @@ def test_missing_consent_says_how_to_grant_it(microsoft: Microsoft) -> None:
     assert "as a Global Administrator" in step.message
 
 
-def test_a_wrong_client_secret_is_named(
-    microsoft: Microsoft, settings: pytest.FixtureRequest
-) -> None:
+def test_a_wrong_client_secret_is_named(microsoft: Microsoft, settings: Any) -> None:
     settings.LSYNC_MICROSOFT_CLIENT_SECRET = "not-the-secret"
     (step,) = run_checks(USER, tenant_id=TENANT)
     assert "client secret of lsync's Microsoft app is wrong or has expired" in step.message
@@ -102,7 +101,7 @@ def test_an_application_access_policy_is_named(microsoft: Microsoft) -> None:
 
 
 def test_a_certificate_signs_in_and_the_thumbprint_is_read_from_the_pem(
-    microsoft: Microsoft, settings: pytest.FixtureRequest, tmp_path: Path
+    microsoft: Microsoft, settings: Any, tmp_path: Path
 ) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lsync")])

@@ -5,6 +5,7 @@ talks to a login host it does not know (gotcha #5)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import certifi
 import pytest
@@ -21,7 +22,7 @@ from tests.providers.microsoft.conftest import CLIENT_ID, SECRET, TENANT, USER
 
 
 def test_sync_and_checks_work_over_https_with_the_private_ca(
-    tmp_path: Path, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ca, cert, key = ensure_certificates(tmp_path)
     emulator = MicrosoftEmulator(seed=5)
