@@ -4,11 +4,14 @@ in the ``errors[]`` shape with usageLimits reasons, connection resets as request
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import requests
 from google.auth.transport.requests import AuthorizedSession
 
+from sandbox.server import serve
+from sandbox.tls import ensure_certificates
 from tests.sandbox.test_google_schema import BASE, Rig, validate
 
 EVENTS = f"{BASE}/calendar/v3/calendars/primary/events"
@@ -172,3 +175,26 @@ def test_a_per_user_quota_throttles_each_user_on_the_emulator_clock(
     assert api.get(EVENTS).status_code == 200
     rig.emu.clear_faults()
     assert all(api.get(EVENTS).status_code == 200 for _ in range(5))
+
+
+def test_over_https_resets_and_slow_answers_reach_the_client_as_network_errors(
+    tmp_path: Path,
+) -> None:
+    rig = Rig()
+    ca, cert, key = ensure_certificates(tmp_path)
+    server, _thread = serve(rig.emu, "127.0.0.1", 0, cert, key)
+    try:
+        base = f"https://127.0.0.1:{server.server_address[1]}"
+        session = requests.Session()
+        session.trust_env = False
+        headers = {"Authorization": f"Bearer {rig.token()}"}
+        url = f"{base}/calendar/v3/calendars/primary/events"
+        assert session.get(url, headers=headers, verify=str(ca), timeout=10).status_code == 200
+        rig.emu.inject("reset", route=r"google\.calendar\..*")
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.get(url, headers=headers, verify=str(ca), timeout=10)
+        rig.emu.inject("slow", route=r"google\.calendar\..*", delay=1.0)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            session.get(url, headers=headers, verify=str(ca), timeout=0.3)
+    finally:
+        server.shutdown()
