@@ -4,6 +4,7 @@ members:modify."""
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core import Request, Response
@@ -23,6 +24,7 @@ SYSTEM_GROUPS = {
     "myContacts": "My Contacts",
     "starred": "Starred",
 }
+SYSTEM_CREATED = datetime(2020, 1, 1, tzinfo=UTC)
 ADDABLE_SYSTEM = ("contactGroups/myContacts", "contactGroups/starred")
 GROUP_FIELDS = frozenset({"clientData", "groupType", "memberCount", "metadata", "name"})
 DEFAULT_FIELDS = frozenset({"groupType", "memberCount", "metadata", "name"})
@@ -32,13 +34,7 @@ MAX_MODIFY = 1000
 def system_groups(mailbox: Mailbox) -> None:
     for key in SYSTEM_GROUPS:
         name = "contactGroups/" + key
-        mailbox.groups[name] = Group(name, key, 0, _epoch(), system=True)
-
-
-def _epoch() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(2020, 1, 1, tzinfo=UTC)
+        mailbox.groups[name] = Group(name, key, 0, SYSTEM_CREATED, system=True)
 
 
 def members(mailbox: Mailbox, name: str) -> list[str]:

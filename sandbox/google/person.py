@@ -133,12 +133,7 @@ def clean_fields(body: Any, known: frozenset[str]) -> dict[str, list[dict[str, A
     for key, value in body.items():
         if key in READ_ONLY_KEYS:
             continue
-        if key not in known:
-            raise people_invalid(
-                f"Invalid JSON payload received. Unknown name \"{key}\" at 'person': "
-                "Cannot find field."
-            )
-        if key not in WRITABLE_FIELDS:
+        if key not in known or key not in WRITABLE_FIELDS:
             continue
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise people_invalid(f"Invalid value at 'person.{key}', expected a list of objects.")
