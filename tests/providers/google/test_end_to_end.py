@@ -20,7 +20,12 @@ from typing import Any
 import pytest
 
 from connections.models import MailConnection, Status
-from connections.providers.google.client import SCOPES, clear_credentials_cache
+from connections.providers.google.client import (
+    SCOPES,
+    GoogleApiError,
+    GoogleClient,
+    clear_credentials_cache,
+)
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
 from syncengine.providers.google import adapters as google_adapters
@@ -293,3 +298,47 @@ def test_both_sides_end_as_the_configuration_says(
     )
     assert world.writes() == writes
     assert (world.state("salesforce"), world.state("mailbox")) == (second_sf, second_g)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_a_write_whose_answer_is_lost_is_found_by_its_marker_not_made_twice(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+    kind: Kind,
+) -> None:
+    clear_credentials_cache()
+    world = World(sandbox_product, salesforce_connection, make_sync_user, kind, "both")
+    for label in ("A1", "A2", "A3"):
+        world.put("salesforce", label)
+    lost = GoogleApiError(0, "transport", "Connection reset by peer")
+    write = "calendar_batch" if kind == "events" else "people"
+    original = getattr(GoogleClient, write)
+
+    def answer_lost(self: GoogleClient, *args: Any, **kwargs: Any) -> Any:
+        answer = original(self, *args, **kwargs)
+        if write == "calendar_batch" or args[1] == "people:batchCreateContacts":
+            raise lost  # Google wrote everything; the answer never arrived
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(GoogleClient, write, answer_lost)
+        sf, mail = world.stores()
+        failed = run_sync(sf, mail, world.repo, world.config.settings_for(kind))
+    assert failed.status == "failed"
+    assert set(world.state("mailbox")) == {"A1", "A2", "A3"}  # written, but not recorded
+    # Before the next run the user changes every match key of A1 in Google: only the marker
+    # still ties it to its Salesforce original.
+    if kind == "contacts":
+        world.edit("mailbox", "A1", last_name="Renamed", emails=("new@client.example",))
+    else:
+        later = soon(days=1 + LABELS.index("A1"), hour=13)
+        world.edit("mailbox", "A1", start=later, end=later + timedelta(hours=1))
+
+    world.sync()
+    expected = dict.fromkeys(("A1", "A2", "A3"), ("v0", "w0"))
+    assert world.state("mailbox") == world.state("salesforce") == expected
+    sf_ids = world.item_ids("salesforce")
+    assert {world.label(it.record): it.marker for it in world.items("mailbox")} == sf_ids
+    assert len(world.repo.load()) == 3
