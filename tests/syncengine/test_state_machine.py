@@ -52,6 +52,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.recent_deletes: dict[str, set[Side]] = {}
         self.key_edits: set[tuple[str, Side]] = set()
         self.tolerated: set[str] = set()
+        self.agreed: dict[tuple[str, str], str] = {}
 
     @initialize(
         kind=st.sampled_from(["contacts", "events"]),
@@ -140,7 +141,10 @@ class SyncMachine(RuleBasedStateMachine):
         token = old.description
         before, after = hashes_of(old), hashes_of(new)
         for f, h in after.items():
-            if before[f] != h:
+            if before[f] != h and self.agreed.get((token, f)) == h:
+                # Back to the value last synced (A-B-A): no sync can tell it from no edit.
+                self.pending.setdefault((token, f), {}).pop(side, None)
+            elif before[f] != h:
                 self.pending.setdefault((token, f), {})[side] = h
                 if f in KEY_FIELDS:
                     self.key_edits.add((token, side))
@@ -287,13 +291,18 @@ class SyncMachine(RuleBasedStateMachine):
         return out
 
     def observe(self) -> None:
-        """Forget edits the two sides now agree on."""
+        """Remember the values the two sides agree on, and forget the edits that got there."""
         sf, mb = (self.stores[s].records() for s in SIDES)
         tokens = {s: self.by_token(s) for s in SIDES}
-        for token, f in list(self.pending):
-            a, b = tokens["salesforce"].get(token, []), tokens["mailbox"].get(token, [])
-            if len(a) == 1 and len(b) == 1 and hashes_of(sf[a[0]])[f] == hashes_of(mb[b[0]])[f]:
-                del self.pending[(token, f)]
+        for token, a in tokens["salesforce"].items():
+            b = tokens["mailbox"].get(token, [])
+            if len(a) != 1 or len(b) != 1:
+                continue
+            left, right = hashes_of(sf[a[0]]), hashes_of(mb[b[0]])
+            for f, h in left.items():
+                if right[f] == h:
+                    self.agreed[(token, f)] = h
+                    self.pending.pop((token, f), None)
 
     def check_quiet(self) -> None:
         records = {s: self.stores[s].records() for s in SIDES}
