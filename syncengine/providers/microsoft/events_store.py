@@ -12,6 +12,10 @@ The cursor is the deltaLink plus a compact map from (hashed) occurrence ids to t
 removed occurrence can be traced to its series; an id Graph reports removed is looked up once more,
 since an event moved out of the window is also reported removed.
 
+The window is fixed into the delta token, and its start never moves forward, not even in the
+full listing after a cursor expired: a listing that started later would miss events that only
+aged out of the window, which the planner would take for deletions (and delete in Salesforce).
+
 Items' versions are the changeKey, with a suffix for series whose exceptions changed (the
 master's own changeKey does not move then); If-Match sends the changeKey part only.
 """
@@ -195,6 +199,7 @@ class GraphEventStore(GraphStore):
                 raise CursorExpired("the sync cursor is not one of ours") from None
             if not str(state.get("d", "")).startswith(self.client.base):
                 raise CursorExpired("the sync cursor belongs to another Graph endpoint")
+            self._keep_window(state)
         url = state.get("d") or self._initial_url()
         prefer = f"{READ_PREFER}, odata.maxpagesize=200"
         entries, link = self.delta_pages(url, prefer, expiring=cursor is not None)
@@ -223,8 +228,21 @@ class GraphEventStore(GraphStore):
         )
         items = [self._item(o, markers.get(i, marker_of(o))) for i, o in singles.items()]
         items += [self._master(o, instances.get(i, [])) for i, o in series.items()]
-        new_cursor = json.dumps({"d": link, "o": occ}, separators=(",", ":")) if link else None
+        window = [_iso(self.window[0]), _iso(self.window[1])]
+        state = {"d": link, "o": occ, "w": window}
+        new_cursor = json.dumps(state, separators=(",", ":")) if link else None
         return ChangePage(items, sorted(set(deleted)), new_cursor, cursor is None)
+
+    def _keep_window(self, state: dict[str, Any]) -> None:
+        """If this cursor is stale, the full listing that follows must not start later than the
+        cursor's window did: events that aged out since would be missing from it and be taken
+        for deleted (and deleted in Salesforce). So the window start never moves forward."""
+        try:
+            start = datetime.fromisoformat(str((state.get("w") or [""])[0]).replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if start < self.window[0]:
+            self.window = (start, self.window[1])
 
     @staticmethod
     def _sort(obj: Obj, singles: dict[str, Obj], masters: set[str], occ: dict[str, str]) -> None:

@@ -22,6 +22,8 @@ from sandbox.salesforce.app import SalesforceEmulator
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
 from syncengine.providers.microsoft.adapters import build_store as mailbox_store
+from syncengine.providers.microsoft.adapters import event_window
+from syncengine.providers.microsoft.events_store import GraphEventStore
 from syncengine.providers.salesforce.adapters import build_store as salesforce_store
 from syncengine.records import Attendee, Contact, Event
 from syncengine.repo_db import DbMappingRepo
@@ -301,4 +303,24 @@ def test_an_event_that_left_the_window_is_not_deleted_after_the_mailbox_cursor_e
     # Both sides see it leave (the mailbox's full listing misses it, Salesforce reports it gone):
     # the pair is unlinked, and nothing is deleted.
     assert world.sync("events").counts.get("deleted_salesforce", 0) == 0
+    assert old in world.stores("events")[0].get([old])
+
+
+def test_an_event_that_aged_out_of_the_mailbox_window_survives_a_cursor_expiry(
+    world: World,
+) -> None:
+    sf_user, _ = world.stores("events")
+    old = apply_one(sf_user, Create("a", sample("events", -20)))
+    for n in range(1, 4):
+        apply_one(sf_user, Create(f"n{n}", sample("events", n)))
+    world.sync("events")
+    # Twenty days later the configured window no longer holds the event, and Salesforce's
+    # untouched copy is not reported by its incremental read (simulated by a narrower mailbox
+    # window). The full listing after the expiry must still list it, or the planner would take it
+    # for deleted in the mailbox and delete it in Salesforce.
+    world.microsoft.expire_cursors()
+    sf, mb = world.stores("events")
+    assert isinstance(mb, GraphEventStore)
+    later = GraphEventStore(mb.client, EMAIL, *event_window(10, 365), invitations=False)
+    run_sync(sf, later, DbMappingRepo(world.user, "events"), world.config.settings_for("events"))
     assert old in world.stores("events")[0].get([old])
