@@ -14,6 +14,7 @@ from sandbox.google.recurrence import Moment
 from sandbox.google.store import rfc3339
 
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Writable Event properties; other known properties are read-only and silently ignored.
 WRITABLE = frozenset(
     [
@@ -135,6 +136,8 @@ def validate(data: dict[str, Any]) -> None:
     for attendee in data.get("attendees") or []:
         if not isinstance(attendee, dict) or not attendee.get("email"):
             raise calendar_error(400, "required", "Missing attendee email.")
+        if not EMAIL.fullmatch(str(attendee["email"]).strip()):
+            raise calendar_invalid("Invalid attendee email.")
         if attendee.get("responseStatus", "needsAction") not in RESPONSES:
             raise calendar_invalid("Invalid attendee response status.")
     props = data.get("extendedProperties") or {}

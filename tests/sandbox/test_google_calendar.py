@@ -126,6 +126,9 @@ def test_bad_times_are_rejected_as_google_does(api: AuthorizedSession) -> None:
     bad_rule = api.post(EVENTS, json={"start": {"date": "2026-12-02"}, "end": {"date": "2026-12-03"},
                                       "recurrence": ["RRULE:FREQ=SOMETIMES"]})  # fmt: skip
     assert bad_rule.status_code == 400
+    bad_guest = api.post(EVENTS, json={"start": {"date": "2026-12-02"}, "end": {"date": "2026-12-03"},
+                                       "attendees": [{"email": "not-an-address"}]})  # fmt: skip
+    assert bad_guest.json()["error"]["message"] == "Invalid attendee email."
 
 
 def test_incremental_sync_returns_changes_and_cancelled_events(api: AuthorizedSession) -> None:
