@@ -409,4 +409,4 @@ def _wrote(result: RunResult) -> bool:
 
 
 TestSyncMachine = SyncMachine.TestCase
-TestSyncMachine.settings = engine_settings(stateful_step_count=30)
+TestSyncMachine.settings = engine_settings(stateful_step_count=50)
