@@ -26,8 +26,8 @@ from connections.providers.google.client import (
     GoogleClient,
     stored_key_info,
 )
+from connections.providers.google.groups import GROUP_NAME, ensure_group
 
-GROUP_NAME = "Salesforce Sync"
 ADMIN_PATH = "In the Google Admin console, open Security > API controls > Domain-wide delegation"
 KEY_STEP, USER_STEP, DWD_STEP = "Service account key", "User found", "Domain-wide delegation"
 GROUP_STEP, CALENDAR_STEP, WRITE_STEP = "Contact group", "Calendar", "Write permission"
@@ -133,15 +133,6 @@ def _user_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
     ]
 
 
-def _group(client: GoogleClient) -> tuple[dict[str, Any], bool]:
-    page = client.people("GET", "contactGroups", params={"pageSize": "1000"})
-    for group in page.get("contactGroups") or []:
-        if group.get("name") == GROUP_NAME and group.get("groupType") != "SYSTEM_CONTACT_GROUP":
-            return group, False
-    body = {"contactGroup": {"name": GROUP_NAME}}
-    return client.people("POST", "contactGroups", body=body), True
-
-
 def _api_problem(error: GoogleApiError, what: str, email: str) -> str:
     if error.rate_limited:
         return f"Google is rate limiting requests for {email}. Try again in a minute."
@@ -164,7 +155,7 @@ def _mailbox_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
     client = GoogleClient(info, email, SCOPES)
     steps: list[CheckStep] = []
     try:
-        group, created = _group(client)
+        group, created = ensure_group(client)
     except GoogleApiError as error:
         return [CheckStep(GROUP_STEP, False, _api_problem(error, "the contacts", email))]
     verb = "was created" if created else "was found"
@@ -182,10 +173,9 @@ def _mailbox_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
         )
         return [*steps, CheckStep(WRITE_STEP, False, message)]
     try:
-        name = str(group["resourceName"])
-        current = client.people("GET", name)
+        current = client.people("GET", group)
         client.people(
-            "PUT", name, body={"contactGroup": {"name": GROUP_NAME, "etag": current.get("etag")}}
+            "PUT", group, body={"contactGroup": {"name": GROUP_NAME, "etag": current.get("etag")}}
         )
     except GoogleApiError as error:
         message = _api_problem(error, "the contacts", email)

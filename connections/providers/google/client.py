@@ -88,7 +88,7 @@ def stored_key_info() -> dict[str, Any]:
     return key_info_from_text(text) if text else {}
 
 
-_credentials: dict[tuple[str, str, str, tuple[str, ...]], service_account.Credentials] = {}
+_credentials: dict[tuple[str, str, str, tuple[str, ...], str], service_account.Credentials] = {}
 _lock = threading.Lock()
 
 
@@ -105,6 +105,7 @@ def credentials_for(
         str(info.get("private_key_id", "")),
         (subject or "").lower(),
         tuple(scopes),
+        str(settings.LSYNC_GOOGLE_TOKEN_URI),
     )
     with _lock:
         cached = _credentials.get(key)
@@ -124,7 +125,10 @@ def _auth_error(exc: RefreshError) -> GoogleAuthError:
     if not error:
         text = str(exc.args[0]) if exc.args else str(exc)
         error, _, description = text.partition(": ")
-    status = 503 if getattr(exc, "retryable", False) else 401
+    if error == "rate_limit_exceeded":
+        status = 429
+    else:
+        status = 503 if getattr(exc, "retryable", False) else 401
     return GoogleAuthError(status, error or "token_error", description or error)
 
 

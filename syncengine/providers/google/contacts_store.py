@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from connections.providers.google import groups
 from connections.providers.google.client import GoogleApiError, GoogleClient
+from connections.providers.google.groups import GROUP_NAME
 from syncengine.providers.google import convert
 from syncengine.providers.google.errors import store_error, translated
 from syncengine.records import Contact, merge_fields, norm_datetime
@@ -38,7 +40,6 @@ from syncengine.stores.base import (
     VersionMismatch,
 )
 
-GROUP_NAME = "Salesforce Sync"
 MY_CONTACTS = "contactGroups/myContacts"
 MAX_WRITE = 200
 
@@ -70,40 +71,11 @@ class GoogleContactsStore:
     # ------------------------------------------------------------------ the group
 
     def group(self) -> str:
-        """The group's resource name, created when missing (a concurrent create's 409 is fine)."""
+        """The group's resource name, created when missing."""
         if self._group is None:
             with translated():
-                self._group = self._find_group()
-                if self._group is None:
-                    try:
-                        created = self.client.people(
-                            "POST",
-                            "contactGroups",
-                            body={"contactGroup": {"name": self.group_name}},
-                        )
-                        self._group = str(created["resourceName"])
-                    except GoogleApiError as error:
-                        if error.status != 409:
-                            raise
-                        self._group = self._find_group()
-                if self._group is None:
-                    raise NotFound(f"the contact group {self.group_name!r} cannot be created")
+                self._group, _ = groups.ensure_group(self.client, self.group_name)
         return self._group
-
-    def _find_group(self) -> str | None:
-        token = None
-        while True:
-            params = {"pageSize": "1000", **({"pageToken": token} if token else {})}
-            page = self.client.people("GET", "contactGroups", params=params)
-            for group in page.get("contactGroups") or []:
-                if group.get("groupType") != "SYSTEM_CONTACT_GROUP" and (
-                    group.get("name") == self.group_name
-                    or group.get("formattedName") == self.group_name
-                ):
-                    return str(group["resourceName"])
-            token = page.get("nextPageToken")
-            if not token:
-                return None
 
     # ------------------------------------------------------------------ reading
 

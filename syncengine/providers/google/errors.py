@@ -30,6 +30,8 @@ EXPIRED_REASONS = frozenset({"fullSyncRequired", "updatedMinTooLongAgo", "EXPIRE
 
 def store_error(error: GoogleApiError) -> ProviderError:
     text = f"Google: {error.message or error.reason}"
+    if error.rate_limited:
+        return RateLimited(text, retry_after=error.backoff())
     if isinstance(error, GoogleAuthError):
         if error.status >= 500:
             return ProviderError(f"Google's token service is unavailable: {text}", permanent=False)
@@ -37,8 +39,6 @@ def store_error(error: GoogleApiError) -> ProviderError:
             f"Google refused a token for this mailbox ({error.reason}: {error.message}). "
             "Run Test Connection on the Google setup page."
         )
-    if error.rate_limited:
-        return RateLimited(text, retry_after=error.backoff())
     if error.status == 0 or error.status >= 500:
         return ProviderError(text, permanent=False)
     if error.reason in EXPIRED_REASONS:

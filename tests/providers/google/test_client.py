@@ -88,6 +88,7 @@ TRANSLATIONS: list[tuple[GoogleApiError, type[ProviderError]]] = [
     (GoogleApiError(403, "insufficientPermissions", "no"), AuthFailed),
     (GoogleApiError(401, "authError", "Invalid Credentials"), AuthFailed),
     (GoogleAuthError(401, "unauthorized_client", "not authorized"), AuthFailed),
+    (GoogleAuthError(429, "rate_limit_exceeded", "Rate Limit Exceeded"), RateLimited),
     (GoogleApiError(410, "fullSyncRequired", "full sync"), CursorExpired),
     (GoogleApiError(400, "EXPIRED_SYNC_TOKEN", "expired"), CursorExpired),
     (GoogleApiError(404, "notFound", "Not Found"), NotFound),

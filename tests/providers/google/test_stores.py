@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connections.models import MailConnection, Status
+from connections.providers.google import groups
+from connections.providers.google.groups import GROUP_NAME
 from syncengine.models import SyncConfiguration, SyncUser
 from syncengine.providers.google import adapters, convert
-from syncengine.providers.google.contacts_store import GROUP_NAME
 from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.records import Contact, Event, Recurrence
 from syncengine.stores.base import (
@@ -62,7 +63,7 @@ def test_a_group_created_meanwhile_is_used_after_the_409(
     store = google.contacts()
     existing = google.emu.add_group(USER, GROUP_NAME)
     answers = iter([None, existing])
-    monkeypatch.setattr(store, "_find_group", lambda: next(answers))
+    monkeypatch.setattr(groups, "find_group", lambda client, name: next(answers))
     assert store.group() == existing
     assert _groups(google) == [GROUP_NAME]
 
