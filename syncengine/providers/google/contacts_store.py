@@ -54,6 +54,7 @@ class GoogleContactsStore:
     side: Side = "mailbox"
     kind: Kind = "contacts"
     max_batch = MAX_WRITE
+    page_size = 1000  # the People maximum
 
     def __init__(self, client: GoogleClient, group_name: str = GROUP_NAME) -> None:
         self.client = client
@@ -93,7 +94,7 @@ class GoogleContactsStore:
     def _list(
         self, cursor: str | None, want_token: bool = True
     ) -> tuple[list[dict[str, Any]], str | None]:
-        params: dict[str, str] = {"personFields": convert.READ_FIELDS, "pageSize": "1000"}
+        params = {"personFields": convert.READ_FIELDS, "pageSize": str(self.page_size)}
         if want_token:
             params["requestSyncToken"] = "true"
         if cursor:

@@ -64,6 +64,7 @@ class GoogleEventsStore:
     side: Side = "mailbox"
     kind: Kind = "events"
     max_batch = MAX_BATCH
+    page_size = 2500  # the Calendar maximum
 
     def __init__(
         self,
@@ -95,7 +96,7 @@ class GoogleEventsStore:
 
     def _list(self, params: dict[str, str]) -> tuple[list[dict[str, Any]], str, str | None]:
         """(items, the calendar's time zone, next sync token) over every page."""
-        params = {"maxResults": "2500", **params}
+        params = {"maxResults": str(self.page_size), **params}
         items: list[dict[str, Any]] = []
         with translated():
             while True:

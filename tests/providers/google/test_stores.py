@@ -141,6 +141,22 @@ def test_a_throttled_contact_write_stops_the_run(google: GoogleRig) -> None:
         store.apply([Create("a", _contact(1)), Create("b", _contact(2))])
 
 
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_listings_follow_every_page_and_resume_from_the_last_pages_token(
+    google: GoogleRig, kind: str
+) -> None:
+    store = google.contacts() if kind == "contacts" else google.events()
+    store.page_size = 2
+    make = _contact if kind == "contacts" else _event
+    ids = [r.id for r in store.apply([Create(str(n), make(n)) for n in range(5)])]
+    page = store.changes(None)
+    assert sorted(it.id for it in page.changed) == sorted(ids)
+    store.apply(
+        [Update(ids[4] or "", make(4, **{"title" if kind == "contacts" else "location": "Z"}))]
+    )
+    assert [it.id for it in store.changes(page.cursor).changed] == [ids[4]]
+
+
 def test_a_429_becomes_rate_limited_with_googles_retry_after(google: GoogleRig) -> None:
     store = google.contacts()
     store.group()
