@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from lsync_site.console import summary
 from lsync_site.console.forms import UserFilterForm
 from mappings.models import SyncIssue, UnresolvedItem
 from syncengine import operations
-from syncengine.models import KindStatus, SyncUser
+from syncengine.models import KindStatus, SyncConfiguration, SyncUser
 
 RUNS_SHOWN = 25
 USERS_PER_PAGE = 50
@@ -44,6 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "can_manage": _can_manage(request),
+            "configurations": SyncConfiguration.objects.annotate(user_count=Count("sync_users")),
         },
     )
 
