@@ -279,6 +279,10 @@ class SalesforceStore:
             except ValueError as exc:
                 results[index] = OpResult(False, getattr(op, "id", None), error=Rejected(str(exc)))
                 continue
+            if isinstance(op, Update) and not body:
+                # Only related rows change (an event's invitees): nothing to write on the record.
+                results[index] = OpResult(True, op.id)
+                continue
             body["attributes"] = {"type": self.sobject}
             if isinstance(op, Update):
                 body["id"] = op.id

@@ -132,9 +132,13 @@ def test_changing_attendees_adds_removes_and_updates_invitees(org: Org) -> None:
         ("cy@example.com", "declined"),
         ("di@example.com", "none"),
     ]
-    # Naming the attendees field merges as the engine does: known responses are kept.
+    # Naming the attendees field merges as the engine does: known responses are kept; the event
+    # row itself is not written.
+    stamp = org.emulator.record(event_id)["SystemModstamp"]  # type: ignore[index]
+    org.emulator.clock.advance(5)  # a write now would move the stamp
     third = Event.normalized(**start, attendees=["cy@example.com", "bo@example.com"])
     (updated,) = store.apply([Update(event_id, third, fields=frozenset({"attendees"}))])
+    assert updated.ok and org.emulator.record(event_id)["SystemModstamp"] == stamp  # type: ignore[index]
     (item,) = store.get([event_id]).values()
     assert [(a.email, a.response) for a in item.record.attendees] == [
         ("bo@example.com", "none"),
