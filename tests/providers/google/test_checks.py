@@ -10,7 +10,10 @@ from connections.models import MailConnection
 from connections.providers.google.checks import run_checks
 from connections.providers.google.client import CALENDAR_SCOPE, CONTACTS_SCOPE
 from sandbox.google.keys import generate_service_account_key
+from syncengine.models import SyncConfiguration, SyncUser
 from tests.providers.google.conftest import BASE, USER, GoogleRig
+
+pytestmark = pytest.mark.django_db
 
 STEPS = [
     "Service account key",
@@ -33,7 +36,6 @@ def test_a_working_setup_passes_every_step_and_creates_the_group(google: GoogleR
     assert "was found" in run_checks(USER, google.info)[3].message
 
 
-@pytest.mark.django_db
 def test_the_stored_key_is_used_and_a_missing_one_says_to_upload_it(google: GoogleRig) -> None:
     (step,) = run_checks(USER)
     assert not step.ok and "Upload the JSON key on the Google setup page" in step.message
@@ -65,10 +67,24 @@ def test_a_deleted_service_account_is_named(google: GoogleRig) -> None:
     )
 
 
-def test_without_an_address_only_the_key_is_tested(google: GoogleRig) -> None:
+def test_without_an_address_or_an_enrolled_user_only_the_key_is_tested(google: GoogleRig) -> None:
     steps = run_checks(None, google.info)
     assert _summary(steps) == [("Service account key", True), ("User found", False)]
-    assert "Enter a user's Google mailbox address" in steps[1].message
+    assert "No user is enrolled in an active sync configuration yet" in steps[1].message
+
+
+def test_a_salesforce_username_or_no_address_tests_the_enrolled_users_mailbox(
+    google: GoogleRig,
+) -> None:
+    config = SyncConfiguration.objects.create(name="Sales")
+    SyncUser.objects.create(
+        configuration=config, salesforce_user_id="005000000000001AAA", username="ana@corp.sf",
+        email="ana@corp.example", mailbox_address=USER,
+    )  # fmt: skip
+    for given in (None, "ana@corp.sf", "ANA@corp.example"):
+        steps = run_checks(given, google.info)
+        assert all(s.ok for s in steps) and len(steps) == len(STEPS)
+        assert USER in steps[1].message
 
 
 def test_missing_delegation_says_where_to_add_the_client_id_and_scopes(google: GoogleRig) -> None:

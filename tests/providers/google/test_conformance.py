@@ -148,6 +148,7 @@ def _exercise(google: GoogleRig) -> None:
     assert all(s.ok for s in run_checks(USER, google.info))
 
 
+@pytest.mark.django_db
 def test_every_request_fits_googles_discovery_documents(
     google: GoogleRig, sent: list[tuple[str, str, str, Any, Any]]
 ) -> None:
