@@ -23,9 +23,13 @@ MIN_SEARCH = 2
 
 
 def _configurations() -> Any:
+    # distinct: the two joins (assignments, sync users) multiply each other's rows.
+    def assigned(kind: str) -> Count:
+        return Count("assignments", filter=Q(assignments__target_type=kind), distinct=True)
+
     return SyncConfiguration.objects.annotate(
-        user_count=Count("assignments", filter=Q(assignments__target_type=TargetType.USER)),
-        profile_count=Count("assignments", filter=Q(assignments__target_type=TargetType.PROFILE)),
+        user_count=assigned(TargetType.USER),
+        profile_count=assigned(TargetType.PROFILE),
         enrolled_count=Count("sync_users", distinct=True),
     )
 

@@ -37,6 +37,11 @@ NO_CONNECTION = (
     "No mail connection is enabled: turn on Outlook Integration and Sync or Google Integration "
     "and Sync in Setup, then wait for the next enrollment run."
 )
+MAX_PROBES = 500
+WAITING = (
+    "Waiting for its mailbox check: lsync checks at most {limit} mailboxes per enrollment run "
+    "(every 15 minutes)."
+)
 DETACHED = (
     "Not enrolled: the user is no longer assigned to a sync configuration, or is inactive in "
     "Salesforce. Synced items and their links are kept for when the user comes back."
@@ -151,16 +156,34 @@ def link_from_probe(probe: Probe, address: str, previous: SyncUser | None) -> Li
 
 
 class Linker:
-    """Probes each address once per run, through the connection that serves it."""
+    """Probes each address at most once per run, through the connection that serves it.
 
-    def __init__(self, mailboxes: Sequence[MailboxDirectory]) -> None:
+    A user already linked to the same address is not probed again unless `recheck`: its syncs
+    report a mailbox that went away, and a run over thousands of users must end well within the
+    task timeout. For the same reason at most `limit` addresses are probed per run; the others
+    wait for the next run."""
+
+    def __init__(
+        self,
+        mailboxes: Sequence[MailboxDirectory],
+        *,
+        recheck: bool = False,
+        limit: int = MAX_PROBES,
+    ) -> None:
         self.mailboxes = mailboxes
+        self.recheck = recheck
+        self.limit = limit
         self.probes: dict[tuple[int, str], Probe] = {}
+        self.sent = 0
 
-    def probe(self, mailbox: MailboxDirectory, address: str, again: bool = False) -> Probe:
+    def probe(self, mailbox: MailboxDirectory, address: str, again: bool = False) -> Probe | None:
         key = (id(mailbox), address)
-        if key not in self.probes or (again and self.probes[key].outcome == "no_access"):
-            self.probes[key] = mailbox.probe(address)
+        if key in self.probes and not (again and self.probes[key].outcome == "no_access"):
+            return self.probes[key]
+        if self.sent >= self.limit:
+            return None
+        self.sent += 1
+        self.probes[key] = mailbox.probe(address)
         return self.probes[key]
 
     def link(self, user: SalesforceUser, others: list[SalesforceUser], previous: SyncUser | None, again: bool = False) -> Link:  # fmt: skip
@@ -177,14 +200,27 @@ class Linker:
         target = route(user.email, self.mailboxes)
         if isinstance(target, Link):
             return target
+        if (
+            previous is not None
+            and previous.link_status == LinkStatus.LINKED
+            and previous.mailbox_address == user.email
+            and not self.recheck
+        ):
+            return Link(LinkStatus.LINKED, user.email, "")
         probe = self.probe(target, user.email, again=again and target.recheck_denied)
+        if probe is None:
+            return Link(LinkStatus.PENDING, "", WAITING.format(limit=self.limit))
         return link_from_probe(probe, user.email, previous)
 
 
 def resolve_enrollment(
     directory: Directory | None = None,
     mailboxes: Sequence[MailboxDirectory] | None = None,
+    *,
+    recheck: bool = False,
+    probe_limit: int = MAX_PROBES,
 ) -> EnrollmentResult:
+    """`recheck`: probe the mailboxes of already linked users too."""
     result = EnrollmentResult()
     assignments = list(ConfigurationAssignment.objects.select_related("configuration"))
     wanted: dict[str, tuple[SalesforceUser, SyncConfiguration]] = {}
@@ -202,7 +238,7 @@ def resolve_enrollment(
     if mailboxes is None:
         linked = [u.mailbox_address for u in existing.values() if u.link_status == LinkStatus.LINKED and u.mailbox_address]  # fmt: skip
         mailboxes = active_directories(known_good=linked)
-    linker = Linker(mailboxes)
+    linker = Linker(mailboxes, recheck=recheck, limit=probe_limit)
     links = {
         uid: linker.link(user, duplicates.get(uid, []), existing.get(uid))
         for uid, (user, _) in wanted.items()

@@ -3,9 +3,11 @@ Microsoft 365 and Google emulators (Exchange has no client to probe with: domain
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from connections.models import MailConnection, Status
 from sandbox.company import make_company
@@ -255,3 +257,38 @@ def test_the_seeded_company_enrolls_with_its_known_link_errors(
     for person in company.users[1:]:
         assert rows[person.username].link_status == LinkStatus.LINKED
     assert result.enrolled == len(company.users) + 1
+
+
+def test_a_linked_mailbox_is_probed_again_only_on_recheck(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    ana = org.user("ana@example.com")
+    assert enroll(ana)[ana].link_status == LinkStatus.LINKED
+    microsoft365.block_mailbox("ana@example.com")
+
+    resolve_enrollment()
+    assert SyncUser.objects.get().link_status == LinkStatus.LINKED
+
+    call_command("resolve_enrollment", "--recheck", stdout=StringIO())
+    row = SyncUser.objects.get()
+    assert row.link_status == LinkStatus.ERROR
+    assert "application access policy" in row.link_error
+
+
+def test_each_run_probes_a_bounded_number_of_mailboxes(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
+    microsoft365.add_mailbox(TENANT, "bo@example.com", "Bo User")
+    config = configuration("Team")
+    for email in ("ana@example.com", "bo@example.com"):
+        assign_user(config, org.user(email))
+
+    first = resolve_enrollment(probe_limit=1)
+
+    assert (first.linked, first.pending) == (1, 1)
+    waiting = SyncUser.objects.get(link_status=LinkStatus.PENDING)
+    assert waiting.link_error.startswith("Waiting for its mailbox check")
+    second = resolve_enrollment(probe_limit=1)
+    assert (second.linked, second.pending) == (2, 0)

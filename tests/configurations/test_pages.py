@@ -66,10 +66,18 @@ def test_every_page_needs_the_manage_sync_permission(method: str, path: str) -> 
 def test_the_list_shows_assignments_and_directions(admin_client: Client) -> None:
     config = configuration("Sales EMEA", events_direction="off")
     assign_user(config, "005000000000001AAA")
+    assign_user(config, "005000000000002AAA")
+    ConfigurationAssignment.assign(config, "profile", "00e000000000001AAA")
+    for n in range(3):
+        SyncUser.objects.create(
+            configuration=config, salesforce_user_id=f"00500000000000{n}XYZ", username=f"u{n}"
+        )
 
     html = page(admin_client.get(BASE))
 
     assert "Sales EMEA" in html and "Don&#x27;t sync" in html and "Sync both ways" in html
+    counts = [cell.split("</td>")[0] for cell in html.split("<td>")[2:5]]
+    assert counts == ["2", "1", "3"]
     assert "An individual assignment beats a profile assignment" in html
 
 

@@ -18,9 +18,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--errors", action="store_true", help="also list every user with a link error"
         )
+        parser.add_argument(
+            "--recheck",
+            action="store_true",
+            help="probe the mailboxes of already linked users too",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = resolve_enrollment()
+        result = resolve_enrollment(recheck=options["recheck"])
         if result.problem:
             raise CommandError(result.summary())
         self.stdout.write(result.summary())
