@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 
 import pytest
+from django.core.management import call_command
 
-from connections.models import MailConnection
+from connections.models import MailConnection, Status
 from connections.providers.google.checks import run_checks
-from connections.providers.google.client import CALENDAR_SCOPE, CONTACTS_SCOPE
+from connections.providers.google.client import (
+    CALENDAR_SCOPE,
+    CONTACTS_SCOPE,
+    clear_credentials_cache,
+)
 from sandbox.google.keys import generate_service_account_key
 from syncengine.models import SyncConfiguration, SyncUser
-from tests.providers.google.conftest import BASE, USER, GoogleRig
+from tests.conftest import SandboxHandle
+from tests.providers.google.conftest import BASE, USER, GoogleRig, service_account_key
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +146,27 @@ def test_a_server_error_on_the_contacts_is_reported_with_its_status(google: Goog
     steps = run_checks(USER, google.info)
     assert _summary(steps)[-1] == ("Contact group", False)
     assert "Google could not open the contacts of ana@example.com (500" in steps[-1].message
+
+
+def test_the_test_connection_command_runs_the_google_steps(
+    sandbox_product: SandboxHandle,
+    make_sync_user: Callable[..., SyncUser],
+) -> None:
+    clear_credentials_cache()
+    emu = sandbox_product.apps["google"]
+    info, public = service_account_key()
+    client_id = emu.register_service_account(
+        info["client_email"], info["private_key_id"], public, client_id=info["client_id"]
+    )
+    emu.grant_delegation(client_id, [CONTACTS_SCOPE, CALENDAR_SCOPE])
+    emu.add_user(USER)
+    MailConnection.objects.create(
+        method="google", enabled=True, status=Status.VERIFIED,
+        service_account_key=json.dumps(info), client_email=info["client_email"],
+    )  # fmt: skip
+    make_sync_user(USER)
+    out = io.StringIO()
+    call_command("test_connection", "--user", USER, stdout=out)
+    text = out.getvalue()
+    assert all(f"[OK  ] {name}:" in text for name in STEPS), text
+    assert "Every step passed." in text
