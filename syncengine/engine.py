@@ -44,7 +44,7 @@ class RunResult:
     api_calls: dict[Side, int] = field(default_factory=dict)
     guard: guards.GuardTripped | None = None
     retry_after: float | None = None
-    cursors_saved: bool = False
+    cursors_saved: bool = False  # both sides' cursors advanced
     full_listing: dict[Side, bool] = field(default_factory=dict)
 
     @property
@@ -196,8 +196,8 @@ def run_sync(
             result.retry_after = report.fatal.retry_after
             return finish("throttled")
         return finish("failed")
-    if report.retryable_item_errors == 0:
-        # Items that failed for a reason a retry can fix are read again from the old cursors.
-        repo.save_cursors({s: pages[s].cursor for s in SIDES})
-        result.cursors_saved = True
+    # A change whose write failed for a reason a retry can fix is read again next time: the
+    # cursor of the side it came from stays where it was.
+    repo.save_cursors({s: pages[s].cursor for s in SIDES if s not in report.reread})
+    result.cursors_saved = not report.reread
     return finish("partial" if report.issues else "ok")

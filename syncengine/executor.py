@@ -56,13 +56,11 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     fatal: ProviderError | None = None
+    # Sides whose changes must be read again: a write they caused failed for a retryable reason.
+    reread: set[Side] = field(default_factory=set)
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
-
-    @property
-    def retryable_item_errors(self) -> int:
-        return sum(1 for i in self.issues if i.retryable and i.item_id)
 
 
 @dataclass
@@ -221,6 +219,8 @@ class Executor:
             item = track.ids.get(side, "")
         kind = track.action.label.split(" ", 1)[0].lower()
         self.report.count(f"errors_{write.side}")
+        if not error.permanent:
+            self.report.reread.add("mailbox" if write.side == "salesforce" else "salesforce")
         self.report.issues.append(
             Issue(
                 side,

@@ -12,7 +12,7 @@ from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event
 from syncengine.state import MemoryRepo, is_pending
-from syncengine.stores.base import AuthFailed, Op, OpResult
+from syncengine.stores.base import AuthFailed, Op, OpResult, VersionMismatch
 from syncengine.stores.memory import Clock, MemoryStore, SimulatedCrash
 
 S = SyncSettings()
@@ -142,7 +142,8 @@ def test_a_retryable_item_error_keeps_the_cursors_so_the_item_is_read_again() ->
     mb.apply = apply_after_user_edit  # type: ignore[method-assign]
     result = run_sync(sf, mb, repo, S)
     assert result.status == "partial" and result.issues[0].code == "version_mismatch"
-    assert result.issues[0].retryable and not result.cursors_saved and repo.cursors == cursors
+    assert result.issues[0].retryable and not result.cursors_saved
+    assert repo.cursors["salesforce"] == cursors["salesforce"]  # the title is read again
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
     (record,) = mb.records().values()
@@ -353,3 +354,30 @@ def test_a_crashed_salesforce_create_edited_before_the_next_run_is_still_found(e
     assert len(sf) == 1 and len(mb) == 1 and not any(is_pending(m) for m in repo.load())
     if kind == "contacts":
         assert next(iter(mb.records().values())).title == "CEO"  # type: ignore[union-attr]
+
+
+def test_a_retryable_failure_holds_back_only_the_cursor_of_the_side_the_change_came_from() -> None:
+    sf, mb, repo = pair()
+    sf.put(contact(1))
+    converge(sf, mb, repo)
+    (sf_id,) = sf.records()
+    sf.edit(sf_id, contact(1, title="CEO"))
+    mb.put(contact(2))  # a new mailbox contact, created in Salesforce in the same run
+    real_apply = mb.apply
+
+    def refuse_updates(ops: Sequence[Op]) -> list[OpResult]:
+        return [
+            OpResult(False, getattr(op, "id", None), error=VersionMismatch("moved")) for op in ops
+        ]
+
+    mb.apply = refuse_updates  # type: ignore[method-assign]
+    saved: list[dict[str, str | None]] = []
+    real_save = repo.save_cursors
+    repo.save_cursors = lambda cursors: (saved.append(dict(cursors)), real_save(cursors))[1]  # type: ignore[method-assign, func-returns-value]
+    result = run_sync(sf, mb, repo, S)
+    assert result.counts.get("created_salesforce") == 1 and result.counts.get("errors_mailbox") == 1
+    assert [set(c) for c in saved] == [{"mailbox"}]
+    mb.apply = real_apply  # type: ignore[method-assign]
+    converge(sf, mb, repo)
+    assert len(sf) == 2 and all(isinstance(r, Contact) for r in mb.records().values())
+    assert {r.title for r in mb.records().values()} == {"CEO", ""}  # type: ignore[union-attr]
