@@ -12,7 +12,7 @@ from syncengine import guards
 from syncengine.executor import Executor, Issue, Progress, error_code
 from syncengine.planner import Plan, plan
 from syncengine.policy import SyncSettings
-from syncengine.state import MappingRepo, MappingState, detached_side, is_pending
+from syncengine.state import MappingRepo, MappingState, detached_side, is_pending, mapping_id
 from syncengine.stores.base import (
     ChangePage,
     CursorExpired,
@@ -97,9 +97,9 @@ def _context(
     for m in mappings:
         if not is_pending(m):
             for s in SIDES:
-                mapped[s].add(m.salesforce_id if s == "salesforce" else m.mailbox_id)
+                mapped[s].add(mapping_id(m, s))
                 if detached_side(m) is None:
-                    regular[s].add(m.salesforce_id if s == "salesforce" else m.mailbox_id)
+                    regular[s].add(mapping_id(m, s))
     in_hand = {s: {it.id for it in pages[s].changed} for s in SIDES}
     known: dict[Side, dict[str, Item]] = {s: {} for s in SIDES}
     unmapped = {
