@@ -143,14 +143,20 @@ class SyncUserAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reset sync (forget links and cursors)", permissions=["change"])
     def reset_sync(self, request: HttpRequest, queryset: QuerySet[SyncUser]) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        mappings = operations.reset_sync(ids)
+        outcome = operations.reset_sync(queryset.values_list("pk", flat=True))
         self.message_user(
             request,
-            f"Reset {len(ids)} user(s): {mappings} link(s) forgotten. The next run lists "
-            "both sides and matches items again before creating anything.",
+            f"Reset {len(outcome.reset)} user(s): {outcome.links} link(s) forgotten. The next "
+            "run lists both sides and matches items again before creating anything.",
             messages.SUCCESS,
         )
+        if outcome.busy:
+            self.message_user(
+                request,
+                f"{len(outcome.busy)} user(s) are syncing right now and were not reset; "
+                "reset them again when the run is over.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Sync soon", permissions=["change"])
     def sync_soon(self, request: HttpRequest, queryset: QuerySet[SyncUser]) -> None:

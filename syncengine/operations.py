@@ -3,27 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from mappings.models import ItemMapping, SyncCursor, SyncIssue, UnresolvedItem
-from syncengine import tasks
+from syncengine import dispatch, tasks
 from syncengine.models import KindStatus, SyncUser
 
 
-def reset_sync(user_ids: Iterable[int]) -> int:
-    """Forgets links and cursors; returns how many links were dropped. Records are untouched:
-    the next run lists both sides in full and matches items before creating anything, so
-    nothing is duplicated (mailbox copies also carry their Salesforce id)."""
-    ids = list(user_ids)
+@dataclass(frozen=True)
+class ResetOutcome:
+    links: int  # links forgotten
+    reset: list[int]
+    busy: list[int]  # users syncing right now: left alone
+
+
+def reset_sync(user_ids: Iterable[int]) -> ResetOutcome:
+    """Forgets links and cursors. Records are untouched: the next run lists both sides in full
+    and matches items before creating anything, so nothing is duplicated (mailbox copies also
+    carry their Salesforce id). A user whose sync is running is skipped: that run would save
+    links and cursors again right after the reset."""
+    owner = dispatch.new_owner()
+    links, reset, busy = 0, [], []
+    for pk in user_ids:
+        if not dispatch.claim_lease(pk, owner):
+            busy.append(pk)
+            continue
+        try:
+            links += _reset_one(pk)
+            reset.append(pk)
+        finally:
+            dispatch.release_lease(pk, owner)
+    return ResetOutcome(links, reset, busy)
+
+
+def _reset_one(pk: int) -> int:
     with transaction.atomic():
-        mappings, _ = ItemMapping.objects.filter(sync_user_id__in=ids).delete()
-        SyncCursor.objects.filter(sync_user_id__in=ids).delete()
+        links, _ = ItemMapping.objects.filter(sync_user_id=pk).delete()
+        SyncCursor.objects.filter(sync_user_id=pk).delete()
         # The next run reports again whatever is still unresolved.
-        UnresolvedItem.objects.filter(sync_user_id__in=ids, ignored=False).delete()
-        SyncUser.objects.filter(pk__in=ids).update(
+        UnresolvedItem.objects.filter(sync_user_id=pk, ignored=False).delete()
+        SyncUser.objects.filter(pk=pk).update(
             contacts_status=KindStatus.NOT_STARTED,
             contacts_message="",
             contacts_progress=0,
@@ -34,7 +57,7 @@ def reset_sync(user_ids: Iterable[int]) -> int:
             backoff_until=None,
             consecutive_failures=0,
         )
-    return mappings
+    return links
 
 
 def sync_now(user_id: int) -> None:

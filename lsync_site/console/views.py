@@ -78,7 +78,10 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @manage_sync_required
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(SyncUser, pk=pk)
+    user = get_object_or_404(SyncUser.objects.select_related("configuration"), pk=pk)
+    if user.configuration is None or not user.configuration.active:
+        messages.error(request, f"{user} is not assigned to an active sync configuration.")
+        return redirect("status:user", pk=user.pk)
     operations.sync_now(user.pk)
     messages.success(request, f"Sync of {user} started; the run appears in the history.")
     return redirect("status:user", pk=user.pk)
@@ -89,12 +92,18 @@ def reset_sync(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST forgets the user's links and cursors."""
     user = get_object_or_404(SyncUser, pk=pk)
     if request.method == "POST":
-        dropped = operations.reset_sync([user.pk])
-        messages.success(
-            request,
-            f"Sync of {user} reset: {dropped} link(s) forgotten. The next run lists both sides "
-            "and matches items before creating anything.",
-        )
+        outcome = operations.reset_sync([user.pk])
+        if outcome.busy:
+            messages.error(
+                request,
+                f"{user} is syncing right now; nothing was reset. Try again when the run is over.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Sync of {user} reset: {outcome.links} link(s) forgotten. The next run lists "
+                "both sides and matches items before creating anything.",
+            )
         return redirect("status:user", pk=user.pk)
     return render(
         request,

@@ -135,3 +135,31 @@ def test_the_admin_reset_action_uses_the_same_operation(make_user: MakeUser) -> 
         {"action": "reset_sync", "_selected_action": [user.pk]},
     )
     assert not ItemMapping.objects.exists() and not SyncCursor.objects.exists()
+
+
+def test_reset_leaves_a_user_alone_while_a_run_holds_it(
+    manager: Client, make_user: MakeUser
+) -> None:
+    from syncengine import dispatch
+
+    user = make_user("ana@example.com")
+    manager.post(f"/status/users/{user.pk}/sync-now/")
+    links = ItemMapping.objects.count()
+    assert dispatch.claim_lease(user.pk, "another-worker")
+    response = manager.post(f"/status/users/{user.pk}/reset/", follow=True)
+    assert "is syncing right now; nothing was reset" in response.content.decode()
+    assert ItemMapping.objects.count() == links
+    dispatch.release_lease(user.pk, "another-worker")
+    manager.post(f"/status/users/{user.pk}/reset/")
+    assert not ItemMapping.objects.exists()
+    assert SyncUser.objects.get().lease_owner == ""
+
+
+def test_sync_now_refuses_a_user_without_an_active_configuration(
+    manager: Client, make_user: MakeUser
+) -> None:
+    user = make_user()
+    SyncUser.objects.filter(pk=user.pk).update(configuration=None)
+    response = manager.post(f"/status/users/{user.pk}/sync-now/", follow=True)
+    assert "is not assigned to an active sync configuration" in response.content.decode()
+    assert not Task.objects.exists() and not SyncRun.objects.exists()
