@@ -29,13 +29,12 @@ from datetime import datetime
 from typing import Any
 
 from connections.providers.microsoft.client import GraphClient
+from syncengine.providers.microsoft import series
 from syncengine.providers.microsoft.base import (
     EXPAND_MARKER,
     GraphStore,
     Step,
-    chunks,
     query,
-    translated,
 )
 from syncengine.providers.microsoft.convert import (
     READ_PREFER,
@@ -45,8 +44,7 @@ from syncengine.providers.microsoft.convert import (
     marker_json,
     marker_of,
 )
-from syncengine.providers.microsoft.recurrence import occurrence_starts
-from syncengine.records import Contact, Event, norm_datetime
+from syncengine.records import Contact, Event
 from syncengine.stores.base import (
     ChangePage,
     Create,
@@ -62,14 +60,6 @@ from syncengine.stores.base import (
 Obj = dict[str, Any]
 # Above this many new or changed events, markers are read by one listing, not event by event.
 LIST_THRESHOLD = 40
-
-
-def _h(item_id: str) -> str:
-    return hashlib.sha1(item_id.encode()).hexdigest()[:12]  # noqa: S324 - a map key, not security
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GraphEventStore(GraphStore):
@@ -143,7 +133,7 @@ class GraphEventStore(GraphStore):
             if fields is None or fields & {"recurrence", "start", "end", "all_day", "time_zone"}:
                 cancel[result.id] = set(record.recurrence.exdates)
         if cancel:
-            self._cancel(cancel)
+            series.cancel(self, self.window, cancel)
         return results
 
     def _real_attendees(self, ops: Sequence[Op]) -> dict[str, set[str]]:
@@ -168,26 +158,11 @@ class GraphEventStore(GraphStore):
             for i, o in found.items()
         }
 
-    def _cancel(self, exdates: dict[str, set[datetime]]) -> None:
-        """Graph takes no exdates: cancel those plain occurrences one by one (an exdate that is a
-        modified occurrence stays: that meeting is an item of its own)."""
-        doomed = [
-            str(inst["id"])
-            for master, found in self._instances(list(exdates), {}).items()
-            for inst in found
-            if inst.get("type") == "occurrence"
-            and inst.get("originalStart")
-            and norm_datetime(inst["originalStart"]) in exdates[master]
-        ]
-        for part in chunks(doomed):
-            with translated():
-                self.client.batch([{"method": "DELETE", "url": self.item_path(i)} for i in part])
-
     # ------------------------------------------------------------------ reads
 
     def _initial_url(self) -> str:
         start, end = self.window
-        params = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
+        params = {"startDateTime": series.iso(start), "endDateTime": series.iso(end)}
         return f"{self.client.base}{self.user_path}/calendarView/delta?{query(params)}"
 
     def changes(self, cursor: str | None) -> ChangePage:
@@ -210,25 +185,27 @@ class GraphEventStore(GraphStore):
         for entry in entries:
             if "@removed" in entry:
                 removed.append(str(entry["id"]))
-                if _h(str(entry["id"])) in occ:
-                    masters.add(occ[_h(str(entry["id"]))])
+                if series.key(str(entry["id"])) in occ:
+                    masters.add(occ[series.key(str(entry["id"]))])
             else:
                 self._sort(entry, singles, masters, occ)
         still = self.fetch(removed, {"$expand": EXPAND_MARKER}, READ_PREFER) if removed else {}
         for obj in still.values():
             self._sort(obj, singles, masters, occ)
         deleted = [i for i in removed if i not in still]
-        series = self.fetch(sorted(masters), {"$expand": EXPAND_MARKER}, READ_PREFER)
-        for gone in sorted(masters - set(series)):
+        master_objs = self.fetch(sorted(masters), {"$expand": EXPAND_MARKER}, READ_PREFER)
+        for gone in sorted(masters - set(master_objs)):
             deleted.append(gone)
             occ = {k: v for k, v in occ.items() if v != gone}
-        instances = self._instances(list(series), occ) if series else {}
+        instances = (
+            series.instances(self, self.window, list(master_objs), occ) if master_objs else {}
+        )
         markers = self._single_markers(
             [i for i, o in singles.items() if o.get("type") != "exception"]
         )
         items = [self._item(o, markers.get(i, marker_of(o))) for i, o in singles.items()]
-        items += [self._master(o, instances.get(i, [])) for i, o in series.items()]
-        window = [_iso(self.window[0]), _iso(self.window[1])]
+        items += [self._master(o, instances.get(i, [])) for i, o in master_objs.items()]
+        window = [series.iso(self.window[0]), series.iso(self.window[1])]
         state = {"d": link, "o": occ, "w": window}
         new_cursor = json.dumps(state, separators=(",", ":")) if link else None
         return ChangePage(items, sorted(set(deleted)), new_cursor, cursor is None)
@@ -249,7 +226,7 @@ class GraphEventStore(GraphStore):
         kind, item_id = obj.get("type"), str(obj["id"])
         if kind in ("occurrence", "exception") and obj.get("seriesMasterId"):
             master = str(obj["seriesMasterId"])
-            occ[_h(item_id)] = master
+            occ[series.key(item_id)] = master
             masters.add(master)
             if kind == "exception":
                 singles[item_id] = obj
@@ -258,34 +235,13 @@ class GraphEventStore(GraphStore):
         else:
             singles[item_id] = obj
 
-    def _instances(self, master_ids: list[str], occ: dict[str, str]) -> dict[str, list[Obj]]:
-        """Each series' occurrences and exceptions in the window (one request per 20 series)."""
-        start, end = self.window
-        params = {"startDateTime": _iso(start), "endDateTime": _iso(end), "$top": "1000",
-                  "$select": "id,type,originalStart,seriesMasterId"}  # fmt: skip
-        found: dict[str, list[Obj]] = {}
-        for part in chunks(master_ids):
-            steps = [
-                {"method": "GET", "url": f"{self.item_path(m)}/instances?{query(params)}"}
-                for m in part
-            ]
-            with translated():
-                answers = self.client.batch(steps)
-            for master, answer in zip(part, answers, strict=True):
-                if answer.error is not None:
-                    continue
-                found[master] = [i for i in answer.body.get("value") or [] if isinstance(i, dict)]
-                for inst in found[master]:
-                    occ[_h(str(inst["id"]))] = master
-        return found
-
     def _single_markers(self, ids: list[str]) -> dict[str, str | None]:
         if not ids:
             return {}
         if len(ids) > LIST_THRESHOLD:
             # Many at once (a full listing): one calendarView listing beats a GET per event.
             start, end = self.window
-            params = {"startDateTime": _iso(start), "endDateTime": _iso(end), "$top": "1000",
+            params = {"startDateTime": series.iso(start), "endDateTime": series.iso(end), "$top": "1000",
                       "$select": "id", "$expand": EXPAND_MARKER}  # fmt: skip
             listed = self.list_all(f"{self.user_path}/calendarView", params)
             wanted = set(ids)
@@ -298,32 +254,18 @@ class GraphEventStore(GraphStore):
 
     def _master(self, obj: Obj, instances: list[Obj]) -> Item:
         record = event_from_graph(obj)
-        exdates = self._exdates(obj, record, instances) if record.recurrence else []
+        exdates = series.exdates(self.window, obj, record, instances) if record.recurrence else []
         version = str(obj.get("changeKey") or "")
         if exdates:
             version += "#" + hashlib.sha1(repr(exdates).encode()).hexdigest()[:8]  # noqa: S324
         return Item(str(obj["id"]), version, event_from_graph(obj, exdates), marker_of(obj))
-
-    def _exdates(self, obj: Obj, record: Event, instances: list[Obj]) -> list[datetime]:
-        """Within the window: the original starts of modified occurrences (items of their own)
-        and of occurrences the rule has but Outlook no longer lists (cancelled)."""
-        present = {norm_datetime(i["originalStart"]) for i in instances if i.get("originalStart")}
-        moved = {
-            norm_datetime(i["originalStart"])
-            for i in instances
-            if i.get("type") == "exception" and i.get("originalStart")
-        }
-        start, end = self.window
-        zone = "UTC" if record.all_day else record.time_zone
-        expected = occurrence_starts(obj["recurrence"], record.start, zone, end)
-        return sorted(moved | {s for s in expected if s >= start and s not in present})
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         if not ids:
             return {}
         found = self.fetch(ids, {"$expand": EXPAND_MARKER}, READ_PREFER)
         masters = [i for i, o in found.items() if o.get("type") == "seriesMaster"]
-        instances = self._instances(masters, {}) if masters else {}
+        instances = series.instances(self, self.window, masters, {}) if masters else {}
         out: dict[str, Item] = {}
         for item_id, obj in found.items():
             if obj.get("type") == "seriesMaster":
