@@ -1,8 +1,9 @@
 """The Google events store: the user's primary calendar through the Calendar API.
 
-- Cursor: the events sync token; 410 ``fullSyncRequired`` -> CursorExpired. Full listings are
-  limited to the configured window (timeMin/timeMax); Google does not allow a window together
-  with a sync token, so incremental listings are filtered to it here (deletions always pass).
+- Cursor: the events sync token (with the window start it was made with, see `_token_of`);
+  410 ``fullSyncRequired`` -> CursorExpired. Full listings are limited to the configured window
+  (timeMin/timeMax); Google does not allow a window together with a sync token, so incremental
+  listings are filtered to it here (deletions always pass).
 - Listings ask for ``showDeleted`` so cancelled occurrences of a series are seen: they become the
   series' exception dates. Moved occurrences (exceptions still confirmed) are not items.
 - ``status: cancelled`` on a master or a single event -> deleted.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +30,7 @@ from syncengine.records import Contact, Event, norm_datetime
 from syncengine.stores.base import (
     ChangePage,
     Create,
+    CursorExpired,
     Delete,
     Item,
     Kind,
@@ -142,7 +145,7 @@ class GoogleEventsStore:
     def changes(self, cursor: str | None) -> ChangePage:
         params = {"showDeleted": "true", "singleEvents": "false"}
         if cursor:
-            params["syncToken"] = cursor
+            params["syncToken"] = self._token_of(cursor)
         elif self.window:
             params["timeMin"], params["timeMax"] = (_stamp(w) for w in self.window)
         items, zone, token = self._list(params)
@@ -176,7 +179,28 @@ class GoogleEventsStore:
             # Google cannot window an incremental listing: the store's scope is the same window
             # either way, so a change far outside it is not the engine's business.
             changed = [it for it in changed if self.in_window(it.record)]
-        return ChangePage(changed, deleted, token, cursor is None)
+        return ChangePage(changed, deleted, self._cursor(token), cursor is None)
+
+    def _cursor(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        state = {"t": token, **({"w": _stamp(self.window[0])} if self.window else {})}
+        return json.dumps(state, separators=(",", ":"))
+
+    def _token_of(self, cursor: str) -> str:
+        """The sync token in `cursor`. The window start the cursor was made with is kept when it is
+        earlier than ours: should the token have expired, the full listing that follows must not
+        start later, or events that only aged out of the window would be missing from it and be
+        taken for deleted (and deleted in Salesforce)."""
+        try:
+            state = json.loads(cursor)
+            token = str(state["t"])
+            start = datetime.fromisoformat(str(state.get("w") or "").replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            raise CursorExpired("the sync cursor is not one of ours") from None
+        if self.window and start.tzinfo is not None and start < self.window[0]:
+            self.window = (start, self.window[1])
+        return token
 
     def in_window(self, record: Event | Contact) -> bool:
         if self.window is None or not isinstance(record, Event):

@@ -18,6 +18,7 @@ from syncengine.records import Contact, Event, Recurrence
 from syncengine.stores.base import (
     AuthFailed,
     Create,
+    CursorExpired,
     Delete,
     RateLimited,
     Update,
@@ -257,6 +258,27 @@ def test_birthdays_and_working_locations_are_not_events(google: GoogleRig) -> No
     google.emu.add_event(USER, {**day, "summary": "Home", "eventType": "workingLocation"})
     meeting = google.emu.add_event(USER, {**day, "summary": "Offsite"})
     assert [it.id for it in store.changes(None).changed] == [meeting["id"]]
+
+
+def test_an_event_that_aged_out_of_the_window_is_still_listed_after_the_cursor_expired(
+    google: GoogleRig,
+) -> None:
+    now = datetime.now(UTC)
+    then = google.events(window=adapters.event_window(30, 365, now))
+    (old,) = [r.id for r in then.apply([Create("old", _event(-20))])]
+    cursor = then.changes(None).cursor
+    # Twenty days on, a window of 30 days back no longer holds the event (simulated by 10).
+    later = google.events(window=adapters.event_window(10, 365, now))
+    assert later.changes(None).changed == []
+    google.emu.expire_cursors()
+    with pytest.raises(CursorExpired):
+        later.changes(cursor)
+    assert [it.id for it in later.changes(None).changed] == [old]
+
+
+def test_a_cursor_that_is_not_ours_is_expired(google: GoogleRig) -> None:
+    with pytest.raises(CursorExpired):
+        google.events().changes("CPDAlvWDx70CEPDAlvWDx70CGAU=")
 
 
 def test_a_token_is_fetched_once_per_user(google: GoogleRig) -> None:
