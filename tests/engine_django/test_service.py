@@ -119,7 +119,8 @@ def test_a_rejected_item_is_an_issue_until_a_retry_syncs_it(make_user: MakeUser)
     mb.validator = lambda record: "The mailbox refuses this contact."
     outcome = sync_user(user.pk, "contacts")
     assert outcome.status == "partial"
-    issues = SyncIssue.objects.filter(side="mailbox")
+    # The issue names the Salesforce contact that the mailbox refused.
+    issues = SyncIssue.objects.filter(code="rejected", side="salesforce")
     assert issues.count() == 2 and not any(i.retryable for i in issues)
     assert "refuses" in issues[0].message
 
