@@ -26,6 +26,8 @@ from connections.providers.google.client import (
     GoogleClient,
     clear_credentials_cache,
 )
+from mappings.models import SyncRun
+from syncengine import service
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
 from syncengine.providers.google import adapters as google_adapters
@@ -342,3 +344,27 @@ def test_a_write_whose_answer_is_lost_is_found_by_its_marker_not_made_twice(
     sf_ids = world.item_ids("salesforce")
     assert {world.label(it.record): it.marker for it in world.items("mailbox")} == sf_ids
     assert len(world.repo.load()) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_the_service_syncs_a_user_through_the_google_store(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+    settings: Any,
+    kind: Kind,
+) -> None:
+    clear_credentials_cache()
+    settings.LSYNC_STORE_BACKEND = "providers"
+    world = World(sandbox_product, salesforce_connection, make_sync_user, kind, "both")
+    world.put("salesforce", "A1")
+    world.put("mailbox", "B1")
+    outcome = service.sync_user(world.user.pk, kind)
+    assert outcome.status == "ok", outcome.message
+    assert outcome.counts["created_mailbox"] == outcome.counts["created_salesforce"] == 1
+    both = {"A1": ("v0", "w0"), "B1": ("v0", "w0")}
+    assert world.state("salesforce") == world.state("mailbox") == both
+    run = SyncRun.objects.get(pk=outcome.run_id)
+    assert run.api_calls > 0
+    assert service.sync_user(world.user.pk, kind).counts.get("created_mailbox", 0) == 0
