@@ -163,7 +163,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             .first()
         )
         ConfigurationAssignment.assign(configuration, kind, sf_id, label)
-        audit.record(request, PAGE, [f"{kind}:{sf_id}"], action="assign")
+        audit.record(request, PAGE, ["assignments"], action="assign")
+        enrolled = SyncUser.objects.filter(salesforce_user_id=sf_id).exclude(
+            configuration__isnull=True
+        )
+        through_profile = (
+            enrolled.exclude(configuration=configuration).select_related("configuration").first()
+            if kind == TargetType.USER and previous is None
+            else None
+        )
     noun = "User" if kind == TargetType.USER else "Profile"
     if previous is not None and previous.configuration_id != configuration.pk:
         messages.warning(
@@ -173,6 +181,13 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         )
     elif previous is not None:
         messages.info(request, f"{noun} {label} was already assigned here.")
+    elif through_profile is not None:
+        messages.warning(
+            request,
+            f"{noun} {label} now syncs by '{configuration}' instead of "
+            f"'{through_profile.configuration}', which covers their profile: an individual "
+            "assignment beats a profile assignment.",
+        )
     else:
         messages.success(request, f"{noun} {label} assigned to '{configuration}'.")
     return redirect("configurations:edit", pk=pk)
@@ -184,12 +199,7 @@ def unassign(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     assignment = get_object_or_404(ConfigurationAssignment, pk=assignment_pk, configuration_id=pk)
     with transaction.atomic():
         assignment.delete()
-        audit.record(
-            request,
-            PAGE,
-            [f"{assignment.target_type}:{assignment.salesforce_id}"],
-            action="unassign",
-        )
+        audit.record(request, PAGE, ["assignments"], action="unassign")
     messages.success(
         request,
         f"{assignment} removed. Its users stop syncing at the next enrollment run unless another "

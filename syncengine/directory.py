@@ -19,6 +19,7 @@ from django.conf import settings
 from connections.models import SalesforceConnection
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
+from syncengine.models import LinkStatus, SyncUser
 
 USER_FIELDS = "Id, Username, Email, Name, IsActive, ProfileId, Profile.Name"
 # SOQL's IN list is bounded by the 100,000-character query length; stay far below it.
@@ -177,10 +178,8 @@ def directory_username() -> str | None:
     configured = str(getattr(settings, "LSYNC_SALESFORCE_DIRECTORY_USER", "") or "").strip()
     if configured:
         return configured
-    from syncengine.models import SyncUser
-
     first = (
-        SyncUser.objects.filter(configuration__isnull=False, link_status="linked")
+        SyncUser.objects.filter(configuration__isnull=False, link_status=LinkStatus.LINKED)
         .order_by("pk")
         .values_list("username", flat=True)
         .first()

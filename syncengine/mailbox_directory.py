@@ -26,7 +26,11 @@ from connections.providers.google.client import (
     GoogleClient,
     key_info_from_text,
 )
-from connections.providers.microsoft.checks import CONSENT, explain_mailbox_error
+from connections.providers.microsoft.checks import (
+    CONSENT,
+    explain_mailbox_error,
+    explain_token_error,
+)
 from connections.providers.microsoft.client import GraphClient, GraphError, TokenError
 
 Outcome = Literal["ok", "no_mailbox", "no_access", "not_covered", "unverified", "unavailable"]
@@ -116,8 +120,6 @@ class GraphMailboxes:
         try:
             self._graph().send("GET", path, params={"$top": "1"})
         except TokenError as error:
-            from connections.providers.microsoft.checks import explain_token_error
-
             outcome: Outcome = (
                 "unavailable" if error.throttled or error.status == 0 else "no_access"
             )

@@ -158,3 +158,25 @@ def test_nothing_changes_when_salesforce_refuses_the_directory_user(
     assert "nobody@example.com.sf" in result.problem
     assert config_of(ana) == "Ana's"
     assert SyncUser.objects.get(salesforce_user_id=ana).link_status != LinkStatus.ERROR
+
+
+def test_assigning_a_user_enrolled_through_a_profile_says_the_individual_one_wins(
+    org: Org, admin_client: Client
+) -> None:
+    sales = org.profile("Sales Manager")
+    ana = org.user("ana@example.com", profile="Sales Manager")
+    by_profile, by_name = configuration("Sales team"), configuration("Ana's own")
+    assign_profile(by_profile, sales)
+    resolve_enrollment(mailboxes=[])
+
+    response = admin_client.post(
+        f"/setup/sync-configurations/{by_name.pk}/assign/",
+        {"target_type": "user", "salesforce_id": ana, "label": "Ana User"},
+        follow=True,
+    )
+
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "User Ana User now syncs by 'Ana's own' instead of 'Sales team'" in html
+    assert "an individual assignment beats a profile assignment" in html
+    resolve_enrollment(mailboxes=[])
+    assert config_of(ana) == "Ana's own"
