@@ -30,6 +30,8 @@ class _Handler(WSGIRequestHandler):
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
         environ["sandbox.socket"] = self.connection
+        # wsgiref knows nothing of the TLS wrapper around its socket and would say "http".
+        environ["wsgi.url_scheme"] = "https"
         return environ
 
 
