@@ -54,6 +54,7 @@ def test_a_configuration_is_created_and_users_and_profiles_are_assigned_as_you_t
     ).click()
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("Name: this field is required.").is_visible()
+    shot(page, "configuration-invalid")
     assert not SyncConfiguration.objects.exists()
 
     page.locator("#id_name").fill("Sales EMEA")
@@ -104,3 +105,10 @@ def test_moving_a_user_to_a_second_configuration_names_the_first(
 
     page.get_by_text("was moved from configuration 'First' to 'Second'").wait_for()
     assert ConfigurationAssignment.objects.get().configuration == second
+    page.get_by_role("navigation", name="Setup").get_by_role(
+        "link", name="Sync configurations"
+    ).click()
+    rows = page.get_by_role("row")
+    assert rows.filter(has_text="First").get_by_role("cell").nth(1).inner_text() == "0"
+    assert rows.filter(has_text="Second").get_by_role("cell").nth(1).inner_text() == "1"
+    shot(page, "configuration-list")
