@@ -1,0 +1,95 @@
+"""Events end to end: delete propagation, tombstones, modification beating deletion, scope."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from syncengine.engine import run_sync
+from syncengine.policy import SyncSettings
+from syncengine.records import Event
+from syncengine.state import MemoryRepo
+from syncengine.stores.memory import Clock, MemoryStore
+
+START = datetime(2026, 9, 1, 9, tzinfo=UTC)
+
+
+def event(n: int, **kw: object) -> Event:
+    fields: dict[str, object] = {"subject": f"Visit {n}", "start": START + timedelta(days=n)}
+    fields["end"] = fields["start"] + timedelta(hours=1)  # type: ignore[operator]
+    fields.update(kw)
+    return Event.normalized(**fields)  # type: ignore[arg-type]
+
+
+def synced(settings: SyncSettings) -> tuple[MemoryStore, MemoryStore, MemoryRepo, str, str]:
+    clock = Clock()
+    sf = MemoryStore("salesforce", "events", clock=clock)
+    mb = MemoryStore("mailbox", "events", clock=clock)
+    repo = MemoryRepo()
+    sf_id = sf.put(event(1))
+    run_sync(sf, mb, repo, settings)
+    (mb_id,) = mb.records()
+    return sf, mb, repo, sf_id, mb_id
+
+
+def test_a_deleted_event_is_deleted_on_the_other_side_when_configured() -> None:
+    settings = SyncSettings(propagate_deletes=True)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    mb.remove(mb_id)
+    result = run_sync(sf, mb, repo, settings)
+    assert result.counts == {"deleted_salesforce": 1} and len(sf) == 0 and repo.load() == []
+
+
+def test_without_propagation_the_other_copy_stays_and_is_never_pushed_back() -> None:
+    settings = SyncSettings(propagate_deletes=False)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    mb.remove(mb_id)
+    assert run_sync(sf, mb, repo, settings).counts == {"unlinked": 1}
+    sf.edit(sf_id, event(1, location="moved"))
+    sf.expire_cursors()
+    mb.expire_cursors()
+    for _ in range(2):
+        result = run_sync(sf, mb, repo, settings)
+        assert result.status == "ok" and len(mb) == 0
+    sf.remove(sf_id)
+    run_sync(sf, mb, repo, settings)
+    assert repo.load() == []  # the tombstone goes with its survivor
+
+
+def test_an_edit_beats_a_deletion_on_the_other_side() -> None:
+    settings = SyncSettings(propagate_deletes=True)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    sf.edit(sf_id, event(1, location="Room 4"))
+    mb.remove(mb_id)
+    result = run_sync(sf, mb, repo, settings)
+    assert result.counts == {"created_mailbox": 1}
+    ((new_id, record),) = mb.records().items()
+    assert record.location == "Room 4" and mb.item(new_id).marker == sf_id  # type: ignore[union-attr]
+    assert [(m.salesforce_id, m.mailbox_id) for m in repo.load()] == [(sf_id, new_id)]
+
+
+def test_series_and_private_events_stay_home_when_not_synced() -> None:
+    settings = SyncSettings(sync_series=False, sync_private=False)
+    clock = Clock()
+    sf, mb, repo = (
+        MemoryStore("salesforce", "events", clock=clock),
+        MemoryStore("mailbox", "events", clock=clock),
+        MemoryRepo(),
+    )
+    sf.put(event(1, recurrence="FREQ=WEEKLY;COUNT=5"))
+    sf.put(event(2, private=True))
+    sf.put(event(3))
+    run_sync(sf, mb, repo, settings)
+    assert [r.subject for r in mb.records().values()] == ["Visit 3"]  # type: ignore[union-attr]
+
+
+def test_an_event_made_private_stops_flowing_but_still_receives_changes() -> None:
+    settings = SyncSettings(sync_private=False)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    sf.edit(sf_id, event(1, private=True, location="secret"))
+    run_sync(sf, mb, repo, settings)
+    assert mb.records()[mb_id].location == ""  # type: ignore[union-attr]
+    mb.edit(mb_id, replace(mb.records()[mb_id], subject="Renamed"))  # type: ignore[type-var]
+    run_sync(sf, mb, repo, settings)
+    assert sf.records()[sf_id].subject == "Renamed"  # type: ignore[union-attr]
+    assert sf.records()[sf_id].location == "secret"  # type: ignore[union-attr]
