@@ -10,7 +10,7 @@ from typing import Literal
 
 from syncengine import guards
 from syncengine.executor import Executor, Issue, Progress, error_code
-from syncengine.planner import Plan, plan
+from syncengine.planner import Plan, hashes_of, plan
 from syncengine.policy import SyncSettings
 from syncengine.state import MappingRepo, MappingState, detached_side, is_pending, mapping_id
 from syncengine.stores.base import (
@@ -149,6 +149,7 @@ def run_sync(
     start_calls = {s: stores[s].api_calls for s in SIDES}
 
     def finish(status: Status) -> RunResult:
+        hashes_of.cache_clear()
         result.status = status
         result.api_calls = {s: stores[s].api_calls - start_calls[s] for s in SIDES}
         return result

@@ -127,9 +127,10 @@ class Plan:
         return [a.describe() for a in self.actions if skips or a.type != "skip"]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def hashes_of(record: Contact | Event) -> dict[str, str]:
-    """Field hashes, cached: records are immutable (callers must not mutate the dict)."""
+    """Field hashes, cached within a run: records are immutable (callers must not mutate the
+    dict). `run_sync` clears the cache when it ends, so no record outlives its run here."""
     return record.field_hashes()
 
 
