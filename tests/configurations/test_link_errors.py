@@ -96,10 +96,8 @@ def test_missing_consent_is_reported_as_missing_impersonation(
     org: Org, microsoft365: MicrosoftEmulator
 ) -> None:
     microsoft365.add_mailbox(TENANT, "ana@example.com", "Ana User")
-    microsoft365.revoke_consent(TENANT, "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9")
-    microsoft365.grant_consent(
-        TENANT, "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", {"User.Read.All", "Calendars.ReadWrite"}
-    )
+    microsoft365.revoke_consent(TENANT, CLIENT_ID)
+    microsoft365.grant_consent(TENANT, CLIENT_ID, {"User.Read.All", "Calendars.ReadWrite"})
     ana = org.user("ana@example.com")
 
     row = enroll(ana)[ana]
@@ -292,3 +290,16 @@ def test_each_run_probes_a_bounded_number_of_mailboxes(
     assert waiting.link_error.startswith("Waiting for its mailbox check")
     second = resolve_enrollment(probe_limit=1)
     assert (second.linked, second.pending) == (2, 0)
+
+
+def test_without_directory_access_an_outside_address_is_reported_as_unknown(
+    org: Org, microsoft365: MicrosoftEmulator
+) -> None:
+    microsoft365.revoke_consent(TENANT, CLIENT_ID)
+    microsoft365.grant_consent(TENANT, CLIENT_ID, {"Contacts.ReadWrite", "Calendars.ReadWrite"})
+    eve = org.user("eve@elsewhere.org")
+
+    row = enroll(eve)[eve]
+
+    assert row.link_status == LinkStatus.ERROR
+    assert "Microsoft 365 has no user eve@elsewhere.org" in row.link_error
