@@ -1,0 +1,77 @@
+"""The demo wiring against the in-process sandbox: `demo_setup --sandbox` connects lsync the way
+an admin would, and `sync_now` prints per-user counts that match what the sandbox holds after."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from mappings.models import ItemMapping
+from sandbox.company import make_company
+from syncengine.models import LinkStatus, SyncUser
+from tests.conftest import SandboxHandle
+
+USERS, SEED = 3, 4
+
+
+@pytest.fixture
+def demo_sandbox(sandbox_product: SandboxHandle, settings: Any, db: None) -> SandboxHandle:
+    for app in sandbox_product.apps.values():
+        app.seed({"company": {"users": USERS, "seed": SEED}})
+    settings.LSYNC_DEMO = True
+    settings.LSYNC_MICROSOFT_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+    settings.LSYNC_MICROSOFT_CLIENT_SECRET = "demo-only-secret-for-the-sandbox"
+    settings.LSYNC_SALESFORCE_DIRECTORY_USER = make_company(USERS, SEED).users[0].username
+    settings.LSYNC_STORE_BACKEND = "providers"
+    return sandbox_product
+
+
+def _sync_folder_contacts(sandbox: SandboxHandle, email: str) -> int:
+    box = sandbox.apps["microsoft"].mailbox(email)
+    folders = [f.id for f in box.folders.values() if f.data.get("displayName") == "Salesforce_Sync"]
+    return sum(1 for c in box.contacts.values() if c.parent_id in folders)
+
+
+def _salesforce_contacts_owned_by(sandbox: SandboxHandle, user_id: str) -> int:
+    store = sandbox.apps["salesforce"].store
+    return sum(1 for c in store.live("Contact") if c["OwnerId"] == user_id)
+
+
+def test_the_demo_wires_every_connection_and_enrolls_the_company(
+    demo_sandbox: SandboxHandle,
+) -> None:
+    out = StringIO()
+    call_command("demo_setup", sandbox="microsoft365", stdout=out)
+    text = out.getvalue()
+    assert "Salesforce: connected app registered" in text
+    assert "Microsoft 365: app consented" in text
+    assert SyncUser.objects.filter(link_status=LinkStatus.LINKED).count() >= 1
+
+
+def test_sync_now_on_the_demo_prints_counts_that_match_the_sandbox(
+    demo_sandbox: SandboxHandle,
+) -> None:
+    call_command("demo_setup", sandbox="microsoft365", stdout=StringIO())
+    out = StringIO()
+    call_command("sync_now", kind="contacts", stdout=out)
+    text = out.getvalue()
+    linked = list(SyncUser.objects.filter(link_status=LinkStatus.LINKED))
+    assert linked
+    for unlinked in SyncUser.objects.filter(link_status=LinkStatus.ERROR):
+        assert f"{unlinked.email}: skipped, {unlinked.link_error}" in text
+    for user in linked:
+        section = text.split(f"{user.email} · contacts", 1)[1].split(" · ", 1)[0]
+        printed = re.search(r"created mailbox: (\d+)", section)
+        in_salesforce = _salesforce_contacts_owned_by(demo_sandbox, user.salesforce_user_id)
+        assert printed is not None, section
+        assert int(printed.group(1)) == in_salesforce > 0
+        assert _sync_folder_contacts(demo_sandbox, user.mailbox_address) == in_salesforce
+        assert ItemMapping.objects.filter(sync_user=user, kind="contacts").count() == in_salesforce
+
+    again = StringIO()
+    call_command("sync_now", kind="contacts", stdout=again)
+    assert "created" not in again.getvalue()
