@@ -138,11 +138,18 @@ def _clean(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _kept(current: Mapping[str, Any] | None, field: str, managed: set[str]) -> list[dict[str, Any]]:
-    return [
-        _clean(e)
-        for e in (current or {}).get(field) or []
-        if isinstance(e, dict) and e.get("type") not in managed
-    ]
+    """The current entries a record field does not own: other types, and the second and later
+    entries of a managed type (a record field owns only the first of its type)."""
+    kept, seen = [], set()
+    for entry in (current or {}).get(field) or []:
+        if not isinstance(entry, dict):
+            continue
+        kind = entry.get("type")
+        if kind in managed and kind not in seen:
+            seen.add(kind)
+            continue
+        kept.append(_clean(entry))
+    return kept
 
 
 def _names(contact: Contact, current: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -159,9 +166,17 @@ def _names(contact: Contact, current: Mapping[str, Any] | None) -> list[dict[str
     return [base] if any(base.values()) else []
 
 
-def _emails(contact: Contact) -> list[dict[str, Any]]:
+def _emails(contact: Contact, current: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Types the user gave an address in Google are kept; new ones are work (the primary) or
+    other."""
+    types = {
+        str(e.get("value", "")).lower(): e.get("type")
+        for e in (current or {}).get("emailAddresses") or []
+        if isinstance(e, dict) and e.get("type")
+    }
     return [
-        {"value": e, "type": "work" if i == 0 else "other"} for i, e in enumerate(contact.emails)
+        {"value": e, "type": types.get(e) or ("work" if i == 0 else "other")}
+        for i, e in enumerate(contact.emails)
     ]
 
 
@@ -221,7 +236,7 @@ def person_from_contact(
     wanted = set(person_fields_for(fields))
     builders: dict[str, Any] = {
         "names": lambda: _names(contact, current),
-        "emailAddresses": lambda: _emails(contact),
+        "emailAddresses": lambda: _emails(contact, current),
         "phoneNumbers": lambda: _phones(contact, current),
         "organizations": lambda: _organizations(contact, current),
         "addresses": lambda: _addresses(contact, current),

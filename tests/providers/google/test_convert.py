@@ -107,6 +107,28 @@ def test_writing_keeps_the_entries_no_record_field_maps() -> None:
     assert person["relations"] == [{"person": "Pat", "type": "spouse"}]
 
 
+def test_second_entries_of_a_synced_type_and_e_mail_types_are_kept() -> None:
+    current = {
+        "phoneNumbers": [{"value": "1", "type": "mobile"}, {"value": "2", "type": "mobile"}],
+        "addresses": [{"type": "work", "city": "A"}, {"type": "work", "city": "B"}],
+        "emailAddresses": [{"value": "Ana@Home.example", "type": "home"}],
+    }
+    record = Contact.normalized(
+        mobile_phone="9", mailing_address={"city": "C"}, emails=["ana@home.example", "x@y.example"]
+    )
+    person = convert.person_from_contact(record, current=current)
+    assert person["phoneNumbers"] == [
+        {"value": "9", "type": "mobile"},
+        {"value": "2", "type": "mobile"},
+    ]
+    assert person["addresses"] == [{"type": "work", "city": "C"}, {"type": "work", "city": "B"}]
+    assert person["emailAddresses"] == [
+        {"value": "ana@home.example", "type": "home"},
+        {"value": "x@y.example", "type": "other"},
+    ]
+    assert convert.contact_from_person(person) == record
+
+
 def test_only_the_person_fields_of_the_named_record_fields_are_written() -> None:
     person = convert.person_from_contact(
         Contact.normalized(first_name="A", title="B"), fields={"title", "first_name"}
