@@ -205,6 +205,13 @@ class _Builder:
         states = {"salesforce": sf, "mailbox": mb}
         label = self.label(sf.item, mb.item)
         ids: dict[Side, str] = {"salesforce": m.salesforce_id, "mailbox": m.mailbox_id}
+        if (
+            sf.item is None
+            and mb.item is None
+            and not save
+            and "deleted" not in (sf.status, mb.status)
+        ):
+            return  # neither side read in this run: nothing to decide
         if sf.status == "deleted" and mb.status == "deleted":
             self.add(
                 Action("unlink", label, "D9", "deleted on both sides", ids, before=m, forget=True)
@@ -282,6 +289,21 @@ class _Builder:
             return
         self.add(self.delete_action(keep, ids, m, label, "D3", f"deleted in {gone}"))
 
+    def current(
+        self, m: MappingState, states: dict[Side, _State]
+    ) -> tuple[dict[Side, str], dict[Side, dict[str, str]]]:
+        """Each side's version and field hashes as read in this run (the mapping's where the
+        item was not read)."""
+        versions: dict[Side, str] = {}
+        bases: dict[Side, dict[str, str]] = {}
+        for s in SIDES:
+            held = states[s].item
+            if held is None:
+                versions[s], bases[s] = mapping_version(m, s), side_hashes(m, s)
+            else:
+                versions[s], bases[s] = held.version, dict(hashes_of(held.record))
+        return versions, bases
+
     def both_present(
         self,
         m: MappingState,
@@ -295,36 +317,21 @@ class _Builder:
         """`paused`: sides whose item is out of scope (private or series): their changes do not
         flow, but changes from the other side still reach them."""
         paused = paused or set()
-        states = {"salesforce": sf, "mailbox": mb}
-        bases = {s: side_hashes(m, s) for s in SIDES}
-        versions: dict[Side, str] = {}
-        for s in SIDES:
-            held = states[s].item
-            versions[s] = held.version if held is not None else mapping_version(m, s)
-        for s in SIDES:
-            it = states[s].item
-            if it is not None:
-                bases[s] = {**bases[s], **hashes_of(it.record)}
+        states: dict[Side, _State] = {"salesforce": sf, "mailbox": mb}
         if sf.status != "changed" and mb.status != "changed":
-            refresh = sf.refreshed or mb.refreshed or save
             if paused:
                 self.add(
                     Action("skip", label, "S1", "out of scope (private or series)", ids, before=m)
                 )
                 return
+            refresh = sf.refreshed or mb.refreshed or save
+            versions, bases = self.current(m, states) if refresh else (None, None)
+            why = "no change" + (" (versions refreshed)" if refresh else "")
             self.add(
-                Action(
-                    "skip",
-                    label,
-                    "M1",
-                    "no change" + (" (versions refreshed)" if refresh else ""),
-                    ids,
-                    before=m,
-                    versions=versions if refresh else None,
-                    bases=bases if refresh else None,
-                )
+                Action("skip", label, "M1", why, ids, before=m, versions=versions, bases=bases)
             )
             return
+        versions, bases = self.current(m, states)
         writes: list[Write] = []
         conflicts: list[str] = []
         to_write: dict[Side, set[str]] = {"salesforce": set(), "mailbox": set()}
