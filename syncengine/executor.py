@@ -73,6 +73,7 @@ class _Track:
     bases: dict[Side, dict[str, str]]
     left: int
     failed: bool = False
+    done: dict[Side, tuple[str, dict[str, str]]] = field(default_factory=dict)  # written sides
 
 
 def error_code(error: ProviderError) -> str:
@@ -197,8 +198,18 @@ class Executor:
             return
         self.report.count(f"{'created' if isinstance(op, Create) else 'updated'}_{side}")
         track.ids[side] = result.id
-        track.versions[side] = result.version or ""
-        track.bases[side] = self._written_hashes(side, write, (action.bases or {}).get(side, {}))
+        written = self._written_hashes(side, write, (action.bases or {}).get(side, {}))
+        track.done[side] = (result.version or "", written)
+        if len(track.done) == len(action.writes):
+            for s, (version, hashes) in track.done.items():
+                track.versions[s], track.bases[s] = version, hashes
+        elif action.before is not None:
+            # Half of a two-way merge: this side now holds the other's fields, but its own edits
+            # have not reached the other side yet. Keep its old version and, for those edits, its
+            # old base, so the next run still sees them (e.g. after a crash here).
+            fields = op.fields if isinstance(op, Update) and op.fields is not None else written
+            old = side_hashes(action.before, side)
+            track.bases[side] = {**old, **{f: written[f] for f in fields}}
         if action.type == "link" and (track.failed or track.left):
             return  # a link is saved whole or not at all: the next run matches the pair again
         if len(track.ids) == 2 and len(track.bases) == 2:

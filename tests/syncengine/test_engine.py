@@ -381,3 +381,24 @@ def test_a_retryable_failure_holds_back_only_the_cursor_of_the_side_the_change_c
     converge(sf, mb, repo)
     assert len(sf) == 2 and all(isinstance(r, Contact) for r in mb.records().values())
     assert {r.title for r in mb.records().values()} == {"CEO", ""}  # type: ignore[union-attr]
+
+
+def test_a_crash_between_the_two_halves_of_a_merge_loses_no_edit() -> None:
+    # Found by the state machine: once the Salesforce half of a merge was recorded, a crash
+    # before the mailbox half left Salesforce's own edit marked as synced.
+    sf, mb, repo = pair(mb_batch=1)
+    a_sf = sf.put(contact(1))
+    b_sf = sf.put(contact(2))
+    converge(sf, mb, repo)
+    b_mb = next(i for i, r in mb.records().items() if r.emails == ("ana2@x.com",))  # type: ignore[union-attr]
+    sf.edit(a_sf, contact(1, title="A's new title"))  # written to the mailbox first
+    sf.edit(b_sf, contact(2, first_name="Bea"))  # B: merged both ways
+    mb.edit(b_mb, contact(2, emails=["bea@x.com"]))
+    mb.crash_after_write()
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, S)
+    assert sf.records()[b_sf].emails == ("bea@x.com",)  # type: ignore[union-attr]
+    assert mb.records()[b_mb].first_name == "Ana2"  # type: ignore[union-attr]
+    converge(sf, mb, repo)
+    assert mb.records()[b_mb] == sf.records()[b_sf]
+    assert mb.records()[b_mb].first_name == "Bea"  # type: ignore[union-attr]
