@@ -36,6 +36,12 @@ def started(manager_client: Client) -> str:
     return query["state"][0]
 
 
+@pytest.fixture
+def tenant_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Microsoft would issue a token for the tenant (proved against the emulator elsewhere)."""
+    monkeypatch.setattr(verify, "verify_microsoft_tenant", lambda tenant: None)
+
+
 def callback(client: Client, **params: str) -> str:
     response = client.get("/setup/outlook/consent/", params, follow=True)
     assert response.status_code == 200
@@ -68,7 +74,9 @@ def test_a_callback_without_a_started_login_saves_nothing(manager_client: Client
     assert nothing_saved()
 
 
-def test_a_state_works_only_once(manager_client: Client, started: str) -> None:
+def test_a_state_works_only_once(
+    manager_client: Client, started: str, tenant_accepted: None
+) -> None:
     callback(manager_client, state=started, tenant=TENANT, admin_consent="True")
     body = callback(manager_client, state=started, tenant="another-tenant.onmicrosoft.com")
     assert "state does not match" in body
@@ -110,7 +118,7 @@ def test_a_failure_shows_microsofts_reason_in_plain_words(
 
 
 def test_consent_stores_the_tenant_encrypted_and_shows_only_its_end(
-    manager_client: Client, started: str
+    manager_client: Client, started: str, tenant_accepted: None
 ) -> None:
     body = callback(manager_client, state=started, tenant=TENANT, admin_consent="True")
     assert "Microsoft 365 consent recorded" in body
@@ -137,13 +145,25 @@ def test_a_tenant_that_fails_verification_is_not_stored(
     assert nothing_saved()
 
 
+@override_settings(LSYNC_MICROSOFT_CLIENT_ID="")
+def test_without_a_client_id_the_tenant_is_refused_and_the_variable_named(
+    manager_client: Client, started: str
+) -> None:
+    body = callback(manager_client, state=started, tenant=TENANT, admin_consent="True")
+    assert "The tenant could not be used: lsync cannot check the consent because" in body
+    assert "LSYNC_MICROSOFT_CLIENT_ID is not set" in body and "Nothing was saved." in body
+    assert nothing_saved()
+
+
 def test_a_callback_without_a_tenant_saves_nothing(manager_client: Client, started: str) -> None:
     body = callback(manager_client, state=started, tenant="<script>")
     assert "did not send a tenant id back" in body
     assert nothing_saved()
 
 
-def test_disconnect_removes_the_tenant(manager_client: Client, started: str) -> None:
+def test_disconnect_removes_the_tenant(
+    manager_client: Client, started: str, tenant_accepted: None
+) -> None:
     callback(manager_client, state=started, tenant=TENANT, admin_consent="True")
     body = manager_client.post("/setup/outlook/disconnect/", follow=True).content.decode()
     m365 = MailConnection.objects.get(method="microsoft365")

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
+from connections import verify
 from connections.models import MailConnection, SalesforceConnection
 from tests.connections.conftest import fragments, upload
 
@@ -19,11 +20,21 @@ def pem_body(pem: bytes) -> str:
     return "".join(line for line in pem.decode().splitlines() if not line.startswith("-----"))
 
 
+def consent_state(client: Client) -> str:
+    with override_settings(LSYNC_MICROSOFT_CLIENT_ID="client-id"):
+        start = client.post("/setup/outlook/consent/start/")
+    return str(start["Location"].split("state=")[1])
+
+
 @pytest.fixture
 def everything_saved(
-    manager_client: Client, rsa_pem: bytes, google_key: Callable[..., bytes]
+    manager_client: Client,
+    rsa_pem: bytes,
+    google_key: Callable[..., bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> list[str]:
     """Saves every kind of secret through the pages and returns them."""
+    monkeypatch.setattr(verify, "verify_microsoft_tenant", lambda tenant: None)
     manager_client.post(
         "/setup/salesforce/",
         {
@@ -48,9 +59,7 @@ def everything_saved(
         "/setup/google/",
         {"sync_kinds": "both", "key_file": upload("key.json", google_key(), "application/json")},
     )
-    with override_settings(LSYNC_MICROSOFT_CLIENT_ID="client-id"):
-        start = manager_client.post("/setup/outlook/consent/start/")
-    state = start["Location"].split("state=")[1]
+    state = consent_state(manager_client)
     manager_client.get("/setup/outlook/consent/", {"state": state, "tenant": TENANT})
     assert MailConnection.objects.get(method="exchange").password == PASSWORD
     assert MailConnection.objects.get(method="microsoft365").tenant_id == TENANT
@@ -79,6 +88,23 @@ def test_no_fragment_of_any_secret_appears_on_any_page(everything_saved: list[st
         for secret in everything_saved:
             for piece in fragments(secret):
                 assert piece not in body, f"{url} shows part of a secret"
+
+
+def test_a_refused_tenant_is_neither_saved_nor_shown(
+    manager_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        verify, "verify_microsoft_tenant", lambda tenant: "Microsoft refused the sign-in."
+    )
+    state = consent_state(manager_client)
+    response = manager_client.get(
+        "/setup/outlook/consent/", {"state": state, "tenant": TENANT}, follow=True
+    )
+    body = response.content.decode()
+    assert "The tenant could not be used: Microsoft refused the sign-in. Nothing was saved." in body
+    assert not MailConnection.objects.filter(method="microsoft365").exists()
+    for piece in fragments(TENANT):
+        assert piece not in body
 
 
 def test_error_pages_do_not_echo_a_typed_password(manager_client: Client) -> None:
