@@ -2,16 +2,24 @@ from __future__ import annotations
 
 from django.urls import path
 
-from connections import views, views_outlook
+from connections import views, views_outlook, views_test
 
 app_name = "setup"
 urlpatterns = [
     path("", views.index, name="index"),
     path("salesforce/", views.salesforce, name="salesforce"),
+    path(
+        "salesforce/test/",
+        views_test.test_connection,
+        {"page": "salesforce"},
+        name="salesforce_test",
+    ),
     path("outlook/", views_outlook.outlook, name="outlook"),
     path("outlook/consent/start/", views_outlook.consent_start, name="outlook_consent_start"),
     path("outlook/consent/", views_outlook.consent_callback, name="outlook_consent"),
     path("outlook/disconnect/", views_outlook.disconnect, name="outlook_disconnect"),
+    path("outlook/test/", views_test.test_connection, {"page": "outlook"}, name="outlook_test"),
     path("google/", views.google, name="google"),
     path("google/remove/", views.google_remove, name="google_remove"),
+    path("google/test/", views_test.test_connection, {"page": "google"}, name="google_test"),
 ]
