@@ -365,6 +365,8 @@ class SyncMachine(RuleBasedStateMachine):
         for (token, f), edits in self.pending.items():
             if not edits or token not in tokens["salesforce"] or token not in tokens["mailbox"]:
                 continue
+            if token in self.tolerated:
+                continue  # two copies: which one an edit went to is not the engine's doing
             sf = records["salesforce"][tokens["salesforce"][token][0]]
             mb = records["mailbox"][tokens["mailbox"][token][0]]
             if not (self.settings.in_scope(sf) and self.settings.in_scope(mb)):
