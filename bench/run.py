@@ -1,10 +1,15 @@
 """Speed and memory of the sync engine, measured outside the test suite.
 
     .venv/bin/python bench/run.py [--sizes 1000,5000] [--json var/bench.json]
+    .venv/bin/python bench/run.py --providers [--contacts 500] [--events 300]
+                                  [--mail microsoft365|google|both] [--json var/bench.json]
 
 Each scenario runs the real engine (planner, guards, executor, mapping repo) over in-memory
 stores, so the figures are the engine's own cost, without network latency. Peak memory is
 tracemalloc's peak for the scenario.
+
+`--providers` runs bench/providers.py instead: a whole sync through the provider stores against
+the in-process emulators (its docstring says what it measures).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import providers  # noqa: E402
 from syncengine.engine import run_sync  # noqa: E402
 from syncengine.policy import SyncSettings  # noqa: E402
 from syncengine.records import Contact, Event  # noqa: E402
@@ -109,10 +115,16 @@ def scenario(kind: str, size: int) -> list[Figure]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--providers", action="store_true", help="run bench/providers.py")
+    providers.add_arguments(parser, with_json=False)
     args = parser.parse_args()
+    if args.providers:
+        return providers.main_with(args)
     figures: list[Figure] = []
     for size in (int(s) for s in args.sizes.split(",")):
         for kind in ("contacts", "events"):
