@@ -44,7 +44,7 @@ SF_STEPS = ["Token", "User found", "Contacts readable", "Events readable", "Writ
 TEST_URLS = ["/setup/salesforce/test/", "/setup/outlook/test/", "/setup/google/test/"]
 STEP = re.compile(
     r'<li class="slds-item lsync-test-step">\s*<span class="slds-badge [^"]*">'
-    r'<span aria-hidden="true">[^<]*</span> (Passed|Failed)</span>\s*'
+    r'<span aria-hidden="true"[^>]*>[^<]*</span> (Passed|Failed)</span>\s*'
     r"<strong[^>]*>([^<]*)</strong>\s*<p[^>]*>([^<]*)</p>"
 )
 
