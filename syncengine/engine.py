@@ -10,7 +10,7 @@ from typing import Literal
 
 from syncengine import guards
 from syncengine.executor import Executor, Issue, Progress, error_code
-from syncengine.planner import Plan, hashes_of, plan
+from syncengine.planner import SIDES, Plan, hashes_of, other, plan
 from syncengine.policy import SyncSettings
 from syncengine.state import MappingRepo, MappingState, detached_side, is_pending, mapping_id
 from syncengine.stores.base import (
@@ -25,7 +25,6 @@ from syncengine.stores.base import (
     Store,
 )
 
-SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
 Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run"]
 
 
@@ -112,7 +111,7 @@ def _context(
     markers = {it.marker for it in unmapped["mailbox"] if it.marker}
     wanted["salesforce"] |= {m for m in markers if m not in in_hand["salesforce"]}
     for side in SIDES:
-        opp: Side = "mailbox" if side == "salesforce" else "salesforce"
+        opp = other(side)
         if pages[opp].full or not unmapped[side]:
             continue
         keys: list[MatchKey] = [k for it in unmapped[side] for k in it.record.match_keys()]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from syncengine.planner import TALLIES, Action, Plan, Write, hashes_of
+from syncengine.planner import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
 from syncengine.records import Contact, Event
 from syncengine.state import (
     PENDING,
@@ -36,7 +36,6 @@ from syncengine.stores.base import (
     Update,
 )
 
-SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
 Progress = Callable[[int, int], None]
 
 
@@ -226,12 +225,12 @@ class Executor:
         if isinstance(op, Update | Delete):
             side, item = write.side, op.id
         else:
-            side = "mailbox" if write.side == "salesforce" else "salesforce"
+            side = other(write.side)
             item = track.ids.get(side, "")
         kind = track.action.label.split(" ", 1)[0].lower()
         self.report.count(f"errors_{write.side}")
         if not error.permanent:
-            self.report.reread.add("mailbox" if write.side == "salesforce" else "salesforce")
+            self.report.reread.add(other(write.side))
         self.report.issues.append(
             Issue(
                 side,

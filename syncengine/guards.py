@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from syncengine.planner import Plan
+from syncengine.planner import SIDES, Plan
 from syncengine.policy import SyncSettings
 from syncengine.state import MappingState, detached_side, is_pending
 from syncengine.stores.base import ChangePage, Side
-
-SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
 
 # The percentage alone would refuse deleting 1 of a user's 2 events; below this many deletions
 # only the absolute count applies.
