@@ -31,12 +31,15 @@ import tracemalloc
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from syncengine.records import Contact, Event  # noqa: E402
+
+if TYPE_CHECKING:
+    from bench.wiring import Sandbox
 
 MAILS = ("microsoft365", "google")
 WRITES = ("created", "updated", "deleted")
@@ -137,7 +140,7 @@ def extra(size: int) -> int:
 # --- seeding ------------------------------------------------------------------------------------
 @dataclass
 class World:
-    sandbox: Any  # bench.wiring.Sandbox
+    sandbox: Sandbox
     mail: str
     email: str
     user_pk: int
@@ -195,18 +198,11 @@ def edit_both_sides(world: World, kind: str, rng: random.Random) -> int:
     store = mailbox_store(user, kind)
     items = store.get([mailbox_id for _, mailbox_id in chosen[count:]])
     name = "mobile_phone" if kind == "contacts" else "description"
-    ops = [
-        Update(
-            item.id,
-            replace(
-                item.record,
-                **{name: f"+33 7 00 00 {n:04d}" if kind == "contacts" else f"Notes {n}"},
-            ),
-            item.version,
-            frozenset({name}),
-        )  # fmt: skip
-        for n, item in enumerate(items.values())
-    ]
+    ops = []
+    for n, item in enumerate(items.values()):
+        value = f"+33 7 00 00 {n:04d}" if kind == "contacts" else f"Notes {n}"
+        record = replace(item.record, **{name: value})
+        ops.append(Update(item.id, record, item.version, frozenset({name})))
     failed = [r.error for r in store.apply(ops) if not r.ok]
     if failed or len(ops) != count:
         raise RuntimeError(f"could not edit the mailbox: {failed or len(ops)}")

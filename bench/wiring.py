@@ -38,7 +38,7 @@ SIDE_OF = {"salesforce": "salesforce", "microsoft": "mailbox", "google": "mailbo
 def configure_django(directory: Path) -> None:
     """Django on a fresh SQLite file in `directory`, migrated; for the command line only (the
     smoke test runs under pytest-django, which has configured Django already)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     # Overridden, not defaulted: the benchmark must never write into a configured database.
     os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
     os.environ["LSYNC_VAR_DIR"] = str(directory)
