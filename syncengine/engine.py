@@ -125,9 +125,21 @@ def _context(
         if wanted[side]:
             known[side] = _fetch(stores[side], wanted[side])
     adjusted = dict(pages)
+    if stores["salesforce"].kind == "events":
+        # Event listings cover a date window, so a mapped event missing from a full listing may
+        # only have aged out of it: ask for it by id before the planner reads absence as a
+        # deletion. Not for contacts, where absence is how "left the filter" is signalled.
+        for side in SIDES:
+            page = pages[side]
+            absent = regular[side] - in_hand[side] - set(known[side])
+            if page.full and absent:
+                still_there = list(_fetch(stores[side], absent).values())
+                adjusted[side] = ChangePage(
+                    [*page.changed, *still_there], page.deleted, page.cursor, page.full
+                )
     gone = sorted(m for m in markers if m in wanted["salesforce"] and m not in known["salesforce"])
     if gone:
-        sf = pages["salesforce"]
+        sf = adjusted["salesforce"]
         adjusted["salesforce"] = ChangePage(sf.changed, [*sf.deleted, *gone], sf.cursor, sf.full)
     return known, adjusted
 
