@@ -39,6 +39,7 @@ from syncengine.stores.base import (
     Update,
     VersionMismatch,
 )
+from syncengine.stores.matching import first_matches
 
 MY_CONTACTS = "contactGroups/myContacts"
 MAX_WRITE = 200
@@ -147,16 +148,7 @@ class GoogleContactsStore:
         return {i: self._item(p) for i, p in self._fetch(list(dict.fromkeys(ids))).items()}
 
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
-        wanted = set(keys)
-        found: dict[MatchKey, str] = {}
-        for item in sorted(self.changes(None).changed, key=lambda it: it.id):
-            own = list(item.record.match_keys())
-            if item.marker:
-                own.append(("marker", item.marker))
-            for key in own:
-                if key in wanted and key not in found:
-                    found[key] = item.id
-        return found
+        return first_matches(self.changes(None).changed, keys)
 
     def canonical(self, record: Contact) -> Contact:
         return record

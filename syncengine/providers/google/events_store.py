@@ -41,6 +41,7 @@ from syncengine.stores.base import (
     Side,
     Update,
 )
+from syncengine.stores.matching import first_matches
 
 MAX_BATCH = 50
 # Calendar entries that are not meetings: contacts' birthdays and working-location markers.
@@ -239,16 +240,7 @@ class GoogleEventsStore:
         }
 
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
-        wanted = set(keys)
-        found: dict[MatchKey, str] = {}
-        for item in sorted(self.changes(None).changed, key=lambda it: it.id):
-            own = list(item.record.match_keys())
-            if item.marker:
-                own.append(("marker", item.marker))
-            for key in own:
-                if key in wanted and key not in found:
-                    found[key] = item.id
-        return found
+        return first_matches(self.changes(None).changed, keys)
 
     # ------------------------------------------------------------------ writing
 

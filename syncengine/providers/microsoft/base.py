@@ -25,6 +25,7 @@ from syncengine.stores.base import (
     Side,
     Update,
 )
+from syncengine.stores.matching import first_matches
 
 EXPAND_MARKER = f"singleValueExtendedProperties($filter=id eq '{MARKER_PROPERTY}')"
 Step = dict[str, Any]
@@ -190,13 +191,4 @@ class GraphStore:
     def match(
         items: Sequence[Item], keys: Sequence[MatchKey], key_of: Callable[[Item], list[MatchKey]]
     ) -> dict[MatchKey, str]:
-        wanted = set(keys)
-        found: dict[MatchKey, str] = {}
-        for item in sorted(items, key=lambda it: it.id):
-            own = list(key_of(item))
-            if item.marker:
-                own.append(("marker", item.marker))
-            for key in own:
-                if key in wanted and key not in found:
-                    found[key] = item.id
-        return found
+        return first_matches(items, keys, key_of)
