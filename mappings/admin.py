@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from mappings.models import ItemMapping, SyncCursor, SyncIssue, SyncRun
+from mappings.models import ItemMapping, SyncCursor, SyncIssue, SyncRun, UnresolvedItem
 
 
 def _user_link(obj: Any) -> SafeString:
@@ -159,3 +159,20 @@ class SyncIssueAdmin(ReadOnlyAdmin):
             ignored=True, retry_requested=False
         )
         self.message_user(request, f"{count} issue(s) ignored.", messages.SUCCESS)
+
+
+@admin.register(UnresolvedItem)
+class UnresolvedItemAdmin(ReadOnlyAdmin):
+    """Browsing only: picking a record or creating the Account happens on the status pages,
+    which ask Salesforce as the user."""
+
+    list_display = ["user", "kind", "reason", "value", "salesforce_id", "created_at", "resolved_at"]
+    list_filter = [
+        ("sync_user", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "reason",
+        "ignored",
+        ("resolved_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["=salesforce_id", "value", "sync_user__email"]
+    list_select_related = ["sync_user"]

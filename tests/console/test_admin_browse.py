@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from mappings.models import ItemMapping, SyncIssue
+from mappings.models import ItemMapping, SyncIssue, UnresolvedItem
 from tests.console.conftest import MakeUser
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,15 @@ def test_a_mapping_is_found_by_either_sides_id(root: Client) -> None:
         query = {"q": key, "sync_user__id__exact": str(mapping.sync_user_id), "kind": "contacts"}
         response = root.get("/admin/mappings/itemmapping/", query)
         assert response.context["cl"].result_count == 1
+
+
+def test_unresolved_items_are_listed_read_only_and_searchable(root: Client) -> None:
+    user = ItemMapping.objects.first().sync_user  # type: ignore[union-attr]
+    UnresolvedItem.objects.create(
+        sync_user=user, kind="contacts", salesforce_id="003000000000001AAA",
+        reason="company_no_account", value="Globex",
+    )  # fmt: skip
+    response = root.get("/admin/mappings/unresolveditem/", {"q": "Globex"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+    assert root.get("/admin/mappings/unresolveditem/add/").status_code == 403
