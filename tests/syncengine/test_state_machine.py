@@ -233,6 +233,7 @@ class SyncMachine(RuleBasedStateMachine):
             )
         except SimulatedCrash:
             self.crashed = True
+            self.observe()  # what reached the other side before the crash did reach it
             return None
         finally:
             for store in self.stores.values():
