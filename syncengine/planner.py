@@ -526,7 +526,11 @@ def plan(
     by_sf = {m.salesforce_id: m for m in regular}
     consumed: set[str] = set()  # mapped mailbox ids whose mapping a marker took over
     marker_links: list[tuple[Item, Item | None, MappingState | None]] = []
-    for mid in sorted(set(mb_view.items) - linked["mailbox"] - set(survivors["mailbox"])):
+    # Items with a pending row are settled by the pending resolution below, whatever their marker.
+    pending_mb = {p.mailbox_id for p in pendings}
+    for mid in sorted(
+        set(mb_view.items) - linked["mailbox"] - set(survivors["mailbox"]) - pending_mb
+    ):
         item = mb_view.items[mid]
         target = item.marker
         if not target or target in consumed:
@@ -587,6 +591,20 @@ def plan(
         found = next((c for c in free if hashes_of(c.record) == want), None) or next(
             (c for c in free if _same_keys(kind, hashes_of(c.record), want)), None
         )
+        if found is None and pm_item is not None and not settings.in_scope(pm_item.record):
+            # Nothing was created (or it is gone) and the item left the scope: nothing to recover.
+            why = "pending create for an item now out of scope"
+            b.add(
+                Action(
+                    "unlink",
+                    b.label(pm_item),
+                    "U5b",
+                    why,
+                    {"mailbox": p.mailbox_id},
+                    before=p,
+                    forget=True,
+                )
+            )
         if found is not None:
             linked["salesforce"].add(found.id)
             linked["mailbox"].add(p.mailbox_id)

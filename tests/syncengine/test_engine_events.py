@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
 from syncengine.records import Event
 from syncengine.state import MemoryRepo
-from syncengine.stores.memory import Clock, MemoryStore
+from syncengine.stores.memory import Clock, MemoryStore, SimulatedCrash
 
 START = datetime(2026, 9, 1, 9, tzinfo=UTC)
 
@@ -93,3 +95,28 @@ def test_an_event_made_private_stops_flowing_but_still_receives_changes() -> Non
     run_sync(sf, mb, repo, settings)
     assert sf.records()[sf_id].subject == "Renamed"  # type: ignore[union-attr]
     assert sf.records()[sf_id].location == "secret"  # type: ignore[union-attr]
+
+
+def test_a_recreated_event_whose_create_crashed_is_linked_once_not_deleted_by_its_old_marker() -> (
+    None
+):
+    # Found by the state machine: the mailbox copy had both a pending row (the new Salesforce
+    # event) and the marker of the deleted one, and got two decisions: link and delete.
+    settings = SyncSettings(propagate_deletes=True)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    sf.edit(sf_id, event(1, location="Room 7"))
+    mb.crash_after_write()
+    with pytest.raises(SimulatedCrash):  # the mailbox got the edit, the link did not
+        run_sync(sf, mb, repo, settings)
+    mb.reset_faults()
+    sf.remove(sf_id)
+    sf.crash_after_write()
+    with pytest.raises(SimulatedCrash):  # edited beats deleted: created again in Salesforce
+        run_sync(sf, mb, repo, settings)
+    sf.reset_faults()
+    for _ in range(3):
+        run_sync(sf, mb, repo, settings)
+    ((new_sf, record),) = sf.records().items()
+    assert new_sf != sf_id and record.location == "Room 7"  # type: ignore[union-attr]
+    assert list(mb.records()) == [mb_id]
+    assert [(m.salesforce_id, m.mailbox_id) for m in repo.load()] == [(new_sf, mb_id)]

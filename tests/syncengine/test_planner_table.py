@@ -401,6 +401,13 @@ def u5b_pending_create_of_a_deleted_item_is_forgotten() -> None:
     assert (a.rule, a.forget) == ("U5b", True)
 
 
+def u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten() -> None:
+    mb = item("AAMkP", event(4, private=True), version="m2")
+    pend = MappingState(pending_id(mb.id), mb.id, "", "m1", {PENDING: "1"})
+    a = only(run("events", EMPTY, page(mb), [pend], sync_private=False))
+    assert (a.rule, a.forget) == ("U5b", True)
+
+
 def u7_no_match_creates_on_the_other_side() -> None:
     p = run("contacts", page(item("003N", contact(3))), page(item("AAMkZ", contact(9))))
     by_side = {a.writes[0].side: a.writes[0].op for a in p.actions}
@@ -459,6 +466,7 @@ ROWS: list[Callable[..., None]] = [
     u3_contacts_match_by_first_last_company,
     u5_pending_salesforce_create_is_found_by_content,
     u5b_pending_create_of_a_deleted_item_is_forgotten,
+    u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten,
     u7_no_match_creates_on_the_other_side,
     u8_no_match_where_changes_do_not_flow_skips,
     off_direction_plans_nothing,
