@@ -19,10 +19,12 @@ from syncengine.records import Contact, Event
 from syncengine.state import (
     PENDING,
     MappingRepo,
+    MappingState,
     build_mapping,
     mapping_version,
     pending_id,
     side_hashes,
+    with_intents,
 )
 from syncengine.stores.base import (
     Create,
@@ -73,6 +75,8 @@ class _Track:
     left: int
     failed: bool = False
     done: dict[Side, tuple[str, dict[str, str]]] = field(default_factory=dict)  # written sides
+    recorded: MappingState | None = None  # the row as last written to the repo
+    intent: bool = False  # the row in the repo carries intents of a write under way
 
 
 def error_code(error: ProviderError) -> str:
@@ -119,6 +123,7 @@ class Executor:
                 batch = queue[start : start + size]
                 if side == "salesforce":
                     self._write_pending(batch)
+                self._write_intents(batch)
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
@@ -147,7 +152,9 @@ class Executor:
             elif action.versions is not None and action.bases is not None:
                 versions[s] = action.versions.get(s, "")
                 bases[s] = action.bases.get(s, {})
-        return _Track(action, dict(action.ids), versions, bases, len(action.writes))
+        track = _Track(action, dict(action.ids), versions, bases, len(action.writes))
+        track.recorded = action.before
+        return track
 
     def _settle_without_writes(self, action: Action) -> None:
         if action.forget:
@@ -170,6 +177,22 @@ class Executor:
                 "mailbox": (track.action.versions or {}).get("mailbox", "")
             }
             self.repo.upsert(build_mapping(ids, versions, bases, extra={PENDING: "1"}))
+
+    def _write_intents(self, batch: Sequence[tuple[_Track, Write]]) -> None:
+        """Before updating linked items, note what is being written (see state.INTENT)."""
+        for track, write in batch:
+            op = write.op
+            if not isinstance(op, Update) or track.recorded is None:
+                continue
+            hashes = self._written_hashes(write.side, write, {})
+            fields = op.fields if op.fields is not None else hashes.keys()
+            row = with_intents(track.recorded, write.side, {f: hashes[f] for f in fields})
+            self.repo.upsert(row)
+            track.intent = True
+
+    def _save(self, track: _Track, row: MappingState) -> None:
+        self.repo.upsert(row)
+        track.recorded, track.intent = row, False
 
     def _written_hashes(self, side: Side, write: Write, base: dict[str, str]) -> dict[str, str]:
         """Hashes of what `side` holds after `write`: the store's canonical form when it has one."""
@@ -212,7 +235,7 @@ class Executor:
         if action.type == "link" and (track.failed or track.left):
             return  # a link is saved whole or not at all: the next run matches the pair again
         if len(track.ids) == 2 and len(track.bases) == 2:
-            self.repo.upsert(build_mapping(track.ids, track.versions, track.bases))
+            self._save(track, build_mapping(track.ids, track.versions, track.bases))
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
 
@@ -220,6 +243,8 @@ class Executor:
         """The issue names the item it concerns: the target for updates and deletes, the source
         item for a create (the target does not exist)."""
         track.failed = True
+        if track.intent and track.recorded is not None:
+            self._save(track, track.recorded)  # nothing was written: drop the intent
         error = result.error or ProviderError("the provider gave no result", permanent=False)
         op = write.op
         if isinstance(op, Update | Delete):

@@ -11,7 +11,7 @@ checks each row. Vocabulary:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -20,7 +20,9 @@ from syncengine.records import Contact, Event, value_hash
 from syncengine.state import (
     DETACHED,
     MappingState,
+    compose_hashes,
     detached_side,
+    intents,
     is_pending,
     mapping_id,
     mapping_version,
@@ -192,6 +194,22 @@ class _Builder:
             return _State("unchanged", item, refreshed=True)
         return _State("changed", item, changed)
 
+    def settle_intents(self, m: MappingState) -> MappingState:
+        """An update under way when a run stopped: where the item now holds exactly what was being
+        written, that value is lsync's own write from the other side, so it becomes both sides'
+        base (not an edit to send back). Otherwise the write did not land and is forgotten."""
+        pending = intents(m)
+        if not pending:
+            return m
+        bases = {s: side_hashes(m, s) for s in SIDES}
+        for side, name, value in pending:
+            item = self.views[side].items.get(mapping_id(m, side))
+            if item is not None and hashes_of(item.record).get(name) == value:
+                bases[side][name] = bases[other(side)][name] = value
+        hashes = compose_hashes(bases["salesforce"], bases["mailbox"])
+        hashes.update({k: v for k, v in m.hashes.items() if k.startswith("_")})
+        return replace(m, hashes=hashes)
+
     def update(
         self, target: Side, target_id: str, version: str | None, source: Item, fields: Iterable[str]
     ) -> Write:
@@ -201,6 +219,7 @@ class _Builder:
 
     def pair(self, m: MappingState, *, save: bool = False) -> None:
         """Decide for a mapped pair; `save` records the mapping even when nothing changed."""
+        m = self.settle_intents(m)
         sf, mb = self.state("salesforce", m), self.state("mailbox", m)
         states = {"salesforce": sf, "mailbox": mb}
         label = self.label(sf.item, mb.item)

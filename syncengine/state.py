@@ -71,10 +71,14 @@ class MemoryRepo:
 #   (its salesforce_id is a placeholder from `pending_id`): after a crash, the next run finds the new
 #   Salesforce item by its content and links it instead of creating it twice;
 # - "_detached": "<side>" on a tombstone: that side's item is gone and, by configuration, the other
-#   one stays unsynced (not deleted, not created again).
+#   one stays unsynced (not deleted, not created again);
+# - "~<side>:<field>": written just before an update batch, the hash being written. If the run dies
+#   before recording the result, the next run sees that the value on that side is lsync's own write
+#   (not a user's edit) and that it came from the other side.
 
 PENDING = "_pending"
 DETACHED = "_detached"
+INTENT = "~"  # "~<side>:<field>": the hash an update under way is writing to that side's field
 
 
 def pending_id(mailbox_id: str) -> str:
@@ -132,3 +136,22 @@ def mapping_id(m: MappingState, side: Side) -> str:
 
 def mapping_version(m: MappingState, side: Side) -> str:
     return m.salesforce_version if side == "salesforce" else m.mailbox_version
+
+
+def intents(m: MappingState) -> list[tuple[Side, str, str]]:
+    """(side, field, hash) of the updates that were under way when this row was last written."""
+    out: list[tuple[Side, str, str]] = []
+    for key, value in m.hashes.items():
+        if key.startswith(INTENT):
+            side, _, name = key[len(INTENT) :].partition(":")
+            if side in ("salesforce", "mailbox"):
+                out.append((side, name, value))  # type: ignore[arg-type]
+    return out
+
+
+def with_intents(m: MappingState, side: Side, written: dict[str, str]) -> MappingState:
+    hashes = {k: v for k, v in m.hashes.items() if not k.startswith(f"{INTENT}{side}:")}
+    hashes.update({f"{INTENT}{side}:{name}": value for name, value in written.items()})
+    return MappingState(
+        m.salesforce_id, m.mailbox_id, m.salesforce_version, m.mailbox_version, hashes
+    )
