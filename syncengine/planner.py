@@ -317,7 +317,8 @@ class _Builder:
         bases: dict[Side, dict[str, str]] = {}
         for s in SIDES:
             held = states[s].item
-            if held is None:
+            if held is None or held.version == mapping_version(m, s):
+                # Unchanged: what was recorded (it may keep an old base on purpose, see S1).
                 versions[s], bases[s] = mapping_version(m, s), side_hashes(m, s)
             else:
                 versions[s], bases[s] = held.version, dict(hashes_of(held.record))
@@ -338,16 +339,14 @@ class _Builder:
         paused = paused or set()
         states: dict[Side, _State] = {"salesforce": sf, "mailbox": mb}
         if sf.status != "changed" and mb.status != "changed":
-            if paused:
-                self.add(
-                    Action("skip", label, "S1", "out of scope (private or series)", ids, before=m)
-                )
-                return
             refresh = sf.refreshed or mb.refreshed or save
             versions, bases = self.current(m, states) if refresh else (None, None)
-            why = "no change" + (" (versions refreshed)" if refresh else "")
+            rule, why = (
+                ("S1", "out of scope (private or series)") if paused else ("M1", "no change")
+            )
+            why += " (versions refreshed)" if refresh else ""
             self.add(
-                Action("skip", label, "M1", why, ids, before=m, versions=versions, bases=bases)
+                Action("skip", label, rule, why, ids, before=m, versions=versions, bases=bases)
             )
             return
         versions, bases = self.current(m, states)

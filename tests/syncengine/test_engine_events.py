@@ -135,3 +135,23 @@ def test_lsyncs_own_write_cut_short_by_a_crash_is_not_taken_for_a_user_edit() ->
     assert mb.records()[mb_id] == sf.records()[sf_id]
     assert mb.records()[mb_id].location == ""  # type: ignore[union-attr]
     assert not any(k.startswith("~") for m in repo.load() for k in m.hashes)
+
+
+def test_a_private_event_rewritten_by_the_server_still_receives_mailbox_changes() -> None:
+    # Found by the state machine: refreshing the private side's version made its kept base
+    # look synced, and a later update carried a stale expected version for ever.
+    settings = SyncSettings(sync_private=False)
+    sf, mb, repo, sf_id, mb_id = synced(settings)
+    sf.edit(sf_id, event(1, private=True))
+    mb.edit(mb_id, event(1, subject="v3"))
+    run_sync(sf, mb, repo, settings)
+    mb.edit(mb_id, event(1, subject="v4"))
+    run_sync(sf, mb, repo, settings)
+    sf.rewrite(sf_id)
+    run_sync(sf, mb, repo, settings)
+    mb.edit(mb_id, event(1, subject="v5"))
+    result = run_sync(sf, mb, repo, settings)
+    assert result.status == "ok" and sf.records()[sf_id].subject == "v5"  # type: ignore[union-attr]
+    sf.edit(sf_id, replace(sf.records()[sf_id], private=False))  # type: ignore[type-var]
+    run_sync(sf, mb, repo, settings)
+    assert mb.records()[mb_id] == sf.records()[sf_id]
