@@ -299,6 +299,8 @@ class SyncMachine(RuleBasedStateMachine):
             b = tokens["mailbox"].get(token, [])
             if len(a) != 1 or len(b) != 1:
                 continue
+            if not (self.settings.in_scope(sf[a[0]]) and self.settings.in_scope(mb[b[0]])):
+                continue  # agreeing while one is out of scope is no sync: the engine keeps its base
             left, right = hashes_of(sf[a[0]]), hashes_of(mb[b[0]])
             for f, h in left.items():
                 if right[f] == h:
