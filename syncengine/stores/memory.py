@@ -35,6 +35,7 @@ from syncengine.stores.base import (
     Update,
     VersionMismatch,
 )
+from syncengine.stores.matching import first_matches
 
 Record = Contact | Event
 
@@ -159,16 +160,7 @@ class MemoryStore:
 
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
         self._call("find")
-        wanted = set(keys)
-        found: dict[MatchKey, str] = {}
-        for item_id, e in sorted(self._items.items()):
-            own = list(e.record.match_keys())
-            if e.marker:
-                own.append(("marker", e.marker))
-            for key in own:
-                if key in wanted and key not in found:
-                    found[key] = item_id
-        return found
+        return first_matches((self._as_item(i, e) for i, e in self._items.items()), keys)
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         if len(ops) > self.max_batch:
