@@ -95,3 +95,26 @@ def test_the_command_reports_success_and_refuses_bad_input(
     assert "Re-encrypted 10 stored values" in capsys.readouterr().out
     with override_settings(LSYNC_ENCRYPTION_KEY=NEW):
         assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
+
+
+def test_the_command_reads_keys_from_the_environment_when_asked(
+    stored: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LSYNC_OLD_KEY", OLD)
+    monkeypatch.setenv("LSYNC_NEW_KEY", NEW)
+    call_command(
+        "rotate_encryption_key", "--old", "env:LSYNC_OLD_KEY", "--new", "env:LSYNC_NEW_KEY"
+    )
+    assert "Re-encrypted 10 stored values" in capsys.readouterr().out
+    with override_settings(LSYNC_ENCRYPTION_KEY=NEW):
+        assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
+
+
+def test_a_missing_key_variable_names_the_option_and_changes_nothing(
+    stored: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LSYNC_NEW_KEY", raising=False)
+    before = raw_column("connections_mailconnection", "password", "method = 'exchange'")
+    with pytest.raises(CommandError, match="--new: the environment variable 'LSYNC_NEW_KEY'"):
+        call_command("rotate_encryption_key", "--old", OLD, "--new", "env:LSYNC_NEW_KEY")
+    assert raw_column("connections_mailconnection", "password", "method = 'exchange'") == before
