@@ -1,0 +1,22 @@
+// Shows the settings of the chosen Outlook connection method only. Without JavaScript both
+// stay visible, and the server still saves only what the chosen method uses.
+(function () {
+  "use strict";
+  var form = document.getElementById("outlook-form");
+  if (!form) return;
+  var sections = {
+    exchange: document.getElementById("service-account"),
+    microsoft365: document.getElementById("oauth"),
+  };
+  function show() {
+    var chosen = form.querySelector('input[name="method"]:checked');
+    Object.keys(sections).forEach(function (method) {
+      var section = sections[method];
+      if (section) section.hidden = !!chosen && chosen.value !== method;
+    });
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target && event.target.name === "method") show();
+  });
+  show();
+})();
