@@ -99,3 +99,22 @@ def ensure_certificates(directory: Path) -> tuple[Path, Path, Path]:
     key_path.write_bytes(_pem_key(server_key))
     key_path.chmod(0o600)
     return ca_path, cert_path, key_path
+
+
+def self_signed(common_name: str = "lsync") -> tuple[str, str]:
+    """(private key PEM, self-signed certificate PEM): what an admin uploads to a connected
+    app or an Entra app registration. Made at test time, so no key is ever committed."""
+    key = _key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return _pem_key(key).decode(), cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msal
 import pytest
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
 
 from sandbox.inprocess import BASE_URLS, WSGIAdapter
 from sandbox.microsoft.app import MicrosoftEmulator
+from sandbox.tls import self_signed
 
 BASE = BASE_URLS["microsoft"]
 TENANT = "8f3c1a52-1d3e-4c55-9a57-1f0e2b6c9d41"
@@ -35,29 +33,9 @@ class Cert:
 
 
 def make_cert(name: str = "lsync") -> Cert:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return Cert(
-        key_pem,
-        cert.public_bytes(serialization.Encoding.PEM).decode(),
-        cert.fingerprint(hashes.SHA1()).hex(),
-    )
+    key_pem, cert_pem = self_signed(name)
+    sha1 = x509.load_pem_x509_certificate(cert_pem.encode()).fingerprint(hashes.SHA1())
+    return Cert(key_pem, cert_pem, sha1.hex())
 
 
 class Graph:
