@@ -5,7 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mappings.models import RunStatus
-from syncengine.models import KINDS, LinkStatus, SyncUser
+from syncengine.dispatch import eligible_users
+from syncengine.models import KINDS, SyncUser
 from syncengine.service import BUSY, SKIPPED, RunOutcome, sync_user
 from syncengine.stores.base import Kind
 
@@ -41,13 +42,12 @@ class Command(BaseCommand):
             if not users.exists():
                 raise CommandError(f"No sync user with the e-mail {options['user']!r}.")
         else:
-            users = users.filter(configuration__active=True)
-            # A user whose mailbox link failed cannot sync; say why instead of failing on them.
-            for unlinked in users.filter(link_status=LinkStatus.ERROR):
-                self.stdout.write(
-                    self.style.WARNING(f"{unlinked.email}: skipped, {unlinked.link_error}")
-                )
-            users = users.exclude(link_status=LinkStatus.ERROR)
+            # The users the dispatcher would sync; say why the others are left out.
+            eligible = eligible_users()
+            for unlinked in users.filter(configuration__active=True).exclude(pk__in=eligible):
+                reason = unlinked.link_error or "the mailbox is not linked yet"
+                self.stdout.write(self.style.WARNING(f"{unlinked.email}: skipped, {reason}"))
+            users = users.filter(pk__in=eligible)
         kinds: tuple[Kind, ...] = (options["kind"],) if options["kind"] else KINDS
         failed: list[str] = []
         for user in users:
