@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from syncengine.planner import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
 from syncengine.records import Contact, Event
 from syncengine.state import (
-    PENDING,
     MappingRepo,
     MappingState,
     build_mapping,
     mapping_version,
-    pending_id,
     side_hashes,
     with_intents,
+    without_intents,
 )
 from syncengine.stores.base import (
     Create,
@@ -172,14 +171,15 @@ class Executor:
                 continue
             bases = dict(track.action.bases)
             bases["salesforce"] = self._written_hashes("salesforce", write, bases["salesforce"])
-            ids: dict[Side, str] = {"salesforce": pending_id(mailbox_id), "mailbox": mailbox_id}
             versions: dict[Side, str] = {
                 "mailbox": (track.action.versions or {}).get("mailbox", "")
             }
-            self.repo.upsert(build_mapping(ids, versions, bases, extra={PENDING: "1"}))
+            self.repo.upsert(
+                build_mapping({"mailbox": mailbox_id}, versions, bases, status="pending")
+            )
 
     def _write_intents(self, batch: Sequence[tuple[_Track, Write]]) -> None:
-        """Before updating linked items, note what is being written (see state.INTENT)."""
+        """Before updating linked items, note what is being written (MappingState.intents)."""
         for track, write in batch:
             op = write.op
             if not isinstance(op, Update) or track.recorded is None:
@@ -244,7 +244,8 @@ class Executor:
         item for a create (the target does not exist)."""
         track.failed = True
         if track.intent and track.recorded is not None:
-            self._save(track, track.recorded)  # nothing was written: drop the intent
+            # Nothing was written: drop the intent.
+            self._save(track, without_intents(track.recorded))
         error = result.error or ProviderError("the provider gave no result", permanent=False)
         op = write.op
         if isinstance(op, Update | Delete):
