@@ -63,6 +63,9 @@ class Action:
     forget: bool = False
     tombstone: MappingState | None = None
     conflicts: tuple[str, ...] = ()
+    # Each side's field hashes before this action's writes (`bases` without what they write):
+    # what a side still holds when a write to it fails.
+    held: dict[Side, dict[str, str]] | None = None
 
     def describe(self) -> str:
         if self.type == "skip":
@@ -348,6 +351,7 @@ class _Builder:
             )
             return
         versions, bases = self.current(m, states)
+        held = {s: dict(bases[s]) for s in SIDES}  # before this action's writes
         writes: list[Write] = []
         conflicts: list[str] = []
         to_write: dict[Side, set[str]] = {"salesforce": set(), "mailbox": set()}
@@ -388,6 +392,7 @@ class _Builder:
             old = side_hashes(m, s)
             kept = states[s].fields - to_write[s]
             bases[s] = {**bases[s], **{f: old[f] for f in kept if f in old}}
+            held[s] = {**held[s], **{f: old[f] for f in kept if f in old}}
         kind: ActionType
         if paused:
             rule, kind = "S1", ("update" if writes else "skip")
@@ -417,6 +422,7 @@ class _Builder:
                 versions=versions,
                 bases=bases,
                 conflicts=tuple(conflicts),
+                held=held,
             )
         )  # type: ignore[arg-type]
 
@@ -485,6 +491,7 @@ class _Builder:
             versions=versions,
             bases=bases,
             conflicts=tuple(differ),
+            held={s: dict(hashes[s]) for s in SIDES},
         )
 
 
