@@ -214,7 +214,8 @@ class _Builder:
     def update(
         self, target: Side, target_id: str, version: str | None, source: Item, fields: Iterable[str]
     ) -> Write:
-        return Write(target, Update(target_id, source.record, version, frozenset(fields)))
+        # An unknown version ("") means no condition: the item was read by id in this run.
+        return Write(target, Update(target_id, source.record, version or None, frozenset(fields)))
 
     # ------------------------------------------------------------------ mapped pairs
 

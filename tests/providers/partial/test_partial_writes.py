@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Kind
 from tests.providers.partial.conftest import FIELDS, Mailbox
 
@@ -54,3 +55,51 @@ def test_a_mailbox_write_that_failed_once_is_retried_until_both_sides_agree(
         ("Later", "Later too"),
     )
     assert mailbox.fields("mailbox", mb_id) == ("Later", "Later too")
+
+
+def test_an_undo_after_a_half_applied_merge_reaches_the_other_side(mailbox: Mailbox) -> None:
+    sf_id, mb_id = _linked_pair(mailbox)
+    sf_field, mb_field = FIELDS[mailbox.kind]
+    original = mailbox.fields("mailbox", mb_id)
+    _edit_both_then_fail_the_mailbox_half(mailbox, sf_id, mb_id)
+    # The Salesforce half landed (it holds the mailbox's edit); the user then undoes that edit.
+    mailbox.edit("mailbox", mb_id, **{mb_field: original[1]})
+    last = mailbox.settle()
+    assert (last.status, last.issues) == ("ok", [])
+    expected = (NEW[mailbox.kind][0], original[1])
+    assert mailbox.fields("salesforce", sf_id) == mailbox.fields("mailbox", mb_id) == expected
+
+
+def test_an_item_deleted_in_salesforce_after_a_half_applied_merge_does_not_come_back(
+    mailbox: Mailbox,
+) -> None:
+    sf_id, mb_id = _linked_pair(mailbox)
+    _edit_both_then_fail_the_mailbox_half(mailbox, sf_id, mb_id)
+    mailbox.delete("salesforce", sf_id)
+    last = mailbox.settle()
+    assert (last.status, last.issues) == ("ok", [])
+    # Contacts leave the mailbox folder and events are deleted: nothing is created again.
+    assert mailbox.listing("salesforce") == {} and mailbox.listing("mailbox") == {}
+    assert mailbox.settle().counts == {}
+
+
+def test_a_mailbox_delete_of_an_item_lsync_created_in_the_previous_run_is_noticed(
+    mailbox: Mailbox,
+) -> None:
+    sf_id = mailbox.create("salesforce", 1)
+    assert mailbox.run().counts.get("created_mailbox") == 1  # the saved cursor predates it
+    mb_id = mailbox.linked()[sf_id]
+    mailbox.delete("mailbox", mb_id)
+    last = mailbox.settle()
+    assert (last.status, last.issues) == ("ok", [])
+    if mailbox.kind == "events":
+        assert mailbox.listing("salesforce") == {}  # the delete propagated
+    else:
+        # Contacts are never deleted in Salesforce: the pair is detached, not left dangling.
+        (row,) = DbMappingRepo(mailbox.user, mailbox.kind).load()
+        assert (row.status, row.gone) == ("detached", "mailbox")
+    # A later edit in Salesforce finds nothing to fail on.
+    if mailbox.kind == "contacts":
+        mailbox.edit("salesforce", sf_id, title="Later")
+        later = mailbox.settle()
+        assert (later.status, later.issues, mailbox.listing("mailbox")) == ("ok", [], {})
