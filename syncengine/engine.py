@@ -40,7 +40,9 @@ class RunResult:
     """What one run did. `status` uses the values of mappings.RunStatus.
 
     counts keys: created_<side>, updated_<side>, deleted_<side>, errors_<side>, linked, conflicts,
-    skipped, unlinked (mapping-only changes: tombstones and forgotten links)."""
+    skipped, unlinked (mapping-only changes: tombstones and forgotten links), deferred (writes
+    refused by a version conflict or for an item gone there: both items are read again by id and
+    planned again next run)."""
 
     kind: Kind
     status: Status = "ok"
