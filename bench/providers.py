@@ -273,8 +273,8 @@ def writes(figure: Figure) -> int:
 
 def listed(world: World, kind: str) -> tuple[int, int]:
     """How many items each side holds, by a full listing through the product's stores."""
+    from connections.providers.salesforce.stores import build_store
     from syncengine.models import SyncUser
-    from syncengine.providers.salesforce.adapters import build_store
 
     user = SyncUser.objects.get(pk=world.user_pk)
     sf = build_store(user, kind)  # type: ignore[arg-type]

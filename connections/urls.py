@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from connections import views, views_outlook, views_test
+from connections import views, views_test
+from connections.providers.microsoft import views as views_outlook
 
 app_name = "setup"
 urlpatterns = [

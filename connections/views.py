@@ -1,4 +1,4 @@
-"""Setup home, Salesforce and Google pages. The Outlook page is in views_outlook.py."""
+"""Setup home, Salesforce and Google pages. The Outlook page is in connections/providers/microsoft/views.py."""
 
 from __future__ import annotations
 

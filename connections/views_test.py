@@ -21,10 +21,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from connections import views, views_outlook
+from connections import views
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
 from connections.providers.checks import CheckStep
+from connections.providers.microsoft import views as views_outlook
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from connections import http
 from connections.keys import public_key_fingerprint
 from connections.models import MailConnection, SalesforceConnection, Status, SyncKinds
-from syncengine.directory import get_directory
+from connections.providers.salesforce.directory import get_directory
 from syncengine.enrollment import resolve_enrollment
 from syncengine.models import ConfigurationAssignment, SyncConfiguration, SyncUser, TargetType
 from syncengine.tasks import ensure_schedules

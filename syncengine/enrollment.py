@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from syncengine.directory import Directory, DirectoryError, SalesforceUser, get_directory
+from connections.providers.salesforce.directory import (
+    Directory,
+    DirectoryError,
+    SalesforceUser,
+    get_directory,
+)
 from syncengine.mailbox_directory import MailboxDirectory, Probe, active_directories, domain_of
 from syncengine.models import (
     ConfigurationAssignment,

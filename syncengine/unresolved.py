@@ -125,7 +125,7 @@ class SalesforceDirectory:
 
 def directory_for(sync_user: SyncUser) -> Directory:
     # Imported here: the Salesforce provider is loaded only when an administrator resolves.
-    from syncengine.providers.salesforce.adapters import build_client
+    from connections.providers.salesforce.stores import build_client
 
     return SalesforceDirectory(build_client(sync_user.username))
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connections.forms import SetupBoundField
-from syncengine import directory
+from connections.providers.salesforce import directory
 from syncengine.models import SyncConfiguration, TargetType
 
 MAX_WINDOW_DAYS = 5 * 366

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from syncengine import configuration_views as views
+from lsync_site.configurations import views
 
 app_name = "configurations"
 urlpatterns: list[URLPattern | URLResolver] = [

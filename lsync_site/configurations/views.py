@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections import audit
 from connections.permissions import manage_sync_required
-from syncengine import directory, enrollment
-from syncengine.configuration_forms import AssignForm, ConfigurationForm
+from connections.providers.salesforce import directory
+from lsync_site.configurations.forms import AssignForm, ConfigurationForm
+from syncengine import enrollment
 from syncengine.models import ConfigurationAssignment, SyncConfiguration, SyncUser, TargetType
 
 PAGE = "sync-configurations"
@@ -37,7 +38,7 @@ def _configurations() -> Any:
 @manage_sync_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "syncengine/index.html", {"configurations": _configurations()})
+    return render(request, "configurations/index.html", {"configurations": _configurations()})
 
 
 @manage_sync_required
@@ -56,7 +57,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, form.filter_warning)
             return redirect("configurations:edit", pk=configuration.pk)
         messages.error(request, "Nothing was saved: correct the fields marked below.")
-    return render(request, "syncengine/form.html", {"form": form, "configuration": None})
+    return render(request, "configurations/form.html", {"form": form, "configuration": None})
 
 
 def _search(query: str) -> tuple[list[directory.SalesforceUser], list[directory.SalesforceProfile], str]:  # fmt: skip
@@ -106,7 +107,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "found_profiles": [(p, assigned.get((TargetType.PROFILE, p.id), "")) for p in profiles],
         "min_search": MIN_SEARCH,
     }
-    return render(request, "syncengine/form.html", context)
+    return render(request, "configurations/form.html", context)
 
 
 @manage_sync_required
@@ -237,7 +238,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             request, f"Configuration '{name}' deleted; {detached} enrolled user(s) unassigned."
         )
         return redirect("configurations:index")
-    return render(request, "syncengine/confirm_delete.html", {"configuration": configuration})
+    return render(request, "configurations/confirm_delete.html", {"configuration": configuration})
 
 
 @manage_sync_required

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 # Mail connection method -> the function that builds that provider's mailbox store.
 MAILBOX_STORES: dict[str, str] = {
-    "microsoft365": "syncengine.providers.microsoft.adapters.build_store",
-    "google": "syncengine.providers.google.adapters.build_store",
+    "microsoft365": "connections.providers.microsoft.stores.build_store",
+    "google": "connections.providers.google.stores.build_store",
 }
-SALESFORCE_STORE = "syncengine.providers.salesforce.adapters.build_store"
+SALESFORCE_STORE = "connections.providers.salesforce.stores.build_store"
 
 
 class NoMailConnection(Exception):

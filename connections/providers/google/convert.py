@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from syncengine.providers.google.convert_events import (
+from connections.providers.google.convert_events import (
     EVENT_KEYS,
     MARKER_PROPERTY,
     canonical_event,

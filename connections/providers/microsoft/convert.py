@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncengine.providers.microsoft.recurrence import (
+from connections.providers.microsoft.recurrence import (
     UnsupportedRecurrence,
     from_graph_recurrence,
     to_graph_recurrence,
 )
-from syncengine.providers.microsoft.timezones import to_graph, to_iana
+from connections.providers.microsoft.timezones import to_graph, to_iana
 from syncengine.records import Address, Attendee, Contact, Event, Recurrence
 
 # The Salesforce id of items lsync created (a MAPI named string property in lsync's own GUID

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncengine.providers.microsoft.timezones import to_graph, to_iana
+from connections.providers.microsoft.timezones import to_graph, to_iana
 
 DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
         "FR": "friday", "SA": "saturday", "SU": "sunday"}  # fmt: skip

@@ -7,8 +7,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from syncengine.providers.microsoft.base import GraphStore, chunks, query, translated
-from syncengine.providers.microsoft.recurrence import occurrence_starts
+from connections.providers.microsoft.recurrence import occurrence_starts
+from connections.providers.microsoft.stores.base import GraphStore, chunks, query, translated
 from syncengine.records import Event, norm_datetime
 
 Obj = dict[str, Any]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from syncengine.providers.salesforce import recurrence
+from connections.providers.salesforce import recurrence
 from syncengine.records import Address, Attendee, Contact, Event, Recurrence
 
 # --------------------------------------------------------------------------- contacts

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.google.client import GoogleClient, stored_key_info
-from syncengine.providers.google.contacts_store import GoogleContactsStore
-from syncengine.providers.google.errors import store_error
-from syncengine.providers.google.events_store import GoogleEventsStore
+from connections.providers.google.errors import store_error
+from connections.providers.google.stores.contacts import GoogleContactsStore
+from connections.providers.google.stores.events import GoogleEventsStore
 from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:

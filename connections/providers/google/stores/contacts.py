@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from connections.providers.google import groups
+from connections.providers.google import convert, groups
 from connections.providers.google.client import GoogleApiError, GoogleClient
+from connections.providers.google.errors import store_error, translated
 from connections.providers.google.groups import GROUP_NAME
-from syncengine.providers.google import convert
-from syncengine.providers.google.errors import store_error, translated
 from syncengine.records import Contact, merge_fields, norm_datetime
 from syncengine.stores.base import (
     ChangePage,

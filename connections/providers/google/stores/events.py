@@ -22,10 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from connections.providers.google import convert
 from connections.providers.google.batch import BatchAnswer, BatchCall
 from connections.providers.google.client import GoogleClient, answer_error
-from syncengine.providers.google import convert
-from syncengine.providers.google.errors import store_error, translated
+from connections.providers.google.errors import store_error, translated
 from syncengine.records import Contact, Event, norm_datetime
 from syncengine.stores.base import (
     ChangePage,

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.microsoft.client import GraphClient
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
-from syncengine.providers.microsoft.errors import store_error
-from syncengine.providers.microsoft.events_store import GraphEventStore
+from connections.providers.microsoft.errors import store_error
+from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.providers.microsoft.stores.events import GraphEventStore
 from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from connections.providers.microsoft.client import BATCH_LIMIT, GraphClient, GraphError
-from syncengine.providers.microsoft.convert import MARKER_PROPERTY
-from syncengine.providers.microsoft.errors import store_error
+from connections.providers.microsoft.convert import MARKER_PROPERTY
+from connections.providers.microsoft.errors import store_error
 from syncengine.stores.base import (
     Create,
     CursorExpired,

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from connections.providers.microsoft.client import GraphClient, GraphError
-from syncengine.providers.microsoft.base import EXPAND_MARKER, GraphStore, Step, translated
-from syncengine.providers.microsoft.convert import (
+from connections.providers.microsoft.convert import (
     canonical_contact,
     contact_from_graph,
     contact_to_graph,
     marker_json,
     marker_of,
 )
+from connections.providers.microsoft.stores.base import EXPAND_MARKER, GraphStore, Step, translated
 from syncengine.records import Contact, Event
 from syncengine.stores.base import (
     ChangePage,

@@ -28,21 +28,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from connections.providers.microsoft import series
 from connections.providers.microsoft.client import GraphClient
-from syncengine.providers.microsoft import series
-from syncengine.providers.microsoft.base import (
-    EXPAND_MARKER,
-    GraphStore,
-    Step,
-    query,
-)
-from syncengine.providers.microsoft.convert import (
+from connections.providers.microsoft.convert import (
     READ_PREFER,
     canonical_event,
     event_from_graph,
     event_to_graph,
     marker_json,
     marker_of,
+)
+from connections.providers.microsoft.stores.base import (
+    EXPAND_MARKER,
+    GraphStore,
+    Step,
+    query,
 )
 from syncengine.records import Contact, Event
 from syncengine.stores.base import (

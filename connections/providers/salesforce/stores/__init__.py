@@ -24,9 +24,9 @@ from django.conf import settings
 
 from connections.models import SalesforceConnection
 from connections.providers.salesforce.client import SalesforceClient
-from syncengine.providers.salesforce.base_store import SalesforceStore
-from syncengine.providers.salesforce.contact_store import ContactStore
-from syncengine.providers.salesforce.event_store import EventStore
+from connections.providers.salesforce.stores.base import SalesforceStore
+from connections.providers.salesforce.stores.contacts import ContactStore
+from connections.providers.salesforce.stores.events import EventStore
 from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:

@@ -28,10 +28,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from connections.providers.salesforce import errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
-from syncengine.providers.salesforce import errors
-from syncengine.providers.salesforce.convert import format_datetime, parse_datetime
-from syncengine.providers.salesforce.cursor import Cursor, soql_time
+from connections.providers.salesforce.convert import format_datetime, parse_datetime
+from connections.providers.salesforce.cursor import Cursor, soql_time
 from syncengine.records import Contact, Event, merge_fields, value_hash
 from syncengine.stores.base import (
     ChangePage,

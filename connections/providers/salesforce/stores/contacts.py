@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from connections.providers.salesforce import convert
 from connections.providers.salesforce.client import SalesforceClient
-from syncengine.providers.salesforce import convert
-from syncengine.providers.salesforce.base_store import SalesforceStore, chunks, quote
+from connections.providers.salesforce.stores.base import SalesforceStore, chunks, quote
 from syncengine.records import Contact, Event, norm_text
 from syncengine.stores.base import Create, Item, Kind, MatchKey, Op, Update
 

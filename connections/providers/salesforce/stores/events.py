@@ -9,10 +9,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connections.providers.salesforce import convert, errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
-from syncengine.providers.salesforce import convert, errors
-from syncengine.providers.salesforce.base_store import SalesforceStore, Written, chunks, quote
-from syncengine.providers.salesforce.cursor import soql_time
+from connections.providers.salesforce.cursor import soql_time
+from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks, quote
 from syncengine.records import Attendee, Contact, Event, norm_email
 from syncengine.stores.base import Item, Kind, MatchKey, NotFound, Rejected
 
