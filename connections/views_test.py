@@ -19,22 +19,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from connections import views
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
 from connections.providers.checks import CheckStep
 from connections.providers.microsoft import views as views_outlook
+from syncengine import registry
 
 logger = logging.getLogger(__name__)
 
-# Connection method -> its provider's checks, imported only when a test runs.
-CHECKS: dict[str, str] = {
-    "salesforce": "connections.providers.salesforce.checks.run_checks",
-    "microsoft365": "connections.providers.microsoft.checks.run_checks",
-    "google": "connections.providers.google.checks.run_checks",
-}
 PAGES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "salesforce": views.salesforce,
     "outlook": views_outlook.outlook,
@@ -82,13 +76,13 @@ def connection_for(page: str) -> tuple[str | None, Connection]:
     if page == "salesforce":
         return "salesforce", SalesforceConnection.load()
     method = MailConnection.Method.GOOGLE if page == "google" else MailConnection.outlook_choice()
-    return (method if method in CHECKS else None), MailConnection.load(method)
+    found = registry.mail_provider(method)
+    return (method if found is not None and found.testable else None), MailConnection.load(method)
 
 
 def run(method: str, email: str | None) -> list[CheckStep]:
-    checks: Callable[[str | None], list[CheckStep]] = import_string(CHECKS[method])
     try:
-        steps = list(checks(email))
+        steps = list(registry.provider(method).run_checks(email))
     except Exception as error:  # a bug or an unforeseen answer must not hide behind a 500
         logger.exception("Test Connection for %s stopped", method)
         return [

@@ -1,12 +1,9 @@
-"""The result of one Test Connection step, shared by every provider's `checks.run_checks`."""
+"""The result of one Test Connection step, shared by every provider's `checks.run_checks`.
+
+Defined with the provider protocol in syncengine/provider.py; imported from here by providers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from syncengine.provider import CheckStep
 
-
-@dataclass(frozen=True)
-class CheckStep:
-    name: str
-    ok: bool
-    message: str
+__all__ = ["CheckStep"]

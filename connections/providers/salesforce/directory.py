@@ -11,8 +11,7 @@ Everything raises `DirectoryError` with a sentence an admin can act on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 
@@ -20,57 +19,19 @@ from connections.models import SalesforceConnection
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
 from syncengine.models import LinkStatus, SyncUser
+from syncengine.provider import (
+    Directory,
+    DirectoryError,
+    FilterRejected,
+    SalesforceProfile,
+    SalesforceUser,
+)
+from syncengine.unresolved import SEARCH_LIMIT, Candidate
 
 USER_FIELDS = "Id, Username, Email, Name, IsActive, ProfileId, Profile.Name"
 # SOQL's IN list is bounded by the 100,000-character query length; stay far below it.
 CHUNK = 200
 QUERY_ERRORS = frozenset({"MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"})  # fmt: skip
-
-
-class DirectoryError(Exception):
-    """Salesforce could not be asked; the message says why and what to do."""
-
-
-class FilterRejected(DirectoryError):
-    """Salesforce refused an extra SOQL filter; the message is Salesforce's, in plain words."""
-
-
-@dataclass(frozen=True)
-class SalesforceUser:
-    id: str
-    username: str
-    email: str
-    name: str
-    active: bool
-    profile_id: str
-    profile_name: str
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> SalesforceUser:
-        profile = row.get("Profile") or {}
-        return cls(
-            id=str(row["Id"]),
-            username=str(row.get("Username") or ""),
-            email=str(row.get("Email") or "").strip().lower(),
-            name=str(row.get("Name") or ""),
-            active=bool(row.get("IsActive")),
-            profile_id=str(row.get("ProfileId") or ""),
-            profile_name=str(profile.get("Name") or "") if isinstance(profile, dict) else "",
-        )
-
-
-@dataclass(frozen=True)
-class SalesforceProfile:
-    id: str
-    name: str
-
-
-class Directory(Protocol):
-    def search(self, text: str, limit: int = 10) -> tuple[list[SalesforceUser], list[SalesforceProfile]]: ...  # fmt: skip
-    def users_by_id(self, ids: Sequence[str]) -> list[SalesforceUser]: ...
-    def users_by_profile(self, profile_ids: Sequence[str]) -> list[SalesforceUser]: ...
-    def users_by_email(self, emails: Sequence[str]) -> list[SalesforceUser]: ...
-    def check_contact_filter(self, condition: str) -> None: ...
 
 
 def quote(value: str) -> str:
@@ -215,3 +176,42 @@ def get_directory() -> Directory:
         connection.api_version,
     )
     return SalesforceDirectory(client)
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+    return "'%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%'"
+
+
+class RecordDirectory:
+    """The Salesforce calls resolving unresolved items needs (syncengine.unresolved.Directory),
+    made as the sync user, so their sharing decides what they may pick."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def search(self, sobject: str, text: str) -> list[Candidate]:
+        if sobject not in ("Account", "Contact", "Lead") or not text.strip():
+            return []
+        like = _like(text.strip())
+        if sobject == "Account":
+            soql = f"SELECT Id, Name FROM Account WHERE Name LIKE {like}"
+        else:
+            soql = (
+                f"SELECT Id, Name, Email FROM {sobject} WHERE Name LIKE {like} OR Email LIKE {like}"
+            )
+        rows = self.client.query(f"{soql} ORDER BY Name LIMIT {SEARCH_LIMIT}")
+        return [
+            Candidate(r["Id"], sobject, r.get("Name") or "", r.get("Email") or "") for r in rows
+        ][:SEARCH_LIMIT]
+
+    def create_account(self, name: str) -> str:
+        answer = self.client.write("POST", "sobjects/Account/", json={"Name": name})
+        return str(answer["id"])
+
+    def set_account(self, contact_id: str, account_id: str) -> None:
+        self.client.write("PATCH", f"sobjects/Contact/{contact_id}", json={"AccountId": account_id})
+
+    def add_invitee(self, event_id: str, relation_id: str) -> None:
+        body = {"EventId": event_id, "RelationId": relation_id, "IsInvitee": True}
+        self.client.write("POST", "sobjects/EventRelation/", json=body)
