@@ -23,9 +23,9 @@ from django.utils import timezone
 from connections import views
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
-from connections.providers.checks import CheckStep
 from connections.providers.microsoft import views as views_outlook
 from syncengine import registry
+from syncengine.provider import CheckStep
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 
 from connections.models import AuditEntry, MailConnection, SalesforceConnection, Status
-from connections.providers.checks import CheckStep
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -24,6 +23,7 @@ from connections.providers.salesforce.provider import SalesforceProvider
 from sandbox.google.app import GoogleEmulator
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine.models import SyncUser
+from syncengine.provider import CheckStep
 from tests.configurations.conftest import google_key as cached_google_key
 from tests.conftest import SandboxHandle
 from tests.connections.conftest import fragments, make_user

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from connections.mail_provider import MailConnectionProvider, account_domain
 from connections.models import MailConnection
-from connections.providers.mail import MailConnectionProvider, account_domain
 from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, ProviderError, Store
 

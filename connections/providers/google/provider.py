@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from connections.providers.mail import MailConnectionProvider
+from connections.mail_provider import MailConnectionProvider
 from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, Store
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from connections.providers.checks import CheckStep
 from connections.providers.microsoft.client import GraphClient, GraphError, TokenError
+from syncengine.provider import CheckStep
 
 REQUIRED_ROLES = ("Contacts.ReadWrite", "Calendars.ReadWrite")
 FOLDER_NAME = "Salesforce_Sync"

@@ -12,9 +12,9 @@ user who may not gets an access error. It works the same on every org and needs 
 from __future__ import annotations
 
 from connections.models import SalesforceConnection
-from connections.providers.checks import CheckStep
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
+from syncengine.provider import CheckStep
 
 PERMISSION_ADVICE = (
     "Give the user's profile or a permission set Read, Create and Edit on {obj} (Setup > "
