@@ -17,9 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from connections import audit, verify
-from connections.forms import OutlookForm
 from connections.models import MailConnection, Status
 from connections.permissions import manage_sync_required
+from connections.providers.microsoft.forms import OutlookForm
 from connections.views import snapshot
 
 STATE_KEY = "lsync_m365_consent_state"
