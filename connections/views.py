@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from connections.models import MailConnection, SalesforceConnection
 from connections.permissions import manage_sync_required
+from syncengine import registry
 
 
 def snapshot(obj: Any, names: list[str]) -> dict[str, object]:
@@ -17,30 +18,28 @@ def snapshot(obj: Any, names: list[str]) -> dict[str, object]:
 
 @manage_sync_required
 def index(request: HttpRequest) -> HttpResponse:
-    outlook_method = MailConnection.outlook_choice()
-    outlook = MailConnection.load(outlook_method)
-    google = MailConnection.load(MailConnection.Method.GOOGLE)
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "name": "Salesforce",
             "url": "setup:salesforce",
             "detail": "Connected app (JWT bearer flow)",
             "conn": SalesforceConnection.load(),
             "enabled": None,
-        },
-        {
-            "name": "Outlook Integration and Sync",
-            "url": "setup:outlook",
-            "detail": outlook.get_method_display(),
-            "conn": outlook,
-            "enabled": outlook.enabled,
-        },
-        {
-            "name": "Google Integration and Sync",
-            "url": "setup:google",
-            "detail": "Service account with domain-wide delegation",
-            "conn": google,
-            "enabled": google.enabled,
-        },
+            "domains": None,
+        }
     ]
+    # Every registered mail provider, each with the e-mail domains it claims: users are linked
+    # to the connection that claims their domain.
+    for provider in registry.mail_providers():
+        conn = MailConnection.load(provider.key)
+        rows.append(
+            {
+                "name": provider.label,
+                "url": provider.setup_url,
+                "detail": conn.get_method_display(),
+                "conn": conn,
+                "enabled": provider.is_active(),
+                "domains": sorted(provider.claimed_domains()),
+            }
+        )
     return render(request, "connections/index.html", {"rows": rows})

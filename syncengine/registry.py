@@ -124,10 +124,11 @@ def claims(active_only: bool = True) -> dict[str, MailProvider]:
 
 
 def claim_conflicts(key: str, domains: Iterable[str]) -> list[tuple[str, MailProvider]]:
-    """The domains among `domains` another mail connection already claims, with that one."""
+    """The domains among `domains` another active mail connection claims, with that one (a
+    connection that is off claims nothing)."""
     wanted = {d.strip().lower() for d in domains if d.strip()}
     found = []
-    for other in mail_providers():
+    for other in active_mail_providers():
         if other.key != key:
             found += [(d, other) for d in sorted(wanted & other.claimed_domains())]
     return sorted(found, key=lambda pair: pair[0])

@@ -14,7 +14,7 @@ from connections.permissions import manage_sync_required
 from connections.providers.google.forms import GoogleForm
 from connections.views import snapshot
 
-GOOGLE_FIELDS = ["enabled", "sync_kinds", "service_account_key"]
+GOOGLE_FIELDS = ["enabled", "sync_kinds", "service_account_key", "additional_domains"]
 
 
 @manage_sync_required
@@ -29,6 +29,7 @@ def google(request: HttpRequest) -> HttpResponse:
                 before = snapshot(conn, GOOGLE_FIELDS)
                 conn.enabled = data["enabled"]
                 conn.sync_kinds = data["sync_kinds"]
+                conn.additional_domains = data["domains"]
                 key = data["key_file"]
                 if key:
                     conn.service_account_key = key.text
@@ -44,7 +45,12 @@ def google(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing was saved: correct the fields marked below.")
     else:
         form = GoogleForm(
-            initial={"enabled": conn.enabled, "sync_kinds": conn.sync_kinds}, has_key=has_key
+            initial={
+                "enabled": conn.enabled,
+                "sync_kinds": conn.sync_kinds,
+                "domains": ", ".join(conn.additional_domains or []),
+            },
+            has_key=has_key,
         )
     return render(
         request, "connections/google.html", {"form": form, "conn": conn, "has_key": has_key}

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from connections import validators
+from connections import claims, validators
 from connections.forms import SetupForm, secret_input
 from connections.models import MailConnection, SyncKinds
 
@@ -59,6 +59,14 @@ class OutlookForm(SetupForm):
         "separated by commas, such as awcomputing.net, awcomputing.de.",
     )
 
+    m365_domains = forms.CharField(
+        label="Microsoft 365 domains",
+        required=False,
+        max_length=2000,
+        help_text="The verified domains of your tenant whose users sync with Microsoft 365, "
+        "separated by commas, such as nordvik.example.",
+    )
+
     def __init__(self, *args: Any, has_password: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_password = has_password
@@ -74,12 +82,31 @@ class OutlookForm(SetupForm):
     def clean_additional_domains(self) -> list[str]:
         return validators.check_domains(self.cleaned_data["additional_domains"])
 
+    def clean_m365_domains(self) -> list[str]:
+        return validators.check_domains(self.cleaned_data["m365_domains"], "Microsoft 365 domains")
+
     def clean_username(self) -> str:
         value = str(self.cleaned_data["username"]).strip()
         return validators.check_exchange_username(value) if value else ""
 
+    def _refuse_claimed(self, data: dict[str, Any]) -> None:
+        if not data.get("enabled"):
+            return
+        if data.get("method") == MailConnection.Method.MICROSOFT365:
+            key, name, domains = "microsoft365", "m365_domains", list(data.get("m365_domains", []))
+        else:
+            key, name = "exchange", "additional_domains"
+            domains = list(data.get("additional_domains", []))
+            account = str(data.get("username") or "")
+            if "@" in account:
+                domains.append(account.rpartition("@")[2].lower())
+        error = claims.claim_error(key, domains, str(self.fields[name].label))
+        if error:
+            self.add_error(name, ValidationError(error, code="domain_claimed"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._refuse_claimed(data)
         if data.get("method") != MailConnection.Method.EXCHANGE:
             return data
         if not data.get("auth_basic") and not data.get("auth_ntlm"):

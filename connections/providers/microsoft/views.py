@@ -48,6 +48,7 @@ def _initial(exchange: MailConnection, chosen: MailConnection) -> dict[str, obje
         "auth_basic": exchange.auth_basic,
         "auth_ntlm": exchange.auth_ntlm,
         "additional_domains": ", ".join(exchange.additional_domains or []),
+        "m365_domains": ", ".join(MailConnection.load("microsoft365").additional_domains or []),
     }
 
 
@@ -68,6 +69,8 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
     exchange.auth_basic = data["auth_basic"]
     exchange.auth_ntlm = data["auth_ntlm"]
     exchange.additional_domains = data["additional_domains"]
+    m365_domains_before = list(m365.additional_domains or [])
+    m365.additional_domains = data["m365_domains"]
     for conn in (exchange, m365):
         conn.chosen = conn is chosen
         conn.enabled = data["enabled"] if conn is chosen else False
@@ -77,6 +80,8 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
     changed = audit.changed_fields(before, after)
     if before_method != chosen.method:
         changed.append("method")
+    if m365_domains_before != m365.additional_domains:
+        changed.append("m365_domains")
     exchange_changed = set(changed) & set(EXCHANGE_FIELDS)
     if not (exchange.username and exchange.password):
         exchange.status, exchange.status_message = Status.NOT_CONFIGURED, ""
