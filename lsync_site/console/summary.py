@@ -51,6 +51,17 @@ def _with_domains(provider: MailProvider) -> str:
     return f"{provider.label} ({domains})" if domains else provider.label
 
 
+def connection_words(user: SyncUser) -> str:
+    """The mail connection the user syncs with, and its domains."""
+    if user.mail_connection is None:
+        return "None yet: the next enrollment run links the user by the domain of its address."
+    provider = registry.mail_provider(str(user.mail_connection.method))
+    if provider is None:
+        return f"{user.mail_connection} (not in LSYNC_PROVIDERS: its users do not sync)"
+    words = _with_domains(provider)
+    return words if provider.is_active() else f"{words}, turned off"
+
+
 def changes_in(counts: dict[str, Any]) -> int:
     return sum(
         int(v) for k, v in counts.items() if k.startswith(CHANGE_PREFIXES) and isinstance(v, int)

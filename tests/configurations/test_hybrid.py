@@ -64,7 +64,11 @@ def method_of(user: SyncUser) -> str:
 
 
 def test_one_dispatcher_run_syncs_each_user_against_the_back_end_of_its_domain(
-    org: Org, microsoft365: MicrosoftEmulator, google: GoogleEmulator, settings: Any
+    org: Org,
+    microsoft365: MicrosoftEmulator,
+    google: GoogleEmulator,
+    settings: Any,
+    admin_client: Client,
 ) -> None:
     settings.LSYNC_STORE_BACKEND = "providers"
     google_claims(GOOGLE_DOMAIN)
@@ -89,6 +93,8 @@ def test_one_dispatcher_run_syncs_each_user_against_the_back_end_of_its_domain(
         assert user.contacts_status == "in_sync", user.contacts_message
     assert ItemMapping.objects.filter(sync_user=ana).count() == 1
     assert ItemMapping.objects.filter(sync_user=bo).count() == 1
+    page = admin_client.get(f"/status/users/{bo.pk}/").content.decode()
+    assert f"Google Workspace ({GOOGLE_DOMAIN})" in page
 
 
 def test_a_user_whose_domain_moves_is_relinked_and_reconciled_without_duplicates(
