@@ -85,7 +85,9 @@ class DbMappingRepo:
         if mailbox_id:
             match |= Q(mailbox_id=mailbox_id)
         gone = self._mappings().filter(match)
-        self.removed |= {i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair}
+        self.removed |= {
+            i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair
+        }
         self.removed |= {i for i in (salesforce_id, mailbox_id) if i}
         gone.delete()
 

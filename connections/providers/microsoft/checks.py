@@ -96,6 +96,24 @@ def explain_mailbox_error(error: GraphError, email: str) -> str:
     return f"Microsoft 365 answered with an error ({error.code}): {error.message[:300]}"
 
 
+USER_CODES = {
+    "mailboxnotenabledforrestapi",
+    "errorinvaliduser",
+    "request_resourcenotfound",
+    "resourcenotfound",
+}
+
+
+def is_user_problem(error: GraphError) -> bool:
+    """True when the error is about one user (no such user, no mailbox, outside the access
+    policy), not about lsync's access to the tenant."""
+    return (
+        error.code.lower() in USER_CODES
+        or error.status == 404
+        or (error.status == 403 and "policy" in error.message.lower())
+    )
+
+
 def _stored_tenant() -> str:
     from connections.models import MailConnection
 
@@ -146,7 +164,8 @@ def _mailbox_steps(client: GraphClient, email: str) -> list[CheckStep]:
             "GET", f"{user}/contactFolders", params={"$filter": f"displayName eq '{FOLDER_NAME}'"}
         )
     except GraphError as error:
-        return [CheckStep("Mailbox", False, explain_mailbox_error(error, email))]
+        message = explain_mailbox_error(error, email)
+        return [CheckStep("Mailbox", False, message, user=is_user_problem(error))]
     steps.append(
         CheckStep("Mailbox", True, f"{email} has an Exchange Online mailbox lsync can open.")
     )
@@ -167,7 +186,8 @@ def _mailbox_steps(client: GraphClient, email: str) -> list[CheckStep]:
         client.send("GET", f"{user}/calendarView", params=window)
         steps.append(CheckStep("Calendar", True, "The primary calendar can be read."))
     except GraphError as error:
-        steps.append(CheckStep("Calendar", False, explain_mailbox_error(error, email)))
+        message = explain_mailbox_error(error, email)
+        steps.append(CheckStep("Calendar", False, message, user=is_user_problem(error)))
     steps.append(_write_probe(client, user, email, found[0]["id"] if found else None))
     return steps
 
@@ -179,5 +199,6 @@ def _write_probe(client: GraphClient, user: str, email: str, folder_id: str | No
         made = client.send("POST", where, body={"givenName": "lsync", "surname": "connection test"})
         client.send("DELETE", f"{user}/contacts/{made['id']}")
     except GraphError as error:
-        return CheckStep("Write access", False, explain_mailbox_error(error, email))
+        message = explain_mailbox_error(error, email)
+        return CheckStep("Write access", False, message, user=is_user_problem(error))
     return CheckStep("Write access", True, "A test contact was created and deleted again.")
