@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 
+from connections.models import MailConnection
+from syncengine import operations
 from syncengine.directory import Directory, DirectoryError, SalesforceUser, get_directory
 from syncengine.mailbox_directory import MailboxDirectory, Probe, active_directories, domain_of
 from syncengine.models import (
@@ -36,6 +38,10 @@ log = logging.getLogger(__name__)
 NO_CONNECTION = (
     "No mail connection is enabled: turn on Outlook Integration and Sync or Google Integration "
     "and Sync in Setup, then wait for the next enrollment run."
+)
+MOVE_WAITS = (
+    "Its mailbox is now reached through another mail connection; the user was syncing, so the "
+    "move waits for the next enrollment run (every 15 minutes)."
 )
 MAX_PROBES = 500
 WAITING = (
@@ -73,6 +79,7 @@ class Link:
     status: str
     address: str
     message: str
+    method: str = ""  # the mail connection method the address was linked through
 
 
 def assigned_users(
@@ -204,13 +211,19 @@ class Linker:
             previous is not None
             and previous.link_status == LinkStatus.LINKED
             and previous.mailbox_address == user.email
+            and linked_method(previous) in ("", target.method)
             and not self.recheck
         ):
-            return Link(LinkStatus.LINKED, user.email, "")
+            return Link(LinkStatus.LINKED, user.email, "", target.method)
         probe = self.probe(target, user.email, again=again and target.recheck_denied)
         if probe is None:
             return Link(LinkStatus.PENDING, "", WAITING.format(limit=self.limit))
-        return link_from_probe(probe, user.email, previous)
+        return replace(link_from_probe(probe, user.email, previous), method=target.method)
+
+
+def linked_method(user: SyncUser) -> str:
+    connection = user.mail_connection
+    return str(connection.method) if connection is not None else ""
 
 
 def resolve_enrollment(
@@ -234,7 +247,8 @@ def resolve_enrollment(
             result.problem = str(exc)
             log.warning("enrollment: %s", exc)
             return result
-    existing = {u.salesforce_user_id: u for u in SyncUser.objects.all()}
+    existing = {u.salesforce_user_id: u for u in SyncUser.objects.select_related("mail_connection")}
+    connections = {c.method: c.pk for c in MailConnection.objects.all()}
     if mailboxes is None:
         linked = [u.mailbox_address for u in existing.values() if u.link_status == LinkStatus.LINKED and u.mailbox_address]  # fmt: skip
         mailboxes = active_directories(known_good=linked)
@@ -249,7 +263,8 @@ def resolve_enrollment(
             links[uid] = linker.link(user, duplicates.get(uid, []), existing.get(uid), again=True)
     with transaction.atomic():
         for uid, (user, configuration) in wanted.items():
-            _save(result, existing.get(uid), user, configuration, links[uid])
+            connection = connections.get(links[uid].method)
+            _save(result, existing.get(uid), user, configuration, links[uid], connection)
         stale = SyncUser.objects.exclude(salesforce_user_id__in=list(wanted)).filter(
             configuration__isnull=False
         )
@@ -266,7 +281,19 @@ def _save(
     user: SalesforceUser,
     configuration: SyncConfiguration,
     link: Link,
+    connection_id: int | None,
 ) -> None:
+    if (
+        row is not None
+        and link.status == LinkStatus.LINKED
+        and row.mail_connection_id not in (None, connection_id)
+        and operations.reset_sync([row.pk]).busy
+    ):
+        # Another connection's item ids mean nothing to this one, so the move resets the
+        # user's links and cursors (the next run matches, creating nothing). A user syncing
+        # right now moves at the next enrollment run.
+        link = Link(LinkStatus.PENDING, "", MOVE_WAITS)
+        connection_id = row.mail_connection_id
     wanted = {
         "configuration_id": configuration.pk,
         "username": user.username,
@@ -274,6 +301,11 @@ def _save(
         "mailbox_address": link.address,
         "link_status": link.status,
         "link_error": link.message,
+        # A pending or failed link keeps the connection it had, so that a later link through
+        # another one is seen as a move.
+        "mail_connection_id": connection_id
+        if link.status == LinkStatus.LINKED
+        else (row.mail_connection_id if row is not None else None),
     }
     if row is None:
         SyncUser.objects.create(salesforce_user_id=user.id, **wanted)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.google.client import GoogleClient, stored_key_info
+from syncengine.providers import linked_mailbox
 from syncengine.providers.google.contacts_store import GoogleContactsStore
 from syncengine.providers.google.errors import store_error
 from syncengine.providers.google.events_store import GoogleEventsStore
@@ -42,7 +43,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "Google Workspace is not connected: upload the service account's JSON key on the "
             "Google setup page."
         )
-    mailbox = (sync_user.mailbox_address or sync_user.email).lower()
+    mailbox = linked_mailbox(sync_user)
     try:
         client = GoogleClient(info, mailbox)
     except (KeyError, ValueError) as exc:

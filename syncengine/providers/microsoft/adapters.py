@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.microsoft.client import GraphClient
+from syncengine.providers import linked_mailbox
 from syncengine.providers.microsoft.contacts_store import GraphContactStore
 from syncengine.providers.microsoft.errors import store_error
 from syncengine.providers.microsoft.events_store import GraphEventStore
@@ -46,7 +47,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "page as a Global Administrator."
         )
     client = GraphClient(tenant)
-    mailbox = sync_user.mailbox_address or sync_user.email
+    mailbox = linked_mailbox(sync_user)
     if kind == "contacts":
         return GraphContactStore(client, mailbox)
     config = sync_user.configuration
