@@ -13,7 +13,7 @@ from connections.permissions import MANAGE_SYNC, manage_sync_required, view_sync
 from lsync_site.console import summary
 from lsync_site.console.forms import UserFilterForm
 from mappings.models import SyncIssue, UnresolvedItem
-from syncengine import operations
+from syncengine import eligibility, operations
 from syncengine.models import KindStatus, SyncConfiguration, SyncUser
 
 RUNS_SHOWN = 25
@@ -78,9 +78,15 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @manage_sync_required
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(SyncUser.objects.select_related("configuration"), pk=pk)
+    user = get_object_or_404(
+        SyncUser.objects.select_related("configuration", "mail_connection"), pk=pk
+    )
     if user.configuration is None or not user.configuration.active:
         messages.error(request, f"{user} is not assigned to an active sync configuration.")
+        return redirect("status:user", pk=user.pk)
+    refused = eligibility.not_linked(user)
+    if refused:
+        messages.error(request, refused)
         return redirect("status:user", pk=user.pk)
     operations.sync_now(user.pk)
     messages.success(request, f"Sync of {user} started; the run appears in the history.")
