@@ -12,7 +12,7 @@ import copy
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.conf import settings
@@ -119,15 +119,23 @@ def redact(steps: list[CheckStep], secrets: list[str]) -> list[CheckStep]:
         message = step.message
         for secret in secrets:
             message = message.replace(secret, mask(secret))
-        clean.append(CheckStep(step.name, step.ok, message))
+        clean.append(replace(step, message=message))
     return clean
 
 
 def record(conn: Connection, steps: list[CheckStep]) -> str:
-    """Marks the connection verified or error; returns what the page says about it."""
+    """Marks the connection verified or error; returns what the page says about it. A step
+    that failed for the tested user alone is that user's problem: the connection's status is
+    left as it was."""
     if conn.pk is None or conn.status == Status.NOT_CONFIGURED:
         return "Nothing was recorded: save this connection's settings first."
     failed = next((step for step in steps if not step.ok), None)
+    if failed is not None and failed.user:
+        return (
+            "The connection's own steps passed; the failed step concerns only the user tested, "
+            "so the connection's status is unchanged. Fix the address or that user's account, "
+            "then test again."
+        )
     if failed is None:
         fields = {"status": Status.VERIFIED, "status_message": "", "verified_at": timezone.now()}
     else:

@@ -200,6 +200,15 @@ class SyncUser(models.Model):
         max_length=8, choices=LinkStatus.choices, default=LinkStatus.PENDING
     )
     link_error = models.TextField(blank=True)
+    # The connection the mailbox was linked through: a sync uses it and nothing else, so a
+    # switch of the Outlook method or a second connection never reroutes a user by guessing.
+    mail_connection = models.ForeignKey(
+        "connections.MailConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_users",
+    )
 
     contacts_status = models.CharField(
         max_length=16, choices=KindStatus.choices, default=KindStatus.NOT_STARTED

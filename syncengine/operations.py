@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mappings.models import ItemMapping, SyncCursor, SyncIssue, UnresolvedItem
+from mappings.models import ItemMapping, SyncCursor, SyncIssue
 from syncengine import dispatch, tasks
 from syncengine.models import KindStatus, SyncUser
 
@@ -61,8 +61,8 @@ def _reset_one(pk: int) -> int:
     with transaction.atomic():
         links, _ = ItemMapping.objects.filter(sync_user_id=pk).delete()
         SyncCursor.objects.filter(sync_user_id=pk).delete()
-        # The next run reports again whatever is still unresolved.
-        UnresolvedItem.objects.filter(sync_user_id=pk, ignored=False).delete()
+        # Unresolved items stay: they are about Salesforce records, which a reset keeps, and the
+        # next run links what exists without writing it, so nothing would report them again.
         SyncUser.objects.filter(pk=pk).update(
             contacts_status=KindStatus.NOT_STARTED,
             contacts_message="",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from syncengine.stores.base import Kind, Store
+from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:
     from syncengine.models import SyncUser
@@ -32,11 +32,14 @@ def domain_of(address: str) -> str:
 
 @dataclass(frozen=True)
 class CheckStep:
-    """The result of one Test Connection step."""
+    """The result of one Test Connection step. `user`: the step is about the one user tested
+    ("Test as user"), not the connection: its failure is that user's problem (a typo, no
+    licence, no mailbox), so it never marks the whole connection Error."""
 
     name: str
     ok: bool
     message: str
+    user: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,3 +175,16 @@ class MailProvider(Provider, Protocol):
     def mailbox_directory(self, known_good: Iterable[str] = ()) -> MailboxDirectory | None:
         """Mailbox lookup for enrollment; None when not set up well enough to ask."""
         ...
+
+
+class NotLinked(AuthFailed):
+    """The user has no linked mailbox: a store never guesses one from the e-mail address."""
+
+
+def linked_mailbox(sync_user: SyncUser) -> str:
+    if not sync_user.mailbox_address:
+        raise NotLinked(
+            f"{sync_user.email or sync_user.username} is not linked to a mailbox; lsync never "
+            "guesses one from the e-mail address. See the user's link status."
+        )
+    return sync_user.mailbox_address.lower()

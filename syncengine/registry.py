@@ -26,7 +26,7 @@ from syncengine.provider import (
     SalesforceProvider,
     domain_of,
 )
-from syncengine.stores.base import Kind, Store
+from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:
     from syncengine.models import SyncUser
@@ -41,8 +41,9 @@ BACKENDS: dict[str, str] = {
 DEFAULT_BACKEND = "providers"
 
 
-class NoMailConnection(Exception):
-    """No usable mail connection for a user; an admin must set one up or link the user."""
+class NoMailConnection(AuthFailed):
+    """No usable mail connection for a user; an admin must set one up or link the user
+    (permanent: a retry cannot help until the setup changes)."""
 
 
 def backend_name() -> str:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
@@ -23,6 +24,9 @@ class DbMappingRepo:
     def __init__(self, sync_user: SyncUser, kind: Kind) -> None:
         self.sync_user = sync_user
         self.kind = kind
+        # Both ids of every link this repo removed: a delete that landed (or a pair forgotten
+        # because both sides are gone) is an item that synced, as far as its issues go.
+        self.removed: set[str] = set()
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -45,6 +49,9 @@ class DbMappingRepo:
             "mailbox_version": mapping.mailbox_version,
             "field_hashes": dict(mapping.hashes),
             "state": ItemState.SYNCED,
+            # QuerySet.update() skips auto_now: without this, synced_since() never sees a
+            # repaired update and its issue stays open.
+            "updated_at": timezone.now(),
         }
         with transaction.atomic():
             # A link that moved (either id now pairs with another item) replaces the old one.
@@ -77,7 +84,12 @@ class DbMappingRepo:
             match |= Q(salesforce_id=salesforce_id)
         if mailbox_id:
             match |= Q(mailbox_id=mailbox_id)
-        self._mappings().filter(match).delete()
+        gone = self._mappings().filter(match)
+        self.removed |= {
+            i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair
+        }
+        self.removed |= {i for i in (salesforce_id, mailbox_id) if i}
+        gone.delete()
 
     def mark_failed(self, item_ids: list[str]) -> int:
         """Flags the mappings of items whose last change failed (shown in the admin). Issues name
@@ -88,9 +100,11 @@ class DbMappingRepo:
         return self._mappings().filter(match).update(state=ItemState.ERROR)
 
     def synced_since(self, moment: datetime) -> set[str]:
-        """Both ids of every mapping written successfully at or after `moment`."""
+        """Both ids of every mapping written successfully at or after `moment`, and of every link
+        removed by this repo (a delete that landed)."""
         rows = self._mappings().filter(updated_at__gte=moment, state=ItemState.SYNCED)
-        return {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair}
+        ids = {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair}
+        return ids | self.removed
 
     def get_cursor(self, side: Side) -> str | None:
         value = self._cursors().filter(side=side).values_list("value", flat=True).first()

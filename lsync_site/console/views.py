@@ -13,7 +13,7 @@ from connections.permissions import MANAGE_SYNC, manage_sync_required, view_sync
 from lsync_site.console import summary
 from lsync_site.console.forms import UserFilterForm
 from mappings.models import SyncIssue, UnresolvedItem
-from syncengine import operations
+from syncengine import eligibility, operations
 from syncengine.models import KindStatus, SyncConfiguration, SyncUser
 
 RUNS_SHOWN = 25
@@ -86,6 +86,10 @@ def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if user.configuration is None or not user.configuration.active:
         messages.error(request, f"{user} is not assigned to an active sync configuration.")
+        return redirect("status:user", pk=user.pk)
+    refused = eligibility.not_linked(user)
+    if refused:
+        messages.error(request, refused)
         return redirect("status:user", pk=user.pk)
     operations.sync_now(user.pk)
     messages.success(request, f"Sync of {user} started; the run appears in the history.")

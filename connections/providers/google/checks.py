@@ -111,6 +111,7 @@ def _user_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
                     f"{email} is not an active user of your Google Workspace domain (unknown, "
                     "suspended or deleted). Check the address, or link the Salesforce user to "
                     "the Google mailbox it uses.",
+                    user=True,
                 )
             ]
         if error.reason != "unauthorized_client":
@@ -159,13 +160,15 @@ def _mailbox_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
     try:
         group, created = ensure_group(client)
     except GoogleApiError as error:
-        return [CheckStep(GROUP_STEP, False, _api_problem(error, "the contacts", email))]
+        message = _api_problem(error, "the contacts", email)
+        return [CheckStep(GROUP_STEP, False, message, user=error.status in (403, 404))]
     verb = "was created" if created else "was found"
     steps.append(CheckStep(GROUP_STEP, True, f"The contact group '{GROUP_NAME}' {verb}."))
     try:
         listing = client.calendar("GET", "calendars/primary/events", params={"maxResults": "1"})
     except GoogleApiError as error:
-        return [*steps, CheckStep(CALENDAR_STEP, False, _api_problem(error, "a calendar", email))]
+        message = _api_problem(error, "a calendar", email)
+        return [*steps, CheckStep(CALENDAR_STEP, False, message, user=error.status in (403, 404))]
     steps.append(CheckStep(CALENDAR_STEP, True, f"The primary calendar of {email} can be read."))
     role = str(listing.get("accessRole", ""))
     if role not in ("owner", "writer"):

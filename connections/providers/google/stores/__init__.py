@@ -13,6 +13,7 @@ from connections.providers.google.client import GoogleClient, stored_key_info
 from connections.providers.google.errors import store_error
 from connections.providers.google.stores.contacts import GoogleContactsStore
 from connections.providers.google.stores.events import GoogleEventsStore
+from syncengine.provider import linked_mailbox
 from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "Google Workspace is not connected: upload the service account's JSON key on the "
             "Google setup page."
         )
-    mailbox = (sync_user.mailbox_address or sync_user.email).lower()
+    mailbox = linked_mailbox(sync_user)
     try:
         client = GoogleClient(info, mailbox)
     except (KeyError, ValueError) as exc:

@@ -15,6 +15,7 @@ from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.errors import store_error
 from connections.providers.microsoft.stores.contacts import GraphContactStore
 from connections.providers.microsoft.stores.events import GraphEventStore
+from syncengine.provider import linked_mailbox
 from syncengine.stores.base import AuthFailed, Kind, Store
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "page as a Global Administrator."
         )
     client = GraphClient(tenant)
-    mailbox = sync_user.mailbox_address or sync_user.email
+    mailbox = linked_mailbox(sync_user)
     if kind == "contacts":
         return GraphContactStore(client, mailbox)
     config = sync_user.configuration
