@@ -41,7 +41,7 @@ def check_exchange_username(value: str) -> str:
     raise ValidationError(hint, code="bad_username")
 
 
-def check_domains(value: str) -> list[str]:
+def check_domains(value: str, field: str = "Additional domains") -> list[str]:
     domains: list[str] = []
     for raw in value.split(","):
         entry = raw.strip().lower()
@@ -49,7 +49,7 @@ def check_domains(value: str) -> list[str]:
             continue
         if not is_domain(entry):
             raise ValidationError(
-                f'Additional domains: "{entry}" is not a domain name. Enter domains such as '
+                f'{field}: "{entry}" is not a domain name. Enter domains such as '
                 "awcomputing.net, separated by commas, without @ or http://.",
                 code="bad_domain",
             )

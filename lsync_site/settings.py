@@ -141,7 +141,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
 # Seconds between two syncs of one user (grows by a minute per 100 enrolled users, up to 1 h).
 LSYNC_SYNC_INTERVAL_SECONDS = env.int("LSYNC_SYNC_INTERVAL_SECONDS", default=300)
-# Which stores the engine syncs through: a key of syncengine.registry.BACKENDS.
+# The providers, by dotted path of their class (see docs/architecture.md): exactly one Salesforce
+# provider and any number of mail providers. Adding a provider is one folder and one line here.
+LSYNC_PROVIDERS = [
+    "connections.providers.salesforce.provider.SalesforceProvider",
+    "connections.providers.microsoft.provider.Microsoft365Provider",
+    "connections.providers.google.provider.GoogleProvider",
+    "connections.providers.exchange.provider.ExchangeProvider",
+]
+# Which stores the engine syncs through: a key of syncengine.registry.BACKENDS ("providers": the
+# registered providers; "memory": in-memory stores).
 LSYNC_STORE_BACKEND = env.str("LSYNC_STORE_BACKEND", default="providers")
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER: dict[str, Any] = {

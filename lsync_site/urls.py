@@ -9,7 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # Before "setup/": connections must not import the engine, so its pages live in syncengine.
-    path("setup/sync-configurations/", include("syncengine.urls")),
+    path("setup/sync-configurations/", include("lsync_site.configurations.urls")),
     path("setup/", include("connections.urls")),
     path("status/", include("lsync_site.console.urls")),
 ]

@@ -188,7 +188,7 @@ class UnresolvedItem(models.Model):
     `value` is the one piece of content kept here (the company name or the attendee's e-mail):
     the administrator must see it to pick or create the right record, reading it live would cost
     an API call per row on every page view, and it is already what the provider's issue message
-    names. Rows go with a Reset sync and with the user.
+    names. Rows go with the user, not with a Reset sync (it keeps the Salesforce records they name).
     """
 
     sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="unresolved")

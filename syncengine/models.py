@@ -187,10 +187,28 @@ class SyncUser(models.Model):
     username = models.CharField(max_length=255)
     email = models.EmailField()
     mailbox_address = models.EmailField(blank=True)
+    # The mail connection this user syncs with (routed by the domain of its address at
+    # enrollment); a lazy reference, so the engine does not import the connections app.
+    mail_connection = models.ForeignKey(
+        "connections.MailConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_users",
+    )
     link_status = models.CharField(
         max_length=8, choices=LinkStatus.choices, default=LinkStatus.PENDING
     )
     link_error = models.TextField(blank=True)
+    # The connection the mailbox was linked through: a sync uses it and nothing else, so a
+    # switch of the Outlook method or a second connection never reroutes a user by guessing.
+    mail_connection = models.ForeignKey(
+        "connections.MailConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_users",
+    )
 
     contacts_status = models.CharField(
         max_length=16, choices=KindStatus.choices, default=KindStatus.NOT_STARTED

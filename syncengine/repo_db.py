@@ -11,6 +11,7 @@ from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
@@ -41,6 +42,9 @@ class DbMappingRepo:
     def __init__(self, sync_user: SyncUser, kind: Kind) -> None:
         self.sync_user = sync_user
         self.kind = kind
+        # Both ids of every link this repo removed: a delete that landed (or a pair forgotten
+        # because both sides are gone) is an item that synced, as far as its issues go.
+        self.removed: set[str] = set()
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -81,6 +85,9 @@ class DbMappingRepo:
             "state": mapping.status,
             "detached_side": (mapping.gone or "") if mapping.status == "detached" else "",
             "intents": {side: notes for side, notes in mapping.intents.items() if notes},
+            # QuerySet.update() skips auto_now: without this, synced_since() never sees a
+            # repaired update and its issue stays open.
+            "updated_at": timezone.now(),
         }
         ids = {
             "salesforce_id": mapping.salesforce_id or None,
@@ -106,7 +113,12 @@ class DbMappingRepo:
                     raise
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
-        self._mappings().filter(_either(salesforce_id, mailbox_id)).delete()
+        gone = self._mappings().filter(_either(salesforce_id, mailbox_id))
+        self.removed |= {
+            i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair if i
+        }
+        self.removed |= {i for i in (salesforce_id, mailbox_id) if i}
+        gone.delete()
 
     def mark_failed(self, item_ids: list[str]) -> int:
         """Flags the linked pairs whose last change failed (shown in the admin). Issues name the
@@ -118,9 +130,11 @@ class DbMappingRepo:
         return linked.update(state=ItemState.ERROR)
 
     def synced_since(self, moment: datetime) -> set[str]:
-        """Both ids of every mapping written successfully at or after `moment`."""
+        """Both ids of every mapping written successfully at or after `moment`, and of every link
+        removed by this repo (a delete that landed)."""
         rows = self._mappings().filter(updated_at__gte=moment, state=ItemState.SYNCED)
-        return {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair if i}
+        ids = {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair if i}
+        return ids | self.removed
 
     def get_cursor(self, side: Side) -> str | None:
         value = self._cursors().filter(side=side).values_list("value", flat=True).first()

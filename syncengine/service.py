@@ -16,11 +16,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, engine, registry, unresolved
+from syncengine import dispatch, eligibility, engine, registry, unresolved
 from syncengine.executor import Issue, Progress
 from syncengine.models import KindStatus, SyncUser
 from syncengine.repo_db import DbMappingRepo
-from syncengine.stores.base import Kind
+from syncengine.stores.base import Kind, ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _run(
     approve_guard: bool,
     progress: Progress | None,
 ) -> RunOutcome:
-    user = SyncUser.objects.select_related("configuration").get(pk=sync_user_id)
+    user = SyncUser.objects.select_related("configuration", "mail_connection").get(pk=sync_user_id)
     config = user.configuration
     # A dry run writes nothing, so it may preview a configuration before it is turned on.
     if config is None or not (config.active or dry_run):
@@ -113,6 +113,9 @@ def _run(
     settings = config.settings_for(kind)
     if settings.direction == "off":
         return RunOutcome(user.pk, kind, SKIPPED, f"{kind.title()} are off in '{config}'.")
+    refused = eligibility.refusal(user, kind)
+    if refused:
+        return RunOutcome(user.pk, kind, SKIPPED, refused)
 
     repo = DbMappingRepo(user, kind)
     initial = user.kind_status(kind) in (KindStatus.NOT_STARTED, KindStatus.INITIAL_SYNC)
@@ -126,7 +129,12 @@ def _run(
             repo.save_cursors({"salesforce": None, "mailbox": None})
     tracker = _Tracker(user, kind, owner, initial and not dry_run, progress)
     try:
-        sf_store, mail_store = registry.build_stores(user, kind)
+        try:
+            sf_store, mail_store = registry.build_stores(user, kind)
+        except ProviderError as error:
+            # A connection that cannot be used (not set up, no store for its method): the
+            # admin gets the store's own sentence, not "unexpected error".
+            return _refused_by_store(user, kind, run, error, dry_run)
         result = engine.run_sync(
             sf_store,
             mail_store,
@@ -180,6 +188,19 @@ def _run(
         plan_lines,
         result.retry_after,
     )
+
+
+def _refused_by_store(
+    user: SyncUser, kind: Kind, run: SyncRun, error: ProviderError, dry_run: bool
+) -> RunOutcome:
+    message = error.message
+    _finish(run, RunStatus.FAILED, message)
+    if not dry_run:
+        _set_user(user, kind, status=KindStatus.ERROR, message=message)
+        issue = Issue(None, "", "connection", message, not error.permanent)
+        _save_issues(user, kind, run, [issue])
+        dispatch.record_failure(user.pk)
+    return RunOutcome(user.pk, kind, RunStatus.FAILED, message, run.pk)
 
 
 def _after_run(

@@ -9,16 +9,12 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from connections.models import MailConnection
 from mappings.models import RunStatus, SyncIssue, SyncRun, UnresolvedItem
+from syncengine import registry
 from syncengine.models import KINDS, Direction, KindStatus, LinkStatus, SyncUser
+from syncengine.provider import MailProvider
 from syncengine.stores.base import Kind
 
-METHOD_NAMES: dict[str, str] = {
-    MailConnection.Method.MICROSOFT365: "Microsoft 365",
-    MailConnection.Method.GOOGLE: "Google Workspace",
-    MailConnection.Method.EXCHANGE: "Exchange (service account)",
-}
 # Count keys of a run that are changes to items (the rest are errors and skips).
 CHANGE_PREFIXES = ("created_", "updated_", "deleted_", "linked")
 
@@ -50,6 +46,22 @@ class OrgSummary:
     open_unresolved: int
 
 
+def _with_domains(provider: MailProvider) -> str:
+    domains = ", ".join(sorted(provider.claimed_domains()))
+    return f"{provider.label} ({domains})" if domains else provider.label
+
+
+def connection_words(user: SyncUser) -> str:
+    """The mail connection the user syncs with, and its domains."""
+    if user.mail_connection is None:
+        return "None yet: the next enrollment run links the user by the domain of its address."
+    provider = registry.mail_provider(str(user.mail_connection.method))
+    if provider is None:
+        return f"{user.mail_connection} (not in LSYNC_PROVIDERS: its users do not sync)"
+    words = _with_domains(provider)
+    return words if provider.is_active() else f"{words}, turned off"
+
+
 def changes_in(counts: dict[str, Any]) -> int:
     return sum(
         int(v) for k, v in counts.items() if k.startswith(CHANGE_PREFIXES) and isinstance(v, int)
@@ -62,7 +74,7 @@ def org_summary() -> OrgSummary:
     since = timezone.now() - timedelta(hours=24)
     recent = SyncRun.objects.filter(started_at__gte=since).exclude(status=RunStatus.DRY_RUN)
     return OrgSummary(
-        methods=[METHOD_NAMES.get(c.method, str(c)) for c in MailConnection.active()],
+        methods=[_with_domains(p) for p in registry.active_mail_providers()],
         linked=users.filter(link_status=LinkStatus.LINKED).count(),
         users=users.count(),
         last_contacts=last["c"],

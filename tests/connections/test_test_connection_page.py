@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connections import views_test
 from connections.models import AuditEntry, MailConnection, SalesforceConnection, Status
-from connections.providers.checks import CheckStep
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -21,9 +19,11 @@ from connections.providers.google.client import (
     clear_credentials_cache,
 )
 from connections.providers.microsoft import client as graph_client
+from connections.providers.salesforce.provider import SalesforceProvider
 from sandbox.google.app import GoogleEmulator
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine.models import SyncUser
+from syncengine.provider import CheckStep
 from tests.configurations.conftest import google_key as cached_google_key
 from tests.conftest import SandboxHandle
 from tests.connections.conftest import fragments, make_user
@@ -167,7 +167,8 @@ def crashing(email: str | None) -> list[CheckStep]:
 
 
 def use_checks(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setitem(views_test.CHECKS, "salesforce", f"{__name__}.{name}")
+    checks = globals()[name]
+    monkeypatch.setattr(SalesforceProvider, "run_checks", lambda self, email: checks(email))
 
 
 def test_a_result_is_not_recorded_when_the_settings_changed_during_the_test(

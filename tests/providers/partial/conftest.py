@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from connections.models import MailConnection, Status
+from connections.providers.google import stores as google_adapters
 from connections.providers.google.client import SCOPES, clear_credentials_cache
 from connections.providers.microsoft import client as microsoft_client
+from connections.providers.microsoft import stores as microsoft_adapters
+from connections.providers.salesforce import stores as salesforce_adapters
 from sandbox.core import Emulator
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.google import adapters as google_adapters
-from syncengine.providers.microsoft import adapters as microsoft_adapters
-from syncengine.providers.salesforce import adapters as salesforce_adapters
 from syncengine.records import Contact, Event
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create, Delete, Item, Kind, Side, Store, Update
