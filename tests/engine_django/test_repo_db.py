@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from django.db import IntegrityError, transaction
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.repo_db import DbMappingRepo
-from syncengine.state import MappingRepo, MappingState, MemoryRepo
+from syncengine.state import MappingRepo, MappingState, MemoryRepo, Status
 from tests.engine_django.conftest import MakeUser
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,7 @@ def test_only_linked_pairs_are_flagged_as_failed(make_user: MakeUser) -> None:
     repo.upsert(MappingState("003D", "DDD", "1", "1", status="detached", gone="salesforce"))
     assert repo.mark_failed(["PPP", "DDD"]) == 0
     assert sorted(m.status for m in repo.load()) == ["detached", "pending"]
+
+
+def test_the_database_knows_exactly_the_engines_mapping_states() -> None:
+    assert set(ItemState.values) == set(get_args(Status))
