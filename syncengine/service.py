@@ -6,7 +6,6 @@ a SyncRun, the SyncIssues, the user's status for that kind, and the back-off."""
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from mappings.models import RunStatus, SyncIssue, SyncRun
 from syncengine import dispatch, eligibility, engine, registry, unresolved
 from syncengine.executor import Issue, Progress
 from syncengine.models import KindStatus, SyncUser
+from syncengine.redaction import redact
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Kind, ProviderError
 
@@ -26,13 +26,6 @@ logger = logging.getLogger(__name__)
 
 # Issue messages come partly from providers' error texts; an administrator reads them in the
 # admin, so credentials that a provider echoes back are cut out and the length is bounded.
-_SECRETS = [
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)(\b(?:access_token|refresh_token|client_secret|assertion|password|session_id|"
-        r"private_key|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
-    ),
-]
 MESSAGE_MAX = 1000
 
 BUSY = "busy"
@@ -270,8 +263,7 @@ def _save_issues(user: SyncUser, kind: Kind, run: SyncRun, issues: list[Issue]) 
 
 
 def plain(message: str) -> str:
-    for pattern in _SECRETS:
-        message = pattern.sub(lambda m: m.group(1) + "[redacted]", message)
+    message = redact(message)
     return message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
 
 
