@@ -178,14 +178,14 @@ def seed(world: World, seed_value: int) -> None:
 def edit_both_sides(world: World, kind: str, rng: random.Random) -> int:
     """Edits 1% of the synced items in Salesforce and another 1% in the mailbox (single items:
     a series edit is a different workload). Returns how many were edited on each side."""
-    from mappings.models import ItemMapping
+    from mappings.models import ItemMapping, ItemState
     from syncengine.models import SyncUser
     from syncengine.stores.base import Update
 
     user = SyncUser.objects.get(pk=world.user_pk)
     count = max(1, world.sizes[kind] // 100)
     pairs = sorted(
-        ItemMapping.objects.filter(sync_user=user, kind=kind).values_list(
+        ItemMapping.objects.filter(sync_user=user, kind=kind, state=ItemState.SYNCED).values_list(
             "salesforce_id", "mailbox_id"
         )
     )

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 ALLOWED_FIELDS = {
     ItemMapping: {
         "id", "sync_user", "kind", "salesforce_id", "mailbox_id", "salesforce_version",
-        "mailbox_version", "field_hashes", "state", "created_at", "updated_at",
+        "mailbox_version", "field_hashes", "state", "detached_side", "intents",
+        "created_at", "updated_at",
     },
     SyncCursor: {"id", "sync_user", "kind", "side", "value", "updated_at"},
     SyncRun: {
