@@ -4,7 +4,8 @@
   done. Before a batch creates items in Salesforce, a pending row per item is written: the next run
   finds those items by content after a crash. Items created in the mailbox carry the Salesforce id
   (the marker) instead.
-- Per-item errors become issues and do not stop the other items.
+- Per-item errors become issues and do not stop the other items, except a sign-in failure
+  (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
@@ -27,6 +28,7 @@ from syncengine.state import (
     with_intents,
 )
 from syncengine.stores.base import (
+    AuthFailed,
     Create,
     Delete,
     NotFound,
@@ -129,8 +131,18 @@ class Executor:
                 except ProviderError as error:
                     self._fatal(error, side)
                     return self.report
+                refused: ProviderError | None = None
                 for (track, write), result in zip(batch, results, strict=True):
-                    self._record(track, write, result)
+                    if isinstance(result.error, AuthFailed):
+                        # A sign-in failure is never the item's own: the run stops with the
+                        # cursors where they were, so the next run plans the item again.
+                        refused = refused or result.error
+                        self._unwritten(track)
+                    else:
+                        self._record(track, write, result)
+                if refused is not None:
+                    self._fatal(refused, side)
+                    return self.report
                 done += len(batch)
                 if self.progress:
                     self.progress(done, total)
@@ -239,12 +251,15 @@ class Executor:
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
 
-    def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
-        """The issue names the item it concerns: the target for updates and deletes, the source
-        item for a create (the target does not exist)."""
+    def _unwritten(self, track: _Track) -> None:
         track.failed = True
         if track.intent and track.recorded is not None:
             self._save(track, track.recorded)  # nothing was written: drop the intent
+
+    def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
+        """The issue names the item it concerns: the target for updates and deletes, the source
+        item for a create (the target does not exist)."""
+        self._unwritten(track)
         error = result.error or ProviderError("the provider gave no result", permanent=False)
         op = write.op
         if isinstance(op, Update | Delete):

@@ -248,7 +248,21 @@ class GoogleClient:
         )
 
     def calendar_batch(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
-        """One multipart request to the Calendar batch endpoint; one answer per call, in order."""
+        """One multipart request to the Calendar batch endpoint; one answer per call, in order.
+
+        Parts refused with 401 (a token revoked or expired while Google worked through the
+        batch; Google applied none of them) are sent again once with a new token. A 401 that
+        stays is returned: the store reports it as a sign-in failure, never as the item's own."""
+        answers = self._calendar_batch_once(calls)
+        unauthorized = [i for i, answer in enumerate(answers) if answer.status == 401]
+        if unauthorized:
+            self.fetch_token()
+            again = self._calendar_batch_once([calls[i] for i in unauthorized])
+            for i, answer in zip(unauthorized, again, strict=True):
+                answers[i] = answer
+        return answers
+
+    def _calendar_batch_once(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
         prefix = urlsplit(settings.LSYNC_GOOGLE_CALENDAR_URL).path.rstrip("/")
         content_type, payload = encode(calls, prefix)
         response = self.request(

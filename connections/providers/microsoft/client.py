@@ -266,7 +266,8 @@ class GraphClient:
 
     def batch(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
         """Runs up to 20 independent requests in one $batch call; results in input order.
-        Throttled steps are sent again once when their Retry-After is short."""
+        Throttled steps are sent again once when their Retry-After is short, and steps refused
+        with 401 once with a new token."""
         if len(steps) > BATCH_LIMIT:
             raise ValueError(f"a Graph batch holds at most {BATCH_LIMIT} requests")
         if not steps:
@@ -280,6 +281,15 @@ class GraphClient:
                 again = self._batch_once([steps[i] for i in throttled])
                 for i, result in zip(throttled, again, strict=True):
                     results[i] = result
+        unauthorized = [i for i, r in enumerate(results) if r.status == 401]
+        if unauthorized:
+            # A token revoked or expired between two steps fails only the later ones, and Graph
+            # applied none of those: send them again once with a new token. A 401 that stays is
+            # returned, and the store reports it as a sign-in failure, never as the item's own.
+            self.token(fresh=True)
+            again = self._batch_once([steps[i] for i in unauthorized])
+            for i, result in zip(unauthorized, again, strict=True):
+                results[i] = result
         return results
 
     def _batch_once(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
