@@ -120,16 +120,28 @@ def credentials_for(
 
 def _auth_error(exc: RefreshError) -> GoogleAuthError:
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-    error = str(data.get("error") or "")
-    description = str(data.get("error_description") or "")
-    if not error:
+    error = data.get("error")
+    if not isinstance(error, str) or not error:
+        # Not an OAuth refusal (a proxy's page, a body without a token, a 5xx in another
+        # shape): it says nothing about the key or the delegation, so a later try may work.
         text = str(exc.args[0]) if exc.args else str(exc)
-        error, _, description = text.partition(": ")
+        return GoogleAuthError(502, "token_error", f"an answer lsync cannot use ({text[:200]})")
+    description = str(data.get("error_description") or "")
     if error == "rate_limit_exceeded":
         status = 429
     else:
         status = 503 if getattr(exc, "retryable", False) else 401
-    return GoogleAuthError(status, error or "token_error", description or error)
+    return GoogleAuthError(status, error, description or error)
+
+
+# What google-auth raises when the token endpoint's answer is not the JSON object it expects.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def _malformed_token_answer(exc: Exception) -> GoogleAuthError:
+    return GoogleAuthError(
+        502, "token_error", f"an answer lsync cannot read ({type(exc).__name__})"
+    )
 
 
 def api_error(response: requests.Response) -> GoogleApiError:
@@ -177,7 +189,8 @@ class GoogleClient:
         self.subject = subject
         self.credentials = credentials_for(info, subject, scopes)
         base = http.build_session()
-        self.session = AuthorizedSession(self.credentials, auth_request=AuthRequest(base))
+        self._auth_request = AuthRequest(base)
+        self.session = AuthorizedSession(self.credentials, auth_request=self._auth_request)
         self.session.trust_env = False
         self.session.verify = base.verify
         self.session.proxies = base.proxies
@@ -194,11 +207,14 @@ class GoogleClient:
     def fetch_token(self) -> None:
         """Gets (or refreshes) the access token; raises GoogleAuthError when refused."""
         try:
-            self.credentials.refresh(AuthRequest(self.session))
+            # Through the plain session: the authorized one would refresh before sending.
+            self.credentials.refresh(self._auth_request)
         except RefreshError as exc:
             raise _auth_error(exc) from exc
         except TransportError as exc:
             raise GoogleApiError(0, "transport", str(exc)) from exc
+        except _MALFORMED as exc:
+            raise _malformed_token_answer(exc) from exc
 
     def request(
         self,
@@ -210,6 +226,10 @@ class GoogleClient:
         headers: Mapping[str, str] | None = None,
         data: bytes | None = None,
     ) -> requests.Response:
+        if not self.credentials.valid:
+            # Refreshed here rather than inside the session, where an unreadable answer from
+            # the token endpoint would escape as a bare TypeError or KeyError.
+            self.fetch_token()
         self.calls += 1
         self.call_log.append((method, url))
         try:

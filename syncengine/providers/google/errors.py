@@ -34,7 +34,9 @@ def store_error(error: GoogleApiError) -> ProviderError:
         return RateLimited(text, retry_after=error.backoff())
     if isinstance(error, GoogleAuthError):
         if error.status >= 500:
-            return ProviderError(f"Google's token service is unavailable: {text}", permanent=False)
+            return ProviderError(
+                f"Google's token service is unavailable for now: {text}.", permanent=False
+            )
         return AuthFailed(
             f"Google refused a token for this mailbox ({error.reason}: {error.message}). "
             "Run Test Connection on the Google setup page."
