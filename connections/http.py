@@ -9,6 +9,9 @@ lsync's own settings instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import requests
@@ -29,6 +32,26 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+# Called after every response of every session built here, in the context that set it: a sync
+# renews its lease while a provider client pages through a long listing it cannot interrupt.
+_on_response: ContextVar[Callable[[], None] | None] = ContextVar("lsync_on_response", default=None)
+
+
+@contextmanager
+def on_each_response(callback: Callable[[], None]) -> Iterator[None]:
+    token = _on_response.set(callback)
+    try:
+        yield
+    finally:
+        _on_response.reset(token)
+
+
+def _notify(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    callback = _on_response.get()
+    if callback is not None:
+        callback()
+
+
 def verify_setting() -> str | bool:
     """What TLS verification trusts: the private CA bundle when one is configured, else the
     system store. Never False: verification is not something an admin can switch off."""
@@ -40,6 +63,7 @@ def build_session() -> requests.Session:
     session.trust_env = False
     session.verify = verify_setting()
     session.headers["User-Agent"] = USER_AGENT
+    session.hooks["response"].append(_notify)
     proxy = getattr(settings, "LSYNC_HTTPS_PROXY", "")
     if proxy:
         session.proxies = {"https": proxy}

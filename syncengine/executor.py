@@ -7,6 +7,7 @@
 - Per-item errors become issues and do not stop the other items, except a sign-in failure
   (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
+- Every batch is fenced by the user's lease: a run that lost it stops before writing more.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
 
@@ -41,6 +42,13 @@ from syncengine.stores.base import (
 )
 
 Progress = Callable[[int, int], None]
+# Raises LeaseLost when this run no longer holds its user: called before anything is written.
+Fence = Callable[[], None]
+
+
+class LeaseLost(Exception):
+    """Another worker took the user over (this run was too slow, or its worker was thought
+    dead): this run must write nothing more."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     fatal: ProviderError | None = None
+    lease_lost: bool = False
     # Sides whose changes must be read again: a write they caused failed for a retryable reason.
     reread: set[Side] = field(default_factory=set)
 
@@ -98,13 +107,24 @@ class Executor:
         stores: dict[Side, Store],
         repo: MappingRepo,
         progress: Progress | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.stores = stores
         self.repo = repo
         self.progress = progress
+        self.fence = fence
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
+        try:
+            return self._run(plan)
+        except LeaseLost:
+            self.report.lease_lost = True
+            return self.report
+
+    def _run(self, plan: Plan) -> Report:
+        if self.fence:
+            self.fence()
         tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
         for action in plan.actions:
@@ -123,6 +143,8 @@ class Executor:
             size = max(1, store.max_batch)
             for start in range(0, len(queue), size):
                 batch = queue[start : start + size]
+                if self.fence:
+                    self.fence()
                 if side == "salesforce":
                     self._write_pending(batch)
                 self._write_intents(batch)

@@ -195,6 +195,7 @@ class GoogleClient:
         self.session.verify = base.verify
         self.session.proxies = base.proxies
         self.session.headers.update(base.headers)
+        self.session.hooks["response"].extend(base.hooks["response"])
         for prefix, adapter in base.adapters.items():
             self.session.mount(prefix, adapter)
         self.calls = 0
