@@ -48,24 +48,32 @@ class GoogleApiError(Exception):
     reason (``errors[0].reason`` or ``details[].reason``, else ``status``)."""
 
     def __init__(
-        self, status: int, reason: str, message: str, retry_after: float | None = None
+        self,
+        status: int,
+        reason: str,
+        message: str,
+        retry_after: float | None = None,
+        reasons: tuple[str, ...] = (),
     ) -> None:
         super().__init__(f"{status} {reason}: {message}")
         self.status = status
         self.reason = reason
         self.message = message
         self.retry_after = retry_after
+        # Every reason the body names (errors[], details[], status): the specific one may be
+        # anywhere, e.g. EXPIRED_SYNC_TOKEN in details behind a generic errors[] reason.
+        self.reasons = reasons or (reason,)
 
     @property
     def rate_limited(self) -> bool:
         if self.status == 429:
             return True
-        return self.status == 403 and (self.reason in RATE_REASONS or self.reason in QUOTA_REASONS)
+        return self.status == 403 and bool((RATE_REASONS | QUOTA_REASONS) & set(self.reasons))
 
     def backoff(self) -> float:
         if self.retry_after is not None:
             return self.retry_after
-        return QUOTA_BACKOFF if self.reason in QUOTA_REASONS else RATE_BACKOFF
+        return QUOTA_BACKOFF if QUOTA_REASONS & set(self.reasons) else RATE_BACKOFF
 
 
 class GoogleAuthError(GoogleApiError):
@@ -162,14 +170,20 @@ def error_from(status: int, body: Any, retry: str | None, fallback: str = "") ->
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = {"message": fallback}
-    reason = ""
-    for item in error.get("errors") or []:
-        reason = reason or str(item.get("reason") or "")
-    for detail in error.get("details") or []:
-        reason = reason or str(detail.get("reason") or "")
-    reason = reason or str(error.get("status") or "")
+    reasons: list[str] = []
+    for entry in [*_dicts(error.get("errors")), *_dicts(error.get("details"))]:
+        if entry.get("reason"):
+            reasons.append(str(entry["reason"]))
+    if error.get("status"):
+        reasons.append(str(error["status"]))
+    reason = reasons[0] if reasons else ""
     retry_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-    return GoogleApiError(status, reason, str(error.get("message") or fallback), retry_after)
+    message = str(error.get("message") or fallback)
+    return GoogleApiError(status, reason, message, retry_after, tuple(reasons) or ("",))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def answer_error(answer: BatchAnswer) -> GoogleApiError:
