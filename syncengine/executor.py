@@ -159,7 +159,9 @@ class Executor:
                         # A sign-in failure is never the item's own: the run stops with the
                         # cursors where they were, so the next run plans the item again.
                         refused = refused or result.error
-                        self._unwritten(track)
+                        track.failed = True
+                        if track.intent and track.recorded is not None:
+                            self._save(track, track.recorded)  # nothing written: drop the intent
                     else:
                         self._record(track, write, result)
                 if refused is not None:
@@ -273,15 +275,12 @@ class Executor:
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
 
-    def _unwritten(self, track: _Track) -> None:
-        track.failed = True
-        if track.intent and track.recorded is not None:
-            self._save(track, track.recorded)  # nothing was written: drop the intent
-
     def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
         """The issue names the item it concerns: the target for updates and deletes, the source
         item for a create (the target does not exist)."""
-        self._unwritten(track)
+        track.failed = True
+        if track.intent and track.recorded is not None:
+            self._save(track, track.recorded)  # nothing was written: drop the intent
         error = result.error or ProviderError("the provider gave no result", permanent=False)
         op = write.op
         if isinstance(op, Update | Delete):
