@@ -189,7 +189,8 @@ class Sandbox:
 
     def make_sync_user(self, email: str, name: tuple[str, str], time_zone: str) -> int:
         """A Salesforce user and its SyncUser (its own configuration, invitations off)."""
-        from syncengine.models import SyncConfiguration, SyncUser
+        from connections.models import MailConnection
+        from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
 
         user_id = self.salesforce.add_user(email, email, name[0], name[1], time_zone=time_zone)
         config, _ = SyncConfiguration.objects.get_or_create(
@@ -201,6 +202,9 @@ class Sandbox:
             username=email,
             email=email,
             mailbox_address=email,
+            # Linked as enrollment would link it: lsync syncs only linked users.
+            link_status=LinkStatus.LINKED,
+            mail_connection=MailConnection.objects.first(),
         )
         return int(user.pk)
 

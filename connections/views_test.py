@@ -27,6 +27,7 @@ from connections.providers.microsoft import views as views_outlook
 from connections.providers.salesforce import views as views_salesforce
 from syncengine import registry
 from syncengine.provider import CheckStep
+from syncengine.redaction import redact as redact_patterns
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def redact(steps: list[CheckStep], secrets: list[str]) -> list[CheckStep]:
         message = step.message
         for secret in secrets:
             message = message.replace(secret, mask(secret))
+        message = redact_patterns(message)
         clean.append(replace(step, message=message))
     return clean
 

@@ -122,6 +122,8 @@ class RunStatus(models.TextChoices):
     GUARD = "guard", "Stopped by a guard"
     THROTTLED = "throttled", "Throttled"
     DRY_RUN = "dry-run", "Dry run"
+    # Its worker died or lost the user's lease before the run finished.
+    ABANDONED = "abandoned", "Abandoned"
 
 
 class SyncRun(models.Model):

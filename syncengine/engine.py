@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from syncengine import guards
-from syncengine.executor import Executor, Issue, Progress, error_code
+from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, error_code
 from syncengine.planner import SIDES, Plan, hashes_of, other, plan
 from syncengine.policy import SyncSettings
 from syncengine.state import (
@@ -32,7 +32,7 @@ from syncengine.stores.base import (
     Store,
 )
 
-Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run"]
+Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run", "abandoned"]
 
 
 @dataclass
@@ -181,8 +181,12 @@ def run_sync(
     dry_run: bool = False,
     approve_guard: bool = False,
     progress: Progress | None = None,
+    fence: Fence | None = None,
 ) -> RunResult:
-    """Sync one user's contacts or events (the stores' kind) between Salesforce and the mailbox."""
+    """Sync one user's contacts or events (the stores' kind) between Salesforce and the mailbox.
+
+    `fence` raises LeaseLost once the caller no longer holds the user: it is called before
+    each phase and each write batch, and the run then ends "abandoned" without writing more."""
     stores: dict[Side, Store] = {"salesforce": sf_store, "mailbox": mail_store}
     result = RunResult(kind=sf_store.kind)
     start_calls = {s: stores[s].api_calls for s in SIDES}
@@ -195,6 +199,15 @@ def run_sync(
 
     if settings.direction == "off":
         return finish("dry-run" if dry_run else "ok")
+
+    def fenced() -> bool:
+        try:
+            if fence:
+                fence()
+        except LeaseLost:
+            return False
+        return True
+
     try:
         pages = {s: _read(stores[s], repo.get_cursor(s)) for s in SIDES}
         result.full_listing = {s: pages[s].full for s in SIDES}
@@ -228,14 +241,18 @@ def run_sync(
         result.counts = the_plan.counts()
         return finish("dry-run")
 
-    report = Executor(stores, repo, progress).run(the_plan)
+    report = Executor(stores, repo, progress, fence).run(the_plan)
     result.counts = report.counts
     result.issues.extend(report.issues)
+    if report.lease_lost:
+        return finish("abandoned")
     if report.fatal is not None:
         if isinstance(report.fatal, RateLimited):
             result.retry_after = report.fatal.retry_after
             return finish("throttled")
         return finish("failed")
+    if not fenced():
+        return finish("abandoned")
     # A change whose write failed for a reason a retry can fix is read again next time: the
     # cursor of the side it came from stays where it was.
     repo.save_cursors({s: pages[s].cursor for s in SIDES if s not in report.reread})

@@ -4,8 +4,10 @@
   done. Before a batch creates items in Salesforce, a pending row per item is written: the next run
   finds those items by content after a crash. Items created in the mailbox carry the Salesforce id
   (the marker) instead.
-- Per-item errors become issues and do not stop the other items.
+- Per-item errors become issues and do not stop the other items, except a sign-in failure
+  (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
+- Every batch is fenced by the user's lease: a run that lost it stops before writing more.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
 
@@ -25,6 +27,7 @@ from syncengine.state import (
     without_intents,
 )
 from syncengine.stores.base import (
+    AuthFailed,
     Create,
     Delete,
     NotFound,
@@ -37,6 +40,13 @@ from syncengine.stores.base import (
 )
 
 Progress = Callable[[int, int], None]
+# Raises LeaseLost when this run no longer holds its user: called before anything is written.
+Fence = Callable[[], None]
+
+
+class LeaseLost(Exception):
+    """Another worker took the user over (this run was too slow, or its worker was thought
+    dead): this run must write nothing more."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     fatal: ProviderError | None = None
+    lease_lost: bool = False
     # Sides whose changes must be read again: a write they caused failed for a retryable reason.
     reread: set[Side] = field(default_factory=set)
 
@@ -92,13 +103,24 @@ class Executor:
         stores: dict[Side, Store],
         repo: MappingRepo,
         progress: Progress | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.stores = stores
         self.repo = repo
         self.progress = progress
+        self.fence = fence
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
+        try:
+            return self._run(plan)
+        except LeaseLost:
+            self.report.lease_lost = True
+            return self.report
+
+    def _run(self, plan: Plan) -> Report:
+        if self.fence:
+            self.fence()
         tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
         for action in plan.actions:
@@ -117,6 +139,8 @@ class Executor:
             size = max(1, store.max_batch)
             for start in range(0, len(queue), size):
                 batch = queue[start : start + size]
+                if self.fence:
+                    self.fence()
                 if side == "salesforce":
                     self._write_pending(batch)
                 self._write_intents(batch)
@@ -125,8 +149,20 @@ class Executor:
                 except ProviderError as error:
                     self._fatal(error, side)
                     return self.report
+                refused: ProviderError | None = None
                 for (track, write), result in zip(batch, results, strict=True):
-                    self._record(track, write, result)
+                    if isinstance(result.error, AuthFailed):
+                        # A sign-in failure is never the item's own: the run stops with the
+                        # cursors where they were, so the next run plans the item again.
+                        refused = refused or result.error
+                        track.failed = True
+                        if track.intent and track.recorded is not None:
+                            self._save(track, track.recorded)  # nothing written: drop the intent
+                    else:
+                        self._record(track, write, result)
+                if refused is not None:
+                    self._fatal(refused, side)
+                    return self.report
                 done += len(batch)
                 if self.progress:
                     self.progress(done, total)

@@ -7,16 +7,18 @@ from django.db import models
 from django.utils import timezone
 
 from syncengine.policy import SyncSettings
-from syncengine.stores.base import Kind
+from syncengine.vocabulary import (
+    CONFLICT_LABELS,
+    DIRECTION_LABELS,
+    KINDS,
+    Direction,
+    Kind,
+    as_conflict_policy,
+    as_direction,
+    choices,
+)
 
-KINDS: tuple[Kind, ...] = ("contacts", "events")
-
-
-class Direction(models.TextChoices):
-    BOTH = "both", "Sync both ways"
-    SALESFORCE_TO_MAILBOX = "salesforce_to_mailbox", "Salesforce to mailbox"
-    MAILBOX_TO_SALESFORCE = "mailbox_to_salesforce", "Mailbox to Salesforce"
-    OFF = "off", "Don't sync"
+__all__ = ["KINDS"]  # defined in syncengine.vocabulary
 
 
 class OwnershipFilter(models.TextChoices):
@@ -29,18 +31,12 @@ class EventScope(models.TextChoices):
     SELECTED = "selected", "Only events users select"
 
 
-class ConflictPolicy(models.TextChoices):
-    SALESFORCE = "salesforce", "Salesforce wins"
-    MAILBOX = "mailbox", "Mailbox wins"
-    NEWEST = "newest", "Newest change wins"
-
-
 class SyncConfiguration(models.Model):
     name = models.CharField(max_length=100, unique=True)
     active = models.BooleanField(default=True)
 
     contacts_direction = models.CharField(
-        max_length=32, choices=Direction.choices, default=Direction.BOTH
+        max_length=32, choices=choices(DIRECTION_LABELS), default="both"
     )
     contacts_ownership = models.CharField(
         max_length=16, choices=OwnershipFilter.choices, default=OwnershipFilter.MINE
@@ -50,7 +46,7 @@ class SyncConfiguration(models.Model):
     )
 
     events_direction = models.CharField(
-        max_length=32, choices=Direction.choices, default=Direction.BOTH
+        max_length=32, choices=choices(DIRECTION_LABELS), default="both"
     )
     events_scope = models.CharField(
         max_length=16, choices=EventScope.choices, default=EventScope.ALL
@@ -65,7 +61,7 @@ class SyncConfiguration(models.Model):
     events_days_future = models.PositiveIntegerField(default=365)
 
     conflict_policy = models.CharField(
-        max_length=16, choices=ConflictPolicy.choices, default=ConflictPolicy.SALESFORCE
+        max_length=16, choices=choices(CONFLICT_LABELS), default="salesforce"
     )
     mass_delete_percent = models.PositiveSmallIntegerField(
         default=50,
@@ -85,14 +81,16 @@ class SyncConfiguration(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def direction_for(self, kind: Kind) -> str:
-        return self.contacts_direction if kind == "contacts" else self.events_direction
+    def direction_for(self, kind: Kind) -> Direction:
+        return as_direction(
+            self.contacts_direction if kind == "contacts" else self.events_direction
+        )
 
     def settings_for(self, kind: Kind) -> SyncSettings:
         is_events = kind == "events"
         return SyncSettings(
-            direction=self.direction_for(kind),  # type: ignore[arg-type]
-            conflict=self.conflict_policy,  # type: ignore[arg-type]
+            direction=self.direction_for(kind),
+            conflict=as_conflict_policy(self.conflict_policy),
             # A contact leaving the scope leaves the sync folder, never Salesforce; the
             # engine decides that, so contacts always follow deletions.
             propagate_deletes=self.events_propagate_deletes if is_events else True,

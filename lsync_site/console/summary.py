@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun, UnresolvedItem
 from syncengine import registry
-from syncengine.models import KINDS, Direction, KindStatus, LinkStatus, SyncUser
+from syncengine.models import KINDS, KindStatus, LinkStatus, SyncUser
 from syncengine.provider import MailProvider
 from syncengine.stores.base import Kind
+from syncengine.vocabulary import DIRECTION_LABELS
 
 # Count keys of a run that are changes to items (the rest are errors and skips).
 CHANGE_PREFIXES = ("created_", "updated_", "deleted_", "linked")
@@ -118,9 +119,9 @@ def kind_state(user: SyncUser, kind: Kind) -> KindState:
     config = user.configuration
     if config is None:
         return KindState(kind, "off", "Not assigned", "No sync configuration.", "", 0, None)
-    if config.direction_for(kind) == Direction.OFF:
+    if config.direction_for(kind) == "off":
         return KindState(kind, "off", "Off", f"Off in “{config}”.", "", 0, synced_at)
-    label = Direction(config.direction_for(kind)).label
+    label = DIRECTION_LABELS[config.direction_for(kind)]
     if status == KindStatus.INITIAL_SYNC:
         return KindState(kind, status, f"Initial sync {progress} %", label, "", progress, synced_at)
     if status == KindStatus.IN_SYNC:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from connections.providers.salesforce.directory import like_pattern, plain_query_error, quote
+from connections.providers.salesforce.directory import plain_query_error
+from connections.providers.salesforce.soql import like_pattern, quote
 from lsync_site.configurations.forms import check_soql_condition
 
 

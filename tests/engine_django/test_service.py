@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor, SyncIssue, SyncRun
 from syncengine import dispatch, memory_backend
-from syncengine.models import Direction, KindStatus, SyncUser
+from syncengine.models import KindStatus, SyncUser
 from syncengine.service import sync_user
 from syncengine.stores.memory import MemoryStore
 from syncengine.tasks import dispatch_due, sync_user_task
@@ -180,7 +180,7 @@ def test_users_without_an_active_configuration_or_with_a_kind_off_are_skipped(
     assert sync_user(orphan.pk, "contacts").status == "skipped"
     user = make_user()
     assert user.configuration is not None
-    user.configuration.events_direction = Direction.OFF
+    user.configuration.events_direction = "off"
     user.configuration.save()
     assert sync_user(user.pk, "events").status == "skipped"
     assert sync_user(10**9, "events").status == "skipped"

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
-from connections.mail_provider import MailConnectionProvider, account_domain
-from connections.models import MailConnection
+from connections.mail_provider import MailConnectionProvider
+from connections.providers.exchange.models import ExchangeSettings
 from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, ProviderError, Store
 
@@ -34,11 +34,13 @@ class ExchangeProvider(MailConnectionProvider):
     def run_checks(self, email: str | None) -> list[CheckStep]:
         return [CheckStep("Exchange", False, NOT_YET)]
 
-    def domains_of(self, connection: MailConnection) -> frozenset[str]:
-        return account_domain(connection.username) | super().domains_of(connection)
+    def claimed_domains(self) -> frozenset[str]:
+        settings = ExchangeSettings.load()
+        account = {settings.account_domain} if settings.account_domain else set()
+        return frozenset(settings.mail.domains) | account
 
     def mailbox_directory(self, known_good: Iterable[str] = ()) -> MailboxDirectory | None:
         from connections.providers.exchange.directory import ExchangeMailboxes
 
-        connection = self.connection()
-        return ExchangeMailboxes(connection.username, sorted(super().domains_of(connection)))
+        settings = ExchangeSettings.load()
+        return ExchangeMailboxes(settings.username, list(settings.mail.domains))

@@ -203,3 +203,15 @@ def event_to_api(event: Event, fields: Iterable[str] | None = None) -> dict[str,
         ],
     }
     return {k: v for k, v in values.items() if k in keys}
+
+
+def patch_body(event: Event, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The body of a PATCH writing `fields`. Calendar merges nested objects in a PATCH, so a
+    `start` with `date` would keep the event's old `dateTime` (and the reverse) and be refused as
+    "Invalid start time": the key of the other form is cleared with an explicit null."""
+    body = event_to_api(event, fields)
+    for key in ("start", "end"):
+        if key in body:
+            other = "dateTime" if "date" in body[key] else "date"
+            body[key] = {**body[key], other: None}
+    return body

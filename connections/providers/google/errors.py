@@ -28,26 +28,37 @@ ITEM_REFUSALS = frozenset({"forbiddenForNonOrganizer", "forbiddenForServiceAccou
 EXPIRED_REASONS = frozenset({"fullSyncRequired", "updatedMinTooLongAgo", "EXPIRED_SYNC_TOKEN"})
 
 
+def _expired(error: GoogleApiError) -> bool:
+    """Whatever shape the body takes: the reason may sit behind a generic errors[] reason, or
+    only the message may say it (People: "Sync token is expired. ...")."""
+    if EXPIRED_REASONS.intersection(error.reasons):
+        return True
+    text = error.message.lower()
+    return error.status == 400 and "sync token" in text and "expired" in text
+
+
 def store_error(error: GoogleApiError) -> ProviderError:
     text = f"Google: {error.message or error.reason}"
     if error.rate_limited:
         return RateLimited(text, retry_after=error.backoff())
     if isinstance(error, GoogleAuthError):
         if error.status >= 500:
-            return ProviderError(f"Google's token service is unavailable: {text}", permanent=False)
+            return ProviderError(
+                f"Google's token service is unavailable for now: {text}.", permanent=False
+            )
         return AuthFailed(
             f"Google refused a token for this mailbox ({error.reason}: {error.message}). "
             "Run Test Connection on the Google setup page."
         )
     if error.status == 0 or error.status >= 500:
         return ProviderError(text, permanent=False)
-    if error.reason in EXPIRED_REASONS:
+    if _expired(error):
         return CursorExpired(text)
     if error.status == 404 or (error.status == 410 and error.reason == "deleted"):
         return NotFound(text)
-    if error.status == 412 or error.reason == "FAILED_PRECONDITION":
+    if error.status == 412 or "FAILED_PRECONDITION" in error.reasons:
         return VersionMismatch(text)
-    if error.reason in ITEM_REFUSALS:
+    if ITEM_REFUSALS.intersection(error.reasons):
         return Rejected(text)
     if error.status in (401, 403):
         return AuthFailed(f"{text}. Run Test Connection on the Google setup page.")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from connections.mail_provider import MailConnectionProvider
+from connections.providers.google.models import GoogleSettings
 from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, Store
 
@@ -33,12 +34,14 @@ class GoogleProvider(MailConnectionProvider):
         from connections.providers.google.client import key_info_from_text
         from connections.providers.google.directory import GoogleMailboxes
 
-        connection = self.connection()
-        if not connection.service_account_key:
+        settings = GoogleSettings.load()
+        if not settings.service_account_key:
             return None
         try:
-            info = key_info_from_text(connection.service_account_key)
+            info = key_info_from_text(settings.service_account_key)
         except ValueError:
             return None
-        domains = sorted(self.domains_of(connection))
-        return GoogleMailboxes(info, domains, known_good=list(known_good))
+        return GoogleMailboxes(info, list(settings.mail.domains), known_good=list(known_good))
+
+    def claimed_domains(self) -> frozenset[str]:
+        return frozenset(GoogleSettings.load().mail.domains)

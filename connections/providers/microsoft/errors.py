@@ -24,6 +24,11 @@ def store_error(error: GraphError) -> ProviderError:
             retry_after=error.retry_after or 30.0,
         )
     if isinstance(error, TokenError):
+        if error.code in ("network_error", "service_unavailable") or error.status >= 500:
+            return ProviderError(
+                f"Microsoft's sign-in service could not be used for now: {error.message}",
+                permanent=False,
+            )
         return AuthFailed(f"Microsoft 365 refused lsync's sign-in: {error.message}")
     if error.status == 410 or code in EXPIRED_CODES:
         return CursorExpired("the Microsoft 365 sync state has expired")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from connections.mail_provider import MailConnectionProvider
+from connections.providers.microsoft.models import Microsoft365Settings
 from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, Store
 
@@ -31,6 +32,9 @@ class Microsoft365Provider(MailConnectionProvider):
     def mailbox_directory(self, known_good: Iterable[str] = ()) -> MailboxDirectory | None:
         from connections.providers.microsoft.directory import GraphMailboxes
 
-        connection = self.connection()
-        tenant = (connection.tenant_id or "").strip()
-        return GraphMailboxes(tenant, sorted(self.domains_of(connection))) if tenant else None
+        settings = Microsoft365Settings.load()
+        tenant = settings.tenant_id
+        return GraphMailboxes(tenant, list(settings.mail.domains)) if tenant else None
+
+    def claimed_domains(self) -> frozenset[str]:
+        return frozenset(Microsoft365Settings.load().mail.domains)

@@ -18,6 +18,7 @@ from django.conf import settings
 from connections.models import SalesforceConnection
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
+from connections.providers.salesforce.soql import like_pattern, quote
 from syncengine.models import LinkStatus, SyncUser
 from syncengine.provider import (
     Directory,
@@ -32,17 +33,6 @@ USER_FIELDS = "Id, Username, Email, Name, IsActive, ProfileId, Profile.Name"
 # SOQL's IN list is bounded by the 100,000-character query length; stay far below it.
 CHUNK = 200
 QUERY_ERRORS = frozenset({"MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"})  # fmt: skip
-
-
-def quote(value: str) -> str:
-    """A SOQL string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE literal that matches `text` anywhere; the user's % and _ are taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("%", "\\%").replace("_", "\\_")
-    return f"'%{escaped}%'"
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
@@ -178,11 +168,6 @@ def get_directory() -> Directory:
     return SalesforceDirectory(client)
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-    return "'%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%'"
-
-
 class RecordDirectory:
     """The Salesforce calls resolving unresolved items needs (syncengine.unresolved.Directory),
     made as the sync user, so their sharing decides what they may pick."""
@@ -193,7 +178,7 @@ class RecordDirectory:
     def search(self, sobject: str, text: str) -> list[Candidate]:
         if sobject not in ("Account", "Contact", "Lead") or not text.strip():
             return []
-        like = _like(text.strip())
+        like = like_pattern(text.strip())
         if sobject == "Account":
             soql = f"SELECT Id, Name FROM Account WHERE Name LIKE {like}"
         else:

@@ -257,9 +257,7 @@ class GoogleEventsStore:
         if isinstance(op, Delete):
             return BatchCall("DELETE", target, params, None, headers)
         assert isinstance(op.record, Event)
-        return BatchCall(
-            "PATCH", target, params, convert.event_to_api(op.record, op.fields), headers
-        )
+        return BatchCall("PATCH", target, params, convert.patch_body(op.record, op.fields), headers)
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         if len(ops) > self.max_batch:

@@ -32,6 +32,7 @@ from connections.providers.salesforce import errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
 from connections.providers.salesforce.convert import format_datetime, parse_datetime
 from connections.providers.salesforce.cursor import Cursor, soql_time
+from connections.providers.salesforce.soql import quote
 from syncengine.records import Contact, Event, merge_fields, value_hash
 from syncengine.stores.base import (
     ChangePage,
@@ -66,10 +67,6 @@ class Written:
     record: Contact | Event
     created: bool
     fields: frozenset[str] | None
-
-
-def quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def chunks(values: Sequence[T], size: int = ID_CHUNK) -> Iterable[Sequence[T]]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from connections.providers.salesforce import convert
 from connections.providers.salesforce.client import SalesforceClient
-from connections.providers.salesforce.stores.base import SalesforceStore, chunks, quote
+from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores.base import SalesforceStore, chunks
 from syncengine.records import Contact, Event, norm_text
 from syncengine.stores.base import Create, Item, Kind, MatchKey, Op, Update
 

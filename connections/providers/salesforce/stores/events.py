@@ -12,7 +12,8 @@ from typing import Any
 from connections.providers.salesforce import convert, errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
 from connections.providers.salesforce.cursor import soql_time
-from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks, quote
+from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
 from syncengine.records import Attendee, Contact, Event, norm_email
 from syncengine.stores.base import Item, Kind, MatchKey, NotFound, Rejected
 
