@@ -11,12 +11,11 @@ from django.forms.boundfield import BoundField
 from connections import keys, validators
 from connections.models import MailConnection, SyncKinds
 
-# Copying, cutting or dragging the typed secret out of the field is blocked; typing is not.
+# Copying, cutting or dragging the typed secret out of the field is blocked (by
+# static/js/secret-fields.js: the Content-Security-Policy allows no inline handlers); typing is not.
 SECRET_INPUT_ATTRS = {
     "autocomplete": "new-password",
-    "oncopy": "return false",
-    "oncut": "return false",
-    "ondragstart": "return false",
+    "data-lsync-secret": "",
     "spellcheck": "false",
 }
 
