@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from connections.forms import SetupBoundField
+from connections.forms import LabelledErrorsMixin, SetupBoundField
 from syncengine import directory
 from syncengine.models import SyncConfiguration, TargetType
 
@@ -58,25 +58,6 @@ def check_soql_condition(text: str) -> str:
             code="parentheses",
         )
     return condition
-
-
-class LabelledErrorsMixin:
-    """Prefixes each field error with the field's label, so a message names its field."""
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        errors: dict[str, Any] = getattr(self, "_errors", None) or {}
-        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
-        for name, messages in list(errors.items()):
-            if name not in fields:
-                continue
-            label = str(fields[name].label or name)
-            errors[name] = self.error_class(  # type: ignore[attr-defined]
-                [
-                    m if m.startswith(f"{label}:") else f"{label}: {m[:1].lower()}{m[1:]}"
-                    for m in messages
-                ]  # fmt: skip
-            )
 
 
 def style_widgets(form: forms.BaseForm) -> None:

@@ -107,10 +107,17 @@ def fetch_token(
         body = response.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     if response.status_code != 200 or "access_token" not in body:
+        error, description = body.get("error"), body.get("error_description")
+        if isinstance(error, str) and error:
+            raise LoginError(error, _words(description) or "no description", response.status_code)
+        # Not Salesforce's OAuth answer (another service, a proxy's page): its body is never
+        # shown, only what kind of answer it was.
         raise LoginError(
-            str(body.get("error") or f"http_{response.status_code}"),
-            str(body.get("error_description") or response.reason or "no description"),
+            f"http_{response.status_code}",
+            f"{login_url} answered HTTP {response.status_code}, not like a Salesforce login server",
             response.status_code,
         )
     return Token(
@@ -225,16 +232,24 @@ class SalesforceClient:
         return self.get(f"sobjects/{sobject}/describe/")
 
 
+def _words(value: Any) -> str:
+    """A provider's text field, or "" when it is anything else (a dict, a list, None)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _translate(exc: LibraryError) -> SalesforceError:
+    """Salesforce's errorCode and message. An answer of another shape (a proxy's page, another
+    service's JSON) is described, never passed on raw: it would reach a page as a dict."""
     content = exc.content
-    code, message = f"HTTP_{exc.status}", str(content)
-    if isinstance(content, list) and content and isinstance(content[0], dict):
-        code = str(content[0].get("errorCode") or code)
-        message = str(content[0].get("message") or message)
-    elif isinstance(content, dict):
-        code = str(content.get("errorCode") or content.get("error") or code)
-        message = str(content.get("message") or content.get("error_description") or message)
-    return SalesforceError(code, message, int(exc.status or 0))
+    first = content[0] if isinstance(content, list) and content else content
+    code = message = ""
+    if isinstance(first, dict):
+        code = _words(first.get("errorCode")) or _words(first.get("error"))
+        message = _words(first.get("message")) or _words(first.get("error_description"))
+    if not code:
+        code = f"HTTP_{exc.status}"
+        message = message or f"the answer (HTTP {exc.status}) is not a Salesforce API response"
+    return SalesforceError(code, message or "no description", int(exc.status or 0))
 
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
