@@ -103,8 +103,8 @@ class Visits:
 def test_no_page_of_the_demo_is_wider_than_the_window_or_breaks_the_content_security_policy(
     page: Any,
     live_server: Any,
-    sandbox_product: SandboxHandle,
-    settings: Any,  # noqa: F811
+    sandbox_product: SandboxHandle,  # noqa: F811
+    settings: Any,
 ) -> None:
     build_demo(sandbox_product, settings)
     visits = Visits(page, live_server.url)
