@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.contrib.auth.models import Permission, User
 
 from tests.browser.demo_org import ADMIN_PASSWORD, build_demo
 from tests.conftest import SandboxHandle
@@ -139,3 +140,26 @@ def test_no_page_of_the_demo_is_wider_than_the_window_or_breaks_the_content_secu
 
     assert not visits.problems, "\n".join(visits.problems)
     assert not visits.console_csp, "\n".join(visits.console_csp)
+
+
+def test_a_status_viewer_lands_on_status_and_every_link_they_see_opens(
+    page: Any,
+    live_server: Any,
+    sandbox_product: SandboxHandle,  # noqa: F811
+    settings: Any,
+) -> None:
+    """Issue 12 item 8: the navigation shows only what the user may open; the crawl asserts
+    that every link reachable from the start page answers 200, never 403."""
+    build_demo(sandbox_product, settings)
+    viewer = User.objects.create_user("viewer", "viewer@example.com", "pw-viewer-long")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_sync_status"))
+    visits = Visits(page, live_server.url)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("User name").fill("viewer")
+    page.get_by_label("Password").fill("pw-viewer-long")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/status/")
+    visits.crawl("/status/")
+    assert "/status/users/1/" in visits.seen
+    assert not [path for path in visits.seen if path.startswith("/setup/")]
+    assert not visits.problems, "\n".join(visits.problems)

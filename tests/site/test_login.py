@@ -117,3 +117,15 @@ def test_each_further_lockout_lasts_twice_as_long_up_to_an_hour() -> None:
     assert login_guard.lockout_for(15, 5) == timedelta(minutes=4)
     assert login_guard.lockout_for(35, 5) == timedelta(hours=1)
     assert login_guard.lockout_for(10_000, 5) == timedelta(hours=1)
+
+
+def test_a_status_viewer_is_offered_no_link_to_a_page_they_may_not_open() -> None:
+    from syncengine.models import SyncUser
+
+    make("viewer", "view_sync_status")
+    user = SyncUser.objects.create(salesforce_user_id="005000000000001AAA", email="ana@example.com")
+    client = Client()
+    log_in(client, "viewer", "pw-viewer-long")
+    for path in ("/status/", f"/status/users/{user.pk}/"):
+        body = client.get(path).content.decode()
+        assert 'href="/setup/' not in body and 'href="/admin/' not in body, path
