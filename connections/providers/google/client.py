@@ -120,8 +120,10 @@ def credentials_for(
 
 def _auth_error(exc: RefreshError) -> GoogleAuthError:
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-    error = str(data.get("error") or "")
-    description = str(data.get("error_description") or "")
+    # Only text reaches a page: a token endpoint of another shape is not quoted raw.
+    error = data.get("error") if isinstance(data.get("error"), str) else ""
+    description = data.get("error_description")
+    description = description if isinstance(description, str) else ""
     if not error:
         text = str(exc.args[0]) if exc.args else str(exc)
         error, _, description = text.partition(": ")
