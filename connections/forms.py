@@ -3,17 +3,17 @@ validate everything before a view writes anything."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
 
-# Copying, cutting or dragging the typed secret out of the field is blocked; typing is not.
+# Copying, cutting or dragging the typed secret out of the field is blocked (by
+# static/js/secret-fields.js: the Content-Security-Policy allows no inline handlers); typing is not.
 SECRET_INPUT_ATTRS = {
     "autocomplete": "new-password",
-    "oncopy": "return false",
-    "oncut": "return false",
-    "ondragstart": "return false",
+    "data-lsync-secret": "",
     "spellcheck": "false",
 }
 
@@ -34,7 +34,34 @@ class SetupBoundField(BoundField):
         return attrs
 
 
-class SetupForm(forms.Form):
+# A message that already starts with a field's name ("Login URL: ...", "Key file: ...").
+_NAMED = re.compile(r"^[A-Z][^.:]{0,60}: ")
+
+
+class LabelledErrorsMixin:
+    """Prefixes each field error with the field's label, so that every message names its field
+    (Django's own "This field is required." and "Ensure this value has at most 10 characters"
+    do not); messages that already name a field are kept as they are."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        errors: dict[str, Any] = getattr(self, "_errors", None) or {}
+        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+        for name, messages in list(errors.items()):
+            if name not in fields:
+                continue
+            label = str(fields[name].label or name)
+            errors[name] = self.error_class(  # type: ignore[attr-defined]
+                [
+                    m
+                    if m.startswith(f"{label}:") or _NAMED.match(m)
+                    else f"{label}: {m[:1].lower()}{m[1:]}"
+                    for m in messages
+                ]  # fmt: skip
+            )
+
+
+class SetupForm(LabelledErrorsMixin, forms.Form):
     bound_field_class = SetupBoundField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

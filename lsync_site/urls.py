@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from lsync_site.accounts import LoginForm, home
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/setup/", permanent=False)),
+    path("", home, name="home"),
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # Before "setup/": connections must not import the engine, so its pages live in syncengine.

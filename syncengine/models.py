@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
@@ -31,8 +34,18 @@ class EventScope(models.TextChoices):
     SELECTED = "selected", "Only events users select"
 
 
+def name_key(name: str) -> str:
+    """A configuration name as uniqueness sees it: spaces collapsed, Unicode-normalized and
+    case-folded, so "Équipe Nord" and "équipe  nord" are one name. Computed here rather than
+    with Lower() in the database: SQLite's lower() folds ASCII letters only."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+
+
 class SyncConfiguration(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    # Derived from name on every save (never edited): the constraint behind "names are unique
+    # without regard to case", which the form checks first to name the field.
+    name_key = models.CharField(max_length=400, unique=True, editable=False)
     active = models.BooleanField(default=True)
 
     contacts_direction = models.CharField(
@@ -80,6 +93,13 @@ class SyncConfiguration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def direction_for(self, kind: Kind) -> Direction:
         return as_direction(

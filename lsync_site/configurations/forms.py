@@ -9,9 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from connections.forms import SetupBoundField
+from connections.forms import LabelledErrorsMixin, SetupBoundField
 from connections.providers.salesforce import directory
-from syncengine.models import SyncConfiguration, TargetType
+from syncengine.models import SyncConfiguration, TargetType, name_key
 
 MAX_WINDOW_DAYS = 5 * 366
 SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
@@ -58,25 +58,6 @@ def check_soql_condition(text: str) -> str:
             code="parentheses",
         )
     return condition
-
-
-class LabelledErrorsMixin:
-    """Prefixes each field error with the field's label, so a message names its field."""
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        errors: dict[str, Any] = getattr(self, "_errors", None) or {}
-        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
-        for name, messages in list(errors.items()):
-            if name not in fields:
-                continue
-            label = str(fields[name].label or name)
-            errors[name] = self.error_class(  # type: ignore[attr-defined]
-                [
-                    m if m.startswith(f"{label}:") else f"{label}: {m[:1].lower()}{m[1:]}"
-                    for m in messages
-                ]  # fmt: skip
-            )
 
 
 def style_widgets(form: forms.BaseForm) -> None:
@@ -167,9 +148,17 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
 
     def clean_name(self) -> str:
         name = " ".join(str(self.cleaned_data["name"]).split())
-        others = SyncConfiguration.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
-        if others.exists():
-            raise ValidationError("another configuration already has this name.", code="unique")
+        others = SyncConfiguration.objects.filter(name_key=name_key(name)).exclude(
+            pk=self.instance.pk
+        )
+        taken = others.values_list("name", flat=True).first()
+        if taken is not None:
+            raise ValidationError(
+                "another configuration is already called “%(taken)s” (names are compared "
+                "without regard to case). Choose another name.",
+                code="unique",
+                params={"taken": taken},
+            )
         return name
 
     def clean_contacts_soql_filter(self) -> str:
@@ -187,6 +176,11 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
                 f"The extra SOQL filter was saved but not tried on Salesforce: {exc}"
             )
         return condition
+
+
+def same_id(a: str, b: str) -> bool:
+    """Salesforce IDs: the 18-character form is the 15-character one plus a checksum."""
+    return a[:15] == b[:15]
 
 
 class AssignForm(LabelledErrorsMixin, forms.Form):
@@ -209,4 +203,31 @@ class AssignForm(LabelledErrorsMixin, forms.Form):
                     f"this is not a {noun} ID ({noun} IDs start with {ID_PREFIX[kind]}).",
                 )
             data["salesforce_id"] = sf_id
+        if not self.errors and kind in ID_PREFIX:
+            data["salesforce_id"] = self._check_exists(kind, sf_id) or sf_id
         return data
+
+    def _check_exists(self, kind: str, sf_id: str) -> str | None:
+        """The ID as Salesforce spells it (18 characters), if it names an active user or a
+        profile of the org: a typo would otherwise be saved and enroll nobody, silently."""
+        try:
+            source = directory.get_directory()
+            if kind == TargetType.USER:
+                ids = [u.id for u in source.users_by_id([sf_id])]
+            else:
+                ids = [p.id for p in source.profiles_by_id([sf_id])]
+        except directory.DirectoryError as exc:
+            self.add_error(
+                "salesforce_id",
+                f"lsync could not check it in Salesforce, so nothing was assigned: {exc}",
+            )
+            return None
+        found = next((i for i in ids if same_id(i, sf_id)), None)
+        if found is None:
+            noun = "active user" if kind == TargetType.USER else "profile"
+            self.add_error(
+                "salesforce_id",
+                f"no {noun} in Salesforce has the ID {sf_id}. Pick it with the search above, "
+                "or copy the ID from the record's URL in Salesforce.",
+            )
+        return found

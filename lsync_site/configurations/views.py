@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +35,23 @@ def _configurations() -> Any:
     )
 
 
+def _saved(form: ConfigurationForm, request: HttpRequest, fields: list[str], action: str) -> bool:
+    """Saves the form with its audit entry; a name taken meanwhile by another admin (the
+    database's unique name key) becomes an error on the name field, not a server error."""
+    try:
+        with transaction.atomic():
+            form.save()
+            audit.record(request, PAGE, fields, action=action)
+    except IntegrityError:
+        form.add_error(
+            "name",
+            "Name: another configuration was just saved under this name (names are compared without "
+            "regard to case). Choose another name.",
+        )
+        return False
+    return True
+
+
 @manage_sync_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -45,10 +62,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     form = ConfigurationForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            with transaction.atomic():
-                configuration = form.save()
-                audit.record(request, PAGE, form.changed_data or ["name"], action="create")
+        if form.is_valid() and _saved(form, request, form.changed_data or ["name"], "create"):
+            configuration = form.instance
             messages.success(
                 request,
                 f"Configuration '{configuration}' created. Now assign users and profiles.",
@@ -82,10 +97,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     configuration = get_object_or_404(SyncConfiguration, pk=pk)
     form = ConfigurationForm(request.POST or None, instance=configuration)
     if request.method == "POST":
-        if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                audit.record(request, PAGE, form.changed_data)
+        if form.is_valid() and _saved(form, request, form.changed_data, "save"):
             messages.success(
                 request, "Configuration saved." if form.changed_data else "No changes."
             )

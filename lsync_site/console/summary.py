@@ -35,16 +35,59 @@ ADVICE = {
 DEFAULT_ADVICE = "Press Sync now to try again; if it keeps failing, look at the open issues."
 
 
+# How old the last sync may be before the organisation summary shows it as a warning.
+QUIET_AFTER = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class OrgSummary:
+    """The organisation's figures, each with a tone (success, warning, error, neutral) so that
+    the summary reads at a glance: green is fine, yellow needs a look, red needs action."""
+
     methods: list[str]
     linked: int
     users: int
+    link_errors: int
     last_contacts: datetime | None
     last_events: datetime | None
     synced_24h: int
     open_issues: int
     open_unresolved: int
+
+    @property
+    def errors(self) -> int:
+        """Users who cannot be linked count as errors: they do not sync at all."""
+        return self.open_issues + self.link_errors
+
+    @property
+    def linked_tone(self) -> str:
+        if self.link_errors:
+            return "error"
+        if self.linked < self.users:
+            return "warning"
+        return "success" if self.users else "neutral"
+
+    @property
+    def errors_tone(self) -> str:
+        return "error" if self.errors else "success"
+
+    @property
+    def unresolved_tone(self) -> str:
+        return "warning" if self.open_unresolved else "success"
+
+    @property
+    def contacts_tone(self) -> str:
+        return activity_tone(self.last_contacts)
+
+    @property
+    def events_tone(self) -> str:
+        return activity_tone(self.last_events)
+
+
+def activity_tone(moment: datetime | None) -> str:
+    if moment is None:
+        return "neutral"
+    return "success" if timezone.now() - moment <= QUIET_AFTER else "warning"
 
 
 def _with_domains(provider: MailProvider) -> str:
@@ -78,6 +121,7 @@ def org_summary() -> OrgSummary:
         methods=[_with_domains(p) for p in registry.active_mail_providers()],
         linked=users.filter(link_status=LinkStatus.LINKED).count(),
         users=users.count(),
+        link_errors=users.filter(link_status=LinkStatus.ERROR).count(),
         last_contacts=last["c"],
         last_events=last["e"],
         synced_24h=sum(changes_in(c) for c in recent.values_list("counts", flat=True)),

@@ -413,3 +413,23 @@ def test_delegation_missing_a_scope_names_it_and_marks_it_error(
     assert f"edit client ID {info['client_id']}" in message
     assert google_status() == (Status.ERROR, message)
     assert_no_fragment(body, pem_body(info["private_key"]))
+
+
+def test_a_login_url_of_another_service_is_explained_and_no_raw_provider_answer_reaches_a_page(
+    manager_client: Client,
+    sandbox_product: SandboxHandle,  # noqa: F811
+    salesforce_connection: SalesforceSetup,  # noqa: F811
+    make_sync_user: Callable[..., SyncUser],  # noqa: F811
+) -> None:
+    """Issue 12 item 8: a wrong Salesforce host (here the Google emulator, which answers with
+    Google's JSON errors) showed `{'errors': [{'domain': 'global', ...` on the page."""
+    make_sync_user(USER)
+    SalesforceConnection.objects.update(login_url=sandbox_product.bases["google"])
+    body = html.unescape(run_test(manager_client, "/setup/salesforce/test/", USER))
+    ((verdict, name, message),) = shown_steps(body)
+    assert (verdict, name) == ("Failed", "Token")
+    assert "did not answer like a Salesforce login server (HTTP 404)" in message
+    assert "Check the login URL" in message
+    home = html.unescape(manager_client.get("/setup/").content.decode())
+    for page in (body, home):
+        assert "{'" not in page and "'domain'" not in page and '"domain"' not in page

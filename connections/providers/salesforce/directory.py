@@ -96,6 +96,13 @@ class SalesforceDirectory:
     def users_by_email(self, emails: Sequence[str]) -> list[SalesforceUser]:
         return self._users_where("Email", emails, active_only=True)
 
+    def profiles_by_id(self, ids: Sequence[str]) -> list[SalesforceProfile]:
+        found: list[SalesforceProfile] = []
+        for chunk in _chunks(ids):
+            rows = self._rows(f"SELECT Id, Name FROM Profile WHERE Id IN {_in_list(chunk)}")
+            found += [SalesforceProfile(str(r["Id"]), str(r.get("Name") or "")) for r in rows]
+        return found
+
     def check_contact_filter(self, condition: str) -> None:
         try:
             list(self.client.query(f"SELECT Id FROM Contact WHERE ({condition}) LIMIT 1"))

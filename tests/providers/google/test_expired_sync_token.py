@@ -5,9 +5,9 @@ contacts for every user every week."""
 from __future__ import annotations
 
 import pytest
-from syncengine.providers.google.errors import store_error
 
 from connections.providers.google.client import error_from
+from connections.providers.google.errors import store_error
 from syncengine.stores.base import CursorExpired
 from tests.providers.google.conftest import GoogleRig
 

@@ -4,9 +4,9 @@ the mailbox suddenly lists none of them, and the SideSuddenlyEmpty guard stops t
 from __future__ import annotations
 
 import pytest
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
 
 from connections.providers.microsoft.client import GraphClient
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from syncengine.engine import run_sync
 from syncengine.guards import SideSuddenlyEmpty
 from syncengine.repo_db import DbMappingRepo

@@ -4,9 +4,9 @@ later try can succeed), never an uncaught msal exception."""
 from __future__ import annotations
 
 import pytest
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
 
 from connections.providers.microsoft.client import GraphClient
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from syncengine.stores.base import AuthFailed, ProviderError, RateLimited
 from tests.providers.microsoft.conftest import TENANT, USER, Microsoft
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import requests
-from syncengine.providers.salesforce.errors import translate
 
 from connections.providers.salesforce.client import LoginError, fetch_token
+from connections.providers.salesforce.errors import translate
 from sandbox.inprocess import WSGIAdapter
 from sandbox.salesforce.testkit import make_certificate
 
