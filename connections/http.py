@@ -9,14 +9,13 @@ lsync's own settings instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+
+from syncengine import heartbeat
 
 USER_AGENT = "lsync/0.1 (+https://github.com/lsync)"
 
@@ -32,24 +31,8 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-# Called after every response of every session built here, in the context that set it: a sync
-# renews its lease while a provider client pages through a long listing it cannot interrupt.
-_on_response: ContextVar[Callable[[], None] | None] = ContextVar("lsync_on_response", default=None)
-
-
-@contextmanager
-def on_each_response(callback: Callable[[], None]) -> Iterator[None]:
-    token = _on_response.set(callback)
-    try:
-        yield
-    finally:
-        _on_response.reset(token)
-
-
 def _notify(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    callback = _on_response.get()
-    if callback is not None:
-        callback()
+    heartbeat.beat()
 
 
 def verify_setting() -> str | bool:

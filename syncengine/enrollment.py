@@ -21,14 +21,21 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from syncengine.directory import Directory, DirectoryError, SalesforceUser, get_directory
-from syncengine.mailbox_directory import MailboxDirectory, Probe, active_directories, domain_of
+from syncengine import operations, registry
 from syncengine.models import (
     ConfigurationAssignment,
     LinkStatus,
     SyncConfiguration,
     SyncUser,
     TargetType,
+)
+from syncengine.provider import (
+    Directory,
+    DirectoryError,
+    MailboxDirectory,
+    Probe,
+    SalesforceUser,
+    domain_of,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +63,7 @@ class EnrollmentResult:
     linked: int = 0
     errors: int = 0
     pending: int = 0
+    moved: int = 0  # linked users re-linked to another mail connection
     problem: str = ""
     messages: dict[str, str] = field(default_factory=dict)
 
@@ -73,6 +81,8 @@ class Link:
     status: str
     address: str
     message: str
+    # The mail connection (its provider key) the address is routed to; "" when none serves it.
+    method: str = ""
 
 
 def assigned_users(
@@ -144,13 +154,16 @@ def duplicate_link(user: SalesforceUser, others: list[SalesforceUser]) -> Link:
     )
 
 
-def link_from_probe(probe: Probe, address: str, previous: SyncUser | None) -> Link:
+def link_from_probe(
+    probe: Probe, address: str, previous: SyncUser | None, method: str = ""
+) -> Link:
     if probe.outcome in ("ok", "unverified"):
-        return Link(LinkStatus.LINKED, address, "")
+        return Link(LinkStatus.LINKED, address, "", method)
     if probe.outcome == "unavailable":
-        # A passing outage must not unlink a working user; a new one waits.
+        # A passing outage must not unlink a working user (nor move it); a new one waits.
         if previous is not None and previous.link_status == LinkStatus.LINKED:
-            return Link(LinkStatus.LINKED, previous.mailbox_address or address, "")
+            before = previous.mail_connection.method if previous.mail_connection else method
+            return Link(LinkStatus.LINKED, previous.mailbox_address or address, "", before)
         return Link(LinkStatus.PENDING, "", probe.message)
     return Link(LinkStatus.ERROR, "", probe.message)
 
@@ -204,13 +217,23 @@ class Linker:
             previous is not None
             and previous.link_status == LinkStatus.LINKED
             and previous.mailbox_address == user.email
+            and _linked_method(previous) in ("", target.method)
             and not self.recheck
         ):
-            return Link(LinkStatus.LINKED, user.email, "")
+            return Link(LinkStatus.LINKED, user.email, "", target.method)
         probe = self.probe(target, user.email, again=again and target.recheck_denied)
         if probe is None:
             return Link(LinkStatus.PENDING, "", WAITING.format(limit=self.limit))
-        return link_from_probe(probe, user.email, previous)
+        return link_from_probe(probe, user.email, previous, target.method)
+
+
+def _linked_method(user: SyncUser) -> str:
+    return str(user.mail_connection.method) if user.mail_connection else ""
+
+
+def _connection_ids() -> dict[str, int]:
+    found = ((p.key, p.connection_id()) for p in registry.mail_providers())
+    return {key: pk for key, pk in found if pk is not None}
 
 
 def resolve_enrollment(
@@ -227,17 +250,17 @@ def resolve_enrollment(
     duplicates: dict[str, list[SalesforceUser]] = {}
     if assignments:
         try:
-            source = directory if directory is not None else get_directory()
+            source = directory if directory is not None else registry.salesforce().user_directory()
             wanted = assigned_users(source, assignments)
             duplicates = duplicates_of(source, [user for user, _ in wanted.values()])
         except DirectoryError as exc:
             result.problem = str(exc)
             log.warning("enrollment: %s", exc)
             return result
-    existing = {u.salesforce_user_id: u for u in SyncUser.objects.all()}
+    existing = {u.salesforce_user_id: u for u in SyncUser.objects.select_related("mail_connection")}
     if mailboxes is None:
         linked = [u.mailbox_address for u in existing.values() if u.link_status == LinkStatus.LINKED and u.mailbox_address]  # fmt: skip
-        mailboxes = active_directories(known_good=linked)
+        mailboxes = registry.active_directories(known_good=linked)
     linker = Linker(mailboxes, recheck=recheck, limit=probe_limit)
     links = {
         uid: linker.link(user, duplicates.get(uid, []), existing.get(uid))
@@ -247,15 +270,29 @@ def resolve_enrollment(
         if link.status == LinkStatus.ERROR:
             user = wanted[uid][0]
             links[uid] = linker.link(user, duplicates.get(uid, []), existing.get(uid), again=True)
+    connections = _connection_ids()
     with transaction.atomic():
         for uid, (user, configuration) in wanted.items():
-            _save(result, existing.get(uid), user, configuration, links[uid])
+            link = links[uid]
+            _save(
+                result, existing.get(uid), user, configuration, link, connections.get(link.method)
+            )
         stale = SyncUser.objects.exclude(salesforce_user_id__in=list(wanted)).filter(
             configuration__isnull=False
         )
         result.detached = stale.update(
             configuration=None, link_status=LinkStatus.PENDING, link_error=DETACHED
         )
+    for uid, link in links.items():
+        row, target = existing.get(uid), connections.get(link.method)
+        if (
+            row is not None
+            and link.status == LinkStatus.LINKED
+            and target is not None
+            and row.mail_connection_id not in (None, target)
+            and operations.move_to_connection(row.pk, target)
+        ):
+            result.moved += 1
     log.info("enrollment: %s", result.summary())
     return result
 
@@ -266,9 +303,15 @@ def _save(
     user: SalesforceUser,
     configuration: SyncConfiguration,
     link: Link,
+    connection_id: int | None,
 ) -> None:
+    # A user whose link fails keeps its connection: its mappings belong to it. A linked user
+    # moving to another connection is moved after this save, by `move_to_connection`.
+    keep = row.mail_connection_id if row is not None else None
+    new = connection_id if link.status == LinkStatus.LINKED else keep
     wanted = {
         "configuration_id": configuration.pk,
+        "mail_connection_id": keep if keep is not None and new != keep else new,
         "username": user.username,
         "email": user.email,
         "mailbox_address": link.address,

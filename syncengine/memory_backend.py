@@ -100,7 +100,10 @@ def _seeded(email: str, kind: Kind) -> tuple[MemoryStore, MemoryStore]:
 
 
 def build_stores(sync_user: SyncUser, kind: Kind) -> tuple[MemoryStore, MemoryStore]:
-    key = (sync_user.email.lower(), kind)
+    # The linked mailbox, as the providers do: two users sharing an e-mail never share stores.
+    from syncengine.provider import linked_mailbox
+
+    key = (linked_mailbox(sync_user), kind)
     with _lock:
         if key not in _pairs:
             _pairs[key] = _seeded(key[0], kind)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from mappings.models import ItemMapping, SyncCursor, SyncIssue, UnresolvedItem
+from mappings.models import ItemMapping, SyncCursor, SyncIssue
 from syncengine import dispatch, tasks
 from syncengine.models import KindStatus, SyncUser
 
@@ -40,12 +40,29 @@ def reset_sync(user_ids: Iterable[int]) -> ResetOutcome:
     return ResetOutcome(links, reset, busy)
 
 
+def move_to_connection(pk: int, connection_id: int) -> bool:
+    """Re-links a user to another mail connection (its domain moved, or its mailbox was
+    migrated): its links and cursors are forgotten, so the next run lists both sides in full and
+    finds the items again through their Salesforce-id markers and match keys, creating no
+    duplicates. False when the user is syncing right now: the next enrollment run tries again."""
+    owner = dispatch.new_owner()
+    if not dispatch.claim_lease(pk, owner):
+        return False
+    try:
+        with transaction.atomic():
+            _reset_one(pk)
+            SyncUser.objects.filter(pk=pk).update(mail_connection_id=connection_id)
+    finally:
+        dispatch.release_lease(pk, owner)
+    return True
+
+
 def _reset_one(pk: int) -> int:
     with transaction.atomic():
         links, _ = ItemMapping.objects.filter(sync_user_id=pk).delete()
         SyncCursor.objects.filter(sync_user_id=pk).delete()
-        # The next run reports again whatever is still unresolved.
-        UnresolvedItem.objects.filter(sync_user_id=pk, ignored=False).delete()
+        # Unresolved items stay: they are about Salesforce records, which a reset keeps, and the
+        # next run links what exists without writing it, so nothing would report them again.
         SyncUser.objects.filter(pk=pk).update(
             contacts_status=KindStatus.NOT_STARTED,
             contacts_message="",

@@ -6,7 +6,6 @@ a SyncRun, the SyncIssues, the user's status for that kind, and the back-off."""
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,25 +14,18 @@ from django.db import OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from connections import http
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, engine, registry, unresolved
+from syncengine import dispatch, eligibility, engine, heartbeat, registry, unresolved
 from syncengine.executor import Issue, LeaseLost, Progress
 from syncengine.models import KindStatus, SyncUser
+from syncengine.redaction import redact
 from syncengine.repo_db import DbMappingRepo
-from syncengine.stores.base import Kind
+from syncengine.stores.base import Kind, ProviderError
 
 logger = logging.getLogger(__name__)
 
 # Issue messages come partly from providers' error texts; an administrator reads them in the
 # admin, so credentials that a provider echoes back are cut out and the length is bounded.
-_SECRETS = [
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)(\b(?:access_token|refresh_token|client_secret|assertion|password|session_id|"
-        r"private_key|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
-    ),
-]
 MESSAGE_MAX = 1000
 
 BUSY = "busy"
@@ -74,7 +66,7 @@ def sync_user(
         return RunOutcome(sync_user_id, kind, BUSY, "Another worker is syncing this user now.")
     lease = Lease(sync_user_id, owner)
     try:
-        with http.on_each_response(lease.beat):
+        with heartbeat.on_each_response(lease.beat):
             return _run(sync_user_id, kind, lease, dry_run, approve_guard, progress)
     except OperationalError as exc:
         if not database_busy(exc):
@@ -147,7 +139,7 @@ def _run(
     approve_guard: bool,
     progress: Progress | None,
 ) -> RunOutcome:
-    user = SyncUser.objects.select_related("configuration").get(pk=sync_user_id)
+    user = SyncUser.objects.select_related("configuration", "mail_connection").get(pk=sync_user_id)
     config = user.configuration
     # A dry run writes nothing, so it may preview a configuration before it is turned on.
     if config is None or not (config.active or dry_run):
@@ -155,6 +147,9 @@ def _run(
     settings = config.settings_for(kind)
     if settings.direction == "off":
         return RunOutcome(user.pk, kind, SKIPPED, f"{kind.title()} are off in '{config}'.")
+    refused = eligibility.refusal(user, kind)
+    if refused:
+        return RunOutcome(user.pk, kind, SKIPPED, refused)
 
     repo = DbMappingRepo(user, kind)
     initial = user.kind_status(kind) in (KindStatus.NOT_STARTED, KindStatus.INITIAL_SYNC)
@@ -168,7 +163,12 @@ def _run(
             repo.save_cursors({"salesforce": None, "mailbox": None})
     tracker = _Tracker(user, kind, lease, initial and not dry_run, progress)
     try:
-        sf_store, mail_store = registry.build_stores(user, kind)
+        try:
+            sf_store, mail_store = registry.build_stores(user, kind)
+        except ProviderError as error:
+            # A connection that cannot be used (not set up, no store for its method): the
+            # admin gets the store's own sentence, not "unexpected error".
+            return _refused_by_store(user, kind, run, error, dry_run)
         result = engine.run_sync(
             sf_store,
             mail_store,
@@ -233,6 +233,19 @@ def _run(
         plan_lines,
         result.retry_after,
     )
+
+
+def _refused_by_store(
+    user: SyncUser, kind: Kind, run: SyncRun, error: ProviderError, dry_run: bool
+) -> RunOutcome:
+    message = error.message
+    _finish(run, RunStatus.FAILED, message)
+    if not dry_run:
+        _set_user(user, kind, status=KindStatus.ERROR, message=message)
+        issue = Issue(None, "", "connection", message, not error.permanent)
+        _save_issues(user, kind, run, [issue])
+        dispatch.record_failure(user.pk)
+    return RunOutcome(user.pk, kind, RunStatus.FAILED, message, run.pk)
 
 
 def _abandoned(
@@ -314,8 +327,7 @@ def _save_issues(user: SyncUser, kind: Kind, run: SyncRun, issues: list[Issue]) 
 
 
 def plain(message: str) -> str:
-    for pattern in _SECRETS:
-        message = pattern.sub(lambda m: m.group(1) + "[redacted]", message)
+    message = redact(message)
     return message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
 
 

@@ -13,7 +13,7 @@ from connections.permissions import MANAGE_SYNC, manage_sync_required, view_sync
 from lsync_site.console import summary
 from lsync_site.console.forms import UserFilterForm
 from mappings.models import SyncIssue, UnresolvedItem
-from syncengine import operations
+from syncengine import eligibility, operations
 from syncengine.models import KindStatus, SyncConfiguration, SyncUser
 
 RUNS_SHOWN = 25
@@ -51,7 +51,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @view_sync_status_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(SyncUser.objects.select_related("configuration"), pk=pk)
+    user = get_object_or_404(
+        SyncUser.objects.select_related("configuration", "mail_connection"), pk=pk
+    )
     states = summary.kind_states(user)
     runs = user.runs.all()[:RUNS_SHOWN]
     return render(
@@ -60,6 +62,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "sync_user": user,
             "link_words": summary.link_words(user),
+            "connection": summary.connection_words(user),
             "states": states,
             "initial_sync": any(s.code == KindStatus.INITIAL_SYNC for s in states),
             "guard_tripped": user.issues.filter(
@@ -78,9 +81,15 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @manage_sync_required
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(SyncUser.objects.select_related("configuration"), pk=pk)
+    user = get_object_or_404(
+        SyncUser.objects.select_related("configuration", "mail_connection"), pk=pk
+    )
     if user.configuration is None or not user.configuration.active:
         messages.error(request, f"{user} is not assigned to an active sync configuration.")
+        return redirect("status:user", pk=user.pk)
+    refused = eligibility.not_linked(user)
+    if refused:
+        messages.error(request, refused)
         return redirect("status:user", pk=user.pk)
     operations.sync_now(user.pk)
     messages.success(request, f"Sync of {user} started; the run appears in the history.")

@@ -54,6 +54,9 @@ class Directory:
         self.delta_replays = False
         # When set, a stale delta token answers 410 with a Location to restart from.
         self.gone_with_location = False
+        # Microsoft says access tokens are opaque to clients and may change shape (or be
+        # encrypted) at any time; when set, tokens are random strings with no readable claims.
+        self.opaque_tokens = False
 
     # --- arranging ---------------------------------------------------------------------------
     def register_app(
@@ -172,6 +175,8 @@ class Directory:
         # Clients never verify Graph tokens (Microsoft says not to), so a local HMAC key will do.
         key = hashlib.sha256(f"sandbox-{self.make.seed}".encode()).hexdigest()
         token = jwt.encode(claims, key, algorithm="HS256")
+        if self.opaque_tokens:
+            token = "opaque-" + hashlib.sha256(token.encode()).hexdigest()
         self.tokens[token] = Token(
             tenant.id, client_id, resource, now + timedelta(seconds=TOKEN_LIFETIME)
         )

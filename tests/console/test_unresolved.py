@@ -215,7 +215,10 @@ def test_salesforce_not_connected_is_a_message_not_a_crash(manager: Client, user
     assert item.is_open
 
 
-def test_reset_forgets_open_items_but_keeps_ignored_ones(user: SyncUser) -> None:
+def test_reset_keeps_open_and_ignored_items(user: SyncUser) -> None:
     unresolved.ignore(UnresolvedItem.objects.get(kind="events"))
     operations.reset_sync([user.pk])
-    assert list(UnresolvedItem.objects.values_list("kind", flat=True)) == ["events"]
+    assert sorted(UnresolvedItem.objects.values_list("kind", "ignored")) == [
+        ("contacts", False),
+        ("events", True),
+    ]

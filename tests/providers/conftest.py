@@ -98,6 +98,8 @@ def make_sync_user(salesforce_connection: SalesforceSetup) -> Callable[..., Sync
             username=username,
             email=email,
             mailbox_address=email,
+            # Only a linked user syncs (issue 12 item 2); these users are linked by intent.
+            link_status="linked",
         )
 
     return make

@@ -18,7 +18,6 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 
-from connections.providers.checks import CheckStep
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -29,6 +28,7 @@ from connections.providers.google.client import (
     stored_key_info,
 )
 from connections.providers.google.groups import GROUP_NAME, ensure_group
+from syncengine.provider import CheckStep
 
 ADMIN_PATH = "In the Google Admin console, open Security > API controls > Domain-wide delegation"
 KEY_STEP, USER_STEP, DWD_STEP = "Service account key", "User found", "Domain-wide delegation"
@@ -111,6 +111,7 @@ def _user_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
                     f"{email} is not an active user of your Google Workspace domain (unknown, "
                     "suspended or deleted). Check the address, or link the Salesforce user to "
                     "the Google mailbox it uses.",
+                    user=True,
                 )
             ]
         if error.reason != "unauthorized_client":
@@ -159,13 +160,15 @@ def _mailbox_steps(info: Mapping[str, Any], email: str) -> list[CheckStep]:
     try:
         group, created = ensure_group(client)
     except GoogleApiError as error:
-        return [CheckStep(GROUP_STEP, False, _api_problem(error, "the contacts", email))]
+        message = _api_problem(error, "the contacts", email)
+        return [CheckStep(GROUP_STEP, False, message, user=error.status in (403, 404))]
     verb = "was created" if created else "was found"
     steps.append(CheckStep(GROUP_STEP, True, f"The contact group '{GROUP_NAME}' {verb}."))
     try:
         listing = client.calendar("GET", "calendars/primary/events", params={"maxResults": "1"})
     except GoogleApiError as error:
-        return [*steps, CheckStep(CALENDAR_STEP, False, _api_problem(error, "a calendar", email))]
+        message = _api_problem(error, "a calendar", email)
+        return [*steps, CheckStep(CALENDAR_STEP, False, message, user=error.status in (403, 404))]
     steps.append(CheckStep(CALENDAR_STEP, True, f"The primary calendar of {email} can be read."))
     role = str(listing.get("accessRole", ""))
     if role not in ("owner", "writer"):

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import quote
 
-from connections.providers.checks import CheckStep
 from connections.providers.microsoft.client import GraphClient, GraphError, TokenError
+from syncengine.provider import CheckStep
 
-REQUIRED_ROLES = ("Contacts.ReadWrite", "Calendars.ReadWrite")
 FOLDER_NAME = "Salesforce_Sync"
 CONSENT = (
     "Press 'Log in to Microsoft 365' on the Outlook setup page as a Global Administrator and "
@@ -60,18 +56,6 @@ def explain_token_error(error: TokenError, tenant_id: str) -> str:
     return f"Microsoft refused lsync's sign-in: {error.message.splitlines()[0][:300]}"
 
 
-def token_roles(token: str) -> set[str]:
-    """The app permissions in an access token (read, never verified: Graph checks it)."""
-    try:
-        payload = token.split(".")[1]
-        claims: dict[str, Any] = json.loads(
-            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        )
-    except (IndexError, ValueError):
-        return set()
-    return {str(r) for r in claims.get("roles") or []}
-
-
 def explain_mailbox_error(error: GraphError, email: str) -> str:
     code = error.code.lower()
     if code == "mailboxnotenabledforrestapi":
@@ -96,6 +80,24 @@ def explain_mailbox_error(error: GraphError, email: str) -> str:
     return f"Microsoft 365 answered with an error ({error.code}): {error.message[:300]}"
 
 
+USER_CODES = {
+    "mailboxnotenabledforrestapi",
+    "errorinvaliduser",
+    "request_resourcenotfound",
+    "resourcenotfound",
+}
+
+
+def is_user_problem(error: GraphError) -> bool:
+    """True when the error is about one user (no such user, no mailbox, outside the access
+    policy), not about lsync's access to the tenant."""
+    return (
+        error.code.lower() in USER_CODES
+        or error.status == 404
+        or (error.status == 403 and "policy" in error.message.lower())
+    )
+
+
 def _stored_tenant() -> str:
     from connections.models import MailConnection
 
@@ -112,30 +114,67 @@ def run_checks(email: str | None, *, tenant_id: str | None = None) -> list[Check
         ]
     client = GraphClient(tenant)
     try:
-        token = client.token(fresh=True)
+        client.token(fresh=True)
     except TokenError as error:
         return [CheckStep("Sign in to Microsoft 365", False, explain_token_error(error, tenant))]
     steps = [
         CheckStep("Sign in to Microsoft 365", True, "lsync got an app-only token for the tenant.")
     ]
-    missing = [r for r in REQUIRED_ROLES if r not in token_roles(token)]
-    if missing:
+    email = (email or "").strip().lower() or _first_enrolled_mailbox()
+    if not email:
         steps.append(
             CheckStep(
-                "Permissions",
-                False,
-                f"lsync's app lacks the permission {', '.join(missing)}. Add it as an application "
-                f"permission to the app registration, then: {CONSENT}",
+                "Mailbox",
+                True,
+                "lsync's permissions are checked on a mailbox: enter a user's e-mail address to "
+                "test them.",
             )
         )
         return steps
-    steps.append(CheckStep("Permissions", True, "Contacts and calendars may be read and written."))
-    if not email:
-        steps.append(
-            CheckStep("Mailbox", True, "Enter a user's e-mail address to test their mailbox too.")
+    permissions = _permission_step(client, email)
+    if permissions is not None:
+        steps.append(permissions)
+        if not permissions.ok:
+            return steps
+    return steps + _mailbox_steps(client, email)
+
+
+def _first_enrolled_mailbox() -> str:
+    # Read through the app registry: connections must not import the sync engine.
+    from django.apps import apps
+
+    users = apps.get_model("syncengine", "SyncUser").objects.filter(
+        link_status="linked", configuration__active=True
+    )
+    first = users.exclude(mailbox_address="").order_by("email").first()
+    return str(first.mailbox_address).lower() if first else ""
+
+
+def _permission_step(client: GraphClient, email: str) -> CheckStep | None:
+    """Asks Graph for the user's contacts and calendar: a refusal that is not about the user is
+    a permission the app lacks. Access tokens are opaque to clients (Microsoft may encrypt or
+    reshape them), so their claims are never read. None: the user cannot tell (no such user or
+    mailbox); the mailbox step says why."""
+    user = f"/users/{quote(email, safe='@')}"
+    missing = []
+    for role, path in (("Contacts.ReadWrite", "contacts"), ("Calendars.ReadWrite", "events")):
+        try:
+            client.send("GET", f"{user}/{path}", params={"$top": "1", "$select": "id"})
+        except GraphError as error:
+            if is_user_problem(error):
+                return None
+            if error.status in (401, 403):
+                missing.append(role)
+                continue
+            return CheckStep("Permissions", False, explain_mailbox_error(error, email))
+    if missing:
+        return CheckStep(
+            "Permissions",
+            False,
+            f"lsync's app lacks the permission {', '.join(missing)}. Add it as an application "
+            f"permission to the app registration, then: {CONSENT}",
         )
-        return steps
-    return steps + _mailbox_steps(client, email.strip().lower())
+    return CheckStep("Permissions", True, "Contacts and calendars may be read and written.")
 
 
 def _mailbox_steps(client: GraphClient, email: str) -> list[CheckStep]:
@@ -146,7 +185,8 @@ def _mailbox_steps(client: GraphClient, email: str) -> list[CheckStep]:
             "GET", f"{user}/contactFolders", params={"$filter": f"displayName eq '{FOLDER_NAME}'"}
         )
     except GraphError as error:
-        return [CheckStep("Mailbox", False, explain_mailbox_error(error, email))]
+        message = explain_mailbox_error(error, email)
+        return [CheckStep("Mailbox", False, message, user=is_user_problem(error))]
     steps.append(
         CheckStep("Mailbox", True, f"{email} has an Exchange Online mailbox lsync can open.")
     )
@@ -167,7 +207,8 @@ def _mailbox_steps(client: GraphClient, email: str) -> list[CheckStep]:
         client.send("GET", f"{user}/calendarView", params=window)
         steps.append(CheckStep("Calendar", True, "The primary calendar can be read."))
     except GraphError as error:
-        steps.append(CheckStep("Calendar", False, explain_mailbox_error(error, email)))
+        message = explain_mailbox_error(error, email)
+        steps.append(CheckStep("Calendar", False, message, user=is_user_problem(error)))
     steps.append(_write_probe(client, user, email, found[0]["id"] if found else None))
     return steps
 
@@ -179,5 +220,6 @@ def _write_probe(client: GraphClient, user: str, email: str, folder_id: str | No
         made = client.send("POST", where, body={"givenName": "lsync", "surname": "connection test"})
         client.send("DELETE", f"{user}/contacts/{made['id']}")
     except GraphError as error:
-        return CheckStep("Write access", False, explain_mailbox_error(error, email))
+        message = explain_mailbox_error(error, email)
+        return CheckStep("Write access", False, message, user=is_user_problem(error))
     return CheckStep("Write access", True, "A test contact was created and deleted again.")

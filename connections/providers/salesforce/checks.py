@@ -11,10 +11,12 @@ user who may not gets an access error. It works the same on every org and needs 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from connections.models import SalesforceConnection
-from connections.providers.checks import CheckStep
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
+from syncengine.provider import CheckStep
 
 PERMISSION_ADVICE = (
     "Give the user's profile or a permission set Read, Create and Edit on {obj} (Setup > "
@@ -45,6 +47,27 @@ def choose_username(email: str | None) -> tuple[str | None, str]:
 
 
 def run_checks(email: str | None) -> list[CheckStep]:
+    """Every step logs in as one user. For an address no enrolled user has (a typo, a
+    stranger), a failure is about that address, not the connection."""
+    steps = _steps(email)
+    if email and not _enrolled(email):
+        steps = [replace(step, user=True) for step in steps]
+    return steps
+
+
+def _enrolled(email: str) -> bool:
+    from django.apps import apps
+    from django.db.models import Q
+
+    users = apps.get_model("syncengine", "SyncUser").objects.all()
+    return bool(
+        users.filter(
+            Q(email__iexact=email) | Q(username__iexact=email) | Q(mailbox_address__iexact=email)
+        ).exists()
+    )
+
+
+def _steps(email: str | None) -> list[CheckStep]:
     connection = SalesforceConnection.load()
     if not connection.consumer_key or not connection.private_key:
         return [

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mappings.models import RunStatus
+from syncengine import eligibility
 from syncengine.dispatch import eligible_users
 from syncengine.models import KINDS, SyncUser
 from syncengine.service import BUSY, SKIPPED, RunOutcome, sync_user
@@ -36,11 +37,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = SyncUser.objects.select_related("configuration").order_by("email")
+        users = SyncUser.objects.select_related("configuration", "mail_connection").order_by(
+            "email"
+        )
         if options["user"]:
             users = users.filter(email__iexact=options["user"])
             if not users.exists():
                 raise CommandError(f"No sync user with the e-mail {options['user']!r}.")
+            refused = [(u, eligibility.not_linked(u)) for u in users]
+            for user, reason in refused:
+                if reason:
+                    self.stdout.write(self.style.WARNING(f"{user.username}: {reason}"))
+            if all(reason for _, reason in refused):
+                raise CommandError(
+                    f"Not synced: no linked user has the e-mail {options['user']!r}."
+                )
+            users = users.filter(pk__in=[u.pk for u, reason in refused if not reason])
         else:
             # The users the dispatcher would sync; say why the others are left out.
             eligible = eligible_users()

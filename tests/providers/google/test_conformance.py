@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from connections.providers.google import convert
 from connections.providers.google.batch import BatchCall
 from connections.providers.google.checks import run_checks
 from connections.providers.google.client import GoogleClient
-from syncengine.providers.google import convert
 from syncengine.records import Contact, Event
 from syncengine.stores.base import Create, Delete, Update
 from tests.providers.google.conftest import USER, GoogleRig, soon

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from connections.providers.google.client import error_from
-from syncengine.providers.google.errors import store_error
+from connections.providers.google.errors import store_error
 from syncengine.stores.base import CursorExpired
 from tests.providers.google.conftest import GoogleRig
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connections.models import MailConnection, Status
-from connections.providers.google import groups
+from connections.providers.google import convert, groups
+from connections.providers.google import stores as adapters
 from connections.providers.google.groups import GROUP_NAME
+from connections.providers.google.stores.events import GoogleEventsStore
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.google import adapters, convert
-from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.records import Contact, Event, Recurrence
 from syncengine.stores.base import (
     AuthFailed,
@@ -319,7 +319,10 @@ def test_build_store_with_a_broken_key_says_to_upload_it_again() -> None:
         method="google", service_account_key='{"type": "service_account"}'
     )
     user = SyncUser.objects.create(
-        salesforce_user_id="005000000000003AAA", username="c", email="c@x.example"
+        salesforce_user_id="005000000000003AAA",
+        username="c",
+        email="c@x.example",
+        mailbox_address="c@x.example",
     )
     with pytest.raises(AuthFailed, match="upload the JSON key again"):
         adapters.build_store(user, "contacts")
@@ -328,7 +331,10 @@ def test_build_store_with_a_broken_key_says_to_upload_it_again() -> None:
 @pytest.mark.django_db
 def test_build_store_without_a_key_says_what_to_do() -> None:
     user = SyncUser.objects.create(
-        salesforce_user_id="005000000000002AAA", username="b", email="b@x.example"
+        salesforce_user_id="005000000000002AAA",
+        username="b",
+        email="b@x.example",
+        mailbox_address="b@x.example",
     )
     with pytest.raises(AuthFailed, match="upload the service account's JSON key"):
         adapters.build_store(user, "contacts")

@@ -7,20 +7,20 @@ from datetime import UTC, datetime
 import pytest
 
 from connections.models import MailConnection, Status
+from connections.providers.microsoft.stores import build_store, event_window
+from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.providers.microsoft.stores.events import GraphEventStore
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.microsoft.adapters import build_store, event_window
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
-from syncengine.providers.microsoft.events_store import GraphEventStore
 from syncengine.stores.base import AuthFailed
 from tests.providers.microsoft.conftest import TENANT
 
 pytestmark = pytest.mark.django_db
 
 
-def user(config: SyncConfiguration | None = None) -> SyncUser:
+def user(config: SyncConfiguration | None = None, mailbox: str = "Ana@Nordvik.example") -> SyncUser:
     return SyncUser.objects.create(
         configuration=config, salesforce_user_id="005000000000001AAA", username="ana@sf.example",
-        email="Ana@Nordvik.example", mailbox_address="",
+        email="Ana@Nordvik.example", mailbox_address=mailbox,
     )  # fmt: skip
 
 
@@ -39,6 +39,12 @@ def test_the_configuration_decides_window_and_invitations() -> None:
     assert isinstance(contacts, GraphContactStore) and contacts.mailbox == "ana@nordvik.example"
     assert isinstance(events, GraphEventStore) and events.invitations
     assert events.window == event_window(7, 14)
+
+
+def test_item2_a_user_without_a_linked_mailbox_is_never_given_one_from_the_email() -> None:
+    MailConnection.objects.create(method="microsoft365", tenant_id=TENANT, status=Status.SAVED)
+    with pytest.raises(AuthFailed, match="never guesses one from the e-mail address"):
+        build_store(user(mailbox=""), "contacts")
 
 
 def test_the_window_runs_on_whole_utc_days() -> None:

@@ -137,3 +137,26 @@ def test_consent_verification_refuses_a_tenant_without_consent(microsoft: Micros
 def test_consent_verification_refuses_a_forged_tenant(microsoft: Microsoft) -> None:
     problem = verify_microsoft_tenant("11111111-2222-4333-8444-555555555555")
     assert problem and "Microsoft does not know the tenant" in problem
+
+
+def test_item5_permissions_are_checked_by_calling_graph_even_with_an_opaque_token(
+    microsoft: Microsoft,
+) -> None:
+    """Issue 12 item 5: tokens are opaque; the checks never read their claims."""
+    microsoft.emulator.directory.opaque_tokens = True
+    steps = run_checks(USER, tenant_id=TENANT)
+    assert [s.name for s in steps] == [
+        "Sign in to Microsoft 365", "Permissions", "Mailbox", "Contacts folder", "Calendar",
+        "Write access",
+    ]  # fmt: skip
+    assert all(s.ok for s in steps), steps
+
+
+def test_item5_a_missing_permission_is_found_by_graph_refusing_with_an_opaque_token(
+    microsoft: Microsoft,
+) -> None:
+    microsoft.emulator.directory.opaque_tokens = True
+    microsoft.emulator.grant_consent(TENANT, CLIENT_ID, {"Contacts.ReadWrite"})
+    ok, message = messages(run_checks(USER, tenant_id=TENANT))["Permissions"]
+    assert not ok and "lacks the permission Calendars.ReadWrite" in message
+    assert "Contacts.ReadWrite" not in message

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from connections.providers.microsoft.client import GraphClient
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from syncengine.engine import run_sync
 from syncengine.guards import SideSuddenlyEmpty
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create
 from tests.providers.microsoft.test_end_to_end import EMAIL, TENANT, World, apply_one, sample

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connections.providers.microsoft.client import GraphClient
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from syncengine.stores.base import AuthFailed, ProviderError, RateLimited
 from tests.providers.microsoft.conftest import TENANT, USER, Microsoft
 

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from connections.providers.salesforce.client import LoginError, fetch_token
+from connections.providers.salesforce.errors import translate
 from sandbox.inprocess import WSGIAdapter
 from sandbox.salesforce.testkit import make_certificate
-from syncengine.providers.salesforce.errors import translate
 
 LOGIN = "https://login.example.test"
 
