@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from mappings.models import RunStatus
-from syncengine import providers, registry, service
+from syncengine import registry, service
 from syncengine.models import SyncUser
 from syncengine.stores.base import ChangePage, Create, Kind, Store
 from tests.providers.microsoft.test_end_to_end import World, apply_one, assert_in_sync, sample
@@ -39,7 +39,7 @@ class _Stalling:
 
 
 def build_stalling_stores(user: SyncUser, kind: Kind) -> tuple[Any, Any]:
-    sf, mb = providers.build_stores(user, kind)
+    sf, mb = registry.build_provider_stores(user, kind)
     return sf, _Stalling(mb, user, kind)
 
 
