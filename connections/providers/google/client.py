@@ -291,7 +291,11 @@ class GoogleClient:
         answers = self._calendar_batch_once(calls)
         unauthorized = [i for i, answer in enumerate(answers) if answer.status == 401]
         if unauthorized:
-            self.fetch_token()
+            try:
+                self.fetch_token()
+            except GoogleApiError:
+                # No new token: the parts that did land must still reach the caller.
+                return answers
             again = self._calendar_batch_once([calls[i] for i in unauthorized])
             for i, answer in zip(unauthorized, again, strict=True):
                 answers[i] = answer

@@ -291,7 +291,11 @@ class GraphClient:
             # A token revoked or expired between two steps fails only the later ones, and Graph
             # applied none of those: send them again once with a new token. A 401 that stays is
             # returned, and the store reports it as a sign-in failure, never as the item's own.
-            self.token(fresh=True)
+            try:
+                self.token(fresh=True)
+            except GraphError:
+                # No new token: the steps that did land must still reach the caller.
+                return results
             again = self._batch_once([steps[i] for i in unauthorized])
             for i, result in zip(unauthorized, again, strict=True):
                 results[i] = result

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.core import FaultRule
+from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine.engine import run_sync
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create
@@ -38,6 +40,36 @@ def test_a_401_that_stays_fails_the_run_and_the_next_run_writes_the_items(world:
     # Revoked again while the steps are resent: the batch ends with every step still 401.
     world.microsoft.inject("revoke_token", route="graph.contacts.create", times=None)
     assert _sync(world) == "failed"
+    world.microsoft.clear_faults()
+    assert _sync(world) == "ok"
+    assert_in_sync(world, "contacts", 3)
+
+
+class _OnTheSecondCreate(FaultRule):
+    """Revokes the token at the second create of a batch, and from then on Entra ID fails."""
+
+    def __init__(self, emulator: MicrosoftEmulator) -> None:
+        super().__init__(kind="revoke_token")
+        self.emulator, self.seen = emulator, 0
+
+    def matches(self, route_name: str) -> bool:
+        if route_name != "graph.contacts.create":
+            return False
+        self.seen += 1
+        if self.seen == 2:
+            self.emulator.inject("500", route="identity.token", times=None)
+        return self.seen == 2
+
+
+def test_steps_that_landed_before_the_sign_in_broke_are_recorded_when_no_new_token_comes(
+    world: World,
+) -> None:
+    sf_user, _ = world.stores("contacts")
+    for n in range(3):
+        apply_one(sf_user, Create(str(n), sample("contacts", n)))
+    world.microsoft.faults.append(_OnTheSecondCreate(world.microsoft))
+    assert _sync(world) == "failed"
+    assert len(DbMappingRepo(world.user, "contacts").load()) == 1  # the create that landed
     world.microsoft.clear_faults()
     assert _sync(world) == "ok"
     assert_in_sync(world, "contacts", 3)
