@@ -84,7 +84,7 @@ def test_a_tripped_guard_stops_the_run_until_an_admin_approves_it_once(
 ) -> None:
     user = make_user()
     assert user.configuration is not None
-    user.configuration.mass_delete_count = 2
+    user.configuration.mass_delete_count = 1
     user.configuration.save()
     assert sync_user(user.pk, "contacts").status == "ok"
     sf, mb = _stores(user)
