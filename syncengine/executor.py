@@ -6,6 +6,7 @@
   (the marker) instead.
 - Per-item errors become issues and do not stop the other items.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
+  So does RateLimited on any one item of a batch: no later batch goes out before the user's back-off.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
 
@@ -129,8 +130,19 @@ class Executor:
                 except ProviderError as error:
                     self._fatal(error, side)
                     return self.report
+                throttled: list[RateLimited] = []
                 for (track, write), result in zip(batch, results, strict=True):
+                    if isinstance(result.error, RateLimited):
+                        # Not the item's problem: the provider asked us to wait.
+                        throttled.append(result.error)
+                        self._not_written(track)
+                        continue
                     self._record(track, write, result)
+                if throttled:
+                    # A Retry-After on any item holds back every later write of the run, as one
+                    # on the whole call does: the run ends "throttled" and the user backs off.
+                    self._fatal(max(throttled, key=lambda e: e.retry_after), side)
+                    return self.report
                 done += len(batch)
                 if self.progress:
                     self.progress(done, total)
@@ -238,6 +250,13 @@ class Executor:
             self._save(track, build_mapping(track.ids, track.versions, track.bases))
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
+
+    def _not_written(self, track: _Track) -> None:
+        """A write the provider refused to take now: the mapping stays as it was."""
+        track.failed = True
+        track.left -= 1
+        if track.intent and track.recorded is not None:
+            self._save(track, track.recorded)
 
     def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
         """The issue names the item it concerns: the target for updates and deletes, the source

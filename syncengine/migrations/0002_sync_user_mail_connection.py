@@ -42,5 +42,10 @@ class Migration(migrations.Migration):
                 to="connections.mailconnection",
             ),
         ),
+        migrations.AddField(
+            model_name="syncuser",
+            name="throttled_until",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
         migrations.RunPython(record_connection_of_linked_users, migrations.RunPython.noop),
     ]
