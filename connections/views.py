@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connections import audit
+from connections import audit, switching
 from connections.forms import GoogleForm, SalesforceForm
 from connections.models import MailConnection, SalesforceConnection, Status
 from connections.permissions import manage_sync_required
@@ -48,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "enabled": google.enabled,
         },
     ]
-    return render(request, "connections/index.html", {"rows": rows})
+    return render(request, "connections/index.html", {"rows": rows, "waiting": switching.waiting()})
 
 
 SALESFORCE_FIELDS = ["login_url", "consumer_key", "private_key", "api_version"]
