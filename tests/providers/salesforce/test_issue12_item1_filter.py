@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from connections.models import SalesforceConnection
 from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact
@@ -45,3 +46,10 @@ def test_item1_a_contact_lsync_brought_from_salesforce_leaves_the_folder_with_th
     org.edit(french, {"MailingCountry": "Germany"})
     result = run_sync(org.contacts(contacts_soql_filter=FILTER), mailbox, repo, settings)
     assert result.counts.get("deleted_mailbox") == 1 and len(mailbox) == 0
+
+
+def test_item1_the_api_version_setting_is_the_version_lsync_calls(org: Org) -> None:
+    SalesforceConnection.objects.update(api_version="61.0")
+    store = org.contacts()
+    store.changes(None)
+    assert "/services/data/v61.0/" in store.client._client().base_url
