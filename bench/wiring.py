@@ -201,6 +201,7 @@ class Sandbox:
             username=email,
             email=email,
             mailbox_address=email,
+            link_status="linked",  # only linked users sync
         )
         return int(user.pk)
 
