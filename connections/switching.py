@@ -42,10 +42,17 @@ def _label(method: str) -> str:
     return str(MailConnection.Method(method).label)
 
 
-def consequence(old: str, new: str, count: int) -> str:
+def consequence(old: str, new: str, count: int, *, done: bool = False) -> str:
+    """What a switch from `old` to `new` does to `count` linked users; `done`: it was saved."""
+    what = (
+        f"{count} user(s) were linked through {_label(old)}; the switch to {_label(new)} "
+        "stopped their syncs"
+        if done
+        else f"{count} user(s) are linked through {_label(old)}. Switching to {_label(new)} "
+        "stops their syncs"
+    )
     return (
-        f"{count} user(s) are linked through {_label(old)}. Switching to {_label(new)} stops "
-        f"their syncs: lsync links them again through {_label(new)} at {ENROLLMENT}, resets "
+        f"{what}: lsync links them again through {_label(new)} at {ENROLLMENT}, resets "
         "their links to the old mailbox items and matches items on both sides before creating "
         "anything, so nothing is duplicated or deleted. Users whose mailbox the new method cannot "
         f"reach get a link error that says why. {NEXT_STEP.get(new, '')}"

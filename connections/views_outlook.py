@@ -112,7 +112,7 @@ def outlook(request: HttpRequest) -> HttpResponse:
                     switching.unlink_after_switch(old, new)
             messages.success(request, "Outlook Integration and Sync settings saved.")
             if count:
-                messages.warning(request, switching.consequence(old, new, count))
+                messages.warning(request, switching.consequence(old, new, count, done=True))
             m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
             if m365.chosen and m365.enabled and not m365.tenant_id:
                 messages.warning(
@@ -233,7 +233,9 @@ def consent_callback(request: HttpRequest) -> HttpResponse:
             switching.unlink_after_switch(before_method, m365.method)
     messages.success(request, "Microsoft 365 consent recorded; the tenant id is stored encrypted.")
     if count:
-        messages.warning(request, switching.consequence(before_method, m365.method, count))
+        messages.warning(
+            request, switching.consequence(before_method, m365.method, count, done=True)
+        )
     return redirect("setup:outlook")
 
 

@@ -69,7 +69,8 @@ def test_item7_switching_says_what_happens_and_the_users_wait_with_their_reason(
     form = {**EXCHANGE_FORM, "method": "microsoft365"}
     body = html.unescape(admin_client.post("/setup/outlook/", form, follow=True).content.decode())
     assert "settings saved" in body
-    assert "1 user(s) are linked through Service Account (Exchange)" in body
+    assert "1 user(s) were linked through Service Account (Exchange)" in body
+    assert "the switch to OAuth 2.0 (Microsoft 365) stopped their syncs" in body
     user = SyncUser.objects.get()
     assert user.link_status == LinkStatus.PENDING
     assert "Outlook method was switched" in user.link_error
