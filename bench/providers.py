@@ -178,14 +178,14 @@ def seed(world: World, seed_value: int) -> None:
 def edit_both_sides(world: World, kind: str, rng: random.Random) -> int:
     """Edits 1% of the synced items in Salesforce and another 1% in the mailbox (single items:
     a series edit is a different workload). Returns how many were edited on each side."""
-    from mappings.models import ItemMapping
+    from mappings.models import ItemMapping, ItemState
     from syncengine.models import SyncUser
     from syncengine.stores.base import Update
 
     user = SyncUser.objects.get(pk=world.user_pk)
     count = max(1, world.sizes[kind] // 100)
     pairs = sorted(
-        ItemMapping.objects.filter(sync_user=user, kind=kind).values_list(
+        ItemMapping.objects.filter(sync_user=user, kind=kind, state=ItemState.SYNCED).values_list(
             "salesforce_id", "mailbox_id"
         )
     )
@@ -210,11 +210,9 @@ def edit_both_sides(world: World, kind: str, rng: random.Random) -> int:
 
 
 def mailbox_store(user: Any, kind: str) -> Any:
-    from django.utils.module_loading import import_string
+    from syncengine import registry
 
-    from syncengine.providers import MAILBOX_STORES, active_mail_method
-
-    return import_string(MAILBOX_STORES[active_mail_method()])(user, kind)
+    return registry.mail_provider_for(user).build_store(user, kind)
 
 
 # --- running and measuring ----------------------------------------------------------------------
@@ -225,22 +223,22 @@ class Recorder:
         self.built: list[tuple[Any, Any]] = []
 
     def __enter__(self) -> Recorder:
-        import syncengine.providers as providers
+        import syncengine.registry as providers
 
-        self.real = providers.build_stores
+        self.real = providers.build_provider_stores
 
         def build(user: Any, kind: Any) -> tuple[Any, Any]:
             pair = self.real(user, kind)
             self.built.append(pair)
             return pair
 
-        providers.build_stores = build  # type: ignore[assignment]
+        providers.build_provider_stores = build  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import syncengine.providers as providers
+        import syncengine.registry as providers
 
-        providers.build_stores = self.real  # type: ignore[assignment]
+        providers.build_provider_stores = self.real  # type: ignore[assignment]
 
 
 def measure(world: World, kind: str, scenario: str, recorder: Recorder) -> Figure:
@@ -273,8 +271,8 @@ def writes(figure: Figure) -> int:
 
 def listed(world: World, kind: str) -> tuple[int, int]:
     """How many items each side holds, by a full listing through the product's stores."""
+    from connections.providers.salesforce.stores import build_store
     from syncengine.models import SyncUser
-    from syncengine.providers.salesforce.adapters import build_store
 
     user = SyncUser.objects.get(pk=world.user_pk)
     sf = build_store(user, kind)  # type: ignore[arg-type]

@@ -189,7 +189,8 @@ class Sandbox:
 
     def make_sync_user(self, email: str, name: tuple[str, str], time_zone: str) -> int:
         """A Salesforce user and its SyncUser (its own configuration, invitations off)."""
-        from syncengine.models import SyncConfiguration, SyncUser
+        from connections.models import MailConnection
+        from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
 
         user_id = self.salesforce.add_user(email, email, name[0], name[1], time_zone=time_zone)
         config, _ = SyncConfiguration.objects.get_or_create(
@@ -201,7 +202,9 @@ class Sandbox:
             username=email,
             email=email,
             mailbox_address=email,
-            link_status="linked",  # only linked users sync
+            # Linked as enrollment would link it: lsync syncs only linked users.
+            link_status=LinkStatus.LINKED,
+            mail_connection=MailConnection.objects.first(),
         )
         return int(user.pk)
 
@@ -213,7 +216,7 @@ class Sandbox:
         self, owner: str, record: Contact | Event, account: str | None, invitees: list[str]
     ) -> str:
         """The record as a Salesforce row owned by `owner`; `invitees`: contact ids."""
-        from syncengine.providers.salesforce import convert
+        from connections.providers.salesforce import convert
 
         if isinstance(record, Contact):
             fields = convert.contact_to_fields(record)
@@ -235,7 +238,7 @@ class Sandbox:
 
             return self.google.add_group(email, GROUP_NAME)
         from connections.providers.microsoft.client import GraphClient
-        from syncengine.providers.microsoft.contacts_store import GraphContactStore
+        from connections.providers.microsoft.stores.contacts import GraphContactStore
 
         # The Graph emulator has no Python call for folders: made over its API, as Outlook would.
         folder = GraphContactStore(GraphClient(TENANT), email).folder_id()
@@ -245,13 +248,13 @@ class Sandbox:
     def mailbox_put(self, method: str, email: str, record: Contact | Event, folder: str) -> str:
         """The record as the user's own mailbox item (no lsync marker)."""
         if method == "google":
-            from syncengine.providers.google import convert as google
+            from connections.providers.google import convert as google
 
             if isinstance(record, Contact):
                 person = google.new_person(record, folder, None)
                 return str(self.google.add_contact(email, person)["resourceName"])
             return str(self.google.add_event(email, google.event_to_api(record))["id"])
-        from syncengine.providers.microsoft import convert as graph
+        from connections.providers.microsoft import convert as graph
 
         if isinstance(record, Contact):
             return self.microsoft.add_contact(email, graph.contact_to_graph(record), folder)

@@ -15,6 +15,8 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from syncengine import heartbeat
+
 USER_AGENT = "lsync/0.1 (+https://github.com/lsync)"
 
 
@@ -29,6 +31,10 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def _notify(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    heartbeat.beat()
+
+
 def verify_setting() -> str | bool:
     """What TLS verification trusts: the private CA bundle when one is configured, else the
     system store. Never False: verification is not something an admin can switch off."""
@@ -40,6 +46,7 @@ def build_session() -> requests.Session:
     session.trust_env = False
     session.verify = verify_setting()
     session.headers["User-Agent"] = USER_AGENT
+    session.hooks["response"].append(_notify)
     proxy = getattr(settings, "LSYNC_HTTPS_PROXY", "")
     if proxy:
         session.proxies = {"https": proxy}

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
 
+from connections import validators
+
 PEM_MAX_BYTES = 16 * 1024
 GOOGLE_KEY_MAX_BYTES = 64 * 1024
 MIN_RSA_BITS = 2048
@@ -50,6 +52,13 @@ def load_private_key(data: bytes, field: str) -> Any:
             f"{field}: this file is a certificate, which holds only the public key. Upload the "
             f"private key file (it starts with {PKCS8_HEADER}).",
             code="certificate",
+        )
+    if b"PRIVATE KEY-----" not in data and (b"PUBLIC KEY-----" in data or data.startswith(b"ssh-")):
+        raise ValidationError(
+            f"{field}: this file is a public key. lsync signs with the private key that belongs "
+            f"to it: upload the private key file (it starts with {PKCS8_HEADER} or "
+            f"{RSA_HEADER}); the public key or its certificate goes to the other side.",
+            code="public_key",
         )
     if b"-----BEGIN" not in data:
         raise ValidationError(
@@ -168,6 +177,7 @@ def check_google_key(data: bytes) -> GoogleKey:
             "https://oauth2.googleapis.com/token). Download a fresh JSON key; do not edit it.",
             code="bad_token_uri",
         )
+    validators.refuse_link_local(token_uri, 'Key file "token_uri"')
     key_id = info.get("private_key_id")
     return GoogleKey(
         text=data.decode("utf-8"),

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from connections import views, views_outlook, views_test
+from connections import views, views_test
+from connections.providers.google import views as views_google
+from connections.providers.microsoft import views as views_outlook
+from connections.providers.salesforce import views as views_salesforce
 
 app_name = "setup"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("salesforce/", views.salesforce, name="salesforce"),
+    path("salesforce/", views_salesforce.salesforce, name="salesforce"),
     path(
         "salesforce/test/",
         views_test.test_connection,
@@ -19,7 +22,7 @@ urlpatterns = [
     path("outlook/consent/", views_outlook.consent_callback, name="outlook_consent"),
     path("outlook/disconnect/", views_outlook.disconnect, name="outlook_disconnect"),
     path("outlook/test/", views_test.test_connection, {"page": "outlook"}, name="outlook_test"),
-    path("google/", views.google, name="google"),
-    path("google/remove/", views.google_remove, name="google_remove"),
+    path("google/", views_google.google, name="google"),
+    path("google/remove/", views_google.google_remove, name="google_remove"),
     path("google/test/", views_test.test_connection, {"page": "google"}, name="google_test"),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -16,6 +18,54 @@ _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
 _NETBIOS_OR_DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$")
 _SAM_NAME = re.compile(r"^[^\\/\[\]:;|=,+*?<>\"@\s]{1,104}$")
 _API_VERSION = re.compile(r"^\d{2,3}\.0$")
+
+
+# Cloud metadata services and other link-local hosts: an endpoint there would hand lsync's
+# requests (and the credentials they carry) to the machine's own metadata service. Private
+# ranges stay allowed: on-premises Exchange lives there.
+LINK_LOCAL_NETWORKS = (
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("fe80::/10"),
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS's IPv6 metadata address
+)
+METADATA_HOSTS = frozenset(
+    {"metadata", "metadata.google.internal", "metadata.goog", "instance-data",
+     "instance-data.ec2.internal", "metadata.azure.com"}
+)  # fmt: skip
+
+
+class LinkLocalAddress(ValidationError):
+    """An admin-entered endpoint points at a link-local or cloud metadata address."""
+
+
+def host_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name literally is, in any spelling a resolver accepts
+    (169.254.169.254, 0xa9fea9fe, 2852039166, [fe80::1%eth0]); None for a real name."""
+    host = host.strip("[]").split("%", 1)[0].rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def refuse_link_local(url: str, field: str) -> None:
+    host = (urlsplit(url).hostname or "").lower()
+    address = host_address(host)
+    if host.rstrip(".") in METADATA_HOSTS or (
+        address is not None and any(address in net for net in LINK_LOCAL_NETWORKS)
+    ):
+        raise LinkLocalAddress(
+            f"{field}: {host} is a link-local or cloud metadata address, which lsync never "
+            "connects to. Enter the server's own name or address (private addresses such as "
+            "10.0.0.5 are fine).",
+            code="link_local",
+        )
 
 
 def is_domain(value: str) -> bool:
@@ -41,7 +91,7 @@ def check_exchange_username(value: str) -> str:
     raise ValidationError(hint, code="bad_username")
 
 
-def check_domains(value: str) -> list[str]:
+def check_domains(value: str, field: str = "Additional domains") -> list[str]:
     domains: list[str] = []
     for raw in value.split(","):
         entry = raw.strip().lower()
@@ -49,7 +99,7 @@ def check_domains(value: str) -> list[str]:
             continue
         if not is_domain(entry):
             raise ValidationError(
-                f'Additional domains: "{entry}" is not a domain name. Enter domains such as '
+                f'{field}: "{entry}" is not a domain name. Enter domains such as '
                 "awcomputing.net, separated by commas, without @ or http://.",
                 code="bad_domain",
             )
@@ -69,6 +119,7 @@ def check_https_url(value: str, field: str, example: str) -> str:
         raise ValidationError(
             f"{field}: remove the user name and password from the address.", code="userinfo"
         )
+    refuse_link_local(value, field)
     return value
 
 

@@ -19,25 +19,22 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from connections import views, views_outlook
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
-from connections.providers.checks import CheckStep
+from connections.providers.google import views as views_google
+from connections.providers.microsoft import views as views_outlook
+from connections.providers.salesforce import views as views_salesforce
+from syncengine import registry
+from syncengine.provider import CheckStep
+from syncengine.redaction import redact as redact_patterns
 
 logger = logging.getLogger(__name__)
 
-# Connection method -> its provider's checks, imported only when a test runs.
-CHECKS: dict[str, str] = {
-    "salesforce": "connections.providers.salesforce.checks.run_checks",
-    "microsoft365": "connections.providers.microsoft.checks.run_checks",
-    "google": "connections.providers.google.checks.run_checks",
-}
 PAGES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
-    "salesforce": views.salesforce,
+    "salesforce": views_salesforce.salesforce,
     "outlook": views_outlook.outlook,
-    "google": views.google,
+    "google": views_google.google,
 }
 EMAIL_ERROR = (
     "Test as user (e-mail): enter one e-mail address such as ana@example.com, or leave it empty "
@@ -81,13 +78,13 @@ def connection_for(page: str) -> tuple[str | None, Connection]:
     if page == "salesforce":
         return "salesforce", SalesforceConnection.load()
     method = MailConnection.Method.GOOGLE if page == "google" else MailConnection.outlook_choice()
-    return (method if method in CHECKS else None), MailConnection.load(method)
+    found = registry.mail_provider(method)
+    return (method if found is not None and found.testable else None), MailConnection.load(method)
 
 
 def run(method: str, email: str | None) -> list[CheckStep]:
-    checks: Callable[[str | None], list[CheckStep]] = import_string(CHECKS[method])
     try:
-        steps = list(checks(email))
+        steps = list(registry.provider(method).run_checks(email))
     except Exception as error:  # a bug or an unforeseen answer must not hide behind a 500
         logger.exception("Test Connection for %s stopped", method)
         return [
@@ -123,6 +120,7 @@ def redact(steps: list[CheckStep], secrets: list[str]) -> list[CheckStep]:
         message = step.message
         for secret in secrets:
             message = message.replace(secret, mask(secret))
+        message = redact_patterns(message)
         clean.append(replace(step, message=message))
     return clean
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from connections import validators
+
 ENDPOINT_SETTINGS = [
     "LSYNC_SALESFORCE_LOGIN_URL",
     "LSYNC_MICROSOFT_LOGIN_URL",
@@ -80,6 +82,10 @@ def check_endpoints(app_configs: Any = None, **kwargs: Any) -> list[Error | Warn
                     id="lsync.E003",
                 )
             )
+        try:
+            validators.refuse_link_local(value, name)
+        except validators.LinkLocalAddress as exc:
+            messages.append(Error(exc.messages[0], id="lsync.E006"))
     bundle = settings.LSYNC_CA_BUNDLE
     if bundle and not Path(bundle).is_file():
         messages.append(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from connections import http
 from connections.keys import public_key_fingerprint
 from connections.models import MailConnection, SalesforceConnection, Status, SyncKinds
-from syncengine.directory import get_directory
+from syncengine import registry
 from syncengine.enrollment import resolve_enrollment
 from syncengine.models import ConfigurationAssignment, SyncConfiguration, SyncUser, TargetType
 from syncengine.tasks import ensure_schedules
@@ -160,7 +160,7 @@ def enroll_demo_company(report: DemoReport) -> None:
     configuration, _ = SyncConfiguration.objects.get_or_create(
         name="Demo: contacts and events both ways", defaults={"active": True}
     )
-    _users, profiles = get_directory().search("a", limit=50)
+    _users, profiles = registry.salesforce().user_directory().search("a", limit=50)
     wanted = [p for p in profiles if p.name in DEMO_PROFILES]
     if not wanted:
         raise DemoError(f"None of the profiles {DEMO_PROFILES} exist in the Salesforce sandbox.")

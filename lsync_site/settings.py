@@ -5,9 +5,11 @@ Every variable is documented in ``.env.example`` and the README.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -24,13 +26,21 @@ DEBUG = env.bool("LSYNC_DEBUG", default=False)
 LSYNC_DEMO = env.bool("LSYNC_DEMO", default=False)
 
 
+if LSYNC_DEMO:
+    # Everything the demo writes (keys, the SQLite database, the sandbox CA) is its owner's
+    # alone: every demo process imports these settings before it creates a file.
+    os.umask(0o077)
+
+
 def _demo_secret(name: str) -> str:
     """A random value kept under var/ so that the demo survives restarts."""
     path = VAR_DIR / name
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created owner-only: a write-then-chmod would leave the key readable for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -58,6 +68,14 @@ CSRF_TRUSTED_ORIGINS = env.list("LSYNC_CSRF_TRUSTED_ORIGINS", default=[])
 LSYNC_HTTPS = env.bool("LSYNC_HTTPS", default=False)
 SESSION_COOKIE_SECURE = LSYNC_HTTPS
 CSRF_COOKIE_SECURE = LSYNC_HTTPS
+# Served over HTTPS: plain HTTP is redirected and browsers are told never to use it again.
+SECURE_SSL_REDIRECT = LSYNC_HTTPS
+SECURE_HSTS_SECONDS = env.int("LSYNC_HSTS_SECONDS", default=31536000) if LSYNC_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LSYNC_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("LSYNC_HSTS_PRELOAD", default=True)
+if env.bool("LSYNC_BEHIND_PROXY", default=False):
+    # The proxy terminates TLS; without this the HTTPS redirect would loop.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -71,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "axes",
     "lsync_site",
     "connections",
     "mappings",
@@ -86,6 +105,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lsync_site.middleware.NoStoreMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "lsync_site.urls"
@@ -120,6 +149,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# The start page sends each user to the first page they may open (/setup/ or /status/).
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -137,11 +167,59 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- failed logins (django-axes) -------------------------------------------------------
+# Every failed login is logged. Failures are counted per user name and, separately, per
+# address; at the limit that user name or address is locked out, for longer each time it
+# keeps failing (lsync_site.login_guard.cool_off), up to an hour.
+AXES_FAILURE_LIMIT = env.int("LSYNC_LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = "lsync_site.login_guard.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = True
+# Logs name the user name and address of each failure; passwords are always masked.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy, the client's address is in X-Forwarded-For (set LSYNC_BEHIND_PROXY).
+AXES_IPWARE_PROXY_COUNT = 1 if env.bool("LSYNC_BEHIND_PROXY", default=False) else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env.bool("LSYNC_BEHIND_PROXY", default=False)
+    else ["REMOTE_ADDR"]
+)
+
+# --- Content-Security-Policy (django-csp; Django 5.2 has none of its own) ---------------
+# No inline script and no inline style anywhere: scripts are static files.
+_CONSENT_ORIGIN = "{0.scheme}://{0.netloc}".format(
+    urlsplit(env.str("LSYNC_MICROSOFT_LOGIN_URL", default="https://login.microsoftonline.com"))
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        # The Microsoft 365 consent button posts here and is redirected to Microsoft.
+        "form-action": ["'self'", _CONSENT_ORIGIN],
+    }
+}
+
 # --- django-q2 -----------------------------------------------------------------------
 LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
 # Seconds between two syncs of one user (grows by a minute per 100 enrolled users, up to 1 h).
 LSYNC_SYNC_INTERVAL_SECONDS = env.int("LSYNC_SYNC_INTERVAL_SECONDS", default=300)
-# Which stores the engine syncs through: a key of syncengine.registry.BACKENDS.
+# The providers, by dotted path of their class (see docs/architecture.md): exactly one Salesforce
+# provider and any number of mail providers. Adding a provider is one folder and one line here.
+LSYNC_PROVIDERS = [
+    "connections.providers.salesforce.provider.SalesforceProvider",
+    "connections.providers.microsoft.provider.Microsoft365Provider",
+    "connections.providers.google.provider.GoogleProvider",
+    "connections.providers.exchange.provider.ExchangeProvider",
+]
+# Which stores the engine syncs through: a key of syncengine.registry.BACKENDS ("providers": the
+# registered providers; "memory": in-memory stores).
 LSYNC_STORE_BACKEND = env.str("LSYNC_STORE_BACKEND", default="providers")
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER: dict[str, Any] = {

@@ -38,10 +38,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ItemMapping)
 class ItemMappingAdmin(ReadOnlyAdmin):
-    list_display = ["salesforce_id", "mailbox_short", "user", "kind", "state", "updated_at"]
-    list_filter = [("sync_user", admin.RelatedOnlyFieldListFilter), "kind", "state"]
+    list_display = [
+        "salesforce_short",
+        "mailbox_short",
+        "user",
+        "kind",
+        "state",
+        "detached_side",
+        "writing",
+        "updated_at",
+    ]
+    list_filter = [
+        "state",
+        "kind",
+        "detached_side",
+        ("sync_user", admin.RelatedOnlyFieldListFilter),
+    ]
+    # Each filter choice shows how many mappings it holds: "how many are detached?" at a glance.
+    show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["=salesforce_id", "=mailbox_id", "sync_user__email"]
     actions = ["unlink"]
+
+    @admin.display(description="Salesforce id", ordering="salesforce_id")
+    def salesforce_short(self, obj: ItemMapping) -> str:
+        return obj.salesforce_id or "(not created yet)"
+
+    @admin.display(description="write under way", boolean=True)
+    def writing(self, obj: ItemMapping) -> bool:
+        return bool(obj.intents)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -51,7 +75,8 @@ class ItemMappingAdmin(ReadOnlyAdmin):
 
     @admin.display(description="mailbox id")
     def mailbox_short(self, obj: ItemMapping) -> str:
-        return obj.mailbox_id if len(obj.mailbox_id) <= 40 else f"{obj.mailbox_id[:37]}…"
+        mailbox_id = obj.mailbox_id or ""
+        return mailbox_id if len(mailbox_id) <= 40 else f"{mailbox_id[:37]}…"
 
     @admin.action(
         description="Unlink: forget that these items are the same", permissions=["delete"]

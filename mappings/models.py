@@ -24,37 +24,77 @@ class Side(models.TextChoices):
 
 
 class ItemState(models.TextChoices):
+    """The same values as syncengine.state.Status."""
+
+    PENDING = "pending", "Waiting for its Salesforce copy"
     SYNCED = "synced", "In sync"
+    DETACHED = "detached", "Detached (one copy gone, the other kept unsynced)"
     ERROR = "error", "Last change failed"
 
 
 class ItemMapping(models.Model):
+    """Two items known to be the same, or one item on its way to being paired.
+
+    A pending row has no Salesforce id yet (its create in Salesforce is under way); every other
+    state has both ids. A detached row names the side whose item is gone."""
+
     sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="mappings")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    salesforce_id = models.CharField(max_length=18)
+    salesforce_id = models.CharField(max_length=18, null=True, blank=True)
     # EWS item ids run to ~150 characters and Graph ids to ~160; leave room.
-    mailbox_id = models.CharField(max_length=512)
+    mailbox_id = models.CharField(max_length=512, null=True, blank=True)
     salesforce_version = models.CharField(max_length=64, blank=True)
     mailbox_version = models.CharField(max_length=255, blank=True)
+    # Field hashes only: "<field>", and "<side>:<field>" where one side holds another value.
     field_hashes = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=8, choices=ItemState.choices, default="synced")
+    state = models.CharField(max_length=8, choices=ItemState.choices, default=ItemState.SYNCED)
+    detached_side = models.CharField(
+        max_length=10,
+        choices=Side.choices,
+        blank=True,
+        help_text="Detached: the side whose item is gone.",
+    )
+    # {"<side>": {"<field>": "<hash>"}}: what an update under way is writing to that side. Written
+    # just before the update batch, cleared with its result; a row that still has them after a
+    # crash tells the next run which values are lsync's own writes.
+    intents = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["sync_user", "kind", "salesforce_id"], name="mapping_unique_salesforce"
+                fields=["sync_user", "kind", "salesforce_id"],
+                condition=models.Q(salesforce_id__isnull=False),
+                name="mapping_unique_salesforce",
             ),
             models.UniqueConstraint(
-                fields=["sync_user", "kind", "mailbox_id"], name="mapping_unique_mailbox"
+                fields=["sync_user", "kind", "mailbox_id"],
+                condition=models.Q(mailbox_id__isnull=False),
+                name="mapping_unique_mailbox",
+            ),
+            # Only a pending row lacks an id, and it lacks exactly the Salesforce one.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state=ItemState.PENDING, salesforce_id__isnull=True)
+                    | (~models.Q(state=ItemState.PENDING) & models.Q(salesforce_id__isnull=False))
+                )
+                & models.Q(mailbox_id__isnull=False),
+                name="mapping_ids_by_state",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state=ItemState.DETACHED, detached_side__in=["salesforce", "mailbox"]
+                )
+                | (~models.Q(state=ItemState.DETACHED) & models.Q(detached_side="")),
+                name="mapping_detached_side",
             ),
         ]
         # The unique constraints already index lookups by either side's id.
         indexes = [models.Index(fields=["sync_user", "kind", "state"], name="mapping_state")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.salesforce_id} ↔ {self.mailbox_id[:24]}"
+        return f"{self.kind} {self.salesforce_id or '(pending)'} ↔ {(self.mailbox_id or '')[:24]}"
 
 
 class SyncCursor(models.Model):
@@ -82,6 +122,8 @@ class RunStatus(models.TextChoices):
     GUARD = "guard", "Stopped by a guard"
     THROTTLED = "throttled", "Throttled"
     DRY_RUN = "dry-run", "Dry run"
+    # Its worker died or lost the user's lease before the run finished.
+    ABANDONED = "abandoned", "Abandoned"
 
 
 class SyncRun(models.Model):

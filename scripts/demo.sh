@@ -2,6 +2,8 @@
 # The demo: the provider sandbox, the web UI and a django-q2 cluster, on SQLite.
 # LSYNC_DEMO_MAIL=google switches the mail side from Microsoft 365 to Google Workspace.
 set -euo pipefail
+# Everything the demo writes (keys, database, sandbox CA and logs) is readable by its owner only.
+umask 077
 cd "$(dirname "$0")/.."
 export LSYNC_DEMO=1 LSYNC_DEBUG="${LSYNC_DEBUG:-0}"
 PY=.venv/bin/python
@@ -9,6 +11,8 @@ USERS="${LSYNC_DEMO_USERS:-5}"
 SEED="${LSYNC_DEMO_SEED:-1}"
 MAIL="${LSYNC_DEMO_MAIL:-microsoft365}"
 mkdir -p var
+# A var/ left by an older demo, made before the umask above.
+chmod -R go-rwx var
 # The sandbox starts from its seed every time, so the demo's database must too: its own file,
 # new for every demo (a kept one would point at items the new sandbox never had). It is never
 # the database of a real installation (DATABASE_URL is overridden here).

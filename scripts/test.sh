@@ -11,6 +11,9 @@ $BIN/ruff format --check . || exit 1
 echo "== mypy"
 $BIN/mypy || exit 1
 
+echo "== import-linter (the layers of docs/architecture.md)"
+$BIN/lint-imports --no-cache || exit 1
+
 echo "== pytest (database: ${DATABASE_URL:-sqlite})"
 $BIN/python -m pytest -q "$@"
 rc=$?

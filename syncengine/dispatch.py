@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from mappings.models import RunStatus, SyncRun
 from syncengine.models import LinkStatus, SyncUser
 
 BACKOFF_BASE_SECONDS = 60
@@ -76,6 +77,7 @@ def _mark_dispatched(pk: int, now: datetime, interval: timedelta) -> bool:
 def claim_due(now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
     """Ids of due users this dispatcher now owns for one round (their next_due_at moved on)."""
     now = now or timezone.now()
+    close_abandoned_runs(now)
     interval = sync_interval(eligible_users().count())
     candidates = due_users(now).order_by("next_due_at", "pk").values_list("pk", flat=True)
     if connection.vendor == "postgresql":
@@ -95,22 +97,43 @@ def dispatch(
 
 
 def claim_lease(sync_user_id: int, owner: str, now: datetime | None = None) -> bool:
-    """Takes the user for one sync; False while another live worker holds it."""
+    """Takes the user for one sync; False while another live worker holds it. A run of the
+    user still "running" now belongs to a worker that lost the lease: it is closed."""
     now = now or timezone.now()
     expires = now + timedelta(seconds=lease_seconds())
     updated = SyncUser.objects.filter(_free(now), pk=sync_user_id).update(
         lease_owner=owner, lease_expires_at=expires
     )
+    if updated == 1:
+        _abandon(SyncRun.objects.filter(sync_user_id=sync_user_id), now)
     return updated == 1
 
 
 def renew_lease(sync_user_id: int, owner: str, now: datetime | None = None) -> bool:
+    """Extends a lease this owner still holds; False once it expired or went to another."""
     now = now or timezone.now()
     expires = now + timedelta(seconds=lease_seconds())
-    return (
-        SyncUser.objects.filter(pk=sync_user_id, lease_owner=owner).update(lease_expires_at=expires)
-        == 1
+    held = SyncUser.objects.filter(pk=sync_user_id, lease_owner=owner, lease_expires_at__gt=now)
+    return held.update(lease_expires_at=expires) == 1
+
+
+ABANDONED_MESSAGE = (
+    "This run stopped without finishing: its worker was stopped or lost its hold on the user. "
+    "The next run carries on from where the last finished run left off."
+)
+
+
+def _abandon(runs: QuerySet[SyncRun], now: datetime) -> int:
+    return runs.filter(status=RunStatus.RUNNING).update(
+        status=RunStatus.ABANDONED, finished_at=now, message=ABANDONED_MESSAGE
     )
+
+
+def close_abandoned_runs(now: datetime | None = None) -> int:
+    """Closes the runs whose worker died: still "running" while nobody holds their user."""
+    now = now or timezone.now()
+    free = SyncUser.objects.filter(_free(now)).values("pk")
+    return _abandon(SyncRun.objects.filter(sync_user__in=free), now)
 
 
 def release_lease(sync_user_id: int, owner: str) -> None:

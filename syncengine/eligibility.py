@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from connections.models import MailConnection, SyncKinds
+from syncengine import registry
 from syncengine.models import LinkStatus, SyncUser
 from syncengine.stores.base import Kind
 
@@ -33,7 +33,10 @@ def not_linked(user: SyncUser) -> str | None:
             "address; the next enrollment run links it again."
         )
     connection = user.mail_connection
-    if connection is not None and not MailConnection.active().filter(pk=connection.pk).exists():
+    provider = registry.mail_provider(str(connection.method)) if connection is not None else None
+    if connection is not None and (
+        provider is None or not provider.is_active() or provider.connection_id() != connection.pk
+    ):
         return (
             f"Not synced: {user.mailbox_address} was linked through {connection}, which is no "
             f"longer in use (turned off, switched or not configured). {RELINK}"
@@ -44,7 +47,7 @@ def not_linked(user: SyncUser) -> str | None:
 def kind_refused(user: SyncUser, kind: Kind) -> str | None:
     """Why `kind` is not synced for this user by its mail connection, or None."""
     connection = user.mail_connection
-    if connection is None or connection.sync_kinds in (SyncKinds.BOTH, kind):
+    if connection is None or connection.sync_kinds in ("both", kind):
         return None
     return (
         f"{kind.title()} are not synced: {connection} is set to "

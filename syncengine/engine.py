@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from syncengine import guards
-from syncengine.executor import Executor, Issue, Progress, error_code
+from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, error_code
 from syncengine.planner import SIDES, Plan, hashes_of, other, plan
 from syncengine.policy import SyncSettings
-from syncengine.state import MappingRepo, MappingState, detached_side, is_pending, mapping_id
+from syncengine.state import (
+    MappingRepo,
+    MappingState,
+    detached_side,
+    is_pending,
+    mapping_id,
+    mapping_version,
+)
 from syncengine.stores.base import (
     ChangePage,
     CursorExpired,
@@ -25,7 +32,7 @@ from syncengine.stores.base import (
     Store,
 )
 
-Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run"]
+Status = Literal["ok", "partial", "failed", "guard", "throttled", "dry-run", "abandoned"]
 
 
 @dataclass
@@ -33,7 +40,9 @@ class RunResult:
     """What one run did. `status` uses the values of mappings.RunStatus.
 
     counts keys: created_<side>, updated_<side>, deleted_<side>, errors_<side>, linked, conflicts,
-    skipped, unlinked (mapping-only changes: tombstones and forgotten links)."""
+    skipped, unlinked (mapping-only changes: tombstones and forgotten links), deferred (writes
+    refused by a version conflict or for an item gone there: both items are read again by id and
+    planned again next run)."""
 
     kind: Kind
     status: Status = "ok"
@@ -93,12 +102,15 @@ def _context(
     A marker target that no longer exists is reported as deleted."""
     mapped: dict[Side, set[str]] = {s: set() for s in SIDES}
     regular: dict[Side, set[str]] = {s: set() for s in SIDES}
+    unknown: dict[Side, set[str]] = {s: set() for s in SIDES}
     for m in mappings:
         if not is_pending(m):
             for s in SIDES:
                 mapped[s].add(mapping_id(m, s))
                 if detached_side(m) is None:
                     regular[s].add(mapping_id(m, s))
+                    if not mapping_version(m, s):
+                        unknown[s].add(mapping_id(m, s))
     in_hand = {s: {it.id for it in pages[s].changed} for s in SIDES}
     known: dict[Side, dict[str, Item]] = {s: {} for s in SIDES}
     unmapped = {
@@ -139,10 +151,26 @@ def _context(
                 adjusted[side] = ChangePage(
                     [*page.changed, *still_there], page.deleted, page.cursor, page.full
                 )
-    gone = sorted(m for m in markers if m in wanted["salesforce"] and m not in known["salesforce"])
-    if gone:
-        sf = adjusted["salesforce"]
-        adjusted["salesforce"] = ChangePage(sf.changed, [*sf.deleted, *gone], sf.cursor, sf.full)
+    gone: dict[Side, list[str]] = {s: [] for s in SIDES}
+    gone["salesforce"] = sorted(
+        m for m in markers if m in wanted["salesforce"] and m not in known["salesforce"]
+    )
+    for side in SIDES:
+        # A linked item whose version is unknown (a write to the pair failed or half landed, or
+        # lsync created it after the cursor was taken) is read by id whatever the change feed
+        # says: a change feed need not report the deletion of an item created after its cursor.
+        # Not found means deleted there.
+        ask = unknown[side] - {it.id for it in adjusted[side].changed} - set(known[side])
+        ask -= set(adjusted[side].deleted)
+        if ask:
+            found = _fetch(stores[side], ask)
+            known[side].update(found)
+            gone[side] += sorted(ask - set(found))
+    for side in SIDES:
+        if gone[side]:
+            page = adjusted[side]
+            deleted = [*page.deleted, *gone[side]]
+            adjusted[side] = ChangePage(page.changed, deleted, page.cursor, page.full)
     return known, adjusted
 
 
@@ -177,8 +205,12 @@ def run_sync(
     dry_run: bool = False,
     approve_guard: bool = False,
     progress: Progress | None = None,
+    fence: Fence | None = None,
 ) -> RunResult:
-    """Sync one user's contacts or events (the stores' kind) between Salesforce and the mailbox."""
+    """Sync one user's contacts or events (the stores' kind) between Salesforce and the mailbox.
+
+    `fence` raises LeaseLost once the caller no longer holds the user: it is called before
+    each phase and each write batch, and the run then ends "abandoned" without writing more."""
     stores: dict[Side, Store] = {"salesforce": sf_store, "mailbox": mail_store}
     result = RunResult(kind=sf_store.kind)
     start_calls = {s: stores[s].api_calls for s in SIDES}
@@ -191,6 +223,15 @@ def run_sync(
 
     if settings.direction == "off":
         return finish("dry-run" if dry_run else "ok")
+
+    def fenced() -> bool:
+        try:
+            if fence:
+                fence()
+        except LeaseLost:
+            return False
+        return True
+
     try:
         pages = {s: _read(stores[s], repo.get_cursor(s)) for s in SIDES}
         result.full_listing = {s: pages[s].full for s in SIDES}
@@ -224,14 +265,18 @@ def run_sync(
         result.counts = the_plan.counts()
         return finish("dry-run")
 
-    report = Executor(stores, repo, progress).run(the_plan)
+    report = Executor(stores, repo, progress, fence).run(the_plan)
     result.counts = report.counts
     result.issues.extend(report.issues)
+    if report.lease_lost:
+        return finish("abandoned")
     if report.fatal is not None:
         if isinstance(report.fatal, RateLimited):
             result.retry_after = report.fatal.retry_after
             return finish("throttled")
         return finish("failed")
+    if not fenced():
+        return finish("abandoned")
     # A change whose write failed for a reason a retry can fix is read again next time: the
     # cursor of the side it came from stays where it was.
     repo.save_cursors({s: pages[s].cursor for s in SIDES if s not in report.reread})

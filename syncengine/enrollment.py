@@ -17,14 +17,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from connections.models import MailConnection
-from syncengine import operations
-from syncengine.directory import Directory, DirectoryError, SalesforceUser, get_directory
-from syncengine.mailbox_directory import MailboxDirectory, Probe, active_directories, domain_of
+from syncengine import operations, registry
 from syncengine.models import (
     ConfigurationAssignment,
     LinkStatus,
@@ -32,16 +29,20 @@ from syncengine.models import (
     SyncUser,
     TargetType,
 )
+from syncengine.provider import (
+    Directory,
+    DirectoryError,
+    MailboxDirectory,
+    Probe,
+    SalesforceUser,
+    domain_of,
+)
 
 log = logging.getLogger(__name__)
 
 NO_CONNECTION = (
     "No mail connection is enabled: turn on Outlook Integration and Sync or Google Integration "
     "and Sync in Setup, then wait for the next enrollment run."
-)
-MOVE_WAITS = (
-    "Its mailbox is now reached through another mail connection; the user was syncing, so the "
-    "move waits for the next enrollment run (every 15 minutes)."
 )
 MAX_PROBES = 500
 WAITING = (
@@ -62,6 +63,7 @@ class EnrollmentResult:
     linked: int = 0
     errors: int = 0
     pending: int = 0
+    moved: int = 0  # linked users re-linked to another mail connection
     problem: str = ""
     messages: dict[str, str] = field(default_factory=dict)
 
@@ -79,7 +81,8 @@ class Link:
     status: str
     address: str
     message: str
-    method: str = ""  # the mail connection method the address was linked through
+    # The mail connection (its provider key) the address is routed to; "" when none serves it.
+    method: str = ""
 
 
 def assigned_users(
@@ -151,13 +154,16 @@ def duplicate_link(user: SalesforceUser, others: list[SalesforceUser]) -> Link:
     )
 
 
-def link_from_probe(probe: Probe, address: str, previous: SyncUser | None) -> Link:
+def link_from_probe(
+    probe: Probe, address: str, previous: SyncUser | None, method: str = ""
+) -> Link:
     if probe.outcome in ("ok", "unverified"):
-        return Link(LinkStatus.LINKED, address, "")
+        return Link(LinkStatus.LINKED, address, "", method)
     if probe.outcome == "unavailable":
-        # A passing outage must not unlink a working user; a new one waits.
+        # A passing outage must not unlink a working user (nor move it); a new one waits.
         if previous is not None and previous.link_status == LinkStatus.LINKED:
-            return Link(LinkStatus.LINKED, previous.mailbox_address or address, "")
+            before = previous.mail_connection.method if previous.mail_connection else method
+            return Link(LinkStatus.LINKED, previous.mailbox_address or address, "", before)
         return Link(LinkStatus.PENDING, "", probe.message)
     return Link(LinkStatus.ERROR, "", probe.message)
 
@@ -211,19 +217,23 @@ class Linker:
             previous is not None
             and previous.link_status == LinkStatus.LINKED
             and previous.mailbox_address == user.email
-            and linked_method(previous) in ("", target.method)
+            and _linked_method(previous) in ("", target.method)
             and not self.recheck
         ):
             return Link(LinkStatus.LINKED, user.email, "", target.method)
         probe = self.probe(target, user.email, again=again and target.recheck_denied)
         if probe is None:
             return Link(LinkStatus.PENDING, "", WAITING.format(limit=self.limit))
-        return replace(link_from_probe(probe, user.email, previous), method=target.method)
+        return link_from_probe(probe, user.email, previous, target.method)
 
 
-def linked_method(user: SyncUser) -> str:
-    connection = user.mail_connection
-    return str(connection.method) if connection is not None else ""
+def _linked_method(user: SyncUser) -> str:
+    return str(user.mail_connection.method) if user.mail_connection else ""
+
+
+def _connection_ids() -> dict[str, int]:
+    found = ((p.key, p.connection_id()) for p in registry.mail_providers())
+    return {key: pk for key, pk in found if pk is not None}
 
 
 def resolve_enrollment(
@@ -240,7 +250,7 @@ def resolve_enrollment(
     duplicates: dict[str, list[SalesforceUser]] = {}
     if assignments:
         try:
-            source = directory if directory is not None else get_directory()
+            source = directory if directory is not None else registry.salesforce().user_directory()
             wanted = assigned_users(source, assignments)
             duplicates = duplicates_of(source, [user for user, _ in wanted.values()])
         except DirectoryError as exc:
@@ -248,10 +258,9 @@ def resolve_enrollment(
             log.warning("enrollment: %s", exc)
             return result
     existing = {u.salesforce_user_id: u for u in SyncUser.objects.select_related("mail_connection")}
-    connections = {c.method: c.pk for c in MailConnection.objects.all()}
     if mailboxes is None:
         linked = [u.mailbox_address for u in existing.values() if u.link_status == LinkStatus.LINKED and u.mailbox_address]  # fmt: skip
-        mailboxes = active_directories(known_good=linked)
+        mailboxes = registry.active_directories(known_good=linked)
     linker = Linker(mailboxes, recheck=recheck, limit=probe_limit)
     links = {
         uid: linker.link(user, duplicates.get(uid, []), existing.get(uid))
@@ -261,16 +270,29 @@ def resolve_enrollment(
         if link.status == LinkStatus.ERROR:
             user = wanted[uid][0]
             links[uid] = linker.link(user, duplicates.get(uid, []), existing.get(uid), again=True)
+    connections = _connection_ids()
     with transaction.atomic():
         for uid, (user, configuration) in wanted.items():
-            connection = connections.get(links[uid].method)
-            _save(result, existing.get(uid), user, configuration, links[uid], connection)
+            link = links[uid]
+            _save(
+                result, existing.get(uid), user, configuration, link, connections.get(link.method)
+            )
         stale = SyncUser.objects.exclude(salesforce_user_id__in=list(wanted)).filter(
             configuration__isnull=False
         )
         result.detached = stale.update(
             configuration=None, link_status=LinkStatus.PENDING, link_error=DETACHED
         )
+    for uid, link in links.items():
+        row, target = existing.get(uid), connections.get(link.method)
+        if (
+            row is not None
+            and link.status == LinkStatus.LINKED
+            and target is not None
+            and row.mail_connection_id not in (None, target)
+            and operations.move_to_connection(row.pk, target)
+        ):
+            result.moved += 1
     log.info("enrollment: %s", result.summary())
     return result
 
@@ -283,29 +305,18 @@ def _save(
     link: Link,
     connection_id: int | None,
 ) -> None:
-    if (
-        row is not None
-        and link.status == LinkStatus.LINKED
-        and row.mail_connection_id not in (None, connection_id)
-        and operations.reset_sync([row.pk]).busy
-    ):
-        # Another connection's item ids mean nothing to this one, so the move resets the
-        # user's links and cursors (the next run matches, creating nothing). A user syncing
-        # right now moves at the next enrollment run.
-        link = Link(LinkStatus.PENDING, "", MOVE_WAITS)
-        connection_id = row.mail_connection_id
+    # A user whose link fails keeps its connection: its mappings belong to it. A linked user
+    # moving to another connection is moved after this save, by `move_to_connection`.
+    keep = row.mail_connection_id if row is not None else None
+    new = connection_id if link.status == LinkStatus.LINKED else keep
     wanted = {
         "configuration_id": configuration.pk,
+        "mail_connection_id": keep if keep is not None and new != keep else new,
         "username": user.username,
         "email": user.email,
         "mailbox_address": link.address,
         "link_status": link.status,
         "link_error": link.message,
-        # A pending or failed link keeps the connection it had, so that a later link through
-        # another one is seen as a move.
-        "mail_connection_id": connection_id
-        if link.status == LinkStatus.LINKED
-        else (row.mail_connection_id if row is not None else None),
     }
     if row is None:
         SyncUser.objects.create(salesforce_user_id=user.id, **wanted)

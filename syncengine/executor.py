@@ -4,9 +4,11 @@
   done. Before a batch creates items in Salesforce, a pending row per item is written: the next run
   finds those items by content after a crash. Items created in the mailbox carry the Salesforce id
   (the marker) instead.
-- Per-item errors become issues and do not stop the other items.
+- Per-item errors become issues and do not stop the other items, except a sign-in failure
+  (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
   So does RateLimited on any one item of a batch: no later batch goes out before the user's back-off.
+- Every batch is fenced by the user's lease: a run that lost it stops before writing more.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
 
@@ -15,19 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from syncengine.partial import Failed, Landed, Outcome, settle, stale
 from syncengine.planner import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
 from syncengine.records import Contact, Event
 from syncengine.state import (
-    PENDING,
     MappingRepo,
     MappingState,
     build_mapping,
-    mapping_version,
-    pending_id,
-    side_hashes,
     with_intents,
+    without_intents,
 )
 from syncengine.stores.base import (
+    AuthFailed,
     Create,
     Delete,
     NotFound,
@@ -40,6 +41,13 @@ from syncengine.stores.base import (
 )
 
 Progress = Callable[[int, int], None]
+# Raises LeaseLost when this run no longer holds its user: called before anything is written.
+Fence = Callable[[], None]
+
+
+class LeaseLost(Exception):
+    """Another worker took the user over (this run was too slow, or its worker was thought
+    dead): this run must write nothing more."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Report:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     fatal: ProviderError | None = None
+    lease_lost: bool = False
     # Sides whose changes must be read again: a write they caused failed for a retryable reason.
     reread: set[Side] = field(default_factory=set)
 
@@ -67,15 +76,13 @@ class Report:
 
 @dataclass
 class _Track:
-    """An action's progress: its mapping as far as the results so far allow."""
+    """An action's progress: the outcome of each of its writes so far."""
 
     action: Action
     ids: dict[Side, str]
-    versions: dict[Side, str]
-    bases: dict[Side, dict[str, str]]
     left: int
     failed: bool = False
-    done: dict[Side, tuple[str, dict[str, str]]] = field(default_factory=dict)  # written sides
+    outcomes: dict[Side, Outcome] = field(default_factory=dict)
     recorded: MappingState | None = None  # the row as last written to the repo
     intent: bool = False  # the row in the repo carries intents of a write under way
 
@@ -97,13 +104,24 @@ class Executor:
         stores: dict[Side, Store],
         repo: MappingRepo,
         progress: Progress | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.stores = stores
         self.repo = repo
         self.progress = progress
+        self.fence = fence
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
+        try:
+            return self._run(plan)
+        except LeaseLost:
+            self.report.lease_lost = True
+            return self.report
+
+    def _run(self, plan: Plan) -> Report:
+        if self.fence:
+            self.fence()
         tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
         for action in plan.actions:
@@ -122,6 +140,8 @@ class Executor:
             size = max(1, store.max_batch)
             for start in range(0, len(queue), size):
                 batch = queue[start : start + size]
+                if self.fence:
+                    self.fence()
                 if side == "salesforce":
                     self._write_pending(batch)
                 self._write_intents(batch)
@@ -130,18 +150,26 @@ class Executor:
                 except ProviderError as error:
                     self._fatal(error, side)
                     return self.report
+                refused: ProviderError | None = None
                 throttled: list[RateLimited] = []
                 for (track, write), result in zip(batch, results, strict=True):
-                    if isinstance(result.error, RateLimited):
-                        # Not the item's problem: the provider asked us to wait.
-                        throttled.append(result.error)
+                    if isinstance(result.error, AuthFailed | RateLimited):
+                        # Neither is the item's own: a sign-in failure, or the provider asking
+                        # us to wait. The run stops with the cursors where they were, so the
+                        # next run plans the item again.
+                        if isinstance(result.error, RateLimited):
+                            throttled.append(result.error)
+                        else:
+                            refused = refused or result.error
                         self._not_written(track)
-                        continue
-                    self._record(track, write, result)
-                if throttled:
+                    else:
+                        self._record(track, write, result)
+                if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.
-                    self._fatal(max(throttled, key=lambda e: e.retry_after), side)
+                    refused = max(throttled, key=lambda e: e.retry_after)
+                if refused is not None:
+                    self._fatal(refused, side)
                     return self.report
                 done += len(batch)
                 if self.progress:
@@ -151,20 +179,7 @@ class Executor:
     # ------------------------------------------------------------------ mapping bookkeeping
 
     def _track(self, action: Action) -> _Track:
-        """Sides the action writes start from the old mapping (kept if the write fails); sides it
-        only read take what was read in this run."""
-        written = {w.side for w in action.writes}
-        versions: dict[Side, str] = {}
-        bases: dict[Side, dict[str, str]] = {}
-        for s in SIDES:
-            if s in written:
-                if action.before is not None:
-                    versions[s] = mapping_version(action.before, s)
-                    bases[s] = side_hashes(action.before, s)
-            elif action.versions is not None and action.bases is not None:
-                versions[s] = action.versions.get(s, "")
-                bases[s] = action.bases.get(s, {})
-        track = _Track(action, dict(action.ids), versions, bases, len(action.writes))
+        track = _Track(action, dict(action.ids), len(action.writes))
         track.recorded = action.before
         return track
 
@@ -183,22 +198,21 @@ class Executor:
             if not isinstance(write.op, Create) or not mailbox_id or track.action.bases is None:
                 continue
             bases = dict(track.action.bases)
-            bases["salesforce"] = self._written_hashes("salesforce", write, bases["salesforce"])
-            ids: dict[Side, str] = {"salesforce": pending_id(mailbox_id), "mailbox": mailbox_id}
+            bases["salesforce"] = self._written_hashes("salesforce", write)
             versions: dict[Side, str] = {
                 "mailbox": (track.action.versions or {}).get("mailbox", "")
             }
-            self.repo.upsert(build_mapping(ids, versions, bases, extra={PENDING: "1"}))
+            self.repo.upsert(
+                build_mapping({"mailbox": mailbox_id}, versions, bases, status="pending")
+            )
 
     def _write_intents(self, batch: Sequence[tuple[_Track, Write]]) -> None:
-        """Before updating linked items, note what is being written (see state.INTENT)."""
+        """Before updating linked items, note what is being written (MappingState.intents)."""
         for track, write in batch:
             op = write.op
             if not isinstance(op, Update) or track.recorded is None:
                 continue
-            hashes = self._written_hashes(write.side, write, {})
-            fields = op.fields if op.fields is not None else hashes.keys()
-            row = with_intents(track.recorded, write.side, {f: hashes[f] for f in fields})
+            row = with_intents(track.recorded, write.side, self._written_hashes(write.side, write))
             self.repo.upsert(row)
             track.intent = True
 
@@ -206,66 +220,61 @@ class Executor:
         self.repo.upsert(row)
         track.recorded, track.intent = row, False
 
-    def _written_hashes(self, side: Side, write: Write, base: dict[str, str]) -> dict[str, str]:
-        """Hashes of what `side` holds after `write`: the store's canonical form when it has one."""
+    def _written_hashes(self, side: Side, write: Write) -> dict[str, str]:
+        """Hashes of the fields `write` sets on `side`: the store's canonical form when it has
+        one."""
         op = write.op
         assert isinstance(op, Create | Update)
         canonical = getattr(self.stores[side], "canonical", None)
         record: Contact | Event = canonical(op.record) if canonical else op.record
         now = hashes_of(record)
         if isinstance(op, Update) and op.fields is not None:
-            return {**base, **{f: now[f] for f in op.fields}}
+            return {f: now[f] for f in op.fields}
         return dict(now)
 
     def _record(self, track: _Track, write: Write, result: OpResult) -> None:
         side, op, action = write.side, write.op, track.action
         track.left -= 1
-        if isinstance(op, Delete):
-            if result.ok or isinstance(result.error, NotFound):
-                self.repo.remove(action.ids.get("salesforce"), action.ids.get("mailbox"))
-                self.report.count(f"deleted_{side}")
-            else:
-                self._item_error(track, write, result)
+        if isinstance(op, Delete) and (result.ok or isinstance(result.error, NotFound)):
+            self.repo.remove(action.ids.get("salesforce"), action.ids.get("mailbox"))
+            self.report.count(f"deleted_{side}")
             return
-        if not result.ok or not result.id:
-            self._item_error(track, write, result)
-            return
-        self.report.count(f"{'created' if isinstance(op, Create) else 'updated'}_{side}")
-        track.ids[side] = result.id
-        written = self._written_hashes(side, write, (action.bases or {}).get(side, {}))
-        track.done[side] = (result.version or "", written)
-        if len(track.done) == len(action.writes):
-            for s, (version, hashes) in track.done.items():
-                track.versions[s], track.bases[s] = version, hashes
-        elif action.before is not None:
-            # Half of a two-way merge: this side now holds the other's fields, but its own edits
-            # have not reached the other side yet. Keep its old version and, for those edits, its
-            # old base, so the next run still sees them (e.g. after a crash here).
-            fields = op.fields if isinstance(op, Update) and op.fields is not None else written
-            old = side_hashes(action.before, side)
-            track.bases[side] = {**old, **{f: written[f] for f in fields}}
-        if action.type == "link" and (track.failed or track.left):
-            return  # a link is saved whole or not at all: the next run matches the pair again
-        if len(track.ids) == 2 and len(track.bases) == 2:
-            self._save(track, build_mapping(track.ids, track.versions, track.bases))
+        if not result.ok or (not result.id and not isinstance(op, Delete)):
+            error = result.error or ProviderError("the provider gave no result", permanent=False)
+            track.outcomes[side] = Failed(error)
+            self._item_error(track, write, error)
+        else:
+            self.report.count(f"{'created' if isinstance(op, Create) else 'updated'}_{side}")
+            track.ids[side] = result.id or ""
+            written = self._written_hashes(side, write)
+            created = isinstance(op, Create)
+            track.outcomes[side] = Landed(result.version or "", written, created)
+        row = settle(action, track.ids, track.outcomes)
+        if row is not None:
+            self._save(track, row)
+        elif track.intent and track.recorded is not None:
+            self._save(track, without_intents(track.recorded))  # nothing was written
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
 
     def _not_written(self, track: _Track) -> None:
-        """A write the provider refused to take now: the mapping stays as it was."""
+        """A write the provider did not take (sign-in refused, or asked to wait): the mapping
+        stays as it was."""
         track.failed = True
         track.left -= 1
         if track.intent and track.recorded is not None:
-            self._save(track, track.recorded)
+            self._save(track, track.recorded)  # nothing written: drop the intent
 
-    def _item_error(self, track: _Track, write: Write, result: OpResult) -> None:
+    def _item_error(self, track: _Track, write: Write, error: ProviderError) -> None:
         """The issue names the item it concerns: the target for updates and deletes, the source
         item for a create (the target does not exist)."""
         track.failed = True
-        if track.intent and track.recorded is not None:
-            self._save(track, track.recorded)  # nothing was written: drop the intent
-        error = result.error or ProviderError("the provider gave no result", permanent=False)
         op = write.op
+        if isinstance(op, Update | Delete) and stale(error):
+            # Changed or gone there since it was read: not a problem for an administrator. The
+            # mapping now sends both items to be read by id and planned again (partial.settle).
+            self.report.count("deferred")
+            return
         if isinstance(op, Update | Delete):
             side, item = write.side, op.id
         else:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from syncengine.planner import SIDES, Plan
 from syncengine.policy import SyncSettings
-from syncengine.state import MappingState, detached_side, is_pending
+from syncengine.state import MappingState, detached_side, is_pending, mapping_id
 from syncengine.stores.base import ChangePage, Side
 
 # The percentage alone would refuse deleting 1 of a user's 2 events; below this many deletions
@@ -39,6 +39,21 @@ def linked(mappings: Sequence[MappingState]) -> list[MappingState]:
     return [m for m in mappings if not is_pending(m) and detached_side(m) is None]
 
 
+def _suddenly_empty(page: ChangePage, linked_ids: set[str]) -> bool:
+    """Whether none of the linked items is left on a side after this page, whatever the plan
+    makes of that (a delete, or for contacts only an unlink). A full listing that lists nothing
+    trips it at any size; a change feed that reports every linked item gone (a deleted contact
+    group or folder looks like that) from PERCENT_FLOOR items on, so that a user deleting the
+    one event they had is not held up."""
+    if not linked_ids:
+        return False
+    listed = {item.id for item in page.changed}
+    if page.full:
+        return not page.changed or not (linked_ids & listed)
+    remaining = linked_ids - set(page.deleted)
+    return not remaining and len(linked_ids) >= PERCENT_FLOOR
+
+
 def check(
     plan: Plan,
     pages: dict[Side, ChangePage],
@@ -48,12 +63,12 @@ def check(
     """Raise the first guard the plan trips."""
     live = linked(mappings)
     for side in SIDES:
-        page = pages[side]
-        if page.full and not page.changed and live:
+        if _suddenly_empty(pages[side], {mapping_id(m, side) for m in live}):
             raise SideSuddenlyEmpty(
                 f"The {side} listed no {plan.kind} at all, but {len(live)} were linked before. "
-                "This usually means a wrong folder, a permission change or an outage, so nothing "
-                "was changed. Approve the run if the items were really removed.",
+                "This usually means a wrong or deleted folder or contact group, a permission "
+                "change or an outage, so nothing was changed. Approve the run if the items were "
+                "really removed.",
                 side,
             )
     total = len(live)

@@ -101,7 +101,7 @@ def _seeded(email: str, kind: Kind) -> tuple[MemoryStore, MemoryStore]:
 
 def build_stores(sync_user: SyncUser, kind: Kind) -> tuple[MemoryStore, MemoryStore]:
     # The linked mailbox, as the providers do: two users sharing an e-mail never share stores.
-    from syncengine.providers import linked_mailbox
+    from syncengine.provider import linked_mailbox
 
     key = (linked_mailbox(sync_user), kind)
     with _lock:

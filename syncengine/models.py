@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 
 from syncengine.policy import SyncSettings
-from syncengine.stores.base import Kind
+from syncengine.vocabulary import (
+    CONFLICT_LABELS,
+    DIRECTION_LABELS,
+    KINDS,
+    Direction,
+    Kind,
+    as_conflict_policy,
+    as_direction,
+    choices,
+)
 
-KINDS: tuple[Kind, ...] = ("contacts", "events")
-
-
-class Direction(models.TextChoices):
-    BOTH = "both", "Sync both ways"
-    SALESFORCE_TO_MAILBOX = "salesforce_to_mailbox", "Salesforce to mailbox"
-    MAILBOX_TO_SALESFORCE = "mailbox_to_salesforce", "Mailbox to Salesforce"
-    OFF = "off", "Don't sync"
+__all__ = ["KINDS"]  # defined in syncengine.vocabulary
 
 
 class OwnershipFilter(models.TextChoices):
@@ -29,18 +34,22 @@ class EventScope(models.TextChoices):
     SELECTED = "selected", "Only events users select"
 
 
-class ConflictPolicy(models.TextChoices):
-    SALESFORCE = "salesforce", "Salesforce wins"
-    MAILBOX = "mailbox", "Mailbox wins"
-    NEWEST = "newest", "Newest change wins"
+def name_key(name: str) -> str:
+    """A configuration name as uniqueness sees it: spaces collapsed, Unicode-normalized and
+    case-folded, so "Équipe Nord" and "équipe  nord" are one name. Computed here rather than
+    with Lower() in the database: SQLite's lower() folds ASCII letters only."""
+    return unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
 
 
 class SyncConfiguration(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    # Derived from name on every save (never edited): the constraint behind "names are unique
+    # without regard to case", which the form checks first to name the field.
+    name_key = models.CharField(max_length=400, unique=True, editable=False)
     active = models.BooleanField(default=True)
 
     contacts_direction = models.CharField(
-        max_length=32, choices=Direction.choices, default=Direction.BOTH
+        max_length=32, choices=choices(DIRECTION_LABELS), default="both"
     )
     contacts_ownership = models.CharField(
         max_length=16, choices=OwnershipFilter.choices, default=OwnershipFilter.MINE
@@ -50,7 +59,7 @@ class SyncConfiguration(models.Model):
     )
 
     events_direction = models.CharField(
-        max_length=32, choices=Direction.choices, default=Direction.BOTH
+        max_length=32, choices=choices(DIRECTION_LABELS), default="both"
     )
     events_scope = models.CharField(
         max_length=16, choices=EventScope.choices, default=EventScope.ALL
@@ -65,7 +74,7 @@ class SyncConfiguration(models.Model):
     events_days_future = models.PositiveIntegerField(default=365)
 
     conflict_policy = models.CharField(
-        max_length=16, choices=ConflictPolicy.choices, default=ConflictPolicy.SALESFORCE
+        max_length=16, choices=choices(CONFLICT_LABELS), default="salesforce"
     )
     mass_delete_percent = models.PositiveSmallIntegerField(
         default=50,
@@ -85,14 +94,23 @@ class SyncConfiguration(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def direction_for(self, kind: Kind) -> str:
-        return self.contacts_direction if kind == "contacts" else self.events_direction
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def direction_for(self, kind: Kind) -> Direction:
+        return as_direction(
+            self.contacts_direction if kind == "contacts" else self.events_direction
+        )
 
     def settings_for(self, kind: Kind) -> SyncSettings:
         is_events = kind == "events"
         return SyncSettings(
-            direction=self.direction_for(kind),  # type: ignore[arg-type]
-            conflict=self.conflict_policy,  # type: ignore[arg-type]
+            direction=self.direction_for(kind),
+            conflict=as_conflict_policy(self.conflict_policy),
             # A contact leaving the scope leaves the sync folder, never Salesforce; the
             # engine decides that, so contacts always follow deletions.
             propagate_deletes=self.events_propagate_deletes if is_events else True,
@@ -198,6 +216,15 @@ class SyncUser(models.Model):
     username = models.CharField(max_length=255)
     email = models.EmailField()
     mailbox_address = models.EmailField(blank=True)
+    # The mail connection this user syncs with (routed by the domain of its address at
+    # enrollment); a lazy reference, so the engine does not import the connections app.
+    mail_connection = models.ForeignKey(
+        "connections.MailConnection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sync_users",
+    )
     link_status = models.CharField(
         max_length=8, choices=LinkStatus.choices, default=LinkStatus.PENDING
     )

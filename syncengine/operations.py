@@ -40,6 +40,23 @@ def reset_sync(user_ids: Iterable[int]) -> ResetOutcome:
     return ResetOutcome(links, reset, busy)
 
 
+def move_to_connection(pk: int, connection_id: int) -> bool:
+    """Re-links a user to another mail connection (its domain moved, or its mailbox was
+    migrated): its links and cursors are forgotten, so the next run lists both sides in full and
+    finds the items again through their Salesforce-id markers and match keys, creating no
+    duplicates. False when the user is syncing right now: the next enrollment run tries again."""
+    owner = dispatch.new_owner()
+    if not dispatch.claim_lease(pk, owner):
+        return False
+    try:
+        with transaction.atomic():
+            _reset_one(pk)
+            SyncUser.objects.filter(pk=pk).update(mail_connection_id=connection_id)
+    finally:
+        dispatch.release_lease(pk, owner)
+    return True
+
+
 def _reset_one(pk: int) -> int:
     with transaction.atomic():
         links, _ = ItemMapping.objects.filter(sync_user_id=pk).delete()

@@ -18,7 +18,6 @@ from typing import Literal
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event, value_hash
 from syncengine.state import (
-    DETACHED,
     MappingState,
     compose_hashes,
     detached_side,
@@ -64,6 +63,9 @@ class Action:
     forget: bool = False
     tombstone: MappingState | None = None
     conflicts: tuple[str, ...] = ()
+    # Each side's field hashes before this action's writes (`bases` without what they write):
+    # what a side still holds when a write to it fails.
+    held: dict[Side, dict[str, str]] | None = None
 
     def describe(self) -> str:
         if self.type == "skip":
@@ -207,13 +209,13 @@ class _Builder:
             if item is not None and hashes_of(item.record).get(name) == value:
                 bases[side][name] = bases[other(side)][name] = value
         hashes = compose_hashes(bases["salesforce"], bases["mailbox"])
-        hashes.update({k: v for k, v in m.hashes.items() if k.startswith("_")})
-        return replace(m, hashes=hashes)
+        return replace(m, hashes=hashes, intents={})
 
     def update(
         self, target: Side, target_id: str, version: str | None, source: Item, fields: Iterable[str]
     ) -> Write:
-        return Write(target, Update(target_id, source.record, version, frozenset(fields)))
+        # An unknown version ("") means no condition: the item was read by id in this run.
+        return Write(target, Update(target_id, source.record, version or None, frozenset(fields)))
 
     # ------------------------------------------------------------------ mapped pairs
 
@@ -357,6 +359,7 @@ class _Builder:
             )
             return
         versions, bases = self.current(m, states)
+        held = {s: dict(bases[s]) for s in SIDES}  # before this action's writes
         writes: list[Write] = []
         conflicts: list[str] = []
         to_write: dict[Side, set[str]] = {"salesforce": set(), "mailbox": set()}
@@ -397,6 +400,7 @@ class _Builder:
             old = side_hashes(m, s)
             kept = states[s].fields - to_write[s]
             bases[s] = {**bases[s], **{f: old[f] for f in kept if f in old}}
+            held[s] = {**held[s], **{f: old[f] for f in kept if f in old}}
         kind: ActionType
         if paused:
             rule, kind = "S1", ("update" if writes else "skip")
@@ -426,6 +430,7 @@ class _Builder:
                 versions=versions,
                 bases=bases,
                 conflicts=tuple(conflicts),
+                held=held,
             )
         )  # type: ignore[arg-type]
 
@@ -450,13 +455,7 @@ class _Builder:
     def detach_action(
         self, gone: Side, ids: dict[Side, str], m: MappingState, label: str, rule: str, why: str
     ) -> Action:
-        tomb = MappingState(
-            m.salesforce_id,
-            m.mailbox_id,
-            m.salesforce_version,
-            m.mailbox_version,
-            {**m.hashes, DETACHED: gone},
-        )
+        tomb = replace(m.copy(), status="detached", gone=gone)
         return Action("unlink", label, rule, why, ids, before=m, tombstone=tomb)
 
     def create_action(
@@ -500,6 +499,7 @@ class _Builder:
             versions=versions,
             bases=bases,
             conflicts=tuple(differ),
+            held={s: dict(hashes[s]) for s in SIDES},
         )
 
 
@@ -523,7 +523,7 @@ def plan(
         page_ids = {it.id for it in page.changed}
         deleted = set(page.deleted) - page_ids
         if page.full:
-            mapped = {mapping_id(m, side) for m in mappings}
+            mapped = {mapping_id(m, side) for m in mappings} - {""}
             deleted |= mapped - page_ids
         views[side] = _View(side, items, page_ids, deleted, page.full)
     b = _Builder(kind, settings, views)
@@ -635,8 +635,10 @@ def plan(
             linked["mailbox"].add(p.mailbox_id)
             # No Salesforce version: its fields are compared with what was written, so an edit
             # made since the crash is seen and merged.
-            hashes = {k: v for k, v in p.hashes.items() if not k.startswith("_")}
-            b.pair(MappingState(found.id, p.mailbox_id, "", p.mailbox_version, hashes), save=True)
+            b.pair(
+                MappingState(found.id, p.mailbox_id, "", p.mailbox_version, dict(p.hashes)),
+                save=True,
+            )
 
     # Tombstones: the survivor's deletion ends them; otherwise the survivor stays unsynced.
     for side in SIDES:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from syncengine.vocabulary import ConflictPolicy, Direction
 
 if TYPE_CHECKING:
     from syncengine.records import Contact, Event
     from syncengine.stores.base import Item, Side
-
-Direction = Literal["both", "salesforce_to_mailbox", "mailbox_to_salesforce", "off"]
-ConflictPolicy = Literal["salesforce", "mailbox", "newest"]
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,19 @@ a SyncRun, the SyncIssues, the user's status for that kind, and the back-off."""
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, eligibility, engine, registry, unresolved
-from syncengine.executor import Issue, Progress
+from syncengine import dispatch, eligibility, engine, heartbeat, registry, unresolved
+from syncengine.executor import Issue, LeaseLost, Progress
 from syncengine.models import KindStatus, SyncUser
+from syncengine.redaction import redact
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Kind, ProviderError
 
@@ -26,18 +26,15 @@ logger = logging.getLogger(__name__)
 
 # Issue messages come partly from providers' error texts; an administrator reads them in the
 # admin, so credentials that a provider echoes back are cut out and the length is bounded.
-_SECRETS = [
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(
-        r"(?i)(\b(?:access_token|refresh_token|client_secret|assertion|password|session_id|"
-        r"private_key|sig)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
-    ),
-]
 MESSAGE_MAX = 1000
 
 BUSY = "busy"
 SKIPPED = "skipped"
 LEASE_RENEW_SECONDS = 60
+DATABASE_BUSY = (
+    "lsync's database was busy (locked by another process) for too long, so the run stopped. "
+    "It is tried again shortly; if this keeps happening, fewer workers or PostgreSQL help."
+)
 
 
 @dataclass(frozen=True)
@@ -67,10 +64,50 @@ def sync_user(
     owner = dispatch.new_owner()
     if not dispatch.claim_lease(sync_user_id, owner):
         return RunOutcome(sync_user_id, kind, BUSY, "Another worker is syncing this user now.")
+    lease = Lease(sync_user_id, owner)
     try:
-        return _run(sync_user_id, kind, owner, dry_run, approve_guard, progress)
+        with heartbeat.on_each_response(lease.beat):
+            return _run(sync_user_id, kind, lease, dry_run, approve_guard, progress)
+    except OperationalError as exc:
+        if not database_busy(exc):
+            raise
+        # Raised outside the engine (while recording the run): nothing more can be written.
+        logger.warning("sync of user %s (%s): database busy: %s", sync_user_id, kind, exc)
+        return RunOutcome(sync_user_id, kind, RunStatus.FAILED, DATABASE_BUSY)
     finally:
         dispatch.release_lease(sync_user_id, owner)
+
+
+class Lease:
+    """The user's lease, held by this run: renewed while the run lasts (on every provider
+    response and every progress step, at most every LEASE_RENEW_SECONDS) and checked before
+    every write batch. Once it is lost, another worker may own the user: `fence` raises."""
+
+    def __init__(self, sync_user_id: int, owner: str) -> None:
+        self.sync_user_id, self.owner = sync_user_id, owner
+        self.renewed = time.monotonic()
+        self.lost = False
+
+    def renew(self) -> bool:
+        if not self.lost:
+            self.lost = not dispatch.renew_lease(self.sync_user_id, self.owner)
+            self.renewed = time.monotonic()
+        return not self.lost
+
+    def beat(self) -> None:
+        if time.monotonic() - self.renewed > LEASE_RENEW_SECONDS:
+            self.renew()
+
+    def fence(self) -> None:
+        """One conditional UPDATE: the write that follows is ours only if it changed a row."""
+        if not self.renew():
+            raise LeaseLost(f"the lease of user {self.sync_user_id} was lost")
+
+
+def database_busy(exc: OperationalError) -> bool:
+    # SQLite: "database is locked" / "database table is locked"; PostgreSQL: lock timeouts.
+    text = str(exc).lower()
+    return "locked" in text or "lock timeout" in text or "could not obtain lock" in text
 
 
 class _Tracker:
@@ -78,21 +115,18 @@ class _Tracker:
     renews the lease so that a long run is never taken over."""
 
     def __init__(
-        self, user: SyncUser, kind: Kind, owner: str, initial: bool, relay: Progress | None
+        self, user: SyncUser, kind: Kind, lease: Lease, initial: bool, relay: Progress | None
     ):
-        self.user, self.kind, self.owner = user, kind, owner
+        self.user, self.kind, self.lease = user, kind, lease
         self.initial, self.relay = initial, relay
         self.shown = -1
-        self.renewed = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
         percent = 100 if total <= 0 else min(100, done * 100 // total)
         if self.initial and (percent >= self.shown + 5 or percent == 100):
             SyncUser.objects.filter(pk=self.user.pk).update(**{f"{self.kind}_progress": percent})
             self.shown = percent
-        if time.monotonic() - self.renewed > LEASE_RENEW_SECONDS:
-            dispatch.renew_lease(self.user.pk, self.owner)
-            self.renewed = time.monotonic()
+        self.lease.beat()
         if self.relay:
             self.relay(done, total)
 
@@ -100,7 +134,7 @@ class _Tracker:
 def _run(
     sync_user_id: int,
     kind: Kind,
-    owner: str,
+    lease: Lease,
     dry_run: bool,
     approve_guard: bool,
     progress: Progress | None,
@@ -132,7 +166,7 @@ def _run(
             # A retry re-reads both sides in full: every item that failed is planned again,
             # and matching links what exists instead of creating it twice.
             repo.save_cursors({"salesforce": None, "mailbox": None})
-    tracker = _Tracker(user, kind, owner, initial and not dry_run, progress)
+    tracker = _Tracker(user, kind, lease, initial and not dry_run, progress)
     try:
         try:
             sf_store, mail_store = registry.build_stores(user, kind)
@@ -148,19 +182,30 @@ def _run(
             dry_run=dry_run,
             approve_guard=approve_guard or user.guard_approved(kind),
             progress=tracker,
+            fence=lease.fence,
         )
-    except Exception:
-        # The log has the traceback; the admin gets a sentence without internals or secrets.
-        logger.exception("sync of user %s (%s) crashed", user.pk, kind)
-        message = "The sync stopped on an unexpected error; the server log has the details."
+    except LeaseLost:
+        return _abandoned(user, kind, run)
+    except Exception as exc:
+        if isinstance(exc, OperationalError) and database_busy(exc):
+            logger.warning("sync of user %s (%s): database busy: %s", user.pk, kind, exc)
+            code, message = "database_busy", DATABASE_BUSY
+        else:
+            # The log has the traceback; the admin gets a sentence without internals or secrets.
+            logger.exception("sync of user %s (%s) crashed", user.pk, kind)
+            code = "crash"
+            message = "The sync stopped on an unexpected error; the server log has the details."
         _finish(run, RunStatus.FAILED, message)
         if not dry_run:
             _set_user(user, kind, status=KindStatus.ERROR, message=message)
-            _save_issues(user, kind, run, [Issue(None, "", "crash", message, True)])
+            _save_issues(user, kind, run, [Issue(None, "", code, message, True)])
             dispatch.record_failure(user.pk)
         return RunOutcome(user.pk, kind, RunStatus.FAILED, message, run.pk)
 
     status = result.status
+    if status == RunStatus.ABANDONED or (not dry_run and not lease.renew()):
+        # Another worker owns the user now: its run records the user's state, not this one.
+        return _abandoned(user, kind, run, dict(result.counts))
     plan_lines = result.plan.describe() if result.plan is not None else []
     _finish(
         run,
@@ -206,6 +251,18 @@ def _refused_by_store(
         _save_issues(user, kind, run, [issue])
         dispatch.record_failure(user.pk)
     return RunOutcome(user.pk, kind, RunStatus.FAILED, message, run.pk)
+
+
+def _abandoned(
+    user: SyncUser, kind: Kind, run: SyncRun, counts: dict[str, int] | None = None
+) -> RunOutcome:
+    message = (
+        "Another worker took this user over while this run was still going (it was too slow, "
+        "or its worker was thought dead); the run stopped without writing more."
+    )
+    logger.warning("sync of user %s (%s) lost its lease", user.pk, kind)
+    _finish(run, RunStatus.ABANDONED, message, counts=counts)
+    return RunOutcome(user.pk, kind, RunStatus.ABANDONED, message, run.pk, dict(counts or {}))
 
 
 def _after_run(
@@ -278,8 +335,7 @@ def _save_issues(user: SyncUser, kind: Kind, run: SyncRun, issues: list[Issue]) 
 
 
 def plain(message: str) -> str:
-    for pattern in _SECRETS:
-        message = pattern.sub(lambda m: m.group(1) + "[redacted]", message)
+    message = redact(message)
     return message if len(message) <= MESSAGE_MAX else message[: MESSAGE_MAX - 1] + "…"
 
 
@@ -298,7 +354,15 @@ def _finish(
     run.api_calls = api_calls
     run.salesforce_limits = limits
     run.finished_at = timezone.now()
-    run.save()
+    # Only while it is still running: a run already closed as abandoned stays closed.
+    SyncRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=run.status,
+        message=run.message,
+        counts=run.counts,
+        api_calls=run.api_calls,
+        salesforce_limits=run.salesforce_limits,
+        finished_at=run.finished_at,
+    )
 
 
 def _set_user(

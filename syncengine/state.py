@@ -1,28 +1,61 @@
-"""What the engine remembers between runs for one (sync user, kind): ids, versions and hashes."""
+"""What the engine remembers between runs for one (sync user, kind): ids, versions, hashes, the
+mapping's state and the writes under way."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
 
 from syncengine.stores.base import Side
+
+# The state of a mapping; mappings.models.ItemState holds the same values for the database.
+# - "pending": written just before creating an item in Salesforce for a mailbox item; it has no
+#   Salesforce id yet. After a crash the next run finds the new Salesforce item by its content and
+#   links it instead of creating it twice (decision table U5).
+# - "synced": both items are linked and were equal after the last sync.
+# - "detached": a tombstone: the item on side `gone` is gone and, by configuration, the other one
+#   stays unsynced (not deleted, not created again).
+# - "error": a linked pair whose last change failed (set by the Django side for the admin; the
+#   engine treats it as "synced" and the next successful write makes it "synced" again).
+Status = Literal["pending", "synced", "detached", "error"]
+LINKED: frozenset[str] = frozenset({"synced", "error"})
 
 
 @dataclass
 class MappingState:
+    """One mapping. `salesforce_id` is "" while its Salesforce create is pending (stored as NULL).
+
+    `hashes` holds field hashes only: "<field>" for a field's last synced value, and
+    "salesforce:<field>" / "mailbox:<field>" for a side's value where it differs from the common one
+    (a side that keeps less, e.g. one e-mail in Salesforce).
+
+    `intents[side]` holds, per field, the hash an update under way is writing to that side: noted
+    just before the update batch. If the run dies before recording the result, the next run sees
+    that the value on that side is lsync's own write (not a user's edit) from the other side."""
+
     salesforce_id: str
     mailbox_id: str
     salesforce_version: str
     mailbox_version: str
     hashes: dict[str, str] = field(default_factory=dict)
+    status: Status = "synced"
+    gone: Side | None = None  # "detached": the side whose item is gone
+    intents: dict[Side, dict[str, str]] = field(default_factory=dict)
+
+    def copy(self) -> MappingState:
+        return replace(
+            self,
+            hashes=dict(self.hashes),
+            intents={s: dict(v) for s, v in self.intents.items()},
+        )
 
 
 class MappingRepo(Protocol):
     def load(self) -> list[MappingState]: ...
 
     def upsert(self, mapping: MappingState) -> None:
-        """Insert or replace the mapping keyed by either side's id."""
+        """Insert or replace the mapping keyed by either side's id (a pending row by its
+        mailbox id)."""
         ...
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None: ...
@@ -34,25 +67,34 @@ class MappingRepo(Protocol):
 
 class MemoryRepo:
     def __init__(self) -> None:
-        self.mappings: dict[str, MappingState] = {}  # by Salesforce id
-        self._by_mailbox: dict[str, str] = {}  # mailbox id -> Salesforce id
+        # By (Salesforce id, mailbox id); a pending row has no Salesforce id.
+        self.mappings: dict[tuple[str, str], MappingState] = {}
+        # Indexed on both ids: a linear scan here made a run quadratic in the mailbox size.
+        self._by_side: dict[Side, dict[str, tuple[str, str]]] = {"salesforce": {}, "mailbox": {}}
         self.cursors: dict[Side, str | None] = {}
 
     def load(self) -> list[MappingState]:
-        return [MappingState(**vars(m)) for m in self.mappings.values()]
+        return [m.copy() for m in self.mappings.values()]
 
     def upsert(self, mapping: MappingState) -> None:
         self.remove(mapping.salesforce_id, mapping.mailbox_id)
-        self.mappings[mapping.salesforce_id] = MappingState(**vars(mapping))
-        self._by_mailbox[mapping.mailbox_id] = mapping.salesforce_id
+        key = (mapping.salesforce_id, mapping.mailbox_id)
+        self.mappings[key] = mapping.copy()
+        for side, item_id in zip(("salesforce", "mailbox"), key, strict=True):
+            if item_id:
+                self._by_side[side][item_id] = key  # type: ignore[index]
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
-        # Indexed on both ids: a linear scan here made a run quadratic in the mailbox size.
-        keys = {salesforce_id, self._by_mailbox.get(mailbox_id or "")} - {None}
+        keys = {
+            self._by_side["salesforce"].get(salesforce_id or ""),
+            self._by_side["mailbox"].get(mailbox_id or ""),
+        } - {None}
         for key in keys:
-            gone = self.mappings.pop(str(key), None)
+            assert key is not None
+            gone = self.mappings.pop(key, None)
             if gone is not None:
-                self._by_mailbox.pop(gone.mailbox_id, None)
+                for side, item_id in zip(("salesforce", "mailbox"), key, strict=True):
+                    self._by_side[side].pop(item_id, None)  # type: ignore[index]
 
     def get_cursor(self, side: Side) -> str | None:
         return self.cursors.get(side)
@@ -61,43 +103,25 @@ class MemoryRepo:
         self.cursors.update(cursors)
 
 
-# --------------------------------------------------------------------------- bookkeeping in `hashes`
-#
-# The repo stores `hashes` as an opaque dict, so the engine keeps a little bookkeeping in it:
-# - "<field>": hash of the field's last synced value;
-# - "salesforce:<field>" / "mailbox:<field>": that side's value when it differs from the common one
-#   (a side that keeps less, e.g. one e-mail in Salesforce);
-# - "_pending": "1" on the row written just before creating an item in Salesforce for a mailbox item
-#   (its salesforce_id is a placeholder from `pending_id`): after a crash, the next run finds the new
-#   Salesforce item by its content and links it instead of creating it twice;
-# - "_detached": "<side>" on a tombstone: that side's item is gone and, by configuration, the other
-#   one stays unsynced (not deleted, not created again);
-# - "~<side>:<field>": written just before an update batch, the hash being written. If the run dies
-#   before recording the result, the next run sees that the value on that side is lsync's own write
-#   (not a user's edit) and that it came from the other side.
-
-PENDING = "_pending"
-DETACHED = "_detached"
-INTENT = "~"  # "~<side>:<field>": the hash an update under way is writing to that side's field
-
-
-def pending_id(mailbox_id: str) -> str:
-    """A Salesforce-id-sized placeholder (18 chars) unique per mailbox item."""
-    return "~" + hashlib.sha256(mailbox_id.encode()).hexdigest()[:17]
+# --------------------------------------------------------------------------- reading a mapping
 
 
 def is_pending(m: MappingState) -> bool:
-    return m.hashes.get(PENDING) == "1"
+    return m.status == "pending"
 
 
 def detached_side(m: MappingState) -> Side | None:
-    value = m.hashes.get(DETACHED)
-    return value if value in ("salesforce", "mailbox") else None  # type: ignore[return-value]
+    return m.gone if m.status == "detached" else None
+
+
+def is_linked(m: MappingState) -> bool:
+    """Both items exist and are kept in sync (not pending, not a tombstone)."""
+    return m.status in LINKED
 
 
 def side_hashes(m: MappingState, side: Side) -> dict[str, str]:
     """The field hashes of what `side` held after the last sync."""
-    out = {k: v for k, v in m.hashes.items() if ":" not in k and not k.startswith("_")}
+    out = {k: v for k, v in m.hashes.items() if ":" not in k}
     prefix = f"{side}:"
     out.update({k[len(prefix) :]: v for k, v in m.hashes.items() if k.startswith(prefix)})
     return out
@@ -117,16 +141,16 @@ def build_mapping(
     versions: dict[Side, str],
     bases: dict[Side, dict[str, str]],
     *,
-    extra: dict[str, str] | None = None,
+    status: Status = "synced",
 ) -> MappingState:
     hashes = compose_hashes(bases.get("salesforce", {}), bases.get("mailbox", {}))
-    hashes.update(extra or {})
     return MappingState(
-        salesforce_id=ids["salesforce"],
-        mailbox_id=ids["mailbox"],
+        salesforce_id=ids.get("salesforce", ""),
+        mailbox_id=ids.get("mailbox", ""),
         salesforce_version=versions.get("salesforce", ""),
         mailbox_version=versions.get("mailbox", ""),
         hashes=hashes,
+        status=status,
     )
 
 
@@ -140,18 +164,18 @@ def mapping_version(m: MappingState, side: Side) -> str:
 
 def intents(m: MappingState) -> list[tuple[Side, str, str]]:
     """(side, field, hash) of the updates that were under way when this row was last written."""
-    out: list[tuple[Side, str, str]] = []
-    for key, value in m.hashes.items():
-        if key.startswith(INTENT):
-            side, _, name = key[len(INTENT) :].partition(":")
-            if side in ("salesforce", "mailbox"):
-                out.append((side, name, value))  # type: ignore[arg-type]
-    return out
+    return [
+        (side, name, value) for side, notes in m.intents.items() for name, value in notes.items()
+    ]
 
 
 def with_intents(m: MappingState, side: Side, written: dict[str, str]) -> MappingState:
-    hashes = {k: v for k, v in m.hashes.items() if not k.startswith(f"{INTENT}{side}:")}
-    hashes.update({f"{INTENT}{side}:{name}": value for name, value in written.items()})
-    return MappingState(
-        m.salesforce_id, m.mailbox_id, m.salesforce_version, m.mailbox_version, hashes
-    )
+    out = m.copy()
+    out.intents[side] = dict(written)
+    return out
+
+
+def without_intents(m: MappingState) -> MappingState:
+    out = m.copy()
+    out.intents = {}
+    return out

@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from syncengine import dispatch, service
-from syncengine.models import KINDS, Direction, SyncUser
+from syncengine.models import KINDS, SyncUser
 
 TASKS = "syncengine.tasks."
 
@@ -77,7 +77,7 @@ def sync_user_task(sync_user_id: int) -> dict[str, str]:
         return {}
     outcome: dict[str, str] = {}
     for kind in KINDS:
-        if user.configuration.direction_for(kind) != Direction.OFF:
+        if user.configuration.direction_for(kind) != "off":
             outcome[kind] = service.sync_user(sync_user_id, kind).status
     return outcome
 

@@ -16,7 +16,7 @@ from mappings.models import ItemMapping, UnresolvedItem, UnresolvedReason
 from syncengine.models import SyncUser
 from syncengine.stores.base import Kind
 
-# The texts of syncengine/providers/salesforce/{contact,event}_store.py; others are not ours.
+# The texts of connections/providers/salesforce/stores/{contacts,events}.py; others are not ours.
 _PATTERNS = [
     (re.compile(r"^Company '(?P<value>.+)' matches no Salesforce Account"), "company_no_account"),
     (re.compile(r"^Attendee (?P<value>\S+) is no Salesforce contact"), "attendee_no_match"),
@@ -77,7 +77,7 @@ class Candidate:
 
 
 class Directory(Protocol):
-    """The few Salesforce calls resolving needs (a fake in tests, SalesforceDirectory for real)."""
+    """The few Salesforce calls resolving needs (a fake in tests, the Salesforce provider's RecordDirectory for real)."""
 
     def search(self, sobject: str, text: str) -> list[Candidate]: ...
     def create_account(self, name: str) -> str: ...
@@ -85,49 +85,10 @@ class Directory(Protocol):
     def add_invitee(self, event_id: str, relation_id: str) -> None: ...
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-    return "'%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%'"
-
-
-class SalesforceDirectory:
-    """Calls Salesforce as the sync user, so their sharing decides what they may pick."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def search(self, sobject: str, text: str) -> list[Candidate]:
-        if sobject not in ("Account", "Contact", "Lead") or not text.strip():
-            return []
-        like = _like(text.strip())
-        if sobject == "Account":
-            soql = f"SELECT Id, Name FROM Account WHERE Name LIKE {like}"
-        else:
-            soql = (
-                f"SELECT Id, Name, Email FROM {sobject} WHERE Name LIKE {like} OR Email LIKE {like}"
-            )
-        rows = self.client.query(f"{soql} ORDER BY Name LIMIT {SEARCH_LIMIT}")
-        return [
-            Candidate(r["Id"], sobject, r.get("Name") or "", r.get("Email") or "") for r in rows
-        ][:SEARCH_LIMIT]
-
-    def create_account(self, name: str) -> str:
-        answer = self.client.write("POST", "sobjects/Account/", json={"Name": name})
-        return str(answer["id"])
-
-    def set_account(self, contact_id: str, account_id: str) -> None:
-        self.client.write("PATCH", f"sobjects/Contact/{contact_id}", json={"AccountId": account_id})
-
-    def add_invitee(self, event_id: str, relation_id: str) -> None:
-        body = {"EventId": event_id, "RelationId": relation_id, "IsInvitee": True}
-        self.client.write("POST", "sobjects/EventRelation/", json=body)
-
-
 def directory_for(sync_user: SyncUser) -> Directory:
-    # Imported here: the Salesforce provider is loaded only when an administrator resolves.
-    from syncengine.providers.salesforce.adapters import build_client
+    from syncengine import registry
 
-    return SalesforceDirectory(build_client(sync_user.username))
+    return registry.salesforce().record_directory(sync_user)
 
 
 def _done(item: UnresolvedItem, resolution: str) -> None:

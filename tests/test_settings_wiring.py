@@ -9,8 +9,8 @@ Three kinds of entry:
 - the configuration's NOT_APPLIED fields (syncengine/models.py): kept for a later release, offered
   by no page (the admin shows them read-only), with the reason;
 - AWAITING_EXCHANGE: the Exchange service account's settings, read only by the Exchange mailbox
-  store. They are allowed here only while no such store is registered: once it is, they need
-  tests like every other field.
+  store. They are allowed here only while the Exchange provider has no store (it is not
+  `testable`): once it has, they need tests like every other field.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import pytest
 from django.db import models
 
 from connections.models import MailConnection, SalesforceConnection
+from syncengine import registry
 from syncengine.models import NOT_APPLIED, ConfigurationAssignment, SyncConfiguration
-from syncengine.providers import MAILBOX_STORES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS: tuple[type[models.Model], ...] = (
@@ -50,6 +50,9 @@ WIRED: dict[str, tuple[str, ...]] = {
     ),
     "SyncConfiguration.name": (
         "tests/configurations/test_pages.py::test_a_second_configuration_may_not_take_an_existing_name",
+    ),
+    "SyncConfiguration.name_key": (
+        "tests/configurations/test_pages.py::test_configuration_names_are_unique_without_regard_to_case_non_ascii_too",
     ),
     "SyncConfiguration.active": (
         "tests/configurations/test_precedence.py::test_users_of_an_inactive_configuration_stay_enrolled_but_paused",
@@ -228,7 +231,8 @@ def not_applied() -> dict[str, str]:
 
 def listed() -> dict[str, str]:
     entries: dict[str, str] = {**RECORDS, **not_applied()}
-    if "exchange" not in MAILBOX_STORES:
+    exchange = registry.mail_provider("exchange")
+    if exchange is None or not exchange.testable:  # no EWS store yet
         entries.update(AWAITING_EXCHANGE)
     return entries
 
@@ -280,7 +284,7 @@ def test_every_wired_field_names_tests_that_exist(field: str) -> None:
 def test_settings_lsync_does_not_apply_are_not_offered() -> None:
     from django.contrib import admin
 
-    from syncengine.configuration_forms import ConfigurationForm
+    from lsync_site.configurations.forms import ConfigurationForm
 
     form_fields = set(ConfigurationForm.base_fields)
     config_admin = admin.site._registry[SyncConfiguration]

@@ -39,6 +39,22 @@ def nav_item(context: Any, url: str, label: str, exact: bool = False) -> SafeStr
     )
 
 
+_TONE = {
+    "success": "slds-theme_success",
+    "warning": "slds-theme_warning",
+    "error": "slds-theme_error",
+    "neutral": "slds-badge_lightest",
+}
+
+
+@register.simple_tag
+def tone_badge(tone: str, text: object) -> SafeString:
+    """A figure in a badge coloured by its tone (success, warning, error or neutral)."""
+    return format_html(
+        '<span class="slds-badge {}">{}</span>', _TONE.get(tone, _TONE["neutral"]), text
+    )
+
+
 @register.simple_tag
 def status_badge(status: str, label: str) -> SafeString:
     return format_html(

@@ -9,16 +9,13 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from connections.models import MailConnection
 from mappings.models import RunStatus, SyncIssue, SyncRun, UnresolvedItem
-from syncengine.models import KINDS, Direction, KindStatus, LinkStatus, SyncUser
+from syncengine import registry
+from syncengine.models import KINDS, KindStatus, LinkStatus, SyncUser
+from syncengine.provider import MailProvider
 from syncengine.stores.base import Kind
+from syncengine.vocabulary import DIRECTION_LABELS
 
-METHOD_NAMES: dict[str, str] = {
-    MailConnection.Method.MICROSOFT365: "Microsoft 365",
-    MailConnection.Method.GOOGLE: "Google Workspace",
-    MailConnection.Method.EXCHANGE: "Exchange (service account)",
-}
 # Count keys of a run that are changes to items (the rest are errors and skips).
 CHANGE_PREFIXES = ("created_", "updated_", "deleted_", "linked")
 
@@ -38,16 +35,75 @@ ADVICE = {
 DEFAULT_ADVICE = "Press Sync now to try again; if it keeps failing, look at the open issues."
 
 
+# How old the last sync may be before the organisation summary shows it as a warning.
+QUIET_AFTER = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class OrgSummary:
+    """The organisation's figures, each with a tone (success, warning, error, neutral) so that
+    the summary reads at a glance: green is fine, yellow needs a look, red needs action."""
+
     methods: list[str]
     linked: int
     users: int
+    link_errors: int
     last_contacts: datetime | None
     last_events: datetime | None
     synced_24h: int
     open_issues: int
     open_unresolved: int
+
+    @property
+    def errors(self) -> int:
+        """Users who cannot be linked count as errors: they do not sync at all."""
+        return self.open_issues + self.link_errors
+
+    @property
+    def linked_tone(self) -> str:
+        if self.link_errors:
+            return "error"
+        if self.linked < self.users:
+            return "warning"
+        return "success" if self.users else "neutral"
+
+    @property
+    def errors_tone(self) -> str:
+        return "error" if self.errors else "success"
+
+    @property
+    def unresolved_tone(self) -> str:
+        return "warning" if self.open_unresolved else "success"
+
+    @property
+    def contacts_tone(self) -> str:
+        return activity_tone(self.last_contacts)
+
+    @property
+    def events_tone(self) -> str:
+        return activity_tone(self.last_events)
+
+
+def activity_tone(moment: datetime | None) -> str:
+    if moment is None:
+        return "neutral"
+    return "success" if timezone.now() - moment <= QUIET_AFTER else "warning"
+
+
+def _with_domains(provider: MailProvider) -> str:
+    domains = ", ".join(sorted(provider.claimed_domains()))
+    return f"{provider.label} ({domains})" if domains else provider.label
+
+
+def connection_words(user: SyncUser) -> str:
+    """The mail connection the user syncs with, and its domains."""
+    if user.mail_connection is None:
+        return "None yet: the next enrollment run links the user by the domain of its address."
+    provider = registry.mail_provider(str(user.mail_connection.method))
+    if provider is None:
+        return f"{user.mail_connection} (not in LSYNC_PROVIDERS: its users do not sync)"
+    words = _with_domains(provider)
+    return words if provider.is_active() else f"{words}, turned off"
 
 
 def changes_in(counts: dict[str, Any]) -> int:
@@ -62,9 +118,10 @@ def org_summary() -> OrgSummary:
     since = timezone.now() - timedelta(hours=24)
     recent = SyncRun.objects.filter(started_at__gte=since).exclude(status=RunStatus.DRY_RUN)
     return OrgSummary(
-        methods=[METHOD_NAMES.get(c.method, str(c)) for c in MailConnection.active()],
+        methods=[_with_domains(p) for p in registry.active_mail_providers()],
         linked=users.filter(link_status=LinkStatus.LINKED).count(),
         users=users.count(),
+        link_errors=users.filter(link_status=LinkStatus.ERROR).count(),
         last_contacts=last["c"],
         last_events=last["e"],
         synced_24h=sum(changes_in(c) for c in recent.values_list("counts", flat=True)),
@@ -109,9 +166,9 @@ def kind_state(user: SyncUser, kind: Kind) -> KindState:
     config = user.configuration
     if config is None:
         return KindState(kind, "off", "Not assigned", "No sync configuration.", "", 0, None)
-    if config.direction_for(kind) == Direction.OFF:
+    if config.direction_for(kind) == "off":
         return KindState(kind, "off", "Off", f"Off in “{config}”.", "", 0, synced_at)
-    label = Direction(config.direction_for(kind)).label
+    label = DIRECTION_LABELS[config.direction_for(kind)]
     if status == KindStatus.INITIAL_SYNC:
         return KindState(kind, status, f"Initial sync {progress} %", label, "", progress, synced_at)
     if status == KindStatus.IN_SYNC:

@@ -51,7 +51,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @view_sync_status_required
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = get_object_or_404(SyncUser.objects.select_related("configuration"), pk=pk)
+    user = get_object_or_404(
+        SyncUser.objects.select_related("configuration", "mail_connection"), pk=pk
+    )
     states = summary.kind_states(user)
     runs = user.runs.all()[:RUNS_SHOWN]
     return render(
@@ -60,6 +62,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "sync_user": user,
             "link_words": summary.link_words(user),
+            "connection": summary.connection_words(user),
             "states": states,
             "initial_sync": any(s.code == KindStatus.INITIAL_SYNC for s in states),
             "guard_tripped": user.issues.filter(

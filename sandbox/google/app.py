@@ -22,6 +22,7 @@ from sandbox.google.errors import (
     calendar_not_found,
     fault_error,
     people_error,
+    with_error_list,
 )
 from sandbox.google.groups import GroupsApi
 from sandbox.google.lag import snapshot
@@ -56,6 +57,8 @@ class GoogleEmulator(WorkspaceState, Emulator):
         self.ids = random.Random(f"google-ids-{seed}")
         self.sent_updates: list[dict[str, Any]] = []
         self._people_sync_lag = 0.0
+        # People errors with the older errors[] list as well as google.rpc details.
+        self.error_lists = False
         self._faulted = threading.local()
         self.quotas = Quotas(self.clock)
         people, groups = PeopleApi(self), GroupsApi(self)
@@ -163,6 +166,8 @@ class GoogleEmulator(WorkspaceState, Emulator):
             try:
                 return handler(request, **params)
             except ApiError as exc:
+                if self.error_lists and family(name) == "people":
+                    return with_error_list(exc.response)
                 return exc.response
             except json.JSONDecodeError:
                 # Unparseable JSON bodies, answered the way Google's front end does.

@@ -4,6 +4,7 @@ as Google now sends both)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -53,6 +54,24 @@ class ApiError(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__(response.status)
         self.response = response
+
+
+def with_error_list(response: Response) -> Response:
+    """The same error with the older ``errors[]`` list in front of google.rpc ``details``, as
+    some Google front ends still send it: its ``reason`` is the generic one (from ``status``),
+    the specific reason stays in ``details`` (e.g. EXPIRED_SYNC_TOKEN)."""
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return response
+    error = body.get("error") if isinstance(body, dict) else None
+    if response.status < 400 or not isinstance(error, dict) or "errors" in error:
+        return response
+    words = str(error.get("status") or "unknown").lower().split("_")
+    reason = words[0] + "".join(w.title() for w in words[1:])
+    error["errors"] = [{"message": error.get("message", ""), "domain": "global", "reason": reason}]
+    headers = [(k, v) for k, v in response.headers if k.lower() != "content-length"]
+    return Response(response.status, json.dumps(body).encode(), headers)
 
 
 def _retry_after(status: int, retry_after: int | None) -> list[tuple[str, str]]:

@@ -70,6 +70,10 @@ def moment(value: Any, which: str) -> tuple[Moment, ZoneInfo | None]:
     """(date or aware datetime, the named zone) for an EventDateTime."""
     if not isinstance(value, dict) or not (value.get("date") or value.get("dateTime")):
         raise calendar_error(400, "required", f"Missing {which} time.")
+    if value.get("date") and value.get("dateTime"):
+        # What Google answers when a PATCH adds `date` to a timed event (or the reverse)
+        # without clearing the other key: the merged EventDateTime holds both.
+        raise calendar_invalid(f"Invalid {which} time.", which)
     tz = zone(value.get("timeZone"), f"{which} time")
     try:
         if value.get("date"):
@@ -154,16 +158,13 @@ def writable(body: Any) -> dict[str, Any]:
 
 
 def merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Patch semantics: nested objects merge, lists are replaced, null removes a key."""
+    """Patch semantics: nested objects merge (start and end too, as Google documents for
+    PATCH), lists are replaced, null removes a key."""
     out = dict(target)
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
-        elif (
-            isinstance(value, dict)
-            and isinstance(out.get(key), dict)
-            and key not in ("start", "end")
-        ):
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value)
         else:
             out[key] = value

@@ -5,14 +5,16 @@
   var form = document.getElementById("outlook-form");
   if (!form) return;
   var sections = {
-    exchange: document.getElementById("service-account"),
-    microsoft365: document.getElementById("oauth"),
+    exchange: ["service-account"],
+    microsoft365: ["oauth", "m365-domains"],
   };
   function show() {
     var chosen = form.querySelector('input[name="method"]:checked');
     Object.keys(sections).forEach(function (method) {
-      var section = sections[method];
-      if (section) section.hidden = !!chosen && chosen.value !== method;
+      sections[method].forEach(function (id) {
+        var section = document.getElementById(id);
+        if (section) section.hidden = !!chosen && chosen.value !== method;
+      });
     });
   }
   form.addEventListener("change", function (event) {

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from syncengine.vocabulary import Kind, Side
 
 if TYPE_CHECKING:
     from syncengine.records import Contact, Event
 
-Side = Literal["salesforce", "mailbox"]
-Kind = Literal["contacts", "events"]
+__all__ = ["Kind", "Side"]  # defined in syncengine.vocabulary; imported from here by stores
+
 # A match key is a tuple whose first element names the rule, e.g. ("email", "ana@x.com"),
 # ("name", "ana", "núñez", "acme"), ("slot", subject, start_iso, end_iso), ("marker", "003...").
 MatchKey = tuple[str, ...]

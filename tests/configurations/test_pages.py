@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from connections.models import AuditEntry
@@ -130,7 +131,7 @@ def test_a_second_configuration_may_not_take_an_existing_name(admin_client: Clie
 
     response = admin_client.post(BASE + "new/", {**VALID, "name": " sales  EMEA "})
 
-    assert "Name: another configuration already has this name." in page(response)
+    assert "Name: another configuration is already called “Sales EMEA”" in page(response)
     assert SyncConfiguration.objects.count() == 1
 
 
@@ -282,3 +283,71 @@ def test_resolving_now_reports_what_was_done(org: Org, admin_client: Client) -> 
     response = admin_client.post(BASE + "resolve/", follow=True)
 
     assert "Enrollment resolved: 1 enrolled (1 new)" in page(response)
+
+
+def test_assigning_an_id_that_salesforce_does_not_know_is_refused(
+    org: Org, admin_client: Client
+) -> None:
+    """Issue 12 item 8: assigning a Salesforce user or profile id checks that it exists."""
+    config = configuration("Team")
+    retired = org.user("gone@example.com", active=False)
+    for kind, sf_id, noun in (
+        ("user", "005000000000999AAA", "active user"),
+        ("user", retired, "active user"),
+        ("profile", "00e000000000999AAA", "profile"),
+    ):
+        response = admin_client.post(
+            f"{BASE}{config.pk}/assign/", {"target_type": kind, "salesforce_id": sf_id}, follow=True
+        )
+        assert f"Salesforce ID: no {noun} in Salesforce has the ID {sf_id}." in page(response)
+    assert not ConfigurationAssignment.objects.exists()
+
+
+def test_an_assignment_made_with_a_15_character_id_is_stored_as_salesforce_spells_it(
+    org: Org, admin_client: Client
+) -> None:
+    sales = org.profile("Sales Manager")
+    config = configuration("Team")
+    admin_client.post(
+        f"{BASE}{config.pk}/assign/", {"target_type": "profile", "salesforce_id": sales[:15]}
+    )
+    assert ConfigurationAssignment.objects.get().salesforce_id == sales
+
+
+def test_an_assignment_is_refused_when_salesforce_cannot_be_asked(admin_client: Client) -> None:
+    config = configuration("Team")
+    response = admin_client.post(
+        f"{BASE}{config.pk}/assign/",
+        {"target_type": "user", "salesforce_id": "005000000000001AAA"},
+        follow=True,
+    )
+    assert "Salesforce ID: lsync could not check it in Salesforce" in page(response)
+    assert "Salesforce is not connected" in page(response)
+    assert not ConfigurationAssignment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Sales EMEA", "sales emea"), ("Équipe Nord", "ÉQUIPE  NORD"), ("Straße", "STRASSE")],
+)
+def test_configuration_names_are_unique_without_regard_to_case_non_ascii_too(
+    admin_client: Client, first: str, second: str
+) -> None:
+    """Issue 12 item 8: the form names the field and the taken name; the database refuses it
+    too (a normalized, case-folded key: SQLite's lower() folds ASCII only)."""
+    configuration(first)
+    response = admin_client.post(f"{BASE}new/", {**VALID, "name": second}, follow=True)
+    body = page(response).replace("&#x27;", "'")
+    assert f"Name: another configuration is already called “{first}”" in body
+    assert SyncConfiguration.objects.count() == 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SyncConfiguration.objects.create(name=second)
+
+
+def test_renaming_a_configuration_to_its_own_name_in_another_case_is_allowed(
+    admin_client: Client,
+) -> None:
+    config = configuration("sales emea")
+    admin_client.post(f"{BASE}{config.pk}/", {**VALID, "name": "Sales EMEA"})
+    config.refresh_from_db()
+    assert (config.name, config.name_key) == ("Sales EMEA", "sales emea")

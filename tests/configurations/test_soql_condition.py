@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from syncengine.configuration_forms import check_soql_condition
-from syncengine.directory import like_pattern, plain_query_error, quote
+from connections.providers.salesforce.directory import plain_query_error
+from connections.providers.salesforce.soql import like_pattern, quote
+from lsync_site.configurations.forms import check_soql_condition
 
 
 @pytest.mark.parametrize(

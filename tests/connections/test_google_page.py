@@ -57,7 +57,10 @@ def test_an_authorized_user_json_is_explained_and_refused(
 
 def test_a_5_mb_upload_is_refused_with_a_clear_message(manager_client: Client) -> None:
     body = post(manager_client, b"{" + b" " * (5 * 1024 * 1024) + b"}")
-    assert "The service account key file is 5120 KiB; at most 64 KiB is accepted." in body
+    assert (
+        "Service account key (JSON file): the service account key file is 5120 KiB; at most "
+        "64 KiB is accepted." in body
+    )
     assert nothing_saved()
 
 
@@ -126,3 +129,14 @@ def test_remove_deletes_the_key_and_turns_sync_off(
     assert conn.status == "not_configured"
     assert "lsync@lsync-test" not in body
     assert AuditEntry.objects.order_by("-id")[0].action == "remove"
+
+
+def test_a_key_whose_token_uri_is_a_link_local_address_is_refused(
+    manager_client: Client, google_key: Any
+) -> None:
+    body = post(manager_client, google_key(token_uri="https://169.254.169.254/token"))
+    assert (
+        escape('Key file "token_uri": 169.254.169.254 is a link-local or cloud metadata address')
+        in body
+    )
+    assert nothing_saved()

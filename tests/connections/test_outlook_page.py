@@ -135,9 +135,7 @@ def test_the_password_input_is_write_only_and_not_copyable(manager_client: Clien
     tag = tag[: tag.index(">")]
     for attribute in (
         'autocomplete="new-password"',
-        'oncopy="return false"',
-        'oncut="return false"',
-        'ondragstart="return false"',
+        "data-lsync-secret",  # static/js/secret-fields.js blocks copy, cut and drag
     ):
         assert attribute in tag
     assert "value=" not in tag
@@ -169,3 +167,17 @@ def test_audit_entries_name_fields_but_never_hold_values(
     dumped = repr(list(AuditEntry.objects.values()))
     assert PASSWORD not in dumped
     assert "svcacct" not in dumped
+
+
+@pytest.mark.parametrize("url", ["https://169.254.169.254/EWS/Exchange.asmx", "https://[fe80::2]/EWS/Exchange.asmx"])  # fmt: skip
+def test_an_ews_url_at_a_link_local_address_is_refused_naming_the_field(
+    manager_client: Client, url: str
+) -> None:
+    body = save(manager_client, ews_url=url)
+    assert "EWS URL: " in body and "is a link-local or cloud metadata address" in body
+    assert not MailConnection.objects.filter(method="exchange").exists()
+
+
+def test_an_ews_url_on_a_private_network_is_allowed(manager_client: Client) -> None:
+    save(manager_client, ews_url="https://192.168.10.5/EWS/Exchange.asmx")
+    assert exchange().ews_url == "https://192.168.10.5/EWS/Exchange.asmx"

@@ -64,7 +64,10 @@ def test_short_rsa_and_non_rsa_keys_are_rejected(
 
 def test_an_upload_above_16_kib_is_refused_with_its_size(manager_client: Client) -> None:
     body = post(manager_client, b"A" * (17 * 1024)).content.decode()  # type: ignore[attr-defined]
-    assert "The private key file is 17 KiB; at most 16 KiB is accepted." in body
+    assert (
+        "Private key (PEM file): the private key file is 17 KiB; at most 16 KiB is accepted."
+        in body
+    )
     assert not SalesforceConnection.objects.exists()
 
 
@@ -117,3 +120,58 @@ def test_the_first_save_needs_a_key(manager_client: Client) -> None:
     body = post(manager_client, None).content.decode()  # type: ignore[attr-defined]
     assert "Private key: upload the PEM private key" in body
     assert not SalesforceConnection.objects.exists()
+
+
+def test_every_form_error_names_its_field_even_django_s_own(manager_client: Client) -> None:
+    """Issue 12 item 8: the bare "This field is required." and "Ensure this value has at most
+    10 characters" named no field."""
+    body = post(
+        manager_client, None, login_url="", consumer_key="", api_version="x" * 40
+    ).content.decode()  # type: ignore[attr-defined]
+    assert "Login URL: this field is required." in body
+    assert "Consumer key: this field is required." in body
+    assert "API version: ensure this value has at most 10 characters (it has 40)." in body
+    assert "Private key: upload the PEM private key" in body
+    assert ">This field is required." not in body and ">Ensure this value" not in body
+
+
+def test_a_public_key_uploaded_as_the_private_key_is_called_a_public_key(
+    manager_client: Client, rsa_pem: bytes
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(rsa_pem, password=None)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    body = post(manager_client, public).content.decode()  # type: ignore[attr-defined]
+    assert "Private key: this file is a public key." in body
+    assert "does not hold a readable private key" not in body
+    assert not SalesforceConnection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://169.254.169.254",
+        "https://[fe80::1]",
+        "https://0xa9fea9fe",
+        "https://2852039166",
+        "https://[::ffff:169.254.169.254]",
+        "https://metadata.google.internal",
+    ],
+)
+def test_a_login_url_at_a_link_local_or_metadata_address_is_refused(
+    manager_client: Client, rsa_pem: bytes, url: str
+) -> None:
+    """Issue 12 item 9: an admin-entered endpoint must not reach the cloud metadata service."""
+    body = post(manager_client, rsa_pem, login_url=url).content.decode()  # type: ignore[attr-defined]
+    assert "Login URL: " in body and "is a link-local or cloud metadata address" in body
+    assert not SalesforceConnection.objects.exists()
+
+
+def test_a_login_url_on_a_private_network_is_allowed(
+    manager_client: Client, rsa_pem: bytes
+) -> None:
+    post(manager_client, rsa_pem, login_url="https://10.20.30.40:8443")
+    assert SalesforceConnection.objects.get().login_url == "https://10.20.30.40:8443"

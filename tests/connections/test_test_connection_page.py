@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from connections import views_test
 from connections.models import AuditEntry, MailConnection, SalesforceConnection, Status
-from connections.providers.checks import CheckStep
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -21,9 +19,11 @@ from connections.providers.google.client import (
     clear_credentials_cache,
 )
 from connections.providers.microsoft import client as graph_client
+from connections.providers.salesforce.provider import SalesforceProvider
 from sandbox.google.app import GoogleEmulator
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine.models import SyncUser
+from syncengine.provider import CheckStep
 from tests.configurations.conftest import google_key as cached_google_key
 from tests.conftest import SandboxHandle
 from tests.connections.conftest import fragments, make_user
@@ -167,7 +167,8 @@ def crashing(email: str | None) -> list[CheckStep]:
 
 
 def use_checks(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setitem(views_test.CHECKS, "salesforce", f"{__name__}.{name}")
+    checks = globals()[name]
+    monkeypatch.setattr(SalesforceProvider, "run_checks", lambda self, email: checks(email))
 
 
 def test_a_result_is_not_recorded_when_the_settings_changed_during_the_test(
@@ -412,3 +413,23 @@ def test_delegation_missing_a_scope_names_it_and_marks_it_error(
     assert f"edit client ID {info['client_id']}" in message
     assert google_status() == (Status.ERROR, message)
     assert_no_fragment(body, pem_body(info["private_key"]))
+
+
+def test_a_login_url_of_another_service_is_explained_and_no_raw_provider_answer_reaches_a_page(
+    manager_client: Client,
+    sandbox_product: SandboxHandle,  # noqa: F811
+    salesforce_connection: SalesforceSetup,  # noqa: F811
+    make_sync_user: Callable[..., SyncUser],  # noqa: F811
+) -> None:
+    """Issue 12 item 8: a wrong Salesforce host (here the Google emulator, which answers with
+    Google's JSON errors) showed `{'errors': [{'domain': 'global', ...` on the page."""
+    make_sync_user(USER)
+    SalesforceConnection.objects.update(login_url=sandbox_product.bases["google"])
+    body = html.unescape(run_test(manager_client, "/setup/salesforce/test/", USER))
+    ((verdict, name, message),) = shown_steps(body)
+    assert (verdict, name) == ("Failed", "Token")
+    assert "did not answer like a Salesforce login server (HTTP 404)" in message
+    assert "Check the login URL" in message
+    home = html.unescape(manager_client.get("/setup/").content.decode())
+    for page in (body, home):
+        assert "{'" not in page and "'domain'" not in page and '"domain"' not in page

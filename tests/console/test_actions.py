@@ -106,7 +106,10 @@ def test_ignore_takes_the_issue_off_the_open_list(manager: Client, make_user: Ma
     issue.refresh_from_db()
     assert issue.ignored and not issue.is_open
     assert "A validation rule said no" not in response.content.decode()
-    assert "Open errors</th><td>0</td>" in manager.get("/status/").content.decode()
+    assert (
+        '<td id="org-errors" data-tone="success"><span class="slds-badge slds-theme_success">0</span></td>'
+        in (manager.get("/status/").content.decode())
+    )
 
 
 def test_a_tripped_guard_offers_a_one_time_pass(manager: Client, make_user: MakeUser) -> None:

@@ -87,10 +87,10 @@ def setup_google(sandbox: SandboxHandle, settings: Any) -> None:
 
 def mailbox_builder(provider: str) -> Callable[[SyncUser, Kind], Store]:
     if provider == "microsoft":
-        from syncengine.providers.microsoft.adapters import build_store as microsoft_store
+        from connections.providers.microsoft.stores import build_store as microsoft_store
 
         return microsoft_store
-    from syncengine.providers.google.adapters import build_store as google_store
+    from connections.providers.google.stores import build_store as google_store
 
     return google_store
 
@@ -133,7 +133,7 @@ def test_on_the_real_providers_against_their_emulators(
     config = SyncConfiguration.objects.create(name="Reset", events_send_invitations=False)
     user = make_sync_user(EMAIL, configuration=config)
     build_mailbox = mailbox_builder(provider)
-    from syncengine.providers.salesforce.adapters import build_store as salesforce_store
+    from connections.providers.salesforce.stores import build_store as salesforce_store
 
     def sync() -> RunResult:
         sf, mb = salesforce_store(user, kind), build_mailbox(user, kind)

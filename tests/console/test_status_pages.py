@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,13 @@ pytestmark = pytest.mark.django_db
 
 def text(response: object) -> str:
     return html.unescape(" ".join(response.content.decode().split()))  # type: ignore[attr-defined]
+
+
+def figure(body: str, cell_id: str) -> tuple[str, str]:
+    """(the tone, the words) of one figure of the organisation summary."""
+    found = re.search(rf'<td id="{cell_id}"(?: data-tone="(\w+)")?>(.*?)</td>', body)
+    assert found, f"no figure {cell_id}"
+    return found.group(1) or "", re.sub(r"<[^>]+>", "", found.group(2)).strip()
 
 
 def test_the_organisation_block_sums_up_the_whole_org(manager: Client, make_user: MakeUser) -> None:
@@ -44,13 +52,12 @@ def test_the_organisation_block_sums_up_the_whole_org(manager: Client, make_user
 
     body = text(manager.get("/status/"))
     assert "Connection method</th><td>Microsoft 365</td>" in body
-    assert "Users linked</th><td>1 of 3</td>" in body
-    assert "Items synced in the last 24 hours</th><td>9</td>" in body
-    assert "Open errors</th><td>1</td>" in body
-    assert "Last sync activity: events</th><td>never</td>" in body
-    assert (
-        "Last sync activity: contacts</th><td>" + f"{ana.contacts_synced_at:%Y-%m-%d %H:%M}" in body
-    )
+    assert figure(body, "org-linked") == ("error", "1 of 3: 1 cannot be linked (see Link below)")
+    assert figure(body, "org-synced") == ("", "9")
+    assert figure(body, "org-errors") == ("error", "2 (1 link error, 1 sync issue)")
+    assert figure(body, "org-events") == ("neutral", "never")
+    assert figure(body, "org-contacts")[0] == "success"
+    assert f"{ana.contacts_synced_at:%Y-%m-%d %H:%M}" in figure(body, "org-contacts")[1]
     for email in ("ana@example.com", "bob@example.com", "cy@example.com"):
         assert email in body
 
@@ -80,7 +87,7 @@ def test_each_direction_reads_as_plain_words(manager: Client, make_user: MakeUse
     )
     body = text(manager.get(f"/status/users/{user.pk}/"))
     assert "Initial sync 40 %" in body
-    assert 'aria-valuenow="40"' in body
+    assert '<progress class="lsync-progress slds-m-top_xx-small" max="100" value="40"' in body
     assert 'http-equiv="refresh"' in body  # the percentage moves while the page is open
     assert "Salesforce refused the login." in body
     assert "What to do:</strong> Check the connection in Setup" in body
@@ -93,7 +100,10 @@ def test_a_linking_error_is_shown_in_the_users_words(manager: Client, make_user:
         link_error="Can't link the user because another user has the same email address.",
     )
     body = text(manager.get(f"/status/users/{user.pk}/"))
-    assert "<strong>Error</strong>: Can't link the user because another user" in body
+    assert (
+        '<span class="slds-badge slds-theme_error">Link error</span> '
+        "Can't link the user because another user" in body
+    )
     pending = make_user(link_status=LinkStatus.PENDING)
     assert "Not linked yet" in text(manager.get(f"/status/users/{pending.pk}/"))
 
@@ -127,3 +137,39 @@ def test_the_run_history_shows_counts_api_calls_and_salesforce_limits(
 
 def test_an_unknown_user_is_a_404(manager: Client) -> None:
     assert manager.get("/status/users/999/").status_code == 404
+
+
+def test_status_counts_link_errors_shows_them_as_red_badges_and_colours_the_summary(
+    manager: Client, make_user: MakeUser
+) -> None:
+    """Issue 12 item 8: two of six demo users could not be linked, yet "Open errors" said 0."""
+    for name in ("ana", "bob", "cy", "dee"):
+        make_user(f"{name}@example.com", contacts_synced_at=timezone.now())
+    for username in ("chloe@example.com.sf", "duplicate.chloe@example.com.sf"):
+        make_user(
+            "chloe@example.com",
+            username=username,
+            link_status=LinkStatus.ERROR,
+            link_error="Another active Salesforce user has the same e-mail address.",
+        )
+    body = manager.get("/status/").content.decode()
+
+    assert figure(body, "org-errors") == ("error", "2 (2 link errors, 0 sync issues)")
+    assert figure(body, "org-linked")[0] == "error"
+    assert figure(body, "org-contacts")[0] == "success"
+    assert figure(body, "org-unresolved") == ("success", "0")
+    red = re.findall(
+        r'data-link="error"><span class="slds-badge slds-theme_error">Link error</span>', body
+    )
+    assert len(red) == 2
+    assert body.count('<span class="slds-badge slds-theme_success">Linked</span>') == 4
+
+
+def test_a_summary_with_every_user_linked_and_nothing_open_is_all_green(
+    manager: Client, make_user: MakeUser
+) -> None:
+    make_user("ana@example.com", contacts_synced_at=timezone.now() - timedelta(hours=3))
+    body = manager.get("/status/").content.decode()
+    assert figure(body, "org-linked") == ("success", "1 of 1")
+    assert figure(body, "org-errors") == ("success", "0")
+    assert figure(body, "org-contacts")[0] == "warning"  # hours without a sync need a look

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from connections.providers.salesforce.stores import build_store
 from mappings.models import ItemMapping, UnresolvedItem
 from syncengine import registry, unresolved
 from syncengine.models import SyncUser
-from syncengine.providers.salesforce.adapters import build_store
 from syncengine.records import Attendee, Contact, Event
 from syncengine.stores.base import Kind, Store
 from syncengine.stores.memory import MemoryStore

@@ -166,3 +166,36 @@ def test_actions_need_the_matching_permission(client: Client, make_user: MakeUse
     issue.refresh_from_db()
     assert not issue.ignored
     assert ItemMapping.objects.filter(sync_user=user).count() == 2
+
+
+def test_mappings_are_listed_filtered_and_counted_by_state(
+    admin_client: Client, make_user: MakeUser
+) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    repo.upsert(MappingState("003A", "AAA", "1", "1"))
+    repo.upsert(MappingState("003B", "BBB", "1", "1"))
+    repo.upsert(MappingState("", "PPP", "", "1", status="pending"))
+    repo.upsert(MappingState("003D", "DDD", "1", "1", status="detached", gone="mailbox"))
+    repo.mark_failed(["BBB"])
+    url = reverse("admin:mappings_itemmapping_changelist")
+
+    def listed(**query: str) -> set[str]:
+        page = admin_client.get(url, query)
+        assert page.status_code == 200
+        return {str(m.mailbox_id) for m in page.context["cl"].result_list}
+
+    assert listed(state="pending") == {"PPP"}
+    assert listed(state="detached") == {"DDD"}
+    assert listed(state="error") == {"BBB"}
+    assert listed(state="synced") == {"AAA"}
+    assert listed(detached_side="mailbox") == {"DDD"}
+    page = admin_client.get(url).content.decode()
+    # The filter shows each state's count next to its name, and a pending row says why it has no id.
+    for label, count in [
+        ("Waiting for its Salesforce copy", 1),
+        ("In sync", 1),
+        ("Last change failed", 1),
+        ("Detached (one copy gone, the other kept unsynced)", 1),
+    ]:
+        assert f"{label} ({count})" in page
+    assert "(not created yet)" in page

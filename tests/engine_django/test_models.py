@@ -9,8 +9,6 @@ from django.db import IntegrityError, transaction
 from mappings.models import ItemMapping, SyncCursor, SyncIssue, SyncRun
 from syncengine.models import (
     ConfigurationAssignment,
-    ConflictPolicy,
-    Direction,
     SyncConfiguration,
     TargetType,
 )
@@ -22,7 +20,8 @@ pytestmark = pytest.mark.django_db
 ALLOWED_FIELDS = {
     ItemMapping: {
         "id", "sync_user", "kind", "salesforce_id", "mailbox_id", "salesforce_version",
-        "mailbox_version", "field_hashes", "state", "created_at", "updated_at",
+        "mailbox_version", "field_hashes", "state", "detached_side", "intents",
+        "created_at", "updated_at",
     },
     SyncCursor: {"id", "sync_user", "kind", "side", "value", "updated_at"},
     SyncRun: {
@@ -61,12 +60,12 @@ def test_mappings_app_never_imports_the_engine() -> None:
 def test_configuration_gives_engine_settings_per_kind() -> None:
     config = SyncConfiguration.objects.create(
         name="EMEA",
-        contacts_direction=Direction.SALESFORCE_TO_MAILBOX,
-        events_direction=Direction.BOTH,
+        contacts_direction="salesforce_to_mailbox",
+        events_direction="both",
         events_propagate_deletes=False,
         events_sync_private=False,
         events_sync_series=False,
-        conflict_policy=ConflictPolicy.NEWEST,
+        conflict_policy="newest",
         mass_delete_percent=10,
         mass_delete_count=25,
     )
@@ -122,3 +121,13 @@ def test_an_individual_assignment_beats_the_profiles() -> None:
     assert ConfigurationAssignment.configuration_for("005A", "00e000000000001") == individual
     assert ConfigurationAssignment.configuration_for("005B", "00e000000000001") == by_profile
     assert ConfigurationAssignment.configuration_for("005B") is None
+
+
+def test_the_sync_state_tables_use_the_engines_kinds_and_sides() -> None:
+    # mappings may not import the engine, so its choices are spelled out there: this keeps them
+    # the engine's, value for value and label for label.
+    from mappings.models import Kind, Side
+    from syncengine.vocabulary import KIND_LABELS, SIDE_LABELS, choices
+
+    assert Kind.choices == choices(KIND_LABELS)
+    assert Side.choices == choices(SIDE_LABELS)

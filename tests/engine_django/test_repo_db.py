@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.repo_db import DbMappingRepo
@@ -81,3 +82,75 @@ def test_reset_forgets_links_and_cursors(make_user: MakeUser) -> None:
     repo.save_cursors({"mailbox": "delta"})
     repo.reset()
     assert repo.load() == [] and repo.get_cursor("mailbox") is None
+
+
+def test_pending_rows_hold_no_salesforce_id_and_do_not_collide(make_user: MakeUser) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    for mb in ("PPP", "QQQ"):
+        repo.upsert(MappingState("", mb, "", "m1", {"emails": mb}, status="pending"))
+    repo.upsert(_m("003A", "AAA"))
+    assert ItemMapping.objects.filter(salesforce_id__isnull=True).count() == 2
+    assert sorted((m.salesforce_id, m.mailbox_id, m.status) for m in repo.load()) == [
+        ("", "PPP", "pending"),
+        ("", "QQQ", "pending"),
+        ("003A", "AAA", "synced"),
+    ]
+    repo.upsert(_m("003P", "PPP"))  # the Salesforce create landed and was linked
+    assert sorted((m.salesforce_id, m.status) for m in repo.load()) == [
+        ("", "pending"),
+        ("003A", "synced"),
+        ("003P", "synced"),
+    ]
+    repo.remove(None, "QQQ")
+    assert not ItemMapping.objects.filter(state=ItemState.PENDING).exists()
+
+
+def test_the_database_refuses_a_second_row_for_one_item_and_rows_without_their_ids(
+    make_user: MakeUser,
+) -> None:
+    user = make_user()
+    base = {"sync_user": user, "kind": "contacts"}
+    ItemMapping.objects.create(**base, salesforce_id="003A", mailbox_id="AAA")
+    refused = [
+        {"salesforce_id": "003A", "mailbox_id": "BBB"},  # the Salesforce item is linked already
+        {"salesforce_id": "003B", "mailbox_id": "AAA"},  # so is the mailbox item
+        {"salesforce_id": None, "mailbox_id": "CCC"},  # only a pending row lacks its Salesforce id
+        {"salesforce_id": "003C", "mailbox_id": "CCC", "state": ItemState.PENDING},
+        {"salesforce_id": "003D", "mailbox_id": None},
+        {"salesforce_id": "003E", "mailbox_id": "EEE", "state": ItemState.DETACHED},  # which side?
+        {"salesforce_id": "003F", "mailbox_id": "FFF", "detached_side": "mailbox"},
+    ]
+    for fields in refused:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ItemMapping.objects.create(**base, **fields)
+    ItemMapping.objects.create(**base, salesforce_id=None, mailbox_id="PPP", state="pending")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ItemMapping.objects.create(**base, salesforce_id=None, mailbox_id="PPP", state="pending")
+
+
+def test_tombstones_and_intents_round_trip_through_their_columns(make_user: MakeUser) -> None:
+    repo = DbMappingRepo(make_user(), "events")
+    tomb = MappingState(
+        "00UA", "AAA", "1", "2", {"subject": "s"}, status="detached", gone="mailbox"
+    )
+    busy = MappingState(
+        "00UB", "BBB", "1", "2", {"subject": "s"}, intents={"mailbox": {"subject": "t"}}
+    )
+    repo.upsert(tomb)
+    repo.upsert(busy)
+    assert sorted(repo.load(), key=lambda m: m.salesforce_id) == [tomb, busy]
+    row = ItemMapping.objects.get(salesforce_id="00UA")
+    assert (row.state, row.detached_side, row.field_hashes) == (
+        "detached",
+        "mailbox",
+        {"subject": "s"},
+    )
+    assert ItemMapping.objects.get(salesforce_id="00UB").intents == {"mailbox": {"subject": "t"}}
+
+
+def test_only_linked_pairs_are_flagged_as_failed(make_user: MakeUser) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    repo.upsert(MappingState("", "PPP", "", "m1", status="pending"))
+    repo.upsert(MappingState("003D", "DDD", "1", "1", status="detached", gone="salesforce"))
+    assert repo.mark_failed(["PPP", "DDD"]) == 0
+    assert sorted(m.status for m in repo.load()) == ["detached", "pending"]

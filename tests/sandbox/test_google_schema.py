@@ -40,7 +40,12 @@ def method(api: str, method_id: str) -> dict[str, Any]:
     return dict(node["methods"][name])
 
 
-def check(api: str, schema: dict[str, Any], value: Any, path: str = "$") -> None:
+def check(
+    api: str, schema: dict[str, Any], value: Any, path: str = "$", *, clears: bool = False
+) -> None:
+    """`clears`: a PATCH body, where null is how Google clears a field."""
+    if clears and value is None and path != "$":
+        return
     doc = discovery(api)
     if "$ref" in schema:
         schema = doc["schemas"][schema["$ref"]]
@@ -51,9 +56,9 @@ def check(api: str, schema: dict[str, Any], value: Any, path: str = "$") -> None
         extra = schema.get("additionalProperties")
         for key, item in value.items():
             if key in properties:
-                check(api, properties[key], item, f"{path}.{key}")
+                check(api, properties[key], item, f"{path}.{key}", clears=clears)
             elif extra is not None:
-                check(api, extra, item, f"{path}.{key}")
+                check(api, extra, item, f"{path}.{key}", clears=clears)
             else:
                 raise AssertionError(f"{path}: property {key!r} is not in the schema")
         for key, spec in properties.items():
@@ -62,7 +67,7 @@ def check(api: str, schema: dict[str, Any], value: Any, path: str = "$") -> None
     elif kind == "array":
         assert isinstance(value, list), f"{path}: expected an array, got {value!r}"
         for index, item in enumerate(value):
-            check(api, schema.get("items", {}), item, f"{path}[{index}]")
+            check(api, schema.get("items", {}), item, f"{path}[{index}]", clears=clears)
     elif kind == "string":
         assert isinstance(value, str), f"{path}: expected a string, got {value!r}"
         if "enum" in schema:

@@ -12,7 +12,7 @@ from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event
 from syncengine.state import MemoryRepo, is_pending
-from syncengine.stores.base import AuthFailed, Op, OpResult, VersionMismatch
+from syncengine.stores.base import AuthFailed, Op, OpResult, ProviderError
 from syncengine.stores.memory import Clock, MemoryStore, SimulatedCrash
 
 S = SyncSettings()
@@ -124,7 +124,7 @@ def test_per_item_errors_become_issues_and_the_rest_goes_through() -> None:
     assert result.cursors_saved  # a permanent error: reading the item again cannot help
 
 
-def test_a_retryable_item_error_keeps_the_cursors_so_the_item_is_read_again() -> None:
+def test_a_version_conflict_has_both_items_read_again_by_id_and_planned_again() -> None:
     sf, mb, repo = pair()
     sf.put(contact(1))
     converge(sf, mb, repo)
@@ -141,9 +141,12 @@ def test_a_retryable_item_error_keeps_the_cursors_so_the_item_is_read_again() ->
 
     mb.apply = apply_after_user_edit  # type: ignore[method-assign]
     result = run_sync(sf, mb, repo, S)
-    assert result.status == "partial" and result.issues[0].code == "version_mismatch"
-    assert result.issues[0].retryable and not result.cursors_saved
-    assert repo.cursors["salesforce"] == cursors["salesforce"]  # the title is read again
+    # Not an administrator's problem: the pair is planned again from what each side holds,
+    # whatever the cursors say (they moved on).
+    assert (result.status, result.issues, result.counts.get("deferred")) == ("ok", [], 1)
+    assert repo.cursors != cursors
+    (row,) = repo.load()
+    assert (row.salesforce_version, row.mailbox_version) == ("", "")
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
     (record,) = mb.records().values()
@@ -367,7 +370,8 @@ def test_a_retryable_failure_holds_back_only_the_cursor_of_the_side_the_change_c
 
     def refuse_updates(ops: Sequence[Op]) -> list[OpResult]:
         return [
-            OpResult(False, getattr(op, "id", None), error=VersionMismatch("moved")) for op in ops
+            OpResult(False, getattr(op, "id", None), error=ProviderError("busy", permanent=False))
+            for op in ops
         ]
 
     mb.apply = refuse_updates  # type: ignore[method-assign]

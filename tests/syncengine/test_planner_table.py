@@ -12,7 +12,7 @@ import pytest
 from syncengine.planner import Action, Plan, plan
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event
-from syncengine.state import DETACHED, PENDING, MappingState, build_mapping, pending_id
+from syncengine.state import MappingState, build_mapping
 from syncengine.stores.base import ChangePage, Create, Delete, Item, Kind, Side, Update
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -217,7 +217,7 @@ def d1c_a_contact_the_user_made_in_the_mailbox_stays_there() -> None:
     for sf_page in (page(deleted=(SF.id,)), page(full=True)):
         a = only(run("contacts", sf_page, EMPTY, [M], known={"mailbox": {MB.id: MB}}))
         assert (a.rule, a.type, a.writes) == ("D1c", "unlink", ())
-        assert a.tombstone and a.tombstone.hashes[DETACHED] == "salesforce"
+        assert a.tombstone and (a.tombstone.status, a.tombstone.gone) == ("detached", "salesforce")
 
 
 def d1_absent_from_an_incremental_listing_is_not_a_deletion() -> None:
@@ -227,13 +227,13 @@ def d1_absent_from_an_incremental_listing_is_not_a_deletion() -> None:
 def d1b_contact_gone_from_salesforce_without_flow_to_mailbox_detaches() -> None:
     a = only(run("contacts", page(deleted=(SF.id,)), EMPTY, [M], direction="mailbox_to_salesforce"))
     assert (a.rule, a.type, a.writes) == ("D1b", "unlink", ())
-    assert a.tombstone and a.tombstone.hashes[DETACHED] == "salesforce"
+    assert a.tombstone and (a.tombstone.status, a.tombstone.gone) == ("detached", "salesforce")
 
 
 def d2_contact_deleted_in_the_mailbox_is_never_deleted_in_salesforce() -> None:
     a = only(run("contacts", page(edited(SF, title="x")), page(deleted=(MB.id,)), [M]))
     assert (a.rule, a.type, a.writes) == ("D2", "unlink", ())
-    assert a.tombstone and a.tombstone.hashes[DETACHED] == "mailbox"
+    assert a.tombstone and (a.tombstone.status, a.tombstone.gone) == ("detached", "mailbox")
 
 
 def d3_event_delete_propagates() -> None:
@@ -313,7 +313,7 @@ def s3_unlinked_out_of_scope_item_is_ignored() -> None:
 # ------------------------------------------------------------------ tombstones
 
 
-TOMB = replace(M, hashes={**M.hashes, DETACHED: "mailbox"})
+TOMB = replace(M, status="detached", gone="mailbox")
 
 
 def t1_survivor_deleted_forgets_the_tombstone() -> None:
@@ -326,7 +326,7 @@ def t2_survivor_change_does_nothing() -> None:
 
 
 def t2_a_surviving_mailbox_copy_with_a_marker_stays_quiet_in_full_listings() -> None:
-    tomb = replace(EM, hashes={**EM.hashes, DETACHED: "salesforce"})
+    tomb = replace(EM, status="detached", gone="salesforce")
     survivor = replace(EMB, marker=ESF.id)
     p = run("events", page(full=True), page(survivor, full=True), [tomb], propagate_deletes=False)
     assert p.actions == []
@@ -398,10 +398,7 @@ def u5_pending_salesforce_create_is_found_by_content() -> None:
     mb = item("AAMkP", contact(4), version="m1")
     h = mb.record.field_hashes()
     pend = build_mapping(
-        {"salesforce": pending_id(mb.id), "mailbox": mb.id},
-        {"mailbox": "m1"},
-        {"salesforce": h, "mailbox": h},
-        extra={PENDING: "1"},
+        {"mailbox": mb.id}, {"mailbox": "m1"}, {"salesforce": h, "mailbox": h}, status="pending"
     )
     created = item("003P", contact(4), version="s1")
     a = only(run("contacts", page(created), page(mb), [pend]))
@@ -410,14 +407,14 @@ def u5_pending_salesforce_create_is_found_by_content() -> None:
 
 
 def u5b_pending_create_of_a_deleted_item_is_forgotten() -> None:
-    pend = MappingState(pending_id("AAMkP"), "AAMkP", "", "m1", {PENDING: "1"})
+    pend = MappingState("", "AAMkP", "", "m1", status="pending")
     a = only(run("contacts", EMPTY, page(deleted=("AAMkP",)), [pend]))
     assert (a.rule, a.forget) == ("U5b", True)
 
 
 def u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten() -> None:
     mb = item("AAMkP", event(4, private=True), version="m2")
-    pend = MappingState(pending_id(mb.id), mb.id, "", "m1", {PENDING: "1"})
+    pend = MappingState("", mb.id, "", "m1", status="pending")
     a = only(run("events", EMPTY, page(mb), [pend], sync_private=False))
     assert (a.rule, a.forget) == ("U5b", True)
 

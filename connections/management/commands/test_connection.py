@@ -1,29 +1,30 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import import_string
+from django.db.models import Q
 
-from connections.models import MailConnection
-from connections.providers.checks import CheckStep
+from syncengine import registry
+from syncengine.models import SyncUser
+from syncengine.provider import CheckStep, MailProvider
 
-SALESFORCE_CHECKS = "connections.providers.salesforce.checks.run_checks"
-# Mail connection method -> its Test Connection steps (same signature as Salesforce's).
-MAIL_CHECKS: dict[str, str] = {
-    "microsoft365": "connections.providers.microsoft.checks.run_checks",
-    "google": "connections.providers.google.checks.run_checks",
-}
-
-Checks = Callable[[str | None], list[CheckStep]]
+# Only providers that can be tested count (Exchange cannot be yet).
+NO_MAIL = "No Microsoft 365 or Google connection is enabled. Open Setup and connect one."
 
 
-def load(path: str) -> Checks | None:
-    try:
-        return import_string(path)  # type: ignore[no-any-return]
-    except ImportError:
-        return None
+def mail_providers_for(email: str | None) -> list[MailProvider]:
+    """The connection the user is linked to; every active one when the user is not linked."""
+    if email:
+        user = SyncUser.objects.filter(
+            Q(email__iexact=email) | Q(username__iexact=email), mail_connection__isnull=False
+        ).first()
+        linked = None
+        if user is not None and user.mail_connection is not None:
+            linked = registry.mail_provider(user.mail_connection.method)
+        if linked is not None:
+            return [linked]
+    return [p for p in registry.active_mail_providers() if p.testable]
 
 
 class Command(BaseCommand):
@@ -43,31 +44,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         email: str | None = options["email"]
         groups: list[tuple[str, list[CheckStep]]] = []
-        salesforce = load(SALESFORCE_CHECKS)
-        assert salesforce is not None
-        groups.append(("Salesforce", salesforce(email)))
-        methods = [c.method for c in MailConnection.active() if c.method in MAIL_CHECKS]
-        if not methods:
-            groups.append(
-                (
-                    "Mail",
-                    [
-                        CheckStep(
-                            "connection",
-                            False,
-                            "No Microsoft 365 or Google connection is enabled. Open Setup and "
-                            "connect one.",
-                        )
-                    ],
-                )
-            )
-        for method in methods:
-            label = MailConnection.Method(method).label
-            checks = load(MAIL_CHECKS[method])
-            if checks is None:
-                groups.append((label, [CheckStep("checks", False, "No checks for this method.")]))
-                continue
-            groups.append((label, checks(email)))
+        groups.append(("Salesforce", registry.salesforce().run_checks(email)))
+        for provider in mail_providers_for(email):
+            groups.append((provider.label, provider.run_checks(email)))
+        if len(groups) == 1:
+            groups.append(("Mail", [CheckStep("connection", False, NO_MAIL)]))
         failed = 0
         for label, steps in groups:
             self.stdout.write(self.style.MIGRATE_HEADING(label))

@@ -18,7 +18,6 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 
-from connections.providers.checks import CheckStep
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -29,6 +28,7 @@ from connections.providers.google.client import (
     stored_key_info,
 )
 from connections.providers.google.groups import GROUP_NAME, ensure_group
+from syncengine.provider import CheckStep
 
 ADMIN_PATH = "In the Google Admin console, open Security > API controls > Domain-wide delegation"
 KEY_STEP, USER_STEP, DWD_STEP = "Service account key", "User found", "Domain-wide delegation"

@@ -48,24 +48,32 @@ class GoogleApiError(Exception):
     reason (``errors[0].reason`` or ``details[].reason``, else ``status``)."""
 
     def __init__(
-        self, status: int, reason: str, message: str, retry_after: float | None = None
+        self,
+        status: int,
+        reason: str,
+        message: str,
+        retry_after: float | None = None,
+        reasons: tuple[str, ...] = (),
     ) -> None:
         super().__init__(f"{status} {reason}: {message}")
         self.status = status
         self.reason = reason
         self.message = message
         self.retry_after = retry_after
+        # Every reason the body names (errors[], details[], status): the specific one may be
+        # anywhere, e.g. EXPIRED_SYNC_TOKEN in details behind a generic errors[] reason.
+        self.reasons = reasons or (reason,)
 
     @property
     def rate_limited(self) -> bool:
         if self.status == 429:
             return True
-        return self.status == 403 and (self.reason in RATE_REASONS or self.reason in QUOTA_REASONS)
+        return self.status == 403 and bool((RATE_REASONS | QUOTA_REASONS) & set(self.reasons))
 
     def backoff(self) -> float:
         if self.retry_after is not None:
             return self.retry_after
-        return QUOTA_BACKOFF if self.reason in QUOTA_REASONS else RATE_BACKOFF
+        return QUOTA_BACKOFF if QUOTA_REASONS & set(self.reasons) else RATE_BACKOFF
 
 
 class GoogleAuthError(GoogleApiError):
@@ -120,16 +128,28 @@ def credentials_for(
 
 def _auth_error(exc: RefreshError) -> GoogleAuthError:
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
-    error = str(data.get("error") or "")
-    description = str(data.get("error_description") or "")
-    if not error:
+    error = data.get("error")
+    if not isinstance(error, str) or not error:
+        # Not an OAuth refusal (a proxy's page, a body without a token, a 5xx in another
+        # shape): it says nothing about the key or the delegation, so a later try may work.
         text = str(exc.args[0]) if exc.args else str(exc)
-        error, _, description = text.partition(": ")
+        return GoogleAuthError(502, "token_error", f"an answer lsync cannot use ({text[:200]})")
+    description = str(data.get("error_description") or "")
     if error == "rate_limit_exceeded":
         status = 429
     else:
         status = 503 if getattr(exc, "retryable", False) else 401
-    return GoogleAuthError(status, error or "token_error", description or error)
+    return GoogleAuthError(status, error, description or error)
+
+
+# What google-auth raises when the token endpoint's answer is not the JSON object it expects.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def _malformed_token_answer(exc: Exception) -> GoogleAuthError:
+    return GoogleAuthError(
+        502, "token_error", f"an answer lsync cannot read ({type(exc).__name__})"
+    )
 
 
 def api_error(response: requests.Response) -> GoogleApiError:
@@ -150,14 +170,20 @@ def error_from(status: int, body: Any, retry: str | None, fallback: str = "") ->
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = {"message": fallback}
-    reason = ""
-    for item in error.get("errors") or []:
-        reason = reason or str(item.get("reason") or "")
-    for detail in error.get("details") or []:
-        reason = reason or str(detail.get("reason") or "")
-    reason = reason or str(error.get("status") or "")
+    reasons: list[str] = []
+    for entry in [*_dicts(error.get("errors")), *_dicts(error.get("details"))]:
+        if entry.get("reason"):
+            reasons.append(str(entry["reason"]))
+    if error.get("status"):
+        reasons.append(str(error["status"]))
+    reason = reasons[0] if reasons else ""
     retry_after = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-    return GoogleApiError(status, reason, str(error.get("message") or fallback), retry_after)
+    message = str(error.get("message") or fallback)
+    return GoogleApiError(status, reason, message, retry_after, tuple(reasons) or ("",))
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def answer_error(answer: BatchAnswer) -> GoogleApiError:
@@ -177,11 +203,13 @@ class GoogleClient:
         self.subject = subject
         self.credentials = credentials_for(info, subject, scopes)
         base = http.build_session()
-        self.session = AuthorizedSession(self.credentials, auth_request=AuthRequest(base))
+        self._auth_request = AuthRequest(base)
+        self.session = AuthorizedSession(self.credentials, auth_request=self._auth_request)
         self.session.trust_env = False
         self.session.verify = base.verify
         self.session.proxies = base.proxies
         self.session.headers.update(base.headers)
+        self.session.hooks["response"].extend(base.hooks["response"])
         for prefix, adapter in base.adapters.items():
             self.session.mount(prefix, adapter)
         self.calls = 0
@@ -194,11 +222,14 @@ class GoogleClient:
     def fetch_token(self) -> None:
         """Gets (or refreshes) the access token; raises GoogleAuthError when refused."""
         try:
-            self.credentials.refresh(AuthRequest(self.session))
+            # Through the plain session: the authorized one would refresh before sending.
+            self.credentials.refresh(self._auth_request)
         except RefreshError as exc:
             raise _auth_error(exc) from exc
         except TransportError as exc:
             raise GoogleApiError(0, "transport", str(exc)) from exc
+        except _MALFORMED as exc:
+            raise _malformed_token_answer(exc) from exc
 
     def request(
         self,
@@ -210,6 +241,10 @@ class GoogleClient:
         headers: Mapping[str, str] | None = None,
         data: bytes | None = None,
     ) -> requests.Response:
+        if not self.credentials.valid:
+            # Refreshed here rather than inside the session, where an unreadable answer from
+            # the token endpoint would escape as a bare TypeError or KeyError.
+            self.fetch_token()
         self.calls += 1
         self.call_log.append((method, url))
         try:
@@ -248,7 +283,21 @@ class GoogleClient:
         )
 
     def calendar_batch(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
-        """One multipart request to the Calendar batch endpoint; one answer per call, in order."""
+        """One multipart request to the Calendar batch endpoint; one answer per call, in order.
+
+        Parts refused with 401 (a token revoked or expired while Google worked through the
+        batch; Google applied none of them) are sent again once with a new token. A 401 that
+        stays is returned: the store reports it as a sign-in failure, never as the item's own."""
+        answers = self._calendar_batch_once(calls)
+        unauthorized = [i for i, answer in enumerate(answers) if answer.status == 401]
+        if unauthorized:
+            self.fetch_token()
+            again = self._calendar_batch_once([calls[i] for i in unauthorized])
+            for i, answer in zip(unauthorized, again, strict=True):
+                answers[i] = answer
+        return answers
+
+    def _calendar_batch_once(self, calls: Sequence[BatchCall]) -> list[BatchAnswer]:
         prefix = urlsplit(settings.LSYNC_GOOGLE_CALENDAR_URL).path.rstrip("/")
         content_type, payload = encode(calls, prefix)
         response = self.request(

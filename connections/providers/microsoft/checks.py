@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from connections.providers.checks import CheckStep
 from connections.providers.microsoft.client import GraphClient, GraphError, TokenError
+from syncengine.provider import CheckStep
 
 FOLDER_NAME = "Salesforce_Sync"
 CONSENT = (

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -162,6 +163,8 @@ class GraphClient:
             result = self._app.acquire_token_for_client(scopes=[graph_scope()])
         except requests.RequestException as exc:
             raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
+        except msal.exceptions.MsalError as exc:
+            raise _msal_error(exc) from exc
         if "access_token" in result:
             return str(result["access_token"])
         codes = result.get("error_codes") or [None]
@@ -193,6 +196,8 @@ class GraphClient:
             )
         except requests.RequestException as exc:
             raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
+        except msal.exceptions.MsalError as exc:
+            raise _msal_error(exc) from exc
         except ValueError as exc:
             # msal raises ValueError when the tenant's OpenID configuration does not exist.
             raise TokenError(
@@ -266,7 +271,8 @@ class GraphClient:
 
     def batch(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
         """Runs up to 20 independent requests in one $batch call; results in input order.
-        Throttled steps are sent again once when their Retry-After is short."""
+        Throttled steps are sent again once when their Retry-After is short, and steps refused
+        with 401 once with a new token."""
         if len(steps) > BATCH_LIMIT:
             raise ValueError(f"a Graph batch holds at most {BATCH_LIMIT} requests")
         if not steps:
@@ -280,6 +286,15 @@ class GraphClient:
                 again = self._batch_once([steps[i] for i in throttled])
                 for i, result in zip(throttled, again, strict=True):
                     results[i] = result
+        unauthorized = [i for i, r in enumerate(results) if r.status == 401]
+        if unauthorized:
+            # A token revoked or expired between two steps fails only the later ones, and Graph
+            # applied none of those: send them again once with a new token. A 401 that stays is
+            # returned, and the store reports it as a sign-in failure, never as the item's own.
+            self.token(fresh=True)
+            again = self._batch_once([steps[i] for i in unauthorized])
+            for i, result in zip(unauthorized, again, strict=True):
+                results[i] = result
         return results
 
     def _batch_once(self, steps: list[dict[str, Any]]) -> list[BatchResult]:
@@ -304,6 +319,27 @@ class GraphClient:
                 )
             )
         return out
+
+
+def _msal_error(exc: Exception) -> TokenError:
+    """msal raises instead of answering when an Entra ID endpoint (its discovery document
+    first) fails with an HTTP error: "HTTP Error: 500"."""
+    found = re.search(r"\b([45]\d\d)\b", str(exc))
+    status = int(found.group(1)) if found else 0
+    if status in (429, 503):
+        return TokenError(
+            status,
+            "temporarily_unavailable",
+            f"Entra ID's sign-in service is busy ({exc}); lsync tries again later.",
+            retry_after=DEFAULT_RETRY_AFTER,
+        )
+    if status == 0 or status >= 500:
+        return TokenError(
+            status,
+            "service_unavailable",
+            f"Entra ID's sign-in service failed ({exc}); a later try usually succeeds.",
+        )
+    return TokenError(status, "sign_in_refused", f"Entra ID refused the sign-in ({exc}).")
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from connections.models import SalesforceConnection
-from connections.providers.checks import CheckStep
 from connections.providers.salesforce.client import LoginError, SalesforceClient, SalesforceError
 from connections.providers.salesforce.messages import explain_login, explain_rest
+from syncengine.provider import CheckStep
 
 PERMISSION_ADVICE = (
     "Give the user's profile or a permission set Read, Create and Edit on {obj} (Setup > "

@@ -103,22 +103,43 @@ def fetch_token(
         response = session.post(url, data={"grant_type": GRANT_TYPE, "assertion": assertion})
     except requests.RequestException as exc:
         raise LoginError("unreachable", f"could not reach {login_url}: {exc}") from exc
+    body = _object(response)
+    access_token, instance_url = body.get("access_token"), body.get("instance_url")
+    if response.status_code == 200 and _text(access_token) and _text(instance_url):
+        return Token(
+            str(access_token),
+            str(instance_url).rstrip("/"),
+            str(body.get("id", "")).rstrip("/").rsplit("/", 1)[-1],
+            time.monotonic(),
+        )
+    if response.status_code == 200 or not body:
+        # An answer that is not Salesforce's (a proxy's error page, a cut-off body, a 200
+        # without a token) says nothing about the credentials: treat it as an outage.
+        status = response.status_code if response.status_code >= 500 else 502
+        raise LoginError(
+            f"http_{response.status_code}",
+            f"the login service at {login_url} gave an answer lsync cannot read "
+            f"(HTTP {response.status_code} {response.reason or ''})".rstrip(),
+            status,
+        )
+    error, description = body.get("error"), body.get("error_description")
+    raise LoginError(
+        str(error) if _text(error) else f"http_{response.status_code}",
+        str(description) if _text(description) else str(response.reason or "no description"),
+        response.status_code,
+    )
+
+
+def _object(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    if response.status_code != 200 or "access_token" not in body:
-        raise LoginError(
-            str(body.get("error") or f"http_{response.status_code}"),
-            str(body.get("error_description") or response.reason or "no description"),
-            response.status_code,
-        )
-    return Token(
-        body["access_token"],
-        body["instance_url"].rstrip("/"),
-        str(body.get("id", "")).rstrip("/").rsplit("/", 1)[-1],
-        time.monotonic(),
-    )
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 class SalesforceClient:

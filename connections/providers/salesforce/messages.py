@@ -55,6 +55,12 @@ def explain_login(error: LoginError, username: str, login_url: str) -> str:
             "The private key stored in lsync cannot sign the login request. Upload the connected "
             "app's private key again (an unencrypted PEM RSA key)."
         )
+    if code.startswith("http_"):
+        return (
+            f"{login_url} did not answer like a Salesforce login server (HTTP "
+            f"{error.status}). Check the login URL: https://login.salesforce.com for "
+            "production, https://test.salesforce.com for a sandbox, or your My Domain URL."
+        )
     if code == "unreachable":
         return (
             f"lsync could not reach {login_url}. Check the login URL, the proxy and the "

@@ -8,7 +8,7 @@ from mappings.models import RunStatus
 from syncengine import eligibility
 from syncengine.dispatch import eligible_users
 from syncengine.models import KINDS, SyncUser
-from syncengine.service import BUSY, SKIPPED, RunOutcome, sync_user
+from syncengine.service import RunOutcome, sync_user
 from syncengine.stores.base import Kind
 
 BAR_WIDTH = 30

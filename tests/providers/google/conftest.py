@@ -13,11 +13,11 @@ import requests
 
 from connections import http
 from connections.providers.google.client import SCOPES, GoogleClient, clear_credentials_cache
+from connections.providers.google.stores.contacts import GoogleContactsStore
+from connections.providers.google.stores.events import GoogleEventsStore
 from sandbox.google.app import GoogleEmulator
 from sandbox.google.keys import generate_service_account_key
 from sandbox.inprocess import BASE_URLS, WSGIAdapter
-from syncengine.providers.google.contacts_store import GoogleContactsStore
-from syncengine.providers.google.events_store import GoogleEventsStore
 
 BASE = BASE_URLS["google"]
 USER = "ana@example.com"

@@ -21,12 +21,12 @@ from connections.providers.google.client import (
     clear_credentials_cache,
     error_from,
 )
+from connections.providers.google.errors import store_error
+from connections.providers.google.stores.contacts import GoogleContactsStore
+from connections.providers.google.stores.events import GoogleEventsStore
 from sandbox.google.app import GoogleEmulator
 from sandbox.server import serve
 from sandbox.tls import ensure_certificates
-from syncengine.providers.google.contacts_store import GoogleContactsStore
-from syncengine.providers.google.errors import store_error
-from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.stores.base import (
     AuthFailed,
     Create,

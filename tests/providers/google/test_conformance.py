@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from connections.providers.google import convert
 from connections.providers.google.batch import BatchCall
 from connections.providers.google.checks import run_checks
 from connections.providers.google.client import GoogleClient
-from syncengine.providers.google import convert
 from syncengine.records import Contact, Event
 from syncengine.stores.base import Create, Delete, Update
 from tests.providers.google.conftest import USER, GoogleRig, soon
@@ -67,7 +67,7 @@ def conforms(api: str, http_method: str, path: str, params: Any, body: Any) -> s
             assert name in dict(pairs), f"{spec['id']}: required {name!r} missing"
     if "request" in spec:
         assert body is not None, f"{spec['id']}: no body"
-        check(api, spec["request"], body)
+        check(api, spec["request"], body, clears=http_method == "PATCH")
     else:
         assert body is None, f"{spec['id']}: takes no body"
     return str(spec["id"])

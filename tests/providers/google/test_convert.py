@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from syncengine.providers.google import convert
+from connections.providers.google import convert
 from syncengine.records import Address, Attendee, Contact, Event
 
 BASE_CONTACT: dict[str, Any] = {"first_name": "Ana", "last_name": "Núñez"}

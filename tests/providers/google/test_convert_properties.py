@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncengine.providers.google import convert
+from connections.providers.google import convert
 from syncengine.records import Contact, Event
 
 OWNER = "owner@example.com"

@@ -20,19 +20,19 @@ from typing import Any
 import pytest
 
 from connections.models import MailConnection, Status
+from connections.providers.google import convert
+from connections.providers.google import stores as google_adapters
 from connections.providers.google.client import (
     SCOPES,
     GoogleApiError,
     GoogleClient,
     clear_credentials_cache,
 )
+from connections.providers.salesforce import stores as salesforce_adapters
 from mappings.models import SyncRun
 from syncengine import service
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.google import adapters as google_adapters
-from syncengine.providers.google import convert
-from syncengine.providers.salesforce import adapters as salesforce_adapters
 from syncengine.records import Contact, Event
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Kind, Store

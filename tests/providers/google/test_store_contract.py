@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from syncengine.providers.google import convert
-from syncengine.providers.google.contacts_store import GoogleContactsStore
-from syncengine.providers.google.events_store import GoogleEventsStore
+from connections.providers.google import convert
+from connections.providers.google.stores.contacts import GoogleContactsStore
+from connections.providers.google.stores.events import GoogleEventsStore
 from syncengine.records import Contact, Event
 from syncengine.stores.base import Store
 from tests.contract.store_contract import Record, StoreContract

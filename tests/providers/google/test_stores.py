@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connections.models import MailConnection, Status
-from connections.providers.google import groups
+from connections.providers.google import convert, groups
+from connections.providers.google import stores as adapters
 from connections.providers.google.groups import GROUP_NAME
+from connections.providers.google.stores.events import GoogleEventsStore
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.google import adapters, convert
-from syncengine.providers.google.events_store import GoogleEventsStore
 from syncengine.records import Contact, Event, Recurrence
 from syncengine.stores.base import (
     AuthFailed,

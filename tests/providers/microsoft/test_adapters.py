@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from connections.models import MailConnection, Status
+from connections.providers.microsoft.stores import build_store, event_window
+from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.providers.microsoft.stores.events import GraphEventStore
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.microsoft.adapters import build_store, event_window
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
-from syncengine.providers.microsoft.events_store import GraphEventStore
 from syncengine.stores.base import AuthFailed
 from tests.providers.microsoft.conftest import TENANT
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncengine.providers.microsoft.convert import (
+from connections.providers.microsoft.convert import (
     ATTENDEES_HEADER,
     CONTACT_UNHELD,
     canonical_contact,
@@ -51,7 +51,7 @@ def as_read(obj: dict[str, Any]) -> dict[str, Any]:
     out = dict(obj)
     for key in ("start", "end"):
         if not obj.get("isAllDay"):
-            from syncengine.providers.microsoft.convert import _as_utc
+            from connections.providers.microsoft.convert import _as_utc
 
             out[key] = _as_utc(obj[key], False)
     out["originalStartTimeZone"] = obj["start"]["timeZone"]
@@ -256,8 +256,8 @@ def test_a_rule_outlook_cannot_hold_is_refused() -> None:
     ],
 )
 def test_occurrence_expansion_agrees_with_the_emulators(rule: str) -> None:
+    from connections.providers.microsoft.recurrence import occurrence_starts, to_graph_recurrence
     from sandbox.microsoft.recurrence import dates
-    from syncengine.providers.microsoft.recurrence import occurrence_starts, to_graph_recurrence
 
     first = datetime(2026, 3, 27, 8, 30, tzinfo=UTC)
     rec = to_graph_recurrence(rule, first, "Europe/Paris")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncengine.providers.microsoft.convert import (
+from connections.providers.microsoft.convert import (
     canonical_contact,
     canonical_event,
     contact_from_graph,

@@ -17,14 +17,14 @@ import pytest
 
 from connections.models import MailConnection, Status
 from connections.providers.microsoft import client
+from connections.providers.microsoft.stores import build_store as mailbox_store
+from connections.providers.microsoft.stores import event_window
+from connections.providers.microsoft.stores.events import GraphEventStore
+from connections.providers.salesforce.stores import build_store as salesforce_store
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.salesforce.app import SalesforceEmulator
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.microsoft.adapters import build_store as mailbox_store
-from syncengine.providers.microsoft.adapters import event_window
-from syncengine.providers.microsoft.events_store import GraphEventStore
-from syncengine.providers.salesforce.adapters import build_store as salesforce_store
 from syncengine.records import Attendee, Contact, Event
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create, Delete, Item, Kind, Store, Update

@@ -12,10 +12,10 @@ import pytest
 
 from connections.providers.microsoft import client
 from connections.providers.microsoft.checks import run_checks
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.server import serve
 from sandbox.tls import ensure_certificates
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
 from syncengine.records import Contact
 from syncengine.stores.base import Create
 from tests.providers.microsoft.conftest import CLIENT_ID, SECRET, TENANT, USER

@@ -4,9 +4,9 @@ run; the run ends "throttled" with that Retry-After, and opens one issue, not on
 from __future__ import annotations
 
 from connections.providers.microsoft.client import GraphClient
+from connections.providers.microsoft.stores.contacts import GraphContactStore
 from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
 from syncengine.records import Contact
 from syncengine.state import MemoryRepo
 from syncengine.stores.memory import MemoryStore

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from connections.providers.microsoft.client import GraphClient
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
-from syncengine.providers.microsoft.convert import contact_to_graph, event_to_graph
-from syncengine.providers.microsoft.events_store import GraphEventStore
+from connections.providers.microsoft.convert import contact_to_graph, event_to_graph
+from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.providers.microsoft.stores.events import GraphEventStore
 from syncengine.records import Contact, Event
 from syncengine.stores.base import Store
 from tests.contract.store_contract import StoreContract

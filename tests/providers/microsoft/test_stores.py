@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connections.providers.microsoft.client import GraphClient
-from syncengine.providers.microsoft.contacts_store import GraphContactStore
-from syncengine.providers.microsoft.events_store import GraphEventStore
+from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.providers.microsoft.stores.events import GraphEventStore
 from syncengine.records import Attendee, Contact, Event
 from syncengine.stores.base import Create, CursorExpired, ProviderError, RateLimited, Update
 from tests.providers.microsoft.conftest import TENANT, USER, Microsoft

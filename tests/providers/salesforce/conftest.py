@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from connections.providers.salesforce.stores import build_store
+from connections.providers.salesforce.stores.contacts import ContactStore
+from connections.providers.salesforce.stores.events import EventStore
 from sandbox.salesforce.app import SalesforceEmulator
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.salesforce.adapters import build_store
-from syncengine.providers.salesforce.contact_store import ContactStore
-from syncengine.providers.salesforce.event_store import EventStore
 from tests.providers.conftest import SalesforceSetup
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connections.models import SalesforceConnection
-from connections.providers.checks import CheckStep
 from connections.providers.salesforce.checks import run_checks
 from sandbox.salesforce.testkit import make_certificate
 from syncengine.models import SyncUser
+from syncengine.provider import CheckStep
 from tests.providers.conftest import SalesforceSetup
 
 pytestmark = pytest.mark.django_db

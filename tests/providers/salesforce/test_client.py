@@ -19,9 +19,9 @@ from connections.providers.salesforce.client import (
     make_assertion,
     parse_usage,
 )
+from connections.providers.salesforce.cursor import Cursor
+from connections.providers.salesforce.stores import build_store
 from syncengine.models import SyncUser
-from syncengine.providers.salesforce.adapters import build_store
-from syncengine.providers.salesforce.cursor import Cursor
 from syncengine.stores.base import AuthFailed, CursorExpired, RateLimited
 from tests.providers.conftest import SalesforceSetup
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncengine.providers.salesforce import convert
+from connections.providers.salesforce import convert
 from syncengine.records import Address, Attendee, Contact, Event
 from tests.syncengine.conftest import engine_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connections.providers.salesforce.client import LoginError, SalesforceError
-from syncengine.providers.salesforce.errors import from_code, from_result, translate
+from connections.providers.salesforce.errors import from_code, from_result, translate
 from syncengine.stores.base import (
     AuthFailed,
     CursorExpired,

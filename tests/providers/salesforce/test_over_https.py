@@ -14,12 +14,12 @@ import pytest
 from connections.models import SalesforceConnection
 from connections.providers.salesforce.checks import run_checks
 from connections.providers.salesforce.client import clear_token_cache
+from connections.providers.salesforce.stores import build_store
 from sandbox.salesforce.app import SalesforceEmulator
 from sandbox.salesforce.testkit import make_certificate
 from sandbox.server import serve
 from sandbox.tls import ensure_certificates
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.salesforce.adapters import build_store
 from syncengine.records import Contact
 from syncengine.stores.base import Create
 

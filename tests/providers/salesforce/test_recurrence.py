@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncengine.providers.salesforce.recurrence import UnsupportedRule, from_pattern, to_pattern
+from connections.providers.salesforce.recurrence import UnsupportedRule, from_pattern, to_pattern
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from connections.providers.salesforce.stores import build_store
+from connections.providers.salesforce.stores.base import SalesforceStore
+from connections.providers.salesforce.stores.contacts import ContactStore
+from connections.providers.salesforce.stores.events import EventStore
 from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.providers.salesforce.adapters import build_store
-from syncengine.providers.salesforce.base_store import SalesforceStore
-from syncengine.providers.salesforce.contact_store import ContactStore
-from syncengine.providers.salesforce.event_store import EventStore
 from syncengine.records import Contact, Event
 from syncengine.stores.base import Create, Store
 from tests.contract.store_contract import StoreContract, sample

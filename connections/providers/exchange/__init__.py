@@ -1,0 +1,1 @@
+"""Exchange on-premises through EWS (service account with ApplicationImpersonation)."""

@@ -1,0 +1,283 @@
+"""The Google events store: the user's primary calendar through the Calendar API.
+
+- Cursor: the events sync token (with the window start it was made with, see `_token_of`);
+  410 ``fullSyncRequired`` -> CursorExpired. Full listings are limited to the configured window
+  (timeMin/timeMax); Google does not allow a window together with a sync token, so incremental
+  listings are filtered to it here (deletions always pass).
+- Listings ask for ``showDeleted`` so cancelled occurrences of a series are seen: they become the
+  series' exception dates. Moved occurrences (exceptions still confirmed) are not items.
+- ``status: cancelled`` on a master or a single event -> deleted.
+- Marker: ``extendedProperties.private.lsyncSalesforceId`` on events we create.
+- `get` and the series' cancelled occurrences are read through the batch endpoint too.
+- Writes go through the multipart batch endpoint (<= 50 calls, as Google advises), with
+  ``sendUpdates=none`` unless the configuration sends invitations, and ``If-Match`` with the
+  expected etag (412 -> VersionMismatch).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from connections.providers.google import convert
+from connections.providers.google.batch import BatchAnswer, BatchCall
+from connections.providers.google.client import GoogleClient, answer_error
+from connections.providers.google.errors import store_error, translated
+from syncengine.records import Contact, Event, norm_datetime
+from syncengine.stores.base import (
+    ChangePage,
+    Create,
+    CursorExpired,
+    Delete,
+    Item,
+    Kind,
+    MatchKey,
+    NotFound,
+    Op,
+    OpResult,
+    Side,
+    Update,
+)
+from syncengine.stores.matching import first_matches
+
+MAX_BATCH = 50
+# Calendar entries that are not meetings: contacts' birthdays and working-location markers.
+SKIPPED_TYPES = frozenset({"birthday", "workingLocation"})
+
+
+def _until(rrule: str) -> datetime | None:
+    """A series' UNTIL as an instant (a date-only UNTIL: the end of that day), if it has one."""
+    for part in rrule.split(";"):
+        key, _, value = part.partition("=")
+        if key == "UNTIL" and value:
+            digits = value.rstrip("Z")
+            if "T" in digits:
+                return datetime.strptime(digits, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            return datetime.strptime(digits[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=1)
+    return None
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class GoogleEventsStore:
+    side: Side = "mailbox"
+    kind: Kind = "events"
+    max_batch = MAX_BATCH
+    page_size = 2500  # the Calendar maximum
+
+    def __init__(
+        self,
+        client: GoogleClient,
+        owner: str,
+        *,
+        window: tuple[datetime, datetime] | None = None,
+        send_invitations: bool = False,
+        calendar_id: str = "primary",
+    ) -> None:
+        self.client = client
+        self.owner = owner.lower()
+        self.window = window
+        self.send_updates = "all" if send_invitations else "none"
+        self.path = f"calendars/{quote(calendar_id, safe='@')}/events"
+
+    @property
+    def api_calls(self) -> int:
+        return self.client.calls
+
+    @api_calls.setter
+    def api_calls(self, value: int) -> None:
+        self.client.calls = value
+
+    def canonical(self, record: Event) -> Event:
+        return convert.canonical_event(record, self.owner)
+
+    # ------------------------------------------------------------------ reading
+
+    def _list(self, params: dict[str, str]) -> tuple[list[dict[str, Any]], str, str | None]:
+        """(items, the calendar's time zone, next sync token) over every page."""
+        params = {"maxResults": str(self.page_size), **params}
+        items: list[dict[str, Any]] = []
+        with translated():
+            while True:
+                page = self.client.calendar("GET", self.path, params=params)
+                items += page.get("items") or []
+                if not page.get("nextPageToken"):
+                    return items, str(page.get("timeZone") or "UTC"), page.get("nextSyncToken")
+                params["pageToken"] = str(page["nextPageToken"])
+
+    def _batch(self, calls: list[BatchCall]) -> list[BatchAnswer]:
+        answers: list[BatchAnswer] = []
+        with translated():
+            for start in range(0, len(calls), MAX_BATCH):
+                answers += self.client.calendar_batch(calls[start : start + MAX_BATCH])
+        return answers
+
+    def _cancelled_occurrences(self, master_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``originalStartTime`` of each series' cancelled occurrences (one batch call)."""
+        params = {"showDeleted": "true", "maxResults": "2500"}
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}/instances", params) for i in master_ids]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for master_id, answer in zip(master_ids, self._batch(calls), strict=True):
+            if not answer.ok and answer.status not in (404, 410):
+                raise store_error(answer_error(answer))
+            items = answer.body.get("items") if isinstance(answer.body, dict) else None
+            out[master_id] = [
+                i.get("originalStartTime") or {}
+                for i in items or []
+                if i.get("status") == "cancelled"
+            ]
+        return out
+
+    def _item(self, data: dict[str, Any], zone: str, occurrences: list[dict[str, Any]]) -> Item:
+        updated = data.get("updated")
+        return Item(
+            id=str(data["id"]),
+            version=str(data.get("etag", "")),
+            record=convert.event_from_api(data, zone, occurrences),
+            marker=convert.event_marker(data),
+            modified=norm_datetime(updated) if updated else None,
+        )
+
+    def changes(self, cursor: str | None) -> ChangePage:
+        params = {"showDeleted": "true", "singleEvents": "false"}
+        if cursor:
+            params["syncToken"] = self._token_of(cursor)
+        elif self.window:
+            params["timeMin"], params["timeMax"] = (_stamp(w) for w in self.window)
+        items, zone, token = self._list(params)
+        cancelled: dict[str, list[dict[str, Any]]] = {}
+        masters: dict[str, dict[str, Any]] = {}
+        deleted: list[str] = []
+        for data in items:
+            series = data.get("recurringEventId")
+            if series:
+                if data.get("status") == "cancelled":
+                    cancelled.setdefault(str(series), []).append(
+                        data.get("originalStartTime") or {}
+                    )
+            elif data.get("status") == "cancelled":
+                if cursor:
+                    deleted.append(str(data["id"]))
+            elif data.get("eventType") in SKIPPED_TYPES:
+                continue
+            else:
+                masters[str(data["id"])] = data
+        # An incremental page holds only this run's cancellations: ask for all of them.
+        series = [i for i, d in masters.items() if d.get("recurrence")] if cursor else []
+        refreshed = self._cancelled_occurrences(series) if series else {}
+        changed = [
+            self._item(data, zone, refreshed.get(event_id, cancelled.get(event_id, [])))
+            for event_id, data in masters.items()
+        ]
+        if cursor:
+            others = sorted(set(cancelled) - set(masters) - set(deleted))
+            changed += self.get(others).values() if others else []
+            # Google cannot window an incremental listing: the store's scope is the same window
+            # either way, so a change far outside it is not the engine's business.
+            changed = [it for it in changed if self.in_window(it.record)]
+        return ChangePage(changed, deleted, self._cursor(token), cursor is None)
+
+    def _cursor(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        state = {"t": token, **({"w": _stamp(self.window[0])} if self.window else {})}
+        return json.dumps(state, separators=(",", ":"))
+
+    def _token_of(self, cursor: str) -> str:
+        """The sync token in `cursor`. The window start the cursor was made with is kept when it is
+        earlier than ours: should the token have expired, the full listing that follows must not
+        start later, or events that only aged out of the window would be missing from it and be
+        taken for deleted (and deleted in Salesforce)."""
+        try:
+            state = json.loads(cursor)
+            token = str(state["t"])
+            start = datetime.fromisoformat(str(state.get("w") or "").replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            raise CursorExpired("the sync cursor is not one of ours") from None
+        if self.window and start.tzinfo is not None and start < self.window[0]:
+            self.window = (start, self.window[1])
+        return token
+
+    def in_window(self, record: Event | Contact) -> bool:
+        if self.window is None or not isinstance(record, Event):
+            return True
+        low, high = self.window
+        if record.start >= high:
+            return False
+        if record.recurrence is None:
+            return record.end > low
+        until = _until(record.recurrence.rrule)
+        return until is None or until >= low
+
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
+        unique = list(dict.fromkeys(ids))
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}") for i in unique]
+        found: dict[str, dict[str, Any]] = {}
+        for event_id, answer in zip(unique, self._batch(calls) if calls else [], strict=True):
+            if answer.status in (404, 410):
+                continue
+            if not answer.ok:
+                raise store_error(answer_error(answer))
+            data = answer.body if isinstance(answer.body, dict) else {}
+            if data.get("status") == "cancelled" or data.get("recurringEventId"):
+                continue
+            if data.get("eventType") not in SKIPPED_TYPES:
+                found[event_id] = data
+        series = [i for i, d in found.items() if d.get("recurrence")]
+        occurrences = self._cancelled_occurrences(series) if series else {}
+        return {
+            event_id: self._item(
+                data,
+                str((data.get("start") or {}).get("timeZone") or "UTC"),
+                occurrences.get(event_id, []),
+            )
+            for event_id, data in found.items()
+        }
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        return first_matches(self.changes(None).changed, keys)
+
+    # ------------------------------------------------------------------ writing
+
+    def _call(self, op: Op) -> BatchCall:
+        params = {"sendUpdates": self.send_updates}
+        if isinstance(op, Create):
+            assert isinstance(op.record, Event)
+            body = convert.event_to_api(op.record)
+            if op.marker:
+                body["extendedProperties"] = {"private": {convert.MARKER_PROPERTY: op.marker}}
+            return BatchCall("POST", self.path, params, body)
+        headers = {"If-Match": op.expected_version} if op.expected_version else {}
+        target = f"{self.path}/{quote(op.id)}"
+        if isinstance(op, Delete):
+            return BatchCall("DELETE", target, params, None, headers)
+        assert isinstance(op.record, Event)
+        return BatchCall("PATCH", target, params, convert.patch_body(op.record, op.fields), headers)
+
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        if len(ops) > self.max_batch:
+            raise ValueError(f"batch of {len(ops)} exceeds max_batch={self.max_batch}")
+        if not ops:
+            return []
+        with translated():
+            answers = self.client.calendar_batch([self._call(op) for op in ops])
+        results = []
+        for op, answer in zip(ops, answers, strict=True):
+            own_id = None if isinstance(op, Create) else op.id
+            body = answer.body if isinstance(answer.body, dict) else {}
+            if answer.ok and isinstance(op, Update) and body.get("status") == "cancelled":
+                # Google lets a PATCH reach a deleted event (that is how one is restored); the
+                # patch leaves it cancelled, so for the engine the event is gone.
+                results.append(OpResult(False, own_id, error=NotFound(f"event {own_id} deleted")))
+            elif answer.ok:
+                new_id = str(body.get("id") or own_id or "")
+                version = None if isinstance(op, Delete) else str(body.get("etag", ""))
+                results.append(OpResult(True, new_id, version))
+            else:
+                results.append(OpResult(False, own_id, error=store_error(answer_error(answer))))
+        return results

@@ -1,0 +1,78 @@
+"""Series in Graph's calendar: a series' instances in the window, the exdates read from them,
+and exdates written by cancelling occurrences (events_store.py explains the item mapping)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from connections.providers.microsoft.recurrence import occurrence_starts
+from connections.providers.microsoft.stores.base import GraphStore, chunks, query, translated
+from syncengine.records import Event, norm_datetime
+
+Obj = dict[str, Any]
+Window = tuple[datetime, datetime]
+
+
+def key(item_id: str) -> str:
+    """A short key for an occurrence id in the cursor's occurrence -> master map."""
+    return hashlib.sha1(item_id.encode()).hexdigest()[:12]  # noqa: S324 - a map key, not security
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instances(
+    store: GraphStore, window: Window, master_ids: list[str], occ: dict[str, str]
+) -> dict[str, list[Obj]]:
+    """Each series' occurrences and exceptions in the window (one request per 20 series);
+    `occ` learns which master each occurrence belongs to."""
+    params = {"startDateTime": iso(window[0]), "endDateTime": iso(window[1]), "$top": "1000",
+              "$select": "id,type,originalStart,seriesMasterId"}  # fmt: skip
+    found: dict[str, list[Obj]] = {}
+    for part in chunks(master_ids):
+        steps = [
+            {"method": "GET", "url": f"{store.item_path(m)}/instances?{query(params)}"}
+            for m in part
+        ]
+        with translated():
+            answers = store.client.batch(steps)
+        for master, answer in zip(part, answers, strict=True):
+            if answer.error is not None:
+                continue
+            found[master] = [i for i in answer.body.get("value") or [] if isinstance(i, dict)]
+            for inst in found[master]:
+                occ[key(str(inst["id"]))] = master
+    return found
+
+
+def exdates(window: Window, obj: Obj, record: Event, listed: list[Obj]) -> list[datetime]:
+    """Within the window: the original starts of modified occurrences (items of their own)
+    and of occurrences the rule has but Outlook no longer lists (cancelled)."""
+    present = {norm_datetime(i["originalStart"]) for i in listed if i.get("originalStart")}
+    moved = {
+        norm_datetime(i["originalStart"])
+        for i in listed
+        if i.get("type") == "exception" and i.get("originalStart")
+    }
+    zone = "UTC" if record.all_day else record.time_zone
+    expected = occurrence_starts(obj["recurrence"], record.start, zone, window[1])
+    return sorted(moved | {s for s in expected if s >= window[0] and s not in present})
+
+
+def cancel(store: GraphStore, window: Window, wanted: dict[str, set[datetime]]) -> None:
+    """Graph takes no exdates: cancel those plain occurrences one by one (an exdate that is a
+    modified occurrence stays: that meeting is an item of its own)."""
+    doomed = [
+        str(inst["id"])
+        for master, found in instances(store, window, list(wanted), {}).items()
+        for inst in found
+        if inst.get("type") == "occurrence"
+        and inst.get("originalStart")
+        and norm_datetime(inst["originalStart"]) in wanted[master]
+    ]
+    for part in chunks(doomed):
+        with translated():
+            store.client.batch([{"method": "DELETE", "url": store.item_path(i)} for i in part])

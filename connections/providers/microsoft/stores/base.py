@@ -1,0 +1,194 @@
+"""What the contacts and events stores share: batching writes, reading items in batches,
+marker look-ups and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from connections.providers.microsoft.client import BATCH_LIMIT, GraphClient, GraphError
+from connections.providers.microsoft.convert import MARKER_PROPERTY
+from connections.providers.microsoft.errors import store_error
+from syncengine.stores.base import (
+    Create,
+    CursorExpired,
+    Delete,
+    Item,
+    Kind,
+    MatchKey,
+    Op,
+    OpResult,
+    ProviderError,
+    Rejected,
+    Side,
+    Update,
+)
+from syncengine.stores.matching import first_matches
+
+EXPAND_MARKER = f"singleValueExtendedProperties($filter=id eq '{MARKER_PROPERTY}')"
+Step = dict[str, Any]
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    try:
+        yield
+    except GraphError as error:
+        raise store_error(error) from error
+
+
+def query(params: dict[str, str]) -> str:
+    return urlencode(params, quote_via=quote, safe="$(),'=/:")
+
+
+def chunks(values: Sequence[str], size: int = BATCH_LIMIT) -> Iterator[list[str]]:
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
+
+
+class GraphStore:
+    side: Side = "mailbox"
+    kind: Kind
+    max_batch = BATCH_LIMIT
+
+    def __init__(self, client: GraphClient, mailbox: str) -> None:
+        self.client = client
+        self.mailbox = mailbox.strip().lower()
+        self.user_path = f"/users/{quote(self.mailbox, safe='@')}"
+        self._extra_calls = 0
+
+    @property
+    def api_calls(self) -> int:
+        return self.client.calls + self._extra_calls
+
+    @api_calls.setter
+    def api_calls(self, value: int) -> None:
+        self._extra_calls = value - self.client.calls
+
+    # ------------------------------------------------------------------ hooks
+
+    def create_step(self, op: Create) -> Step:
+        raise NotImplementedError
+
+    def update_step(self, op: Update) -> Step:
+        raise NotImplementedError
+
+    def item_path(self, item_id: str) -> str:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ writing
+
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        if len(ops) > self.max_batch:
+            raise ValueError(f"batch of {len(ops)} exceeds max_batch={self.max_batch}")
+        results: list[OpResult | None] = [None] * len(ops)
+        steps: list[Step] = []
+        where: list[int] = []
+        for n, op in enumerate(ops):
+            try:
+                step = self._step(op)
+            except ValueError as exc:
+                results[n] = OpResult(False, getattr(op, "id", None), error=Rejected(str(exc)))
+                continue
+            steps.append(step)
+            where.append(n)
+        with translated():
+            answers = self.client.batch(steps)
+        for n, answer in zip(where, answers, strict=True):
+            op = ops[n]
+            op_id = None if isinstance(op, Create) else op.id
+            error = answer.error
+            if error is not None:
+                results[n] = OpResult(False, op_id, error=self._op_error(op, error))
+            elif isinstance(op, Delete):
+                results[n] = OpResult(True, op.id, None)
+            else:
+                body = answer.body
+                results[n] = OpResult(
+                    True, str(body.get("id") or op_id), str(body.get("changeKey") or "")
+                )
+        return [
+            r if r is not None else OpResult(False, error=ProviderError("not applied"))
+            for r in results
+        ]
+
+    def _op_error(self, op: Op, error: GraphError) -> ProviderError:
+        return store_error(error)
+
+    def _step(self, op: Op) -> Step:
+        if isinstance(op, Create):
+            return self.create_step(op)
+        if isinstance(op, Update):
+            step = self.update_step(op)
+        else:
+            step = {"method": "DELETE", "url": self.item_path(op.id)}
+        if op.expected_version:
+            step["headers"] = {**step.get("headers", {}), "If-Match": f'W/"{op.expected_version}"'}
+        return step
+
+    # ------------------------------------------------------------------ reading
+
+    def fetch(
+        self, ids: Sequence[str], params: dict[str, str], prefer: str = ""
+    ) -> dict[str, dict[str, Any]]:
+        """GET each item in batches of 20; missing items are left out."""
+        found: dict[str, dict[str, Any]] = {}
+        headers = {"Prefer": prefer} if prefer else {}
+        for part in chunks(list(dict.fromkeys(ids))):
+            steps = [
+                {
+                    "method": "GET",
+                    "url": f"{self.item_path(i)}?{query(params)}",
+                    **({"headers": headers} if headers else {}),
+                }
+                for i in part
+            ]
+            with translated():
+                answers = self.client.batch(steps)
+            for item_id, answer in zip(part, answers, strict=True):
+                if answer.status == 404 or (
+                    answer.status == 400 and "malformed" in str(answer.body).lower()
+                ):
+                    continue
+                if answer.error is not None:
+                    raise store_error(answer.error)
+                found[item_id] = answer.body
+        return found
+
+    def list_all(self, path: str, params: dict[str, str], prefer: str = "") -> list[dict[str, Any]]:
+        headers = {"Prefer": prefer} if prefer else None
+        out: list[dict[str, Any]] = []
+        with translated():
+            for page in self.client.pages(f"{path}?{query(params)}", headers=headers):
+                out.extend(v for v in page.get("value") or [] if isinstance(v, dict))
+        return out
+
+    def delta_pages(
+        self, url: str, prefer: str, expiring: bool
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every entry of one delta round (later entries for an id win) and its deltaLink."""
+        entries: dict[str, dict[str, Any]] = {}
+        link = ""
+        try:
+            for page in self.client.pages(url, headers={"Prefer": prefer}):
+                for entry in page.get("value") or []:
+                    if isinstance(entry, dict) and entry.get("id"):
+                        entries.pop(str(entry["id"]), None)
+                        entries[str(entry["id"])] = entry
+                link = str(page.get("@odata.deltaLink") or link)
+        except GraphError as error:
+            translated_error = store_error(error)
+            if expiring and (
+                error.status in (404, 400) or isinstance(translated_error, CursorExpired)
+            ):
+                raise CursorExpired("the Microsoft 365 sync state has expired") from error
+            raise translated_error from error
+        return list(entries.values()), link
+
+    @staticmethod
+    def match(
+        items: Sequence[Item], keys: Sequence[MatchKey], key_of: Callable[[Item], list[MatchKey]]
+    ) -> dict[MatchKey, str]:
+        return first_matches(items, keys, key_of)

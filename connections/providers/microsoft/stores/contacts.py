@@ -1,0 +1,155 @@
+"""Contacts in the user's `Salesforce_Sync` contact folder (found, or created on first use)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from connections.providers.microsoft.client import GraphClient, GraphError
+from connections.providers.microsoft.convert import (
+    canonical_contact,
+    contact_from_graph,
+    contact_to_graph,
+    marker_json,
+    marker_of,
+)
+from connections.providers.microsoft.stores.base import EXPAND_MARKER, GraphStore, Step, translated
+from syncengine.records import Contact, Event
+from syncengine.stores.base import (
+    ChangePage,
+    Create,
+    CursorExpired,
+    Item,
+    Kind,
+    MatchKey,
+    NotFound,
+    Update,
+)
+
+FOLDER_NAME = "Salesforce_Sync"
+# Above this many changed items, markers are read by listing the folder rather than item by item.
+LIST_THRESHOLD = 40
+
+
+def _item(obj: dict[str, Any], marker: str | None) -> Item:
+    return Item(str(obj["id"]), str(obj.get("changeKey") or ""), contact_from_graph(obj), marker)
+
+
+class GraphContactStore(GraphStore):
+    kind: Kind = "contacts"
+
+    def __init__(self, client: GraphClient, mailbox: str, folder_name: str = FOLDER_NAME) -> None:
+        super().__init__(client, mailbox)
+        self.folder_name = folder_name
+        self._folder_id: str | None = None
+
+    def canonical(self, record: Contact | Event) -> Contact | Event:
+        return canonical_contact(record) if isinstance(record, Contact) else record
+
+    # ------------------------------------------------------------------ the folder
+
+    def folder_id(self, *, create: bool = True) -> str | None:
+        if self._folder_id is None:
+            with translated():
+                self._folder_id = self._find_folder()
+                if self._folder_id is None and create:
+                    self._folder_id = self._create_folder()
+        return self._folder_id
+
+    def _find_folder(self) -> str | None:
+        name = self.folder_name.replace("'", "''")
+        page = self.client.send(
+            "GET",
+            f"{self.user_path}/contactFolders",
+            params={"$filter": f"displayName eq '{name}'"},
+        )
+        for folder in page.get("value") or []:
+            if str(folder.get("displayName", "")).lower() == self.folder_name.lower():
+                return str(folder["id"])
+        return None
+
+    def _create_folder(self) -> str:
+        try:
+            made = self.client.send(
+                "POST", f"{self.user_path}/contactFolders", body={"displayName": self.folder_name}
+            )
+        except GraphError as error:
+            if error.status != 409:
+                raise
+            # Created meanwhile by another run: use that one.
+            found = self._find_folder()
+            if found is None:
+                raise
+            return found
+        return str(made["id"])
+
+    def item_path(self, item_id: str) -> str:
+        return f"{self.user_path}/contacts/{item_id}"
+
+    # ------------------------------------------------------------------ writes
+
+    def create_step(self, op: Create) -> Step:
+        assert isinstance(op.record, Contact)
+        body = contact_to_graph(op.record)
+        if op.marker:
+            body["singleValueExtendedProperties"] = marker_json(op.marker)
+        return {
+            "method": "POST",
+            "url": f"{self.user_path}/contactFolders/{self.folder_id()}/contacts",
+            "body": body,
+        }
+
+    def update_step(self, op: Update) -> Step:
+        assert isinstance(op.record, Contact)
+        body = contact_to_graph(op.record, op.fields)
+        return {"method": "PATCH", "url": self.item_path(op.id), "body": body}
+
+    # ------------------------------------------------------------------ reads
+
+    def changes(self, cursor: str | None) -> ChangePage:
+        folder = self.folder_id()
+        if cursor is not None and not cursor.startswith(self.client.base):
+            raise CursorExpired("the sync cursor belongs to another Graph endpoint")
+        url = cursor or f"{self.client.base}{self.user_path}/contactFolders/{folder}/contacts/delta"
+        try:
+            entries, link = self.delta_pages(
+                url, "odata.maxpagesize=200", expiring=cursor is not None
+            )
+        except (CursorExpired, NotFound):
+            # The folder may be gone (a user deleted it): find or create it again next time.
+            self._folder_id = None
+            raise
+        deleted = [str(e["id"]) for e in entries if "@removed" in e]
+        changed = [e for e in entries if "@removed" not in e]
+        markers = self._markers([str(e["id"]) for e in changed])
+        items = [_item(e, markers.get(str(e["id"]))) for e in changed]
+        return ChangePage(items, deleted, link or None, cursor is None)
+
+    def _markers(self, ids: list[str]) -> dict[str, str | None]:
+        if not ids:
+            return {}
+        if len(ids) > LIST_THRESHOLD:
+            return {str(o["id"]): marker_of(o) for o in self._list({"$select": "id"})}
+        found = self.fetch(ids, {"$select": "id", "$expand": EXPAND_MARKER})
+        return {i: marker_of(o) for i, o in found.items()}
+
+    def _list(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        path = f"{self.user_path}/contactFolders/{self.folder_id()}/contacts"
+        return self.list_all(path, {**params, "$top": "1000", "$expand": EXPAND_MARKER})
+
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
+        if not ids:
+            return {}
+        folder = self.folder_id()
+        found = self.fetch(ids, {"$expand": EXPAND_MARKER})
+        return {
+            i: _item(o, marker_of(o))
+            for i, o in found.items()
+            if o.get("parentFolderId") in (None, folder)
+        }
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        if not keys:
+            return {}
+        items = [_item(o, marker_of(o)) for o in self._list({})]
+        return self.match(items, keys, lambda it: it.record.match_keys())

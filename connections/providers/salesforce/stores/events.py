@@ -1,0 +1,216 @@
+"""The Salesforce event store: events the user owns (private ones and series included: the
+planner applies the configuration's choices) within a window around today, with invitees from
+EventRelation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connections.providers.salesforce import convert, errors
+from connections.providers.salesforce.client import SalesforceClient, SalesforceError
+from connections.providers.salesforce.cursor import soql_time
+from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
+from syncengine.records import Attendee, Contact, Event, norm_email
+from syncengine.stores.base import Item, Kind, MatchKey, NotFound, Rejected
+
+# Who an attendee's e-mail can be in Salesforce, in the order we look.
+INVITEE_OBJECTS = ("Contact", "Lead", "User")
+
+
+class EventStore(SalesforceStore):
+    kind: Kind = "events"
+    sobject = "Event"
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        user_id: str,
+        *,
+        days_past: int = 30,
+        days_future: int = 365,
+    ) -> None:
+        super().__init__(client, user_id)
+        self.days_past = days_past
+        self.days_future = days_future
+        self.zone = ""  # the owner's TimeZoneSidKey, learnt from the first rows read
+        self.invitees: dict[str, tuple[str, str]] = {}  # e-mail -> (RelationId, Name)
+        self.unknown_attendees: set[str] = set()
+
+    def select(self) -> list[str]:
+        return convert.EVENT_SELECT
+
+    def base_scope(self) -> list[str]:
+        return [f"OwnerId = {quote(self.user_id)}", "IsChild = false"]
+
+    def scope(self) -> list[str]:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        past = soql_time(today - timedelta(days=self.days_past))
+        future = soql_time(today + timedelta(days=self.days_future + 1))
+        window = (
+            f"(EndDateTime >= {past} AND StartDateTime <= {future}) OR "
+            f"(IsRecurrence2 = true AND StartDateTime <= {future})"
+        )
+        # Private events and series stay listed even when the configuration leaves them out:
+        # the planner decides (an event turning private is left alone, not deleted).
+        return [*self.base_scope(), window]
+
+    def load_zone(self) -> None:
+        """The owner's time zone: Salesforce keeps none on single events, and Event.Owner is
+        polymorphic (user or public calendar), so it is read from the User once."""
+        soql = f"SELECT Id, TimeZoneSidKey FROM User WHERE Id = {quote(self.user_id)}"
+        for row in self.query(soql):
+            self.zone = str(row.get("TimeZoneSidKey") or "UTC")
+
+    def relations(self, event_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for part in chunks(list(event_ids)):
+            soql = (
+                f"SELECT {', '.join(convert.RELATION_SELECT)} FROM EventRelation WHERE EventId IN "
+                f"({', '.join(quote(i) for i in part)}) AND IsInvitee = true ORDER BY Id"
+            )
+            for row in self.query(soql):
+                out.setdefault(row["EventId"], []).append(row)
+        return out
+
+    def items(self, rows: list[dict[str, Any]]) -> list[Item]:
+        relations = self.relations([r["Id"] for r in rows]) if rows else {}
+        if rows and not self.zone:
+            self.load_zone()
+        out = []
+        for row in rows:
+            for rel in relations.get(row["Id"], []):
+                email = norm_email((rel.get("Relation") or {}).get("Email"))
+                if email:
+                    self.invitees[email] = (
+                        rel["RelationId"],
+                        (rel.get("Relation") or {}).get("Name") or "",
+                    )
+            record = convert.event_from_row(row, relations.get(row["Id"], []), self.zone or "UTC")
+            out.append(self.item(row, record))
+        return out
+
+    def canonical(self, record: Contact | Event) -> Contact | Event:
+        assert isinstance(record, Event)
+        kept = convert.canonical_event(record, self.zone or "UTC")
+        attendees = tuple(
+            replace(a, name=self.invitees[a.email][1]) if a.email in self.invitees else a
+            for a in kept.attendees
+            if a.email not in self.unknown_attendees
+        )
+        return replace(kept, attendees=attendees)
+
+    def body(self, record: Contact | Event, names: frozenset[str] | None) -> dict[str, Any]:
+        assert isinstance(record, Event)
+        return convert.event_to_fields(record, names)
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        wanted = {k for k in keys if k[0] == "slot" and len(k) == 4}
+        starts = sorted({datetime.fromisoformat(k[2]) for k in wanted})
+        found: dict[MatchKey, str] = {}
+        for part in chunks(starts):
+            condition = f"StartDateTime IN ({', '.join(soql_time(s) for s in part)})"
+            rows = self.query(self.soql(self.select(), [*self.base_scope(), condition], "Id"))
+            for row in rows:
+                record = convert.event_from_row(row, [], self.zone or "UTC")
+                for key in record.match_keys():
+                    if key in wanted and key not in found:
+                        found[key] = row["Id"]
+        return found
+
+    # --- invitees ------------------------------------------------------------------------------
+    def after_write(self, written: list[Written]) -> None:
+        targets = [
+            w
+            for w in written
+            if isinstance(w.record, Event)
+            and (w.fields is None or "attendees" in w.fields)
+            and (w.record.attendees or not w.created)
+        ]
+        if not targets:
+            return
+        self.resolve({a.email for w in targets for a in w.record.attendees})  # type: ignore[union-attr]
+        existing = self.relations([w.id for w in targets if not w.created])
+        creates: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        deletes: list[str] = []
+        for w in targets:
+            assert isinstance(w.record, Event)
+            have = {
+                norm_email((r.get("Relation") or {}).get("Email")): r
+                for r in existing.get(w.id, [])
+            }
+            want: dict[str, Attendee] = {
+                a.email: a for a in w.record.attendees if a.email in self.invitees
+            }
+            for email, rel in have.items():
+                if email not in want:
+                    deletes.append(rel["Id"])
+                elif convert.STATUS_TO_SF[want[email].response] != rel.get("Status"):
+                    status = convert.STATUS_TO_SF[want[email].response]
+                    updates.append(
+                        {"attributes": {"type": "EventRelation"}, "id": rel["Id"], "Status": status}
+                    )
+            for email, attendee in want.items():
+                if email not in have:
+                    creates.append(
+                        {
+                            "attributes": {"type": "EventRelation"},
+                            "EventId": w.id,
+                            "RelationId": self.invitees[email][0],
+                            "IsInvitee": True,
+                            "Status": convert.STATUS_TO_SF[attendee.response],
+                        }
+                    )
+            for a in w.record.attendees:
+                if a.email in self.unknown_attendees:
+                    self.unresolved.append(
+                        (w.id, f"Attendee {a.email} is no Salesforce contact, lead or user")
+                    )
+        self.write_relations(creates, updates, deletes)
+
+    def resolve(self, emails: set[str]) -> None:
+        missing = sorted(e for e in emails if e not in self.invitees)
+        for obj in INVITEE_OBJECTS:
+            if not missing:
+                break
+            for part in chunks(missing):
+                extra = " AND IsActive = true" if obj == "User" else ""
+                soql = (
+                    f"SELECT Id, Email, Name FROM {obj} WHERE Email IN "
+                    f"({', '.join(quote(e) for e in part)}){extra} ORDER BY Id"
+                )
+                for row in self.query(soql):
+                    email = norm_email(row.get("Email"))
+                    if email and email not in self.invitees and row["Id"] != self.user_id:
+                        self.invitees[email] = (row["Id"], row.get("Name") or "")
+            missing = [e for e in missing if e not in self.invitees]
+        self.unknown_attendees.update(missing)
+
+    def write_relations(
+        self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[str]
+    ) -> None:
+        """Invitee rows; a failure here leaves the event written and is reported as unresolved."""
+        calls: list[tuple[str, dict[str, Any]]] = []
+        for part in chunks(creates):
+            calls.append(("POST", {"json": {"allOrNone": False, "records": list(part)}}))
+        for part in chunks(updates):
+            calls.append(("PATCH", {"json": {"allOrNone": False, "records": list(part)}}))
+        for ids in chunks(deletes):
+            calls.append(("DELETE", {"params": {"ids": ",".join(ids), "allOrNone": "false"}}))
+        for method, kwargs in calls:
+            try:
+                answer = self.client.write(method, "composite/sobjects", **kwargs)
+            except SalesforceError as exc:
+                error = errors.translate(exc, self.client.username, self.client.login_url)
+                if not isinstance(error, Rejected | NotFound):
+                    raise error from exc
+                self.unresolved.append(("", f"Invitees could not be saved: {exc.message}"))
+                continue
+            for outcome in answer or []:
+                if not outcome.get("success"):
+                    problem = (outcome.get("errors") or [{}])[0].get("message", "")
+                    self.unresolved.append(("", f"An invitee could not be saved: {problem}"))

@@ -1,2 +1,0 @@
-"""Salesforce, sync half: pure mapping between REST JSON and records (convert.py, recurrence.py)
-and the contact and event stores (adapters.py)."""

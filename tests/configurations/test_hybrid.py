@@ -1,0 +1,193 @@
+"""Hybrid companies: several mail connections at once, each user routed by the domain of its
+address to one of them, against the in-process Salesforce, Microsoft 365 and Google emulators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from connections.models import MailConnection
+from mappings.models import ItemMapping
+from sandbox.google.app import GoogleEmulator
+from sandbox.microsoft.app import MicrosoftEmulator
+from syncengine import registry
+from syncengine.enrollment import resolve_enrollment
+from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
+from syncengine.records import Contact, Event
+from syncengine.stores.base import Create, Store
+from syncengine.tasks import dispatch_due
+from tests.configurations.conftest import TENANT, Org, assign_user, configuration
+
+pytestmark = pytest.mark.django_db
+
+MICROSOFT_DOMAIN = "example.com"  # the tenant's domain in the microsoft365 fixture
+GOOGLE_DOMAIN = "fjord.example"
+
+
+def google_claims(*domains: str) -> None:
+    MailConnection.objects.filter(method="google").update(additional_domains=list(domains))
+
+
+def contacts_only() -> SyncConfiguration:
+    return configuration("Hybrid", events_direction="off")
+
+
+def enroll(config: SyncConfiguration, *user_ids: str) -> dict[str, SyncUser]:
+    for user_id in user_ids:
+        assign_user(config, user_id)
+    result = resolve_enrollment()
+    assert result.problem == ""
+    return {u.salesforce_user_id: u for u in SyncUser.objects.select_related("mail_connection")}
+
+
+def person(first: str) -> Contact:
+    return Contact.normalized(
+        first_name=first, last_name="Lie", emails=[f"{first.lower()}@client.example"]
+    )
+
+
+def create(store: Store, record: Contact | Event, marker: str | None = None) -> None:
+    (result,) = store.apply([Create(f"t:{record.label()}", record, marker)])
+    assert result.ok, result.error
+
+
+def names(store: Store) -> list[str]:
+    return sorted(str(item.record.first_name) for item in store.changes(None).changed)
+
+
+def method_of(user: SyncUser) -> str:
+    user.refresh_from_db()
+    assert user.mail_connection is not None
+    return str(user.mail_connection.method)
+
+
+def test_one_dispatcher_run_syncs_each_user_against_the_back_end_of_its_domain(
+    org: Org,
+    microsoft365: MicrosoftEmulator,
+    google: GoogleEmulator,
+    settings: Any,
+    admin_client: Client,
+) -> None:
+    settings.LSYNC_STORE_BACKEND = "providers"
+    google_claims(GOOGLE_DOMAIN)
+    microsoft365.add_mailbox(TENANT, f"ana@{MICROSOFT_DOMAIN}", "Ana User")
+    google.add_user(f"bo@{GOOGLE_DOMAIN}", "Bo", "Lie")
+    ana_id, bo_id = org.user(f"ana@{MICROSOFT_DOMAIN}"), org.user(f"bo@{GOOGLE_DOMAIN}")
+    rows = enroll(contacts_only(), ana_id, bo_id)
+    ana, bo = rows[ana_id], rows[bo_id]
+    assert (ana.link_status, bo.link_status) == (LinkStatus.LINKED, LinkStatus.LINKED)
+    assert (method_of(ana), method_of(bo)) == ("microsoft365", "google")
+    salesforce = registry.salesforce()
+    create(salesforce.build_store(ana, "contacts"), person("Anne"))
+    create(salesforce.build_store(bo, "contacts"), person("Bjorn"))
+
+    assert dispatch_due() == 2  # Q_CLUSTER sync=True runs both users' tasks inline
+
+    microsoft, google_provider = registry.provider("microsoft365"), registry.provider("google")
+    assert names(microsoft.build_store(ana, "contacts")) == ["Anne"]
+    assert names(google_provider.build_store(bo, "contacts")) == ["Bjorn"]
+    for user in (ana, bo):
+        user.refresh_from_db()
+        assert user.contacts_status == "in_sync", user.contacts_message
+    assert ItemMapping.objects.filter(sync_user=ana).count() == 1
+    assert ItemMapping.objects.filter(sync_user=bo).count() == 1
+    page = admin_client.get(f"/status/users/{bo.pk}/").content.decode()
+    assert f"Google Workspace ({GOOGLE_DOMAIN})" in page
+
+
+def test_a_user_whose_domain_moves_is_relinked_and_reconciled_without_duplicates(
+    org: Org, microsoft365: MicrosoftEmulator, google: GoogleEmulator, settings: Any
+) -> None:
+    settings.LSYNC_STORE_BACKEND = "providers"
+    address = f"carol@{GOOGLE_DOMAIN}"
+    google_claims(GOOGLE_DOMAIN)
+    google.add_user(address, "Carol", "Lie")
+    carol_id = org.user(address)
+    config = contacts_only()
+    carol = enroll(config, carol_id)[carol_id]
+    assert method_of(carol) == "google"
+    salesforce = registry.salesforce().build_store(carol, "contacts")
+    for first in ("Anne", "Bjorn", "Cecilie"):
+        create(salesforce, person(first))
+    assert dispatch_due() == 1
+    in_google = registry.provider("google").build_store(carol, "contacts").changes(None).changed
+    assert sorted(str(i.record.first_name) for i in in_google) == ["Anne", "Bjorn", "Cecilie"]
+
+    # The mailbox moves to Microsoft 365, items and their Salesforce-id markers with it, and
+    # the domain moves from the Google connection to the tenant.
+    microsoft365.add_mailbox(TENANT, address, "Carol Lie")
+    migrated = registry.provider("microsoft365").build_store(carol, "contacts")
+    for item in in_google:
+        assert item.marker
+        create(migrated, item.record, item.marker)
+    google_claims()
+    MailConnection.objects.filter(method="microsoft365").update(
+        additional_domains=[MICROSOFT_DOMAIN, GOOGLE_DOMAIN]
+    )
+
+    result = resolve_enrollment()
+    assert result.moved == 1
+    assert method_of(carol) == "microsoft365"
+    carol.refresh_from_db()
+    assert carol.link_status == LinkStatus.LINKED
+    assert not ItemMapping.objects.filter(sync_user=carol).exists()  # links of the old mailbox
+
+    assert dispatch_due() == 1
+    carol.refresh_from_db()
+    assert carol.contacts_status == "in_sync", carol.contacts_message
+    assert names(migrated) == ["Anne", "Bjorn", "Cecilie"]  # found again, none created
+    assert names(registry.salesforce().build_store(carol, "contacts")) == [
+        "Anne",
+        "Bjorn",
+        "Cecilie",
+    ]
+    assert ItemMapping.objects.filter(sync_user=carol).count() == 3
+
+
+def test_two_connections_claiming_one_domain_are_refused_with_the_domain_and_the_other_named(
+    admin_client: Client, microsoft365: MicrosoftEmulator, google: GoogleEmulator
+) -> None:
+    MailConnection.objects.filter(method="microsoft365").update(
+        additional_domains=[MICROSOFT_DOMAIN]
+    )
+    response = admin_client.post(
+        "/setup/google/",
+        {"enabled": "on", "sync_kinds": "both", "domains": f"{GOOGLE_DOMAIN}, {MICROSOFT_DOMAIN}"},
+    )
+    body = response.content.decode()
+    assert "Nothing was saved" in body
+    assert (
+        f"E-mail domains: {MICROSOFT_DOMAIN} already belongs to the Microsoft 365 connection"
+    ) in body
+    assert MailConnection.objects.get(method="google").additional_domains == []
+
+    accepted = admin_client.post(
+        "/setup/google/", {"enabled": "on", "sync_kinds": "both", "domains": GOOGLE_DOMAIN}
+    )
+    assert accepted.status_code == 302
+    assert MailConnection.objects.get(method="google").additional_domains == [GOOGLE_DOMAIN]
+    home = admin_client.get("/setup/").content.decode()
+    assert GOOGLE_DOMAIN in home and MICROSOFT_DOMAIN in home
+
+
+def test_the_outlook_page_refuses_a_domain_the_google_connection_claims(
+    admin_client: Client, microsoft365: MicrosoftEmulator, google: GoogleEmulator
+) -> None:
+    google_claims(GOOGLE_DOMAIN)
+    response = admin_client.post(
+        "/setup/outlook/",
+        {
+            "enabled": "on",
+            "sync_kinds": "both",
+            "method": "microsoft365",
+            "auth_basic": "on",
+            "m365_domains": f"{MICROSOFT_DOMAIN}, {GOOGLE_DOMAIN}",
+        },
+    )
+    body = response.content.decode()
+    assert (
+        f"Microsoft 365 domains: {GOOGLE_DOMAIN} already belongs to the Google Workspace connection"
+    ) in body
+    assert MailConnection.objects.get(method="microsoft365").additional_domains == []
