@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from connections import switching
 from connections.models import MailConnection, SalesforceConnection
 from connections.permissions import manage_sync_required
 from syncengine import registry
@@ -42,4 +43,4 @@ def index(request: HttpRequest) -> HttpResponse:
                 "domains": sorted(provider.claimed_domains()),
             }
         )
-    return render(request, "connections/index.html", {"rows": rows})
+    return render(request, "connections/index.html", {"rows": rows, "waiting": switching.waiting()})

@@ -179,8 +179,28 @@ def enroll_demo_company(report: DemoReport) -> None:
     report.add(f"Enrollment: {result.summary()} ({linked} linked)")
 
 
+def clear_earlier_demo(report: DemoReport) -> None:
+    """The sandbox starts from its seed every time, so sync state kept from an earlier demo
+    points at items that no longer exist: every linked user would trip the mass-delete guard,
+    and passing it would delete Salesforce data. The demo starts clean instead; the guards stay
+    as they are for everyone else."""
+    from django_q.models import OrmQ
+
+    users = SyncUser.objects.count()
+    if not (users or ConfigurationAssignment.objects.exists()):
+        return
+    with transaction.atomic():
+        # Mappings, cursors, runs, issues and unresolved items go with their user.
+        SyncUser.objects.all().delete()
+        ConfigurationAssignment.objects.all().delete()
+        SyncConfiguration.objects.all().delete()
+        OrmQ.objects.all().delete()  # queued syncs of users that no longer exist
+    report.add(f"Earlier demo state cleared ({users} sync users): the sandbox started afresh")
+
+
 def wire(mail: str) -> DemoReport:
     report = DemoReport()
+    clear_earlier_demo(report)
     connect_salesforce(report)
     if mail == "google":
         connect_google(report)

@@ -13,6 +13,11 @@ MAIL="${LSYNC_DEMO_MAIL:-microsoft365}"
 mkdir -p var
 # A var/ left by an older demo, made before the umask above.
 chmod -R go-rwx var
+# The sandbox starts from its seed every time, so the demo's database must too: its own file,
+# new for every demo (a kept one would point at items the new sandbox never had). It is never
+# the database of a real installation (DATABASE_URL is overridden here).
+export DATABASE_URL="sqlite:///$PWD/var/demo.sqlite3"
+rm -f var/demo.sqlite3 var/demo.sqlite3-journal var/demo.sqlite3-wal var/demo.sqlite3-shm
 
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

@@ -12,7 +12,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from syncengine import operations
-from syncengine.models import ConfigurationAssignment, KindStatus, SyncConfiguration, SyncUser
+from syncengine.models import (
+    NOT_APPLIED,
+    ConfigurationAssignment,
+    KindStatus,
+    SyncConfiguration,
+    SyncUser,
+)
 
 
 class AssignmentInline(admin.TabularInline):
@@ -35,6 +41,7 @@ class SyncConfigurationAdmin(admin.ModelAdmin):
     list_filter = ["active", "contacts_direction", "events_direction", "conflict_policy"]
     search_fields = ["name"]
     inlines = [AssignmentInline]
+    readonly_fields = list(NOT_APPLIED)
     fieldsets = [
         (None, {"fields": ["name", "active", "conflict_policy"]}),
         (

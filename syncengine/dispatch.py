@@ -64,7 +64,8 @@ def eligible_users() -> QuerySet[SyncUser]:
 
 def due_users(now: datetime) -> QuerySet[SyncUser]:
     not_backing_off = Q(backoff_until__isnull=True) | Q(backoff_until__lte=now)
-    return eligible_users().filter(_free(now), not_backing_off, next_due_at__lte=now)
+    not_throttled = Q(throttled_until__isnull=True) | Q(throttled_until__lte=now)
+    return eligible_users().filter(_free(now), not_backing_off, not_throttled, next_due_at__lte=now)
 
 
 def _mark_dispatched(pk: int, now: datetime, interval: timedelta) -> bool:

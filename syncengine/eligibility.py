@@ -8,6 +8,10 @@ refused with the link's own explanation."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from syncengine import registry
 from syncengine.models import LinkStatus, SyncUser
 from syncengine.stores.base import Kind
@@ -53,3 +57,14 @@ def kind_refused(user: SyncUser, kind: Kind) -> str | None:
 
 def refusal(user: SyncUser, kind: Kind) -> str | None:
     return not_linked(user) or kind_refused(user, kind)
+
+
+def throttled(user: SyncUser, now: datetime | None = None) -> str | None:
+    """Why no request may go out for this user now (a provider's Retry-After), or None."""
+    until = user.throttled_until
+    if until is None or until <= (now or timezone.now()):
+        return None
+    return (
+        f"The provider asked lsync to wait before syncing {user.email or user.username} again "
+        f"(Retry-After); the next sync runs after {until:%H:%M:%S} UTC."
+    )

@@ -133,6 +133,8 @@ def _context(
         for item_id in hits.values():
             if item_id not in in_hand[opp] and item_id not in regular[opp]:
                 wanted[opp].add(item_id)
+    if stores["salesforce"].kind == "contacts":
+        wanted["mailbox"] |= _survivors_to_read(pages, mappings, regular, in_hand)
     for side in SIDES:
         if wanted[side]:
             known[side] = _fetch(stores[side], wanted[side])
@@ -170,6 +172,28 @@ def _context(
             deleted = [*page.deleted, *gone[side]]
             adjusted[side] = ChangePage(page.changed, deleted, page.cursor, page.full)
     return known, adjusted
+
+
+def _survivors_to_read(
+    pages: dict[Side, ChangePage],
+    mappings: Sequence[MappingState],
+    regular: dict[Side, set[str]],
+    in_hand: dict[Side, set[str]],
+) -> set[str]:
+    """Mailbox contacts whose Salesforce contact left the listing (deleted or out of the filter)
+    and that this run has not read: the planner needs their marker to know whether lsync put
+    them in the mailbox (they leave with it) or the user did (they stay; row D1c)."""
+    sf = pages["salesforce"]
+    gone = set(sf.deleted) - in_hand["salesforce"]
+    if sf.full:
+        gone |= regular["salesforce"] - in_hand["salesforce"]
+    return {
+        m.mailbox_id
+        for m in mappings
+        if m.salesforce_id in gone
+        and m.mailbox_id in regular["mailbox"]
+        and m.mailbox_id not in in_hand["mailbox"]
+    }
 
 
 def run_sync(

@@ -7,6 +7,7 @@
 - Per-item errors become issues and do not stop the other items, except a sign-in failure
   (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
+  So does RateLimited on any one item of a batch: no later batch goes out before the user's back-off.
 - Every batch is fenced by the user's lease: a run that lost it stops before writing more.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
@@ -150,16 +151,23 @@ class Executor:
                     self._fatal(error, side)
                     return self.report
                 refused: ProviderError | None = None
+                throttled: list[RateLimited] = []
                 for (track, write), result in zip(batch, results, strict=True):
-                    if isinstance(result.error, AuthFailed):
-                        # A sign-in failure is never the item's own: the run stops with the
-                        # cursors where they were, so the next run plans the item again.
-                        refused = refused or result.error
-                        track.failed = True
-                        if track.intent and track.recorded is not None:
-                            self._save(track, track.recorded)  # nothing written: drop the intent
+                    if isinstance(result.error, AuthFailed | RateLimited):
+                        # Neither is the item's own: a sign-in failure, or the provider asking
+                        # us to wait. The run stops with the cursors where they were, so the
+                        # next run plans the item again.
+                        if isinstance(result.error, RateLimited):
+                            throttled.append(result.error)
+                        else:
+                            refused = refused or result.error
+                        self._not_written(track)
                     else:
                         self._record(track, write, result)
+                if refused is None and throttled:
+                    # A Retry-After on any item holds back every later write of the run, as one
+                    # on the whole call does: the run ends "throttled" and the user backs off.
+                    refused = max(throttled, key=lambda e: e.retry_after)
                 if refused is not None:
                     self._fatal(refused, side)
                     return self.report
@@ -248,6 +256,14 @@ class Executor:
             self._save(track, without_intents(track.recorded))  # nothing was written
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
+
+    def _not_written(self, track: _Track) -> None:
+        """A write the provider did not take (sign-in refused, or asked to wait): the mapping
+        stays as it was."""
+        track.failed = True
+        track.left -= 1
+        if track.intent and track.recorded is not None:
+            self._save(track, track.recorded)  # nothing written: drop the intent
 
     def _item_error(self, track: _Track, write: Write, error: ProviderError) -> None:
         """The issue names the item it concerns: the target for updates and deletes, the source

@@ -121,6 +121,17 @@ class SyncConfiguration(models.Model):
         )
 
 
+# Fields kept for a later release but not applied yet: no page offers them (the admin shows them
+# read-only), so nothing claims a behaviour lsync does not have. tests/test_settings_wiring.py
+# holds every other field to a test that shows it changing behaviour.
+NOT_APPLIED: dict[str, str] = {
+    "events_scope": "every event in the window syncs; 'only events users select' needs a mark "
+    "on mailbox events that no store reads yet",
+    "events_auto_relate": "the Salesforce event store always relates the attendees it finds as "
+    "contacts, leads or users; turning it off is not supported yet",
+}
+
+
 class TargetType(models.TextChoices):
     USER = "user", "User"
     PROFILE = "profile", "Profile"
@@ -251,6 +262,8 @@ class SyncUser(models.Model):
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     backoff_until = models.DateTimeField(null=True, blank=True)
+    # A provider's Retry-After: unlike our own back-off, "Sync now" does not lift it.
+    throttled_until = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -259,7 +259,14 @@ class _Builder:
         keep = other(gone)
         s = self.settings
         if self.kind == "contacts":
-            if gone == "salesforce" and s.flows("salesforce"):
+            made_by_user = survivor.item is not None and survivor.item.marker != m.salesforce_id
+            if gone == "salesforce" and s.flows("salesforce") and made_by_user:
+                why = (
+                    "left Salesforce (deleted or out of the filter); the user made it in the "
+                    "mailbox, so it stays there, unsynced"
+                )
+                self.add(self.detach_action(gone, ids, m, label, "D1c", why))
+            elif gone == "salesforce" and s.flows("salesforce"):
                 self.add(
                     self.delete_action(
                         keep,

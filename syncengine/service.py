@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import OperationalError, transaction
 from django.db.models import Q, QuerySet
@@ -150,6 +150,11 @@ def _run(
     refused = eligibility.refusal(user, kind)
     if refused:
         return RunOutcome(user.pk, kind, SKIPPED, refused)
+    waiting = eligibility.throttled(user)
+    if waiting:
+        assert user.throttled_until is not None
+        left = (user.throttled_until - timezone.now()).total_seconds()
+        return RunOutcome(user.pk, kind, RunStatus.THROTTLED, waiting, retry_after=left)
 
     repo = DbMappingRepo(user, kind)
     initial = user.kind_status(kind) in (KindStatus.NOT_STARTED, KindStatus.INITIAL_SYNC)
@@ -283,6 +288,9 @@ def _after_run(
             stale.update(resolved_at=now, retry_requested=False)
     if status == RunStatus.THROTTLED:
         until = dispatch.record_failure(user.pk, retry_after)
+        if retry_after:
+            wait = timedelta(seconds=min(retry_after, dispatch.RETRY_AFTER_MAX_SECONDS))
+            SyncUser.objects.filter(pk=user.pk).update(throttled_until=now + wait)
         _set_user(user, kind, message=f"The provider asked us to slow down; next try {_at(until)}.")
         return
     if status in (RunStatus.OK, RunStatus.PARTIAL):

@@ -83,11 +83,12 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_ownership",
             "contacts_soql_filter",
             "events_direction",
-            "events_scope",
+            # events_scope ("only events users select") and events_auto_relate are not offered:
+            # lsync syncs every event in the window and always relates the attendees it finds
+            # in Salesforce, and a setting must do what it says (NOT_APPLIED in models.py).
             "events_sync_private",
             "events_sync_series",
             "events_propagate_deletes",
-            "events_auto_relate",
             "events_send_invitations",
             "events_days_past",
             "events_days_future",

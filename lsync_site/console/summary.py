@@ -141,7 +141,10 @@ def link_words(user: SyncUser) -> str:
         return f"Linked to {user.mailbox_address or user.email}."
     if user.link_status == LinkStatus.ERROR:
         return user.link_error or "The Salesforce user could not be linked to a mailbox."
-    return "Not linked yet: the user's first sync links the Salesforce user to the mailbox."
+    return user.link_error or (
+        "Not linked yet: the next enrollment run (every 15 minutes) links the Salesforce user "
+        "to their mailbox."
+    )
 
 
 @dataclass(frozen=True)

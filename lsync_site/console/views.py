@@ -91,6 +91,10 @@ def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     if refused:
         messages.error(request, refused)
         return redirect("status:user", pk=user.pk)
+    waiting = eligibility.throttled(user)
+    if waiting:
+        messages.warning(request, waiting)
+        return redirect("status:user", pk=user.pk)
     operations.sync_now(user.pk)
     messages.success(request, f"Sync of {user} started; the run appears in the history.")
     return redirect("status:user", pk=user.pk)

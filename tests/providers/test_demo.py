@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from mappings.models import ItemMapping
+from mappings.models import ItemMapping, SyncIssue
 from sandbox.company import make_company
 from syncengine.models import LinkStatus, SyncUser
 from tests.conftest import SandboxHandle
@@ -75,3 +75,34 @@ def test_sync_now_on_the_demo_prints_counts_that_match_the_sandbox(
     again = StringIO()
     call_command("sync_now", kind="contacts", stdout=again)
     assert "created" not in again.getvalue()
+
+
+def _restart_sandbox(sandbox: SandboxHandle) -> None:
+    """What a second `make demo` does to the sandbox: new emulators, seeded afresh, at the same
+    addresses (it keeps its state in memory only)."""
+    fresh = SandboxHandle()
+    for app in fresh.apps.values():
+        app.seed({"company": {"users": USERS, "seed": SEED}})
+    sandbox.apps, sandbox.session = fresh.apps, fresh.session
+
+
+def test_item6_a_second_demo_starts_clean_and_trips_no_guard(
+    demo_sandbox: SandboxHandle,
+) -> None:
+    """Issue 12 item 6: the second demo must not keep the first one's sync state against a
+    sandbox that started afresh (every linked user tripped the mass-delete guard)."""
+    call_command("demo_setup", sandbox="microsoft365", stdout=StringIO())
+    call_command("sync_now", stdout=StringIO())
+    assert ItemMapping.objects.exists()
+
+    _restart_sandbox(demo_sandbox)
+    out = StringIO()
+    call_command("demo_setup", sandbox="microsoft365", stdout=out)
+    assert "Earlier demo state cleared" in out.getvalue()
+    report = StringIO()
+    call_command("sync_now", stdout=report)
+    assert "guard" not in report.getvalue()
+    assert not SyncIssue.objects.filter(resolved_at__isnull=True, code__startswith="guard").exists()
+    for user in SyncUser.objects.filter(link_status=LinkStatus.LINKED):
+        in_salesforce = _salesforce_contacts_owned_by(demo_sandbox, user.salesforce_user_id)
+        assert _sync_folder_contacts(demo_sandbox, user.mailbox_address) == in_salesforce

@@ -206,6 +206,20 @@ def d1_contact_absent_from_a_full_salesforce_listing_counts_as_gone() -> None:
     assert [x.rule for x in a.actions] == ["D1", "M1"]
 
 
+def d1_a_mailbox_copy_lsync_made_leaves_the_folder() -> None:
+    ours = replace(MB, marker=SF.id)
+    a = only(run("contacts", page(deleted=(SF.id,)), EMPTY, [M], known={"mailbox": {MB.id: ours}}))
+    assert (a.rule, a.type) == ("D1", "delete")
+
+
+def d1c_a_contact_the_user_made_in_the_mailbox_stays_there() -> None:
+    """Issue 12 item 1: made in Salesforce_Sync, created in Salesforce, then out of the filter."""
+    for sf_page in (page(deleted=(SF.id,)), page(full=True)):
+        a = only(run("contacts", sf_page, EMPTY, [M], known={"mailbox": {MB.id: MB}}))
+        assert (a.rule, a.type, a.writes) == ("D1c", "unlink", ())
+        assert a.tombstone and (a.tombstone.status, a.tombstone.gone) == ("detached", "salesforce")
+
+
 def d1_absent_from_an_incremental_listing_is_not_a_deletion() -> None:
     assert run("contacts", EMPTY, EMPTY, [M]).actions == []
 
@@ -436,6 +450,8 @@ ROWS: list[Callable[..., None]] = [
     d1_contact_gone_from_salesforce_leaves_the_mailbox_folder,
     d1_contact_absent_from_a_full_salesforce_listing_counts_as_gone,
     d1_absent_from_an_incremental_listing_is_not_a_deletion,
+    d1_a_mailbox_copy_lsync_made_leaves_the_folder,
+    d1c_a_contact_the_user_made_in_the_mailbox_stays_there,
     d1b_contact_gone_from_salesforce_without_flow_to_mailbox_detaches,
     d2_contact_deleted_in_the_mailbox_is_never_deleted_in_salesforce,
     d3_event_delete_propagates,

@@ -353,9 +353,15 @@ class SyncMachine(RuleBasedStateMachine):
             # link; the deletion then cannot be traced, and the item is created again.
             flows = self.settings.flows("salesforce")
             if self.kind == "contacts" and "salesforce" in sides and flows and not self.crashed:
-                assert token not in tokens["mailbox"], (
-                    f"{token} left Salesforce but stays in the mailbox"
-                )
+                if self.origin.get(token) == "mailbox":
+                    # Decision table D1c: never deleted from where the user made it.
+                    assert token in tokens["mailbox"] or "mailbox" in sides, (
+                        f"{token}, made in the mailbox, was deleted there when it left Salesforce"
+                    )
+                else:
+                    assert token not in tokens["mailbox"], (
+                        f"{token} left Salesforce but stays in the mailbox"
+                    )
         self.check_edits(records, tokens)
         self.pending.clear()
         self.crashed = False

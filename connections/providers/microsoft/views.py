@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from connections import audit, verify
+from connections import audit, switching, verify
 from connections.models import MailConnection, Status
 from connections.permissions import manage_sync_required
 from connections.providers.microsoft.forms import OutlookForm
@@ -52,7 +52,8 @@ def _initial(exchange: MailConnection, chosen: MailConnection) -> dict[str, obje
     }
 
 
-def _save(request: HttpRequest, form: OutlookForm) -> None:
+def _save(request: HttpRequest, form: OutlookForm) -> tuple[str, str]:
+    """Saves the page; returns the Outlook method before and after."""
     data = form.cleaned_data
     exchange = MailConnection.load(MailConnection.Method.EXCHANGE)
     m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
@@ -90,6 +91,7 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
     exchange.save()
     m365.save()
     audit.record(request, "outlook", changed)
+    return before_method, chosen.method
 
 
 def _consent_context() -> dict[str, object]:
@@ -107,9 +109,15 @@ def outlook(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = OutlookForm(request.POST, has_password=has_password)
         if form.is_valid():
+            count = 0
             with transaction.atomic():
-                _save(request, form)
+                old, new = _save(request, form)
+                if old != new:
+                    count = switching.linked_through(old)
+                    switching.unlink_after_switch(old, new)
             messages.success(request, "Outlook Integration and Sync settings saved.")
+            if count:
+                messages.warning(request, switching.consequence(old, new, count, done=True))
             m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
             if m365.chosen and m365.enabled and not m365.tenant_id:
                 messages.warning(
@@ -122,7 +130,16 @@ def outlook(request: HttpRequest) -> HttpResponse:
     else:
         chosen = MailConnection.load(MailConnection.outlook_choice())
         form = OutlookForm(initial=_initial(exchange, chosen), has_password=has_password)
-    context = {"form": form, "exchange": exchange, "has_password": has_password}
+    current = MailConnection.outlook_choice()
+    other = next(m for m in MailConnection.OUTLOOK_METHODS if m != current)
+    linked = switching.linked_through(current)
+    context = {
+        "form": form,
+        "exchange": exchange,
+        "has_password": has_password,
+        "switch_notice": switching.consequence(current, other, linked) if linked else "",
+        "waiting": switching.waiting(),
+    }
     return render(request, "connections/outlook.html", context | _consent_context())
 
 
@@ -205,7 +222,8 @@ def consent_callback(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
         exchange = MailConnection.load(MailConnection.Method.EXCHANGE)
-        was_chosen_enabled = MailConnection.load(MailConnection.outlook_choice()).enabled
+        before_method = MailConnection.outlook_choice()
+        was_chosen_enabled = MailConnection.load(before_method).enabled
         m365.tenant_id = tenant
         m365.consented_at = timezone.now()
         m365.status, m365.status_message, m365.verified_at = Status.SAVED, "", None
@@ -214,7 +232,15 @@ def consent_callback(request: HttpRequest) -> HttpResponse:
         m365.save()
         exchange.save()
         audit.record(request, "outlook", ["tenant_id", "method"], action="consent")
+        count = 0
+        if before_method != m365.method:
+            count = switching.linked_through(before_method)
+            switching.unlink_after_switch(before_method, m365.method)
     messages.success(request, "Microsoft 365 consent recorded; the tenant id is stored encrypted.")
+    if count:
+        messages.warning(
+            request, switching.consequence(before_method, m365.method, count, done=True)
+        )
     return redirect("setup:outlook")
 
 

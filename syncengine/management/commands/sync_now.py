@@ -8,7 +8,7 @@ from mappings.models import RunStatus
 from syncengine import eligibility
 from syncengine.dispatch import eligible_users
 from syncengine.models import KINDS, SyncUser
-from syncengine.service import BUSY, SKIPPED, RunOutcome, sync_user
+from syncengine.service import RunOutcome, sync_user
 from syncengine.stores.base import Kind
 
 BAR_WIDTH = 30
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             self.stdout.write("  would do:" if dry_run else "  plan:")
             for line in outcome.plan:
                 self.stdout.write(f"    {line}")
-        elif outcome.status not in (BUSY, SKIPPED):
+        elif outcome.status in (RunStatus.OK, RunStatus.DRY_RUN):
             self.stdout.write("  nothing to do")
         if not shown and outcome.status in (RunStatus.OK, RunStatus.PARTIAL, RunStatus.DRY_RUN):
             steps = len(outcome.plan)
