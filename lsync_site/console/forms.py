@@ -5,12 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import RegexValidator
 
+from connections.forms import LabelledErrorsMixin
+
 salesforce_id = RegexValidator(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$", "Not a Salesforce id.")
 
 
-class SearchForm(forms.Form):
+class SearchForm(LabelledErrorsMixin, forms.Form):
     sobject = forms.ChoiceField(
-        choices=[("Account", "Accounts"), ("Contact", "Contacts"), ("Lead", "Leads")]
+        label="Record type",
+        choices=[("Account", "Accounts"), ("Contact", "Contacts"), ("Lead", "Leads")],
     )
     q = forms.CharField(label="Search", max_length=80, strip=True)
 

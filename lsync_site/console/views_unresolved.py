@@ -39,7 +39,11 @@ def unresolved_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = SearchForm(request.GET or None)
     can_manage = request.user.has_perm(MANAGE_SYNC)
     item_id = request.GET.get("item", "")
-    if can_manage and item_id.isdigit() and form.is_valid():
+    if can_manage and item_id.isdigit() and not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Nothing was searched: {error}")
+    elif can_manage and item_id.isdigit():
         searching = get_object_or_404(items, pk=int(item_id))
         allowed = unresolved.SEARCHABLE[searching.reason]
         sobject = form.cleaned_data["sobject"]

@@ -62,3 +62,25 @@ def test_requests_carry_the_lsync_user_agent_and_a_default_timeout(
     assert session.get(f"{base}/agent").json()["agent"].startswith("lsync/")
     adapter = session.get_adapter(base)
     assert adapter.timeout == 7.0  # type: ignore[attr-defined]
+
+
+def test_a_host_that_resolves_to_a_link_local_address_is_not_connected_to(
+    https_hello: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12 item 9: the forms refuse link-local addresses typed in; a host name that
+    resolves to one is refused when connecting. Loopback stands in for 169.254.169.254 here:
+    tests may not leave the machine."""
+    import ipaddress
+
+    from connections import validators
+
+    url, ca = https_hello
+    with override_settings(LSYNC_CA_BUNDLE=str(ca)):
+        assert build_session().get(f"{url}/hello").json() == {"ok": True}
+        monkeypatch.setattr(
+            validators,
+            "LINK_LOCAL_NETWORKS",
+            (*validators.LINK_LOCAL_NETWORKS, ipaddress.ip_network("127.0.0.0/8")),
+        )
+        with pytest.raises(requests.ConnectionError, match="link-local or cloud metadata"):
+            build_session().get(f"{url}/hello")

@@ -222,3 +222,15 @@ def test_reset_keeps_open_and_ignored_items(user: SyncUser) -> None:
         ("contacts", False),
         ("events", True),
     ]
+
+
+def test_an_empty_search_says_which_field_is_missing(
+    manager: Client, user: SyncUser, directory: FakeDirectory
+) -> None:
+    """Issue 12 item 8: every form error names its field."""
+    company = UnresolvedItem.objects.get(kind="contacts")
+    url = f"/status/users/{user.pk}/unresolved/"
+    body = page(manager.get(url, {"item": company.pk, "sobject": "Account", "q": ""}))
+    assert "Nothing was searched: Search: this field is required." in body
+    body = page(manager.get(url, {"item": company.pk, "sobject": "Planet", "q": "x"}))
+    assert "Nothing was searched: Record type: select a valid choice." in body
