@@ -164,6 +164,7 @@ def report(
                 "cycles cut by --max-minutes"):  # fmt: skip
         rows.append((key, stats[key]))
     rows += [(column, findings.counts[column]) for column in check.COLUMNS]
+    rows.append(("(revived: an edit beat the delete)", findings.counts["revived: an edit beat the delete"]))
     rows.append(("minutes", f"{seconds / 60:.1f}"))
     print(check.table(rows))
     if findings.examples:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.soak.edits import listing
-from bench.soak.model import COMPARED, SIDES, Ledger, values
+from bench.soak.model import COMPARED, SIDES, Ledger, Truth, values
 from syncengine.stores.base import Item, Kind, Side, Store
 
 COLUMNS = (
@@ -59,6 +59,9 @@ def check_pair(
                 problem_ids.update(it.id for it in items)
     for token, t in truth.items():
         here = {s: live[s].get(token, []) for s in SIDES}
+        if t.deleted_on and _edit_beat_delete(user, kind, t):
+            findings.counts["revived: an edit beat the delete"] += 1
+            continue
         if t.deleted_on:
             for s in t.deleted_on:
                 if here[s]:
@@ -96,6 +99,25 @@ def check_pair(
     findings.counts["open issues"] += len(open_issues)
     for issue in stale:
         findings.add("issues naming no problem", f"{where} {issue.code}: {issue.message[:120]}")
+
+
+def _edit_beat_delete(user: int, kind: Kind, t: Truth) -> bool:
+    """The policy's "modification beats deletion": the other copy was edited before the delete
+    and no sync got through in between, so the edited copy may rightly come back."""
+    from mappings.models import SyncRun
+
+    if t.deleted_at is None or len(t.deleted_on) != 1:
+        return False
+    (gone,) = t.deleted_on
+    other: Side = "mailbox" if gone == "salesforce" else "salesforce"
+    edited = t.edited_at.get(other)
+    if edited is None or edited > t.deleted_at:
+        return False
+    synced = SyncRun.objects.filter(
+        sync_user_id=user, kind=kind, status="ok", started_at__gt=edited,
+        finished_at__lt=t.deleted_at,
+    )  # fmt: skip
+    return not synced.exists()
 
 
 def table(rows: Iterable[tuple[str, Any]]) -> str:

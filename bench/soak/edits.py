@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bench.soak.model import COMPARED, FIELDS, SIDES, Ledger, Maker, Truth, token_of, values
 from syncengine.stores.base import Create, Delete, Item, Kind, Op, OpResult, Side, Store, Update
@@ -125,12 +126,14 @@ class Editor:
         after = values(kind, record)
         for f in written & set(COMPARED[kind]):
             truth.edits.setdefault(f, {})[side] = after[f]
+        truth.edited_at[side] = datetime.now(UTC)
         self.ledger.count("updates")
 
     def delete(self, store: Store, truth: Truth, side: Side, item: Item) -> None:
         result = apply(store, Delete(item.id))
         if result is not None and result.ok:
             truth.deleted_on.add(side)
+            truth.deleted_at = datetime.now(UTC)
             self.ledger.count("deletes")
 
 

@@ -40,7 +40,22 @@ def token_of(record: Record) -> str | None:
 
 
 def values(kind: Kind, record: Record) -> dict[str, Any]:
-    return {f: getattr(record, f) for f in COMPARED[kind]}
+    out = {f: getattr(record, f) for f in COMPARED[kind]}
+    if isinstance(record, Event) and record.recurrence is not None:
+        out["recurrence"] = _weekly_days_explicit(record.recurrence.rrule, record)
+    return out
+
+
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _weekly_days_explicit(rrule: str, event: Event) -> str:
+    """A weekly rule without BYDAY repeats on the start's weekday: Graph and Google spell that
+    day out, Salesforce may not; both mean the same series."""
+    parts = dict(p.split("=", 1) for p in rrule.split(";") if "=" in p)
+    if parts.get("FREQ") == "WEEKLY" and "BYDAY" not in parts:
+        parts["BYDAY"] = _DAYS[event.start.weekday()]
+    return ";".join(f"{k}={v}" for k, v in sorted(parts.items()))
 
 
 @dataclass
@@ -52,6 +67,8 @@ class Truth:
     deleted_on: set[Side] = field(default_factory=set)
     # field -> side -> the last value the user wrote there
     edits: dict[str, dict[Side, Any]] = field(default_factory=dict)
+    edited_at: dict[Side, datetime] = field(default_factory=dict)
+    deleted_at: datetime | None = None
 
 
 @dataclass
@@ -131,7 +148,8 @@ class Maker:
             f["recurrence"] = None if record.recurrence else "FREQ=DAILY;COUNT=3"
             written = {"recurrence"}
         elif name == "show_as":
-            choices = [s for s in ("busy", "free", "tentative", "oof") if s != record.show_as]
+            # Salesforce's ShowAs has no "tentative": the field maps' common ground only.
+            choices = [s for s in ("busy", "free", "oof") if s != record.show_as]
             f["show_as"] = self.rng.choice(choices)
             written = {"show_as"}
         else:

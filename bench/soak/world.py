@@ -65,7 +65,7 @@ class World:
             else GoogleEmulator(seed=self.seed),
         }
         env: dict[str, str] = {}
-        for name, app in self.emulators.items():
+        for _name, app in self.emulators.items():
             port = _free_port()
             self.servers.append(serve(app, "127.0.0.1", port, cert, key))
             env.update(type(app).product_env(f"https://127.0.0.1:{port}"))
