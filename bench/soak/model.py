@@ -148,8 +148,8 @@ class Maker:
             f["recurrence"] = None if record.recurrence else "FREQ=DAILY;COUNT=3"
             written = {"recurrence"}
         elif name == "show_as":
-            # Salesforce's ShowAs has no "tentative": the field maps' common ground only.
-            choices = [s for s in ("busy", "free", "oof") if s != record.show_as]
+            # The field maps' common ground: Salesforce has no "tentative", Google no "oof".
+            choices = [s for s in ("busy", "free") if s != record.show_as]
             f["show_as"] = self.rng.choice(choices)
             written = {"show_as"}
         else:
