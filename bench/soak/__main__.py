@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
     editor = Editor(ledger, rng)
     stats: Counter[str] = Counter()
     durations: list[float] = []
+    workers = Workers(world, stats)
     deadline = time.monotonic() + args.max_minutes * 60
     started = time.monotonic()
     for cycle in range(args.cycles):
@@ -69,13 +71,17 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
         editor.edit(world.users, rng.randint(1, 4))
         for emulator in world.emulators.values():
             faults.inject(emulator, args.faults)
-        kill_at = rng.uniform(0.1, max(durations[-10:] or [3.0]) * 1.2)
-        run_worker(world, stats, durations, kill_at if rng.random() < args.kills else None)
+        kill_at = rng.uniform(0.05, max(durations[-10:] or [3.0]) * 1.2)
+        took = workers.sync(kill_at if rng.random() < args.kills else None)
+        stats["syncs"] += 1
+        if took is not None:
+            durations.append(took)
         clear(world)
         if (cycle + 1) % 25 == 0:
             print(f"  cycle {cycle + 1}/{args.cycles} ({time.monotonic() - started:.0f} s)",
                   file=sys.stderr, flush=True)  # fmt: skip
-    not_quiet = settle(world, args.quiet_rounds, stats)
+    not_quiet = settle(workers, world.users, args.quiet_rounds)
+    workers.stop()
     findings = check.Findings()
     findings.counts["users not quiet"] = len(not_quiet)
     for user in not_quiet:
@@ -96,20 +102,40 @@ def clear(world: World) -> None:
         emulator.clear_faults()
 
 
-def run_worker(
-    world: World, stats: Counter[str], durations: list[float], kill_at: float | None
-) -> None:
-    began = time.monotonic()
-    worker = world.worker()
-    stats["workers"] += 1
-    try:
-        worker.wait(timeout=kill_at if kill_at is not None else WORKER_TIMEOUT)
-        durations.append(time.monotonic() - began)
-    except subprocess.TimeoutExpired:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        stats["killed (SIGKILL)" if kill_at is not None else "killed after timeout"] += 1
+class Workers:
+    """One worker process at a time: reused while it lives, replaced once killed."""
+
+    def __init__(self, world: World, stats: Counter[str]) -> None:
+        self.world, self.stats = world, stats
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def sync(self, kill_at: float | None = None, timeout: float = WORKER_TIMEOUT) -> float | None:
+        """Everyone synced once (seconds taken), or None when the worker was killed first."""
+        if self.process is None:
+            self.process = self.world.worker()
+            self.stats["worker processes"] += 1
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        began = time.monotonic()
+        process.stdin.write(b"go\n")
+        process.stdin.flush()
+        wait = kill_at if kill_at is not None else timeout
+        ready, _, _ = select.select([process.stdout], [], [], wait)
+        if ready and process.stdout.readline().strip() == b"done":
+            return time.monotonic() - began
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        self.process = None
+        self.stats["killed (SIGKILL)" if kill_at is not None else "killed after timeout"] += 1
         expire_leases()
+        return None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+            self.process = None
 
 
 def expire_leases() -> None:
@@ -121,24 +147,23 @@ def expire_leases() -> None:
     SyncUser.objects.exclude(lease_owner="").update(lease_expires_at=timezone.now())
 
 
-def settle(world: World, rounds: int, stats: Counter[str]) -> list[int]:
+def settle(workers: Workers, users: list[int], rounds: int) -> list[int]:
     """Faults off: sync everyone until a run of each user and kind writes nothing."""
     from mappings.models import SyncRun
 
     quiet: set[int] = set()
     for _ in range(rounds):
         mark = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        worker = world.worker()
-        stats["settling workers"] += 1
-        worker.wait(timeout=WORKER_TIMEOUT * 2)
+        workers.sync(timeout=WORKER_TIMEOUT * 2)
+        workers.stats["settling syncs"] += 1
         quiet = set()
-        for user in world.users:
+        for user in users:
             runs = list(SyncRun.objects.filter(sync_user_id=user, pk__gt=mark))
             if len(runs) == 2 and all(_quiet(r.status, r.counts) for r in runs):
                 quiet.add(user)
-        if len(quiet) == len(world.users):
+        if len(quiet) == len(users):
             break
-    return [u for u in world.users if u not in quiet]
+    return [u for u in users if u not in quiet]
 
 
 def _quiet(status: str, counts: dict[str, int]) -> bool:
@@ -160,11 +185,13 @@ def report(
     rows += [(f"edits: {k}", v) for k, v in sorted(edits.items())]
     rows.append(("requests faulted", sum(applied.values())))
     rows += [(f"faults: {name}", applied[name]) for name, _, _ in faults.KINDS]
-    for key in ("workers", "killed (SIGKILL)", "killed after timeout", "settling workers",
+    for key in ("syncs", "worker processes", "killed (SIGKILL)", "killed after timeout", "settling syncs",
                 "cycles cut by --max-minutes"):  # fmt: skip
         rows.append((key, stats[key]))
     rows += [(column, findings.counts[column]) for column in check.COLUMNS]
-    rows.append(("(revived: an edit beat the delete)", findings.counts["revived: an edit beat the delete"]))
+    rows.append(
+        ("(revived: an edit beat the delete)", findings.counts["revived: an edit beat the delete"])
+    )
     rows.append(("minutes", f"{seconds / 60:.1f}"))
     print(check.table(rows))
     if findings.examples:

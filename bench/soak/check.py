@@ -92,9 +92,7 @@ def check_pair(
             continue
         for f, edits in t.edits.items():
             if a[f] not in edits.values():
-                findings.add(
-                    "edits lost", f"{where} {token} {f}={a[f]!r}, edits were {edits!r}"
-                )
+                findings.add("edits lost", f"{where} {token} {f}={a[f]!r}, edits were {edits!r}")
     stale = [i for i in open_issues if not i.item_id or i.item_id not in problem_ids]
     findings.counts["open issues"] += len(open_issues)
     for issue in stale:

@@ -84,7 +84,9 @@ class Editor:
             self.create(stores, truth, self.rng.choice(SIDES), kind)
             return
         side = self.rng.choice(SIDES)
-        alive = sorted(t for t in truth if not truth[t].deleted_on and len(live[side].get(t, [])) == 1)
+        alive = sorted(
+            t for t in truth if not truth[t].deleted_on and len(live[side].get(t, [])) == 1
+        )
         if not alive:
             self.create(stores, truth, side, kind)
             return
@@ -106,7 +108,9 @@ class Editor:
                 fresh = stores[side].get([item.id]).get(item.id, item)
                 self.update(stores[side], truth[token], side, fresh, name)
 
-    def create(self, stores: dict[Side, Store], truth: dict[str, Truth], side: Side, kind: Kind) -> None:
+    def create(
+        self, stores: dict[Side, Store], truth: dict[str, Truth], side: Side, kind: Kind
+    ) -> None:
         record = self.maker.new(kind)
         result = apply(stores[side], Create("soak", record))
         token = token_of(record)

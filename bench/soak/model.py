@@ -131,7 +131,9 @@ class Maker:
                 f[name] = self.fresh()
             return Contact.normalized(**f), {name}
         if name == "when":
-            start = self.today + timedelta(days=self.rng.randint(1, 60), hours=self.rng.randint(7, 17))
+            start = self.today + timedelta(
+                days=self.rng.randint(1, 60), hours=self.rng.randint(7, 17)
+            )
             if record.all_day:
                 start = start.replace(hour=12)
             f["start"], f["end"] = start, start + timedelta(minutes=self.rng.choice([15, 45, 90]))

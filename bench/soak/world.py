@@ -173,12 +173,13 @@ class World:
             self.users.append(int(user.pk))
 
     # --- workers ---------------------------------------------------------------------------
-    def worker(self, *args: str) -> subprocess.Popen[bytes]:
-        """A real `manage.py sync_now` process against this world."""
+    def worker(self) -> subprocess.Popen[bytes]:
+        """A worker process against this world (bench/soak/worker.py): `sync_now` on demand."""
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "sync_now", *args],
+            [sys.executable, "-m", "bench.soak.worker"],
             cwd=ROOT,
             env={**os.environ, **self.env},
-            stdout=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )

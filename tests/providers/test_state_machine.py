@@ -151,7 +151,9 @@ class Interposed:
     """A store that lets the machine act at its writes: a user's edit racing the write (a version
     conflict), or the worker dying after the n-th write call."""
 
-    def __init__(self, store: Store, before: Callable[[Sequence[Op]], None] | None, die_after: int | None):
+    def __init__(
+        self, store: Store, before: Callable[[Sequence[Op]], None] | None, die_after: int | None
+    ):
         self.store, self.before, self.die_after = store, before, die_after
 
     def __getattr__(self, name: str) -> Any:
@@ -253,7 +255,9 @@ class ProviderMachine(RuleBasedStateMachine):
                 return None
             finally:
                 self.company.clear_faults()
-                SyncUser.objects.filter(pk=self.user.pk).update(lease_owner="", lease_expires_at=None)
+                SyncUser.objects.filter(pk=self.user.pk).update(
+                    lease_owner="", lease_expires_at=None
+                )
 
     def teardown(self) -> None:
         self.company.clear_faults()
