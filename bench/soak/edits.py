@@ -11,6 +11,9 @@ from bench.soak.model import COMPARED, FIELDS, SIDES, Ledger, Maker, Truth, toke
 from syncengine.stores.base import Create, Delete, Item, Kind, Op, OpResult, Side, Store, Update
 
 KINDS: tuple[Kind, ...] = ("contacts", "events")
+# Each action's place on the roll of `Editor.one` (create < 0.3 <= delete < 0.4 <= edit on both
+# sides < 0.6 <= edit on one side).
+ACTIONS = {"create": 0.0, "delete": 0.35, "edit on both sides": 0.5, "edit": 0.8}
 
 
 def _forget_tokens() -> None:
@@ -75,11 +78,12 @@ class Editor:
             except Exception:  # noqa: BLE001 - a listing that failed thrice: skip this edit
                 self.ledger.count("edits skipped")
 
-    def one(self, user: int, kind: Kind) -> None:
+    def one(self, user: int, kind: Kind, action: str | None = None) -> None:
+        """A random edit, or the given `action` (one of ACTIONS) on a random item."""
         stores = self.stores(user, kind)
         truth = self.ledger.of(user, kind)
         live = {s: listing(stores[s]) for s in SIDES}
-        roll = self.rng.random()
+        roll = self.rng.random() if action is None else ACTIONS[action]
         if roll < 0.3 or not truth:
             self.create(stores, truth, self.rng.choice(SIDES), kind)
             return
