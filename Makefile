@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest bench thorough clean
+.PHONY: demo test lint typecheck pytest bench thorough soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,16 @@ bench: $(STAMP)
 # Thousands of random state-machine examples (CI runs a fixed 300); worth running after any
 # change to the planner, executor or engine.
 thorough: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q tests/syncengine/test_state_machine.py
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q tests/syncengine/test_state_machine.py \
+		tests/providers/test_state_machine.py
+
+# Random edits, faults and SIGKILLed workers over the HTTPS emulators, then the invariants
+# (bench/soak/). Options: make soak CYCLES=500 MAIL=google SEED=3
+CYCLES ?= 100
+MAIL ?= microsoft
+SEED ?= 1
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --cycles $(CYCLES) --mail $(MAIL) --seed $(SEED) 2>/dev/null
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

@@ -29,6 +29,11 @@ class ConnectionReset(Exception):
     """Raised by an app to drop the connection without an answer (fault injection)."""
 
 
+class ResetAfterWrite(ConnectionReset):
+    """The connection drops after the server applied the request: the client never learns that
+    its write happened (fault kind ``reset_after``)."""
+
+
 class Request:
     def __init__(self, environ: dict[str, Any]) -> None:
         self.environ = environ
@@ -117,7 +122,9 @@ class Clock:
         self.offset += timedelta(seconds=seconds)
 
 
-FAULT_KINDS = ("429", "500", "503", "reset", "slow", "revoke_token", "expire_cursor")
+FAULT_KINDS = (
+    "429", "500", "503", "reset", "reset_after", "slow", "revoke_token", "expire_cursor"
+)  # fmt: skip
 
 
 @dataclass
@@ -290,7 +297,15 @@ class Emulator:
             if answer is not None:
                 return answer
         with self.lock:
-            return route.handler(request, **params)
+            response = route.handler(request, **params)
+        if rule is not None:
+            self.after_handler(rule, route.name)
+        return response
+
+    def after_handler(self, rule: FaultRule, route_name: str) -> None:
+        """Faults that strike once the request was applied."""
+        if rule.kind == "reset_after":
+            raise ResetAfterWrite(route_name)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         request = Request(environ)

@@ -13,7 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from sandbox.core import ConnectionReset, Request, Response
+from sandbox.core import ConnectionReset, Request, ResetAfterWrite, Response
 from sandbox.google.errors import calendar_invalid
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ class BatchApi:
             return calendar_invalid("Batch parts must call the Calendar API.").response
         try:
             return self.emu.handle(sub)
+        except ResetAfterWrite:
+            raise  # the part was applied; the whole batch's connection drops
         except ConnectionReset:
             return self.emu.fault_response(503, 1)
 

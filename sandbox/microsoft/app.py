@@ -148,6 +148,8 @@ class MicrosoftEmulator(Emulator):
                 return answer
         response = route.handler(request, **params)
         self.request_log.append((method, request.path, response.status))
+        if rule is not None:
+            self.after_handler(rule, route.name)  # drops the whole batch's connection
         return response
 
     # --- faults ------------------------------------------------------------------------------
