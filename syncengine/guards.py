@@ -42,16 +42,18 @@ def linked(mappings: Sequence[MappingState]) -> list[MappingState]:
 def _suddenly_empty(page: ChangePage, linked_ids: set[str]) -> bool:
     """Whether none of the linked items is left on a side after this page, whatever the plan
     makes of that (a delete, or for contacts only an unlink). A full listing that lists nothing
-    trips it at any size; a change feed that reports every linked item gone (a deleted contact
-    group or folder looks like that) from PERCENT_FLOOR items on, so that a user deleting the
-    one event they had is not held up."""
+    trips it at any size. From PERCENT_FLOOR linked items on, so that a user who deletes the few
+    they had is not held up, it also trips when a full listing holds none of them or a change
+    feed reports them all gone (a deleted contact group or folder looks like that)."""
     if not linked_ids:
         return False
-    listed = {item.id for item in page.changed}
+    if page.full and not page.changed:
+        return True
+    if len(linked_ids) < PERCENT_FLOOR:
+        return False
     if page.full:
-        return not page.changed or not (linked_ids & listed)
-    remaining = linked_ids - set(page.deleted)
-    return not remaining and len(linked_ids) >= PERCENT_FLOOR
+        return not linked_ids & {item.id for item in page.changed}
+    return not linked_ids - set(page.deleted)
 
 
 def check(

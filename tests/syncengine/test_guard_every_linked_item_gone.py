@@ -38,9 +38,18 @@ def test_a_few_linked_items_going_is_an_ordinary_change() -> None:
 
 
 def test_a_full_listing_without_any_linked_item_trips_the_guard() -> None:
-    sf, mb, repo, settings = _synced(3)
+    sf, mb, repo, settings = _synced(PERCENT_FLOOR)
     for item_id in list(mb.records()):
         mb.remove(item_id)
     mb.put(Contact.normalized(first_name="New", last_name="One", emails=["new@x.com"]))
     mb.expire_cursors()
     assert isinstance(run_sync(sf, mb, repo, settings).guard, SideSuddenlyEmpty)
+
+
+def test_a_full_listing_with_only_new_items_after_a_few_deletions_is_an_ordinary_change() -> None:
+    sf, mb, repo, settings = _synced(2)
+    for item_id in list(mb.records()):
+        mb.remove(item_id)
+    mb.put(Contact.normalized(first_name="New", last_name="One", emails=["new@x.com"]))
+    mb.expire_cursors()
+    assert run_sync(sf, mb, repo, settings).status == "ok"
