@@ -7,7 +7,7 @@ and what to do. Outcomes:
 - "no_mailbox": no such user or no mailbox;
 - "no_access": the mailbox exists (or may) but impersonation / delegation / consent is missing;
 - "not_covered": the address is outside the domains the connection serves;
-- "unverified": this method cannot be probed from here (Exchange on-premises, no EWS client yet);
+- "unverified": this method cannot be probed from here;
 - "unavailable": the provider could not be asked right now (network, throttling): retry later.
 """
 
@@ -59,28 +59,6 @@ class MailboxDirectory(Protocol):
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2].strip().lower()
-
-
-@dataclass
-class ExchangeMailboxes:
-    """Exchange on-premises: the service account's domain; mailboxes are not probed (no EWS
-    client in lsync yet), so linked users are checked by their first sync."""
-
-    username: str
-    additional_domains: Sequence[str] = ()
-    method: str = MailConnection.Method.EXCHANGE
-    recheck_denied: bool = False
-
-    def domains(self) -> frozenset[str] | None:
-        return frozenset({domain_of(self.username)}) if "@" in self.username else None
-
-    def probe(self, address: str) -> Probe:
-        return Probe(
-            "unverified",
-            f"lsync does not check Exchange mailboxes before the first sync; {address} is linked "
-            "by its e-mail address and the first sync will report a missing mailbox or missing "
-            "ApplicationImpersonation.",
-        )
 
 
 @dataclass
@@ -217,7 +195,10 @@ def for_connection(
 ) -> MailboxDirectory | None:
     domains = [d.lower() for d in connection.additional_domains or []]
     if connection.method == MailConnection.Method.EXCHANGE:
-        return ExchangeMailboxes(connection.username, domains)
+        # Imported here: the Exchange directory builds on this module's Probe.
+        from connections.providers.exchange.directory import for_connection as exchange
+
+        return exchange(connection)
     if connection.method == MailConnection.Method.MICROSOFT365:
         tenant = (connection.tenant_id or "").strip()
         return GraphMailboxes(tenant, domains) if tenant else None

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 MAILBOX_STORES: dict[str, str] = {
     "microsoft365": "syncengine.providers.microsoft.adapters.build_store",
     "google": "syncengine.providers.google.adapters.build_store",
+    "exchange": "connections.providers.exchange.stores.build_store",
 }
 SALESFORCE_STORE = "syncengine.providers.salesforce.adapters.build_store"
 
@@ -35,7 +36,7 @@ def active_mail_method() -> str:
         if connection.method in MAILBOX_STORES:
             return str(connection.method)
     raise NoMailConnection(
-        "No Microsoft 365 or Google connection is enabled. Open Setup and connect one."
+        "No Exchange, Microsoft 365 or Google connection is enabled. Open Setup and connect one."
     )
 
 

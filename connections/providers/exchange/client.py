@@ -43,6 +43,7 @@ from exchangelib.version import Version
 
 from connections import http
 from connections.providers.exchange import errors
+from connections.providers.exchange.errors import EndpointNotFound, ExchangeOnlineRefused
 
 T = TypeVar("T")
 
@@ -50,14 +51,6 @@ T = TypeVar("T")
 ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com", "outlook.live.com")
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 UTC_ZONE = EWSTimeZone("UTC")
-
-
-class ExchangeOnlineRefused(ValueError):
-    """The EWS URL points at Exchange Online, which this method cannot use."""
-
-
-class EndpointNotFound(Exception):
-    """Autodiscover found no EWS URL for a domain."""
 
 
 def is_exchange_online(url: str) -> bool:

@@ -51,6 +51,14 @@ TRANSIENT = (
 )
 
 
+class ExchangeOnlineRefused(ValueError):
+    """The EWS URL points at Exchange Online, which this method cannot use."""
+
+
+class EndpointNotFound(Exception):
+    """Autodiscover found no EWS URL for a domain."""
+
+
 def impersonation_denied(service_account: str, mailbox: str) -> str:
     user = service_account.split("\\")[-1].split("@")[0] or "svc-lsync"
     return (
@@ -92,6 +100,10 @@ def store_error(
     """The engine's error for anything exchangelib (or the HTTP layer below it) raised."""
     if isinstance(error, ProviderError):
         return error
+    if isinstance(error, ExchangeOnlineRefused):
+        return AuthFailed(str(error))
+    if isinstance(error, EndpointNotFound):
+        return ProviderError(str(error), permanent=False)
     if isinstance(error, ews.ErrorServerBusy):
         wait = float(error.back_off or 0) or 30.0
         return RateLimited(
