@@ -305,3 +305,32 @@ class ExchangeClient:
                 del _endpoints[domain]
             _versions.pop(url, None)
         self._protocols.pop(url, None)
+
+    # ------------------------------------------------------------------ Test Connection
+
+    def probe_tls(self, url: str) -> None:
+        """One unauthenticated GET of the endpoint: any HTTP answer proves TLS and the route;
+        an untrusted certificate or no route raises (requests' errors)."""
+        session = http.build_session()
+        try:
+            session.get(url, allow_redirects=False)
+        finally:
+            session.close()
+        self._count()
+
+    def sign_in(self, url: str) -> Version:
+        """Signs in without impersonation: exchangelib's version probe (ConvertId) as the
+        service account. A wrong password raises UnauthorizedError."""
+        config = Configuration(
+            service_endpoint=url,
+            credentials=self.credentials,
+            auth_type=self.settings.auth_type,
+            retry_policy=FailFast(),
+        )
+        protocol = LsyncProtocol(config=config)
+        protocol.counter = self._count
+        protocol.TIMEOUT = settings.LSYNC_HTTP_TIMEOUT
+        version: Version = protocol.version
+        with _lock:
+            _versions[url] = version
+        return version

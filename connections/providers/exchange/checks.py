@@ -1,0 +1,163 @@
+"""Test Connection for Exchange on-premises (the Service Account method), step by step:
+endpoint (EWS URL or Autodiscover) -> TLS -> sign-in (Basic/NTLM) -> impersonate the test user ->
+find or create Salesforce_Sync -> read the calendar -> create and delete a test contact.
+Each step passes or fails with a sentence saying what to do; the first failure ends the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from exchangelib import Contact as EwsContact
+from exchangelib import EWSDateTime, EWSTimeZone
+from exchangelib.folders import Calendar, Root
+from exchangelib.items import HARD_DELETE
+
+from connections.providers.checks import CheckStep
+from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+from connections.providers.exchange.directory import open_mailbox
+from connections.providers.exchange.errors import (
+    UNTRUSTED,
+    is_tls_failure,
+    store_error,
+)
+from connections.providers.exchange.stores.contacts import FOLDER_NAME, find_or_create_folder
+
+NOT_SET_UP = (
+    "Exchange is not set up: enter the service account's User name and Password on the Outlook "
+    "setup page, choose Service Account and save."
+)
+
+
+def _stored() -> ExchangeSettings | None:
+    from connections.models import MailConnection
+
+    connection = MailConnection.load(MailConnection.Method.EXCHANGE)
+    if not (connection.username and connection.password):
+        return None
+    return ExchangeSettings.from_connection(connection)
+
+
+def run_checks(email: str | None, *, config: ExchangeSettings | None = None) -> list[CheckStep]:
+    config = config or _stored()
+    if config is None:
+        return [CheckStep("Endpoint", False, NOT_SET_UP)]
+    steps: list[CheckStep] = []
+    try:
+        client = ExchangeClient(config)
+    except ValueError as exc:
+        return [CheckStep("Endpoint", False, str(exc))]
+    user = (email or "").strip().lower()
+    probe_address = user or (config.username if "@" in config.username else "")
+
+    def fail(name: str, exc: BaseException) -> list[CheckStep]:
+        message = store_error(exc, service_account=config.username, mailbox=user).message
+        return [*steps, CheckStep(name, False, message)]
+
+    # 1. Endpoint
+    try:
+        if config.ews_url:
+            url = config.ews_url
+            steps.append(CheckStep("Endpoint", True, f"EWS URL {url} (entered on the setup page)."))
+        elif not probe_address:
+            return [
+                CheckStep(
+                    "Endpoint",
+                    False,
+                    "EWS URL: enter it, or enter a user's e-mail to find it with Autodiscover "
+                    "(the service account is DOMAIN\\user, which Autodiscover cannot use).",
+                )
+            ]
+        else:
+            url, _ = client.endpoint(probe_address)
+            steps.append(CheckStep("Endpoint", True, f"Autodiscover found the EWS URL {url}."))
+    except Exception as exc:
+        if is_tls_failure(exc):
+            return [*steps, CheckStep("Endpoint", False, UNTRUSTED)]
+        return fail("Endpoint", exc)
+    # 2. TLS
+    try:
+        client.probe_tls(url)
+    except Exception as exc:
+        if is_tls_failure(exc):
+            return [*steps, CheckStep("TLS", False, UNTRUSTED)]
+        return [
+            *steps,
+            CheckStep(
+                "TLS",
+                False,
+                f"EWS URL: {url} could not be reached from this server (no answer or connection "
+                "refused). Check the address, the server's network and proxy (LSYNC_HTTPS_PROXY).",
+            ),
+        ]
+    steps.append(CheckStep("TLS", True, "The server's certificate is trusted."))
+    # 3. Sign-in
+    method = "Basic" if config.auth_type == "basic" else "NTLM"
+    try:
+        version = client.sign_in(url)
+    except Exception as exc:
+        return fail("Sign-in", exc)
+    steps.append(
+        CheckStep(
+            "Sign-in",
+            True,
+            f"The service account signed in with {method} (Exchange {version.api_version}).",
+        )
+    )
+    if not user:
+        steps.append(
+            CheckStep("Mailbox", True, "Enter a user's e-mail address to test their mailbox too.")
+        )
+        return steps
+    return steps + _mailbox_steps(client, user, fail)
+
+
+def _mailbox_steps(
+    client: ExchangeClient, user: str, fail: Callable[[str, BaseException], list[CheckStep]]
+) -> list[CheckStep]:
+    done: list[CheckStep] = []
+
+    def step(name: str, ok_message: str, action: Callable[[Any], object]) -> bool:
+        try:
+            client.run(user, action)
+        except Exception as exc:
+            done.append(fail(name, exc)[-1])
+            return False
+        done.append(CheckStep(name, True, ok_message))
+        return True
+
+    try:
+        open_mailbox(client, user)
+    except Exception as exc:
+        return [fail("Impersonation", exc)[-1]]
+    done.append(CheckStep("Impersonation", True, f"The service account opened {user}'s mailbox."))
+    folder: dict[str, Any] = {}
+    if not step(
+        "Contacts folder",
+        f"The {FOLDER_NAME} folder is there under {user}'s Contacts.",
+        lambda account: folder.setdefault("f", find_or_create_folder(account)),
+    ):
+        return done
+
+    def read_calendar(account: Any) -> None:
+        now = datetime.now(UTC)
+        utc = EWSTimeZone("UTC")
+        start = EWSDateTime.from_datetime(now).astimezone(utc)
+        end = EWSDateTime.from_datetime(now + timedelta(days=1)).astimezone(utc)
+        list(Calendar(root=Root(account=account)).view(start=start, end=end, max_items=1))
+
+    if not step("Calendar", "The primary calendar can be read.", read_calendar):
+        return done
+
+    def write_probe(account: Any) -> None:
+        contact = EwsContact(account=account, display_name="lsync connection test")
+        (made,) = account.bulk_create(folder=folder["f"], items=[contact])
+        if isinstance(made, Exception):
+            raise made
+        (gone,) = account.bulk_delete(ids=[(made.id, made.changekey)], delete_type=HARD_DELETE)
+        if isinstance(gone, Exception):
+            raise gone
+
+    step("Write access", "A test contact was created and deleted again.", write_probe)
+    return done
