@@ -72,6 +72,15 @@ def check_https_url(value: str, field: str, example: str) -> str:
     return value
 
 
+def check_not_exchange_online(value: str) -> str:
+    """The Service Account method is for Exchange Server on-premises only."""
+    from connections.providers.exchange.client import ONLINE_SENTENCE, is_exchange_online
+
+    if is_exchange_online(value):
+        raise ValidationError(ONLINE_SENTENCE.format(url=value), code="exchange_online")
+    return value
+
+
 def check_login_url(value: str) -> str:
     value = check_https_url(
         value, "Login URL", "https://login.salesforce.com or https://yourcompany.my.salesforce.com"

@@ -37,3 +37,11 @@ def verify_microsoft_tenant(tenant_id: str) -> str | None:
     except TokenError as error:
         return explain_token_error(error, tenant_id)
     return None
+
+
+def verify_exchange(config: object) -> tuple[str, str] | None:
+    """(form field, message) when the Exchange service account cannot be used as entered
+    (unreachable host, untrusted certificate, wrong password...); None when it signs in."""
+    from connections.providers.exchange.checks import verify_settings
+
+    return verify_settings(config)  # type: ignore[arg-type]

@@ -87,6 +87,38 @@ def _save(request: HttpRequest, form: OutlookForm) -> None:
     audit.record(request, "outlook", changed)
 
 
+def _exchange_signs_in(form: OutlookForm, stored: MailConnection) -> bool:
+    """Turning Exchange sync on with new settings: they must sign in before they are stored,
+    so an unreachable host, an untrusted certificate or a wrong password is named on its field
+    and nothing is saved (no sync starts with settings that cannot work)."""
+    from connections.providers.exchange.client import ExchangeSettings
+
+    data = form.cleaned_data
+    if data["method"] != MailConnection.Method.EXCHANGE or not data["enabled"]:
+        return True
+    password = data["password"] or ("" if data["clear_password"] else stored.password)
+    config = ExchangeSettings(
+        username=data["username"],
+        password=password,
+        ews_url=data["ews_url"],
+        basic=data["auth_basic"],
+        ntlm=data["auth_ntlm"],
+        additional_domains=tuple(data["additional_domains"]),
+    )
+    unchanged = (
+        stored.status == Status.VERIFIED
+        and stored.enabled
+        and config == ExchangeSettings.from_connection(stored)
+    )
+    if unchanged:
+        return True
+    problem = verify.verify_exchange(config)
+    if problem is None:
+        return True
+    form.add_error(problem[0], problem[1])
+    return False
+
+
 def _consent_context() -> dict[str, object]:
     return {
         "client_id_missing": not settings.LSYNC_MICROSOFT_CLIENT_ID,
@@ -101,7 +133,7 @@ def outlook(request: HttpRequest) -> HttpResponse:
     has_password = bool(exchange.password)
     if request.method == "POST":
         form = OutlookForm(request.POST, has_password=has_password)
-        if form.is_valid():
+        if form.is_valid() and _exchange_signs_in(form, exchange):
             with transaction.atomic():
                 _save(request, form)
             messages.success(request, "Outlook Integration and Sync settings saved.")

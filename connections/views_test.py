@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 CHECKS: dict[str, str] = {
     "salesforce": "connections.providers.salesforce.checks.run_checks",
     "microsoft365": "connections.providers.microsoft.checks.run_checks",
+    "exchange": "connections.providers.exchange.checks.run_checks",
     "google": "connections.providers.google.checks.run_checks",
 }
 PAGES: dict[str, Callable[[HttpRequest], HttpResponse]] = {

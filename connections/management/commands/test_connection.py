@@ -13,6 +13,7 @@ SALESFORCE_CHECKS = "connections.providers.salesforce.checks.run_checks"
 # Mail connection method -> its Test Connection steps (same signature as Salesforce's).
 MAIL_CHECKS: dict[str, str] = {
     "microsoft365": "connections.providers.microsoft.checks.run_checks",
+    "exchange": "connections.providers.exchange.checks.run_checks",
     "google": "connections.providers.google.checks.run_checks",
 }
 
@@ -55,8 +56,8 @@ class Command(BaseCommand):
                         CheckStep(
                             "connection",
                             False,
-                            "No Microsoft 365 or Google connection is enabled. Open Setup and "
-                            "connect one.",
+                            "No Exchange, Microsoft 365 or Google connection is enabled. Open "
+                            "Setup and connect one.",
                         )
                     ],
                 )

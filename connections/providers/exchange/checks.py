@@ -161,3 +161,24 @@ def _mailbox_steps(
 
     step("Write access", "A test contact was created and deleted again.", write_probe)
     return done
+
+
+# The page's field each failing step is about.
+STEP_FIELDS = {"Endpoint": ("ews_url", "EWS URL"), "TLS": ("ews_url", "EWS URL"),
+               "Sign-in": ("password", "Password")}  # fmt: skip
+
+
+def verify_settings(config: ExchangeSettings) -> tuple[str, str] | None:
+    """Before the Outlook page stores settings that turn sync on: endpoint, TLS and sign-in.
+    Returns (field, message naming the field) for the first failure, else None."""
+    steps = run_checks(None, config=config)
+    failed = next((s for s in steps if not s.ok), None)
+    if failed is None:
+        return None
+    field, label = STEP_FIELDS.get(failed.name, ("ews_url", "EWS URL"))
+    if failed.name == "Sign-in" and "user name or password" not in failed.message:
+        field, label = "username", "User name"
+    message = failed.message
+    if not message.startswith(label):
+        message = f"{label}: {message}"
+    return field, message

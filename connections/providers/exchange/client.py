@@ -36,7 +36,6 @@ from exchangelib import (
     FailFast,
 )
 from exchangelib.autodiscover.protocol import AutodiscoverProtocol
-from exchangelib.errors import AutoDiscoverFailed, TransportError
 from exchangelib.protocol import CachingProtocol, Protocol
 from exchangelib.transport import DEFAULT_HEADERS
 from exchangelib.version import Version
@@ -189,16 +188,15 @@ class ExchangeClient:
                 response = protocol.get_user_settings(
                     user=mailbox, settings=["external_ews_url", "internal_ews_url"]
                 )
-            except AutoDiscoverFailed as exc:
-                failures.append(f"{url}: {exc}")
-                continue
-            except Exception as exc:
-                if isinstance(
-                    exc, TransportError | requests.RequestException
-                ) or errors.is_unreachable(exc):
-                    failures.append(f"{url}: {exc}")
-                    continue
+            except (ExchangeOnlineRefused, errors.ews.UnauthorizedError):
                 raise
+            except Exception as exc:
+                # Any other failure of one candidate (no such host, no answer, not an
+                # Autodiscover service): try the next, as Autodiscover clients do.
+                if errors.is_tls_failure(exc):
+                    raise
+                failures.append(f"{url}: {str(exc).splitlines()[0][:200]}")
+                continue
             if getattr(response, "redirect_url", None) and len(failures) < 5:
                 urls.insert(0, str(response.redirect_url))
                 continue
