@@ -18,16 +18,23 @@ from typing import Any, TypeVar
 from exchangelib import Account
 from exchangelib.folders import BaseFolder, Root
 from exchangelib.items import (
+    ALL_OCCURRENCES,
     ALWAYS_OVERWRITE,
+    ID_ONLY,
     MOVE_TO_DELETED_ITEMS,
     NEVER_OVERWRITE,
+    SAVE_ONLY,
     SEND_TO_ALL_AND_SAVE_COPY,
     SEND_TO_NONE,
 )
+from exchangelib.services import SyncFolderItems
+from exchangelib.services.common import EWSService
+from exchangelib.util import MNS
 
 from connections.providers.exchange.client import ExchangeClient
 from connections.providers.exchange.convert import MARKER_FIELD, UnsupportedRecurrence
 from connections.providers.exchange.errors import EXPIRED, store_error
+from connections.providers.exchange.stores.services import BulkCreate, BulkDelete, BulkUpdate
 from syncengine.stores.base import (
     Create,
     CursorExpired,
@@ -42,6 +49,20 @@ from syncengine.stores.base import (
 )
 
 T = TypeVar("T")
+MAX_CHANGES = 512  # EWS's largest SyncFolderItems page
+
+
+class _SyncFolderItems(SyncFolderItems):
+    """Exchange leaves SyncState out of an error answer (an invalid or expired state), where
+    exchangelib 5.6 reads it before the response code and fails on None. Without one, the
+    answer is read as any EWS answer, so ErrorInvalidSyncStateData is raised as itself."""
+
+    def _get_element_container(self, message: Any, name: Any = None) -> Any:
+        if message.find(f"{{{MNS}}}SyncState") is None:
+            return EWSService._get_element_container(self, message=message, name=name)
+        return super()._get_element_container(message=message, name=name)
+
+
 CHUNK = 100  # EWS takes many items per request; exchangelib's default chunk
 
 
@@ -111,21 +132,37 @@ class ExchangeStore:
     # ------------------------------------------------------------------ reading
 
     def sync(self, account: Account, state: str | None) -> tuple[list[str], list[str], str]:
-        """(created or updated ids, deleted ids, new sync state) since `state`."""
+        """(created or updated ids, deleted ids, new sync state) since `state`: SyncFolderItems
+        pages of ids and change keys until Exchange says the range is complete."""
         folder = self.folder(account)
         changed: dict[str, None] = {}
         deleted: dict[str, None] = {}
-        for change, obj in folder.sync_items(sync_state=state, only_fields=["changekey"]):
-            item_id = getattr(obj, "id", None)
-            if not item_id:
-                continue
-            if change == "delete":
-                changed.pop(item_id, None)
-                deleted[item_id] = None
-            elif change in ("create", "update"):
-                deleted.pop(item_id, None)
-                changed[item_id] = None
-        return list(changed), list(deleted), str(folder.item_sync_state or "")
+        service = _SyncFolderItems(account=account)
+        while True:
+            changes = service.call(
+                folder=folder,
+                shape=ID_ONLY,
+                additional_fields=set(),
+                sync_state=state,
+                ignore=None,
+                max_changes_returned=MAX_CHANGES,
+                sync_scope=None,
+            )
+            for change, obj in changes:
+                item_id = getattr(obj, "id", None)
+                if not item_id:
+                    continue
+                if change == "delete":
+                    changed.pop(item_id, None)
+                    deleted[item_id] = None
+                elif change in ("create", "update"):
+                    deleted.pop(item_id, None)
+                    changed[item_id] = None
+            done = service.sync_state == state or service.includes_last_item_in_range
+            state = service.sync_state
+            if done:
+                break
+        return list(changed), list(deleted), str(state or "")
 
     def fetch(self, account: Account, ids: Sequence[str]) -> list[Any]:
         """The items for `ids` (GetItem in chunks); missing ones are left out."""
@@ -202,11 +239,11 @@ class ExchangeStore:
     def _creates(
         self, account: Account, creates: list[tuple[int, Any]], results: list[OpResult | None]
     ) -> None:
-        answers = account.bulk_create(
-            folder=self.folder(account),
+        answers = BulkCreate(account=account, chunk_size=CHUNK).call(
             items=[obj for _, obj in creates],
+            folder=self.folder(account),
+            message_disposition=SAVE_ONLY,
             send_meeting_invitations=self._send,
-            chunk_size=CHUNK,
         )
         for (n, _), answer in zip(creates, answers, strict=True):
             if isinstance(answer, Exception):
@@ -221,11 +258,12 @@ class ExchangeStore:
         checked: bool,
         results: list[OpResult | None],
     ) -> None:
-        answers = account.bulk_update(
+        answers = BulkUpdate(account=account, chunk_size=CHUNK).call(
             items=[(obj, fields) for _, obj, fields in group],
             conflict_resolution=NEVER_OVERWRITE if checked else ALWAYS_OVERWRITE,
+            message_disposition=SAVE_ONLY,
             send_meeting_invitations_or_cancellations=self._send,
-            chunk_size=CHUNK,
+            suppress_read_receipts=True,
         )
         for (n, obj, _), answer in zip(group, answers, strict=True):
             if isinstance(answer, Exception):
@@ -242,11 +280,12 @@ class ExchangeStore:
     ) -> None:
         # Moved to Deleted Items (the user can restore them); cancellations go to nobody unless
         # the configuration sends invitations.
-        answers = account.bulk_delete(
-            ids=[ref for _, ref in deletes],
+        answers = BulkDelete(account=account, chunk_size=CHUNK).call(
+            items=[ref for _, ref in deletes],
             delete_type=MOVE_TO_DELETED_ITEMS,
             send_meeting_cancellations=self._send,
-            chunk_size=CHUNK,
+            affected_task_occurrences=ALL_OCCURRENCES,
+            suppress_read_receipts=True,
         )
         for (n, ref), answer in zip(deletes, answers, strict=True):
             if isinstance(answer, Exception):

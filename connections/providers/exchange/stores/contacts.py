@@ -16,6 +16,7 @@ from exchangelib import Account
 from exchangelib import Contact as EwsContact
 from exchangelib.errors import ErrorFolderExists
 from exchangelib.folders import BaseFolder, Contacts, Folder, FolderCollection
+from exchangelib.services import CreateFolder
 
 from connections.providers.exchange.convert import (
     CONTACT_FIELDS,
@@ -45,20 +46,30 @@ def find_folder(account: Account, parent: BaseFolder, name: str) -> BaseFolder |
 
 
 def find_or_create_folder(account: Account, name: str = FOLDER_NAME) -> BaseFolder:
-    parent = Contacts(root=ExchangeStore.root(account))
+    # The Contacts folder with its id (one GetFolder): exchangelib pages FindFolder by folder,
+    # which needs a folder that has its id.
+    contacts = Contacts(root=ExchangeStore.root(account))
+    (parent,) = FolderCollection(account=account, folders=[contacts]).get_folders()
+    if isinstance(parent, Exception):
+        raise parent
     found = find_folder(account, parent, name)
     if found is not None:
         return found
-    folder = Folder(parent=parent, name=name, folder_class="IPF.Contact")
+    # CreateFolder itself rather than Folder.save(), which resolves the parent through
+    # exchangelib's map of the whole mailbox (a deep FindFolder from the root).
+    root = ExchangeStore.root(account)
     try:
-        folder.save()
+        made = CreateFolder(account=account).get(
+            parent_folder=parent,
+            folders=[Folder(root=root, name=name, folder_class="IPF.Contact")],
+        )
     except ErrorFolderExists:
         # Created meanwhile by another run: use that one.
         again = find_folder(account, parent, name)
         if again is None:
             raise
         return again
-    return folder
+    return Folder(root=root, id=made.id, changekey=made.changekey, name=name)
 
 
 class ExchangeContactStore(ExchangeStore):

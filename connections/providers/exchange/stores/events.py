@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from exchangelib import Account, CalendarItem
-from exchangelib.folders import BaseFolder, Calendar
+from exchangelib.folders import BaseFolder, Calendar, FolderCollection
 
 from connections.providers.exchange.convert import (
     EVENT_FIELDS,
@@ -62,6 +62,7 @@ class ExchangeEventStore(ExchangeStore):
     ) -> None:
         super().__init__(client, mailbox, invitations=invitations)
         self.window = (window_start, window_end)
+        self._calendar_id: str | None = None
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
         return canonical_event(record) if isinstance(record, Event) else record
@@ -73,6 +74,23 @@ class ExchangeEventStore(ExchangeStore):
 
     def kind_folder(self, account: Account) -> BaseFolder:
         return self.folder(account)
+
+    def calendar_id(self, account: Account) -> str:
+        """The primary calendar's id (one GetFolder, then kept in the cursor): an item fetched
+        by id elsewhere (Deleted Items) is no longer an event of this calendar."""
+        if self._calendar_id is None:
+            (found,) = FolderCollection(
+                account=account, folders=[self.folder(account)]
+            ).get_folders()
+            if isinstance(found, Exception):
+                raise found
+            self._calendar_id = str(found.id)
+        return self._calendar_id
+
+    def fetch(self, account: Account, ids: Sequence[str]) -> list[Any]:
+        found = super().fetch(account, ids)
+        calendar = self.calendar_id(account) if found else ""
+        return [o for o in found if str(getattr(o.parent_folder_id, "id", calendar)) == calendar]
 
     def to_item(self, obj: Any) -> Item | None:
         if str(obj.type or "Single") in ("Occurrence", "Exception"):
@@ -113,12 +131,15 @@ class ExchangeEventStore(ExchangeStore):
     def changes(self, cursor: str | None) -> ChangePage:
         state: dict[str, Any] = self.parse_cursor(cursor) if cursor is not None else {}
         self._keep_window(state)
+        if state.get("c"):
+            self._calendar_id = str(state["c"])
 
         def read(account: Account) -> ChangePage:
             ids, deleted, sync_state = self.sync(account, state.get("s"))
             items = self.listed(account, ids)
             window = self.window[0].strftime("%Y-%m-%dT%H:%M:%SZ")
-            new = json.dumps({"s": sync_state, "w": window}, separators=(",", ":"))
+            saved = {"s": sync_state, "w": window, "c": self._calendar_id}
+            new = json.dumps(saved, separators=(",", ":"))
             return ChangePage(items, deleted, new, cursor is None)
 
         return self.run(read)
