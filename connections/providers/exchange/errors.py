@@ -88,10 +88,19 @@ def is_tls_failure(error: BaseException) -> bool:
 
 
 def is_unreachable(error: BaseException) -> bool:
-    if isinstance(error, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
-        return True
-    text = str(error)
-    return isinstance(error, ews.ErrorTimeoutExpired) and "Reraised from" in text
+    """No answer from the host (refused, reset, timed out), also when exchangelib wrapped it
+    (its version probe reports "No valid version headers" around the connection error)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
+            return True
+        text = str(seen)
+        if "Reraised from ConnectionError" in text or "Reraised from ConnectTimeout" in text:
+            return True
+        if "Reraised from ReadTimeout" in text or "Reraised from Timeout" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def store_error(

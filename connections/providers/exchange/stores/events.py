@@ -174,5 +174,5 @@ class ExchangeEventStore(ExchangeStore):
 
     def _apply(self, account: Account, ops: Sequence[Op]) -> list[OpResult]:
         results = super()._apply(account, ops)
-        series.remove_exdates(account, ops, results, self._send)
+        series.remove_exdates(account, self.calendar_id, ops, results, self._send)
         return results

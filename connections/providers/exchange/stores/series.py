@@ -4,7 +4,7 @@ matched to the series by its iCalendar UID). Occurrences already deleted are sim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,12 +38,17 @@ def _utc(value: Any) -> datetime:
 
 
 def remove_exdates(
-    account: Account, ops: Sequence[Op], results: Sequence[OpResult], send: str
+    account: Account,
+    calendar_id: Callable[[Account], str],
+    ops: Sequence[Op],
+    results: Sequence[OpResult],
+    send: str,
 ) -> None:
     series = wanted(ops, results)
     if not series:
         return
-    calendar = Calendar(root=Root(account=account))
+    # With its id: exchangelib pages a calendar view by folder, which needs the id.
+    calendar = Calendar(root=Root(account=account), id=calendar_id(account))
     masters = {
         str(m.id): m
         for m in account.fetch(ids=[(i, None) for i in series], folder=calendar)
