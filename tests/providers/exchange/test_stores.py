@@ -8,9 +8,9 @@ import pytest
 from exchangelib.folders import Contacts, FolderCollection, Root
 
 from connections.providers.exchange import client as exchange_client
-from sandbox.core import ConnectionReset
 from connections.providers.exchange.stores import ExchangeContactStore, ExchangeEventStore
 from connections.providers.exchange.stores.contacts import find_folder
+from sandbox.core import ConnectionReset
 from syncengine.records import Attendee, Contact, Event
 from syncengine.stores.base import AuthFailed, Create, CursorExpired, RateLimited
 from tests.providers.exchange.conftest import HOST, USER, Exchange, routed_session_factory
