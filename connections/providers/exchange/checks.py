@@ -11,7 +11,7 @@ from typing import Any
 
 from exchangelib import Contact as EwsContact
 from exchangelib import EWSDateTime, EWSTimeZone
-from exchangelib.folders import Calendar, Root
+from exchangelib.folders import Calendar, Folder, FolderCollection, Root
 from exchangelib.items import HARD_DELETE
 
 from connections.providers.checks import CheckStep
@@ -145,14 +145,21 @@ def _mailbox_steps(
         utc = EWSTimeZone("UTC")
         start = EWSDateTime.from_datetime(now).astimezone(utc)
         end = EWSDateTime.from_datetime(now + timedelta(days=1)).astimezone(utc)
-        list(Calendar(root=Root(account=account)).view(start=start, end=end, max_items=1))
+        # With its id (one GetFolder): exchangelib pages a calendar view by folder id.
+        (calendar,) = FolderCollection(
+            account=account, folders=[Calendar(root=Root(account=account))]
+        ).get_folders()
+        if isinstance(calendar, Exception):
+            raise calendar
+        list(calendar.view(start=start, end=end, max_items=1))
 
     if not step("Calendar", "The primary calendar can be read.", read_calendar):
         return done
 
     def write_probe(account: Any) -> None:
         contact = EwsContact(account=account, display_name="lsync connection test")
-        (made,) = account.bulk_create(folder=folder["f"], items=[contact])
+        target = Folder(root=Root(account=account), id=folder["f"].id)
+        (made,) = account.bulk_create(folder=target, items=[contact])
         if isinstance(made, Exception):
             raise made
         (gone,) = account.bulk_delete(ids=[(made.id, made.changekey)], delete_type=HARD_DELETE)

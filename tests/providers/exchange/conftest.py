@@ -17,6 +17,7 @@ from connections.providers.exchange import client as exchange_client
 from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
 from sandbox.exchange.app import ExchangeEmulator
 from sandbox.exchange.transport import adapter_class
+from tests.conftest import SandboxHandle
 
 HOST = "exchange.sandbox.test"
 EWS_URL = f"https://{HOST}/EWS/Exchange.asmx"
@@ -67,3 +68,19 @@ def exchange(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Exchang
     exchange_client.forget_endpoints()
     yield Exchange(emulator, ExchangeSettings(SERVICE, PASSWORD, EWS_URL))
     exchange_client.forget_endpoints()
+
+
+def setup_exchange(sandbox: SandboxHandle, mailbox: str = USER) -> ExchangeEmulator:
+    """The product's Exchange connection on the sandbox's emulator (Basic, EWS URL given)."""
+    from connections.models import MailConnection, Status
+
+    emulator: ExchangeEmulator = sandbox.apps["exchange"]
+    emulator.add_account(SERVICE, PASSWORD, netbios_domain="NORDVIK")
+    emulator.add_mailbox(mailbox, "Ana Núñez")
+    MailConnection.objects.create(
+        method="exchange", username=SERVICE, password=PASSWORD,
+        ews_url=sandbox.bases["exchange"] + "/EWS/Exchange.asmx",
+        enabled=True, chosen=True, status=Status.VERIFIED,
+    )  # fmt: skip
+    exchange_client.forget_endpoints()
+    return emulator

@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connections.models import MailConnection, Status
-from connections.providers.exchange import client
 from connections.providers.exchange.stores import ExchangeEventStore, event_window
 from connections.providers.exchange.stores import build_store as mailbox_store
 from sandbox.exchange.app import ExchangeEmulator
@@ -30,12 +28,11 @@ from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create, Delete, Item, Kind, Store, Update
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
+from tests.providers.exchange.conftest import setup_exchange
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "ana.nunez@nordvik.example"
-SERVICE = "svc-lsync@nordvik.example"
-PASSWORD = "tests-only-exchange-password"
 WRITES = ("CreateItem", "UpdateItem", "DeleteItem", "CreateFolder")
 SHARED = {
     "contacts": ("first_name", "last_name", "email", "mobile_phone", "title"),
@@ -69,20 +66,6 @@ class World:
 
     def mailbox_writes(self) -> list[tuple[str, str | None, int]]:
         return [op for op in self.exchange.operations if op[0] in WRITES]
-
-
-def setup_exchange(sandbox: SandboxHandle) -> ExchangeEmulator:
-    """The Exchange connection of the product, on the emulator (Basic, EWS URL given)."""
-    exchange: ExchangeEmulator = sandbox.apps["exchange"]
-    exchange.add_account(SERVICE, PASSWORD, netbios_domain="NORDVIK")
-    exchange.add_mailbox(EMAIL, "Ana Núñez")
-    MailConnection.objects.create(
-        method="exchange", username=SERVICE, password=PASSWORD,
-        ews_url=sandbox.bases["exchange"] + "/EWS/Exchange.asmx",
-        enabled=True, chosen=True, status=Status.VERIFIED,
-    )  # fmt: skip
-    client.forget_endpoints()
-    return exchange
 
 
 @pytest.fixture
