@@ -87,7 +87,10 @@ def sync_folder_items(ctx: Context) -> ET.Element:
     except ItemError as error:
         if error.code == "ErrorFolderNotFound":
             error = ItemError("ErrorSyncFolderNotFound", error.message)
-        out.error(error)
+        # Exchange still writes both elements on an error; exchangelib reads them first.
+        message = out.error(error)
+        sub(message, m("SyncState"))
+        sub(message, m("IncludesLastItemInRange"), "true")
         return out.root
     limit = int(text_of(body.find(m("MaxChangesReturned")), "100") or 100)
     limit = max(1, min(MAX_CHANGES, limit))
