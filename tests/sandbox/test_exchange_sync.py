@@ -121,3 +121,14 @@ def test_a_state_from_another_folder_is_refused(
     _, state = sync(target, None)
     with pytest.raises(ErrorInvalidSyncStateData):
         sync(account.contacts, state)
+
+
+def test_an_error_answer_can_leave_out_the_sync_state_as_the_schema_allows(
+    folder: tuple[Account, Folder], ews: ExchangeEmulator
+) -> None:
+    _, target = folder
+    ews.org.omit_sync_state_on_error = True
+    ews.expire_cursors()
+    # Stock exchangelib reads SyncState before the ResponseCode: clients must cope with this.
+    with pytest.raises(AttributeError):
+        sync(target, "AQ==")
