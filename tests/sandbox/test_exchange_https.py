@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 from exchangelib import Contact, Folder, close_connections
-from exchangelib.errors import TransportError
+from exchangelib.errors import ErrorServerBusy, TransportError, UnauthorizedError
 
 from sandbox.exchange.app import ExchangeEmulator
 from sandbox.exchange.transport import trusting
@@ -103,3 +103,30 @@ def test_the_control_surface_seeds_inspects_faults_and_moves_the_clock(
     assert moved["now"] > state["now"]
     assert http.get(base + "/_control/records").json() == {"invitations": [], "deletes": []}
     assert http.get(base + "/EWS/Exchange.asmx").status_code == 401
+
+
+@pytest.mark.parametrize("auth", ["basic", "ntlm"])
+def test_a_wrong_password_over_https_is_a_sign_in_failure(
+    served: tuple[ExchangeEmulator, str, str], auth: str
+) -> None:
+    app, base, ca = served
+    user = app.state()["mailboxes"][0]["smtp"]
+    with trusting(ca):
+        account = make_account(base + "/EWS/Exchange.asmx", user, auth=auth, password="wrong")
+        with pytest.raises(UnauthorizedError):
+            account.contacts.refresh()
+
+
+def test_server_busy_over_https_carries_its_back_off(
+    served: tuple[ExchangeEmulator, str, str],
+) -> None:
+    app, base, ca = served
+    user = app.state()["mailboxes"][0]["smtp"]
+    with trusting(ca):
+        account = make_account(
+            base + "/EWS/Exchange.asmx", user, auth="ntlm", username=SERVICE_DOWN_LEVEL
+        )
+        app.inject("server_busy", route="ews.GetFolder", delay=1.5)
+        with pytest.raises(ErrorServerBusy) as caught:
+            account.contacts.refresh()
+    assert caught.value.back_off == pytest.approx(1.5)

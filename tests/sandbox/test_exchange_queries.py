@@ -56,7 +56,10 @@ def test_restrictions_combine_and_negate(ews_account: AccountFactory) -> None:
         ],
     )
     contacts = account.contacts
-    assert {c.surname for c in contacts.filter(surname__startswith="lef")} == {"Lefèvre", "Lefebvre"}
+    assert {c.surname for c in contacts.filter(surname__startswith="lef")} == {
+        "Lefèvre",
+        "Lefebvre",
+    }
     assert {c.surname for c in contacts.filter(company_name="globex").exclude(surname="Rossi")} == {
         "Lefèvre"
     }
@@ -71,8 +74,13 @@ def test_calendar_items_carry_the_marker_and_are_found_by_it_and_by_time(
     account.bulk_create(
         account.calendar,
         [
-            CalendarItem(account=account, subject=f"Visit {i}", sf_id=f"00U{i}",
-                         start=start.replace(day=3 + i), end=start.replace(day=3 + i, hour=10))
+            CalendarItem(
+                account=account,
+                subject=f"Visit {i}",
+                sf_id=f"00U{i}",
+                start=start.replace(day=3 + i),
+                end=start.replace(day=3 + i, hour=10),
+            )
             for i in range(3)
         ],  # fmt: skip
         send_meeting_invitations=SEND_TO_NONE,
@@ -91,8 +99,15 @@ def test_an_occurrence_is_read_by_its_index_and_its_change_updates_the_master_in
     series = Recurrence(pattern=DailyPattern(interval=2), start=EWSDate(2027, 6, 1), number=4)
     (made,) = account.bulk_create(
         account.calendar,
-        [CalendarItem(account=account, subject="Rounds", start=start, end=start.replace(hour=9),
-                      recurrence=series)],  # fmt: skip
+        [
+            CalendarItem(
+                account=account,
+                subject="Rounds",
+                start=start,
+                end=start.replace(hour=9),
+                recurrence=series,
+            )
+        ],  # fmt: skip
         send_meeting_invitations=SEND_TO_NONE,
     )
     master = account.calendar.get(id=made.id)
@@ -128,6 +143,8 @@ def test_delegate_access_to_another_mailbox_is_denied(
     ews.add_account("own@example.com", "Own-Passw0rd", mailbox=first)
     own = ews_account(first, username="own@example.com", password="Own-Passw0rd", access=DELEGATE)
     assert own.contacts.total_count == 3
-    other = ews_account(second, username="own@example.com", password="Own-Passw0rd", access=DELEGATE)
+    other = ews_account(
+        second, username="own@example.com", password="Own-Passw0rd", access=DELEGATE
+    )
     with pytest.raises(ErrorAccessDenied):
         other.contacts.refresh()
