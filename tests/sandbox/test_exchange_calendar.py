@@ -13,7 +13,11 @@ from exchangelib import (
     EWSDateTime,
     EWSTimeZone,
 )
-from exchangelib.errors import ErrorCalendarViewRangeTooBig, ErrorItemNotFound
+from exchangelib.errors import (
+    ErrorCalendarViewRangeTooBig,
+    ErrorExceededFindCountLimit,
+    ErrorItemNotFound,
+)
 from exchangelib.items import SEND_ONLY_TO_ALL, SEND_TO_NONE
 from exchangelib.properties import Attendee, Mailbox
 from exchangelib.recurrence import (
@@ -227,3 +231,18 @@ def test_a_calendar_view_wider_than_two_years_is_refused(ews_account: AccountFac
     account = ews_account()
     with pytest.raises(ErrorCalendarViewRangeTooBig):
         view(account, at(1, 0), at(1, 0) + dt.timedelta(days=800))
+
+
+def test_a_calendar_view_over_the_find_count_limit_is_refused(ews_account: AccountFactory) -> None:
+    account = ews_account()
+    daily = [
+        meeting(account, subject=f"Shift {hour}", start=at(1, hour), end=at(1, hour + 1),
+                required_attendees=None,
+                recurrence=Recurrence(pattern=DailyPattern(interval=1), start=EWSDate(2027, 3, 1),
+                                      number=600))
+        for hour in (8, 14)
+    ]  # fmt: skip
+    account.bulk_create(account.calendar, daily, send_meeting_invitations=SEND_TO_NONE)
+    with pytest.raises(ErrorExceededFindCountLimit):
+        view(account, at(1, 0), at(1, 0) + dt.timedelta(days=700))
+    assert len(view(account, at(1, 0), at(11, 0))) == 20
