@@ -168,7 +168,7 @@ class ExchangeEmulator(Emulator):
 
     def revoke_tokens(self) -> None:
         """EWS sessions carry no tokens; the closest is forgetting pending NTLM handshakes."""
-        self.auth._pending.clear()
+        self.auth.forget_handshakes()
 
     def expire_cursors(self) -> None:
         with self.lock:

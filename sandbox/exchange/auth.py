@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +49,13 @@ class Authenticator:
         self.org = org
         self.methods = {"basic", "ntlm"}
         self._pending: dict[bytes, Any] = {}
-        self._dir = Path(tempfile.mkdtemp(prefix="ews-ntlm-"))
-        self.user_file = self._dir / "ntlm_users"
+        directory = tempfile.mkdtemp(prefix="ews-ntlm-")
+        weakref.finalize(self, shutil.rmtree, directory, True)
+        self.user_file = Path(directory) / "ntlm_users"
         self.handshakes = 0
+
+    def forget_handshakes(self) -> None:
+        self._pending.clear()
 
     def write_user_file(self) -> None:
         lines = []

@@ -15,6 +15,7 @@ from sandbox.exchange.soap import ItemError, ResponseBuilder, local, m, sub, t
 from sandbox.exchange.state import Item, Mailbox
 
 MAX_VIEW_DAYS = 731  # Exchange refuses calendar views over two years
+FIND_COUNT_LIMIT = 1000  # the default EWSFindCountLimit throttling policy
 
 
 def item_values(item: Item, path: ET.Element) -> list[str]:
@@ -116,7 +117,11 @@ def find_item(ctx: Context) -> ET.Element:
         except ItemError as error:
             out.error(error)
             continue
-        page = entries[offset : offset + max(limit, 0)]
+        if view is not None and min(limit, total) > FIND_COUNT_LIMIT:
+            out.error(ItemError("ErrorExceededFindCountLimit",
+                                "The number of items exceeds the find count limit (EWSFindCountLimit)."))  # fmt: skip
+            continue
+        page = entries[offset : offset + max(0, min(limit, FIND_COUNT_LIMIT))]
         message = out.success()
         attrs = {
             "TotalItemsInView": str(total),

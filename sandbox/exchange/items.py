@@ -51,6 +51,12 @@ COMPUTED = {
     "OriginalStart",
     "RecurrenceId",
 }
+# xs:boolean fields: clients may send 1/0, Exchange always answers true/false.
+BOOLEAN_FIELDS = {
+    "IsAllDayEvent", "ReminderIsSet", "IsResponseRequested", "AllowNewTimeProposal",
+    "IsOnlineMeeting", "IsDraft", "IsRead", "IsDeliveryReceiptRequested",
+    "IsReadReceiptRequested", "HasPicture", "IsAssociated", "IsComplete", "IsTeamTask",
+}  # fmt: skip
 EXTENDED_KEYS = (
     "DistinguishedPropertySetId",
     "PropertySetId",
@@ -123,7 +129,14 @@ def store_fields(item: Item, elem: ET.Element) -> None:
                 "ErrorInvalidPropertySet", f"The property {name} is read-only and cannot be set."
             )
         else:
-            item.fields[name] = copy.deepcopy(child)
+            item.fields[name] = normalised(child)
+
+
+def normalised(elem: ET.Element) -> ET.Element:
+    stored = copy.deepcopy(elem)
+    if local(stored.tag) in BOOLEAN_FIELDS and stored.text is not None:
+        stored.text = "true" if stored.text.strip().lower() in ("1", "true") else "false"
+    return stored
 
 
 def new_item(

@@ -121,9 +121,7 @@ class Occurrence:
 
     @property
     def id(self) -> str:
-        exception = self.master.exceptions.get(self.key)
-        if exception is not None:
-            return exception.id
+        """Stable: an occurrence keeps its id when it becomes an exception, as in Exchange."""
         raw = f"{self.master.id}|{self.key}".encode()
         return OCCURRENCE_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -195,7 +193,7 @@ def _find(master: Item, key: str) -> Occurrence:
 
 def resolve(ctx: Any, ref: ET.Element) -> Item | Occurrence:
     kind = local(ref.tag)
-    box: Mailbox = ctx.box()
+    ctx.box()
     if kind == "OccurrenceItemId":
         master = ctx.item(ref.get("RecurringMasterId") or "")
         index = int(ref.get("InstanceIndex") or 0)
@@ -214,13 +212,8 @@ def resolve(ctx: Any, ref: ET.Element) -> Item | Occurrence:
     item_id = ref.get("Id") or ref.get("OccurrenceId") or ""
     decoded = decode(item_id)
     if decoded is not None:
-        return _find(ctx.item(decoded[0]), decoded[1])
-    for item in box.items.values():
-        for key, exception in item.exceptions.items():
-            if exception.id == item_id:
-                if kind == "RecurringMasterItemId":
-                    return item
-                return _find(item, key)
+        master = ctx.item(decoded[0])
+        return master if kind == "RecurringMasterItemId" else _find(master, decoded[1])
     item = ctx.item(item_id)
     if kind == "RecurringMasterItemId" and "Recurrence" not in item.fields:
         raise ItemError("ErrorItemNotFound", "The item is not part of a recurring series.")

@@ -200,9 +200,7 @@ def _calendar(app: ExchangeEmulator, user: CompanyUser, company: Company) -> Non
             fields[name] = elem
         from sandbox.exchange.state import ExceptionData
 
-        series.exceptions[moved.key] = ExceptionData(
-            app.org.make_id("exception"), app.org.make_change_key(), fields
-        )
+        series.exceptions[moved.key] = ExceptionData(moved.id, app.org.make_change_key(), fields)
         series.deleted_occurrences.add(found[4].key)
 
 

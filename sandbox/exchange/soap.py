@@ -157,7 +157,7 @@ def text_of(elem: ET.Element | None, default: str | None = None) -> str | None:
 
 
 def as_bool(value: str | None) -> bool:
-    return (value or "").strip().lower() == "true"
+    return (value or "").strip().lower() in ("true", "1")
 
 
 def xml_bool(value: bool) -> str:

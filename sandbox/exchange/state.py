@@ -157,6 +157,8 @@ class Organisation:
         self.deletes: list[DeleteRecord] = []
         self.invitations: list[InvitationRecord] = []
         self.domains: list[str] = []
+        # SyncFolderItems errors without SyncState/IncludesLastItemInRange (schema-legal).
+        self.omit_sync_state_on_error = False
 
     # --- ids ---------------------------------------------------------------------------------
     def make_id(self, kind: str) -> str:

@@ -87,7 +87,12 @@ def sync_folder_items(ctx: Context) -> ET.Element:
     except ItemError as error:
         if error.code == "ErrorFolderNotFound":
             error = ItemError("ErrorSyncFolderNotFound", error.message)
-        out.error(error)
+        message = out.error(error)
+        if not ctx.org.omit_sync_state_on_error:
+            # Both elements are optional in the schema; exchangelib 5.6 reads them before it
+            # looks at the ResponseCode, so without them it fails with AttributeError.
+            sub(message, m("SyncState"))
+            sub(message, m("IncludesLastItemInRange"), "true")
         return out.root
     limit = int(text_of(body.find(m("MaxChangesReturned")), "100") or 100)
     limit = max(1, min(MAX_CHANGES, limit))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import xml.etree.ElementTree as ET
 
-from sandbox.exchange.items import COMPUTED, INDEXED, extended_key
+from sandbox.exchange.items import COMPUTED, INDEXED, extended_key, normalised
 from sandbox.exchange.soap import ItemError, local, t
 from sandbox.exchange.state import Item
 
@@ -98,7 +98,7 @@ def _set(item: Item, path: ET.Element, payload: ET.Element, append: bool) -> Non
         for child in value:
             item.fields[name].append(copy.deepcopy(child))
         return
-    item.fields[name] = copy.deepcopy(value)
+    item.fields[name] = normalised(value)
 
 
 def _delete(item: Item, path: ET.Element) -> None:

@@ -110,3 +110,37 @@ def test_autodiscover_finds_the_ews_endpoint_for_the_users_domain(
         assert account.protocol.service_endpoint == "https://example.com/EWS/Exchange.asmx"
         assert account.contacts.total_count == 3
     assert ("GetUserSettings", None, 200) in ews.operations
+
+
+def test_autodiscover_falls_back_to_the_autodiscover_host(
+    ews: ExchangeEmulator, ews_user: str
+) -> None:
+    # Step 1 (https://example.com/...) has no DNS entry; step 2 is autodiscover.example.com.
+    with (
+        sandbox_autodiscover({"autodiscover.example.com"}),
+        routed({"autodiscover.example.com": ews}),
+    ):
+        account = Account(
+            ews_user,
+            credentials=Credentials(SERVICE_DOWN_LEVEL, DEFAULT_PASSWORD),
+            autodiscover=True,
+            access_type="impersonation",
+        )
+        assert account.protocol.service_endpoint == (
+            "https://autodiscover.example.com/EWS/Exchange.asmx"
+        )
+        assert account.version.api_version == "Exchange2016"
+
+
+def test_autodiscover_of_an_address_without_a_mailbox_fails(ews: ExchangeEmulator) -> None:
+    with (
+        sandbox_autodiscover({"example.com"}),
+        routed({"example.com": ews}),
+        pytest.raises(ErrorNonExistentMailbox),
+    ):
+        Account(
+            "former.employee@example.com",
+            credentials=Credentials(SERVICE_UPN, DEFAULT_PASSWORD),
+            autodiscover=True,
+            access_type="impersonation",
+        )
