@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the provider sandbox, the web UI and a django-q2 cluster, on SQLite.
-# LSYNC_DEMO_MAIL=google switches the mail side from Microsoft 365 to Google Workspace.
+# LSYNC_DEMO_MAIL=google switches the mail side from Microsoft 365 to Google Workspace,
+# LSYNC_DEMO_MAIL=exchange to Exchange Server on-premises (the Service Account method).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LSYNC_DEMO=1 LSYNC_DEBUG="${LSYNC_DEBUG:-0}"
