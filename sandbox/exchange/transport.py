@@ -107,3 +107,17 @@ def trusting(ca_bundle: str) -> Iterator[type[Any]]:
         yield TrustingAdapter
     finally:
         BaseProtocol.HTTP_ADAPTER_CLS = previous
+
+
+def session_factory(apps: dict[str, Any]) -> Any:
+    """A stand-in for the product's `connections.http.build_session` that serves ``apps``
+    in-process: a fresh session per call (exchangelib sets its auth per session), Basic and NTLM
+    both working through it. Anything else is sent to the real adapter, which tests refuse."""
+
+    def build_session() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        session.mount("https://", adapter_class(apps, requests.adapters.HTTPAdapter)())
+        return session
+
+    return build_session

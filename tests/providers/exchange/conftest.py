@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import requests
 from exchangelib import IMPERSONATION, Account, Configuration, Credentials, FailFast
 
 from connections import http
 from connections.providers.exchange import client as exchange_client
 from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
 from sandbox.exchange.app import ExchangeEmulator
-from sandbox.exchange.transport import adapter_class
+from sandbox.exchange.transport import session_factory
 from tests.conftest import SandboxHandle
 
 HOST = "exchange.sandbox.test"
@@ -48,15 +47,7 @@ class Exchange:
 
 
 def routed_session_factory(apps: dict[str, Any]) -> Any:
-    def build_session() -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.headers["User-Agent"] = http.USER_AGENT
-        adapter = adapter_class(apps, requests.adapters.HTTPAdapter)()
-        session.mount("https://", adapter)
-        return session
-
-    return build_session
+    return session_factory(apps)
 
 
 @pytest.fixture
