@@ -52,7 +52,7 @@ def run_strategy(strategy: str, contacts: int, latency_ms: float) -> ExchangeFig
     _configure()
     from connections import http
     from connections.providers.exchange import client as exchange_client
-    from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+    from connections.providers.exchange.client import EwsConfig, ExchangeClient
     from connections.providers.exchange.stores import ExchangeContactStore
     from sandbox.exchange.app import ExchangeEmulator
     from sandbox.exchange.transport import session_factory
@@ -87,7 +87,7 @@ def run_strategy(strategy: str, contacts: int, latency_ms: float) -> ExchangeFig
             salesforce.apply(
                 [Create(f"r{n}", r) for n, r in enumerate(records[start : start + 200])]
             )
-        config = ExchangeSettings(SERVICE, PASSWORD, f"https://{HOST}/EWS/Exchange.asmx")
+        config = EwsConfig(SERVICE, PASSWORD, f"https://{HOST}/EWS/Exchange.asmx")
         mailbox = ExchangeContactStore(ExchangeClient(config), MAILBOX)
         if strategy == "naive":
             mailbox.max_batch = 1

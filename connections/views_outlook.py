@@ -91,13 +91,13 @@ def _exchange_signs_in(form: OutlookForm, stored: MailConnection) -> bool:
     """Turning Exchange sync on with new settings: they must sign in before they are stored,
     so an unreachable host, an untrusted certificate or a wrong password is named on its field
     and nothing is saved (no sync starts with settings that cannot work)."""
-    from connections.providers.exchange.client import ExchangeSettings
+    from connections.providers.exchange.client import EwsConfig
 
     data = form.cleaned_data
     if data["method"] != MailConnection.Method.EXCHANGE or not data["enabled"]:
         return True
     password = data["password"] or ("" if data["clear_password"] else stored.password)
-    config = ExchangeSettings(
+    config = EwsConfig(
         username=data["username"],
         password=password,
         ews_url=data["ews_url"],
@@ -108,7 +108,7 @@ def _exchange_signs_in(form: OutlookForm, stored: MailConnection) -> bool:
     unchanged = (
         stored.status == Status.VERIFIED
         and stored.enabled
-        and config == ExchangeSettings.from_connection(stored)
+        and config == EwsConfig.from_connection(stored)
     )
     if unchanged:
         return True

@@ -15,7 +15,7 @@ from exchangelib.folders import Calendar, Folder, FolderCollection, Root
 from exchangelib.items import HARD_DELETE
 
 from connections.providers.checks import CheckStep
-from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+from connections.providers.exchange.client import EwsConfig, ExchangeClient
 from connections.providers.exchange.directory import open_mailbox
 from connections.providers.exchange.errors import (
     UNTRUSTED,
@@ -30,16 +30,16 @@ NOT_SET_UP = (
 )
 
 
-def _stored() -> ExchangeSettings | None:
+def _stored() -> EwsConfig | None:
     from connections.models import MailConnection
 
     connection = MailConnection.load(MailConnection.Method.EXCHANGE)
     if not (connection.username and connection.password):
         return None
-    return ExchangeSettings.from_connection(connection)
+    return EwsConfig.from_connection(connection)
 
 
-def run_checks(email: str | None, *, config: ExchangeSettings | None = None) -> list[CheckStep]:
+def run_checks(email: str | None, *, config: EwsConfig | None = None) -> list[CheckStep]:
     config = config or _stored()
     if config is None:
         return [CheckStep("Endpoint", False, NOT_SET_UP)]
@@ -175,7 +175,7 @@ STEP_FIELDS = {"Endpoint": ("ews_url", "EWS URL"), "TLS": ("ews_url", "EWS URL")
                "Sign-in": ("password", "Password")}  # fmt: skip
 
 
-def verify_settings(config: ExchangeSettings) -> tuple[str, str] | None:
+def verify_settings(config: EwsConfig) -> tuple[str, str] | None:
     """Before the Outlook page stores settings that turn sync on: endpoint, TLS and sign-in.
     Returns (field, message naming the field) for the first failure, else None."""
     steps = run_checks(None, config=config)

@@ -94,7 +94,7 @@ class LsyncAutodiscoverProtocol(_SessionMixin, AutodiscoverProtocol):
 
 
 @dataclass(frozen=True)
-class ExchangeSettings:
+class EwsConfig:
     username: str
     password: str = field(repr=False)
     ews_url: str = ""
@@ -103,7 +103,7 @@ class ExchangeSettings:
     additional_domains: tuple[str, ...] = ()
 
     @classmethod
-    def from_connection(cls, connection: Any) -> ExchangeSettings:
+    def from_connection(cls, connection: Any) -> EwsConfig:
         return cls(
             username=str(connection.username or ""),
             password=str(connection.password or ""),
@@ -143,7 +143,7 @@ def forget_endpoints() -> None:
 
 
 class ExchangeClient:
-    def __init__(self, config: ExchangeSettings) -> None:
+    def __init__(self, config: EwsConfig) -> None:
         if config.ews_url and is_exchange_online(config.ews_url):
             raise ExchangeOnlineRefused(ONLINE_SENTENCE.format(url=config.ews_url))
         self.settings = config

@@ -10,7 +10,7 @@ from typing import Any
 
 from exchangelib.folders import Contacts, FolderCollection, Root
 
-from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+from connections.providers.exchange.client import EwsConfig, ExchangeClient
 from connections.providers.exchange.errors import store_error
 from syncengine.mailbox_directory import Outcome, Probe
 from syncengine.stores.base import AuthFailed, NotFound, ProviderError
@@ -40,7 +40,7 @@ def outcome_of(error: ProviderError, message: str) -> Outcome:
 
 @dataclass
 class ExchangeMailboxes:
-    settings: ExchangeSettings
+    settings: EwsConfig
     method: str = "exchange"
     recheck_denied: bool = False
     client: ExchangeClient | None = None
@@ -73,4 +73,4 @@ class ExchangeMailboxes:
 
 
 def for_connection(connection: Any) -> ExchangeMailboxes:
-    return ExchangeMailboxes(ExchangeSettings.from_connection(connection))
+    return ExchangeMailboxes(EwsConfig.from_connection(connection))

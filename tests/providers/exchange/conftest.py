@@ -13,7 +13,7 @@ from exchangelib import IMPERSONATION, Account, Configuration, Credentials, Fail
 
 from connections import http
 from connections.providers.exchange import client as exchange_client
-from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+from connections.providers.exchange.client import EwsConfig, ExchangeClient
 from sandbox.exchange.app import ExchangeEmulator
 from sandbox.exchange.transport import session_factory
 from tests.conftest import SandboxHandle
@@ -28,11 +28,11 @@ USER = "ana.nunez@nordvik.example"
 @dataclass
 class Exchange:
     emulator: ExchangeEmulator
-    settings: ExchangeSettings
+    settings: EwsConfig
 
     def client(self, **changes: Any) -> ExchangeClient:
         values = {**self.settings.__dict__, **changes}
-        return ExchangeClient(ExchangeSettings(**values))
+        return ExchangeClient(EwsConfig(**values))
 
     def as_user(self, mailbox: str = USER) -> Account:
         """exchangelib on its own, as Outlook would be: what a user does out of band."""
@@ -57,7 +57,7 @@ def exchange(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Exchang
     emulator.add_mailbox(USER, "Ana Núñez")
     monkeypatch.setattr(http, "build_session", routed_session_factory({HOST: emulator}))
     exchange_client.forget_endpoints()
-    yield Exchange(emulator, ExchangeSettings(SERVICE, PASSWORD, EWS_URL))
+    yield Exchange(emulator, EwsConfig(SERVICE, PASSWORD, EWS_URL))
     exchange_client.forget_endpoints()
 
 

@@ -12,7 +12,7 @@ import pytest
 from connections.providers.checks import CheckStep
 from connections.providers.exchange import client as exchange_client
 from connections.providers.exchange.checks import run_checks
-from connections.providers.exchange.client import ExchangeSettings
+from connections.providers.exchange.client import EwsConfig
 from connections.providers.exchange.errors import UNTRUSTED, WRONG_PASSWORD
 from connections.providers.exchange.stores import ExchangeContactStore
 from sandbox.exchange.app import ExchangeEmulator
@@ -51,24 +51,24 @@ def test_without_a_user_the_mailbox_steps_are_skipped_with_a_hint(exchange: Exch
 
 
 def test_an_exchange_online_url_fails_at_the_endpoint_pointing_to_oauth() -> None:
-    config = ExchangeSettings(SERVICE, PASSWORD, "https://outlook.office365.com/EWS/Exchange.asmx")
+    config = EwsConfig(SERVICE, PASSWORD, "https://outlook.office365.com/EWS/Exchange.asmx")
     bad = failed(run_checks(USER, config=config))
     assert bad.name == "Endpoint" and "OAuth 2.0" in bad.message
 
 
 def test_autodiscover_finding_nothing_fails_at_the_endpoint(exchange: Exchange) -> None:
-    bad = failed(run_checks(USER, config=ExchangeSettings(SERVICE, PASSWORD)))
+    bad = failed(run_checks(USER, config=EwsConfig(SERVICE, PASSWORD)))
     assert bad.name == "Endpoint" and bad.message.startswith("EWS URL: Autodiscover found no")
 
 
 def test_an_unreachable_host_fails_at_tls_naming_the_ews_url(exchange: Exchange) -> None:
-    config = ExchangeSettings(SERVICE, PASSWORD, "https://nowhere.sandbox.test/EWS/Exchange.asmx")
+    config = EwsConfig(SERVICE, PASSWORD, "https://nowhere.sandbox.test/EWS/Exchange.asmx")
     bad = failed(run_checks(USER, config=config))
     assert bad.name == "TLS" and bad.message.startswith("EWS URL:")
 
 
 def test_a_wrong_password_fails_at_sign_in(exchange: Exchange) -> None:
-    config = ExchangeSettings(SERVICE, "wrong", exchange.settings.ews_url)
+    config = EwsConfig(SERVICE, "wrong", exchange.settings.ews_url)
     bad = failed(run_checks(USER, config=config))
     assert (bad.name, bad.message) == ("Sign-in", WRONG_PASSWORD)
 
@@ -123,7 +123,7 @@ def test_over_https_the_private_ca_in_lsync_ca_bundle_is_trusted(
 ) -> None:
     url, ca = https_exchange
     settings.LSYNC_CA_BUNDLE = str(ca)
-    config = ExchangeSettings(SERVICE, PASSWORD, url, basic=not ntlm, ntlm=ntlm)
+    config = EwsConfig(SERVICE, PASSWORD, url, basic=not ntlm, ntlm=ntlm)
     steps = run_checks(USER, config=config)
     assert all(s.ok for s in steps), steps
     store = ExchangeContactStore(exchange_client.ExchangeClient(config), USER)
@@ -139,5 +139,5 @@ def test_over_https_an_untrusted_certificate_fails_at_tls(
     url, _ = https_exchange
     other_ca, _, _ = ensure_certificates(tmp_path / "other")
     settings.LSYNC_CA_BUNDLE = str(other_ca)
-    bad = failed(run_checks(USER, config=ExchangeSettings(SERVICE, PASSWORD, url)))
+    bad = failed(run_checks(USER, config=EwsConfig(SERVICE, PASSWORD, url)))
     assert (bad.name, bad.message) == ("TLS", UNTRUSTED)

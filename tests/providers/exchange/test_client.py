@@ -11,27 +11,27 @@ from exchangelib import BASIC, NTLM, Configuration, Credentials
 from exchangelib.protocol import BaseProtocol, CachingProtocol, Protocol
 
 from connections.providers.exchange.client import (
+    EwsConfig,
     ExchangeClient,
     ExchangeOnlineRefused,
-    ExchangeSettings,
     LsyncProtocol,
 )
 
-SETTINGS = ExchangeSettings(
+SETTINGS = EwsConfig(
     "svc-lsync@nordvik.example", "pw", "https://mail.nordvik.example/EWS/Exchange.asmx"
 )
 
 
 def test_basic_is_used_when_both_basic_and_ntlm_are_on() -> None:
-    both = ExchangeSettings("svc@x.example", "pw", basic=True, ntlm=True)
-    only_ntlm = ExchangeSettings("svc@x.example", "pw", basic=False, ntlm=True)
+    both = EwsConfig("svc@x.example", "pw", basic=True, ntlm=True)
+    only_ntlm = EwsConfig("svc@x.example", "pw", basic=False, ntlm=True)
     assert both.auth_type == BASIC and only_ntlm.auth_type == NTLM
 
 
 def test_the_primary_domain_comes_from_either_form_of_the_user_name() -> None:
-    assert ExchangeSettings("svc@Nordvik.example", "p").primary_domain == "nordvik.example"
-    assert ExchangeSettings("nordvik.example\\svc", "p").primary_domain == "nordvik.example"
-    assert ExchangeSettings("NORDVIK\\svc", "p", additional_domains=("a.example",)).domains() == [
+    assert EwsConfig("svc@Nordvik.example", "p").primary_domain == "nordvik.example"
+    assert EwsConfig("nordvik.example\\svc", "p").primary_domain == "nordvik.example"
+    assert EwsConfig("NORDVIK\\svc", "p", additional_domains=("a.example",)).domains() == [
         "a.example"
     ]
 
@@ -45,7 +45,7 @@ def test_the_primary_domain_comes_from_either_form_of_the_user_name() -> None:
 )
 def test_an_exchange_online_url_is_refused_pointing_to_oauth(url: str) -> None:
     with pytest.raises(ExchangeOnlineRefused, match="OAuth 2.0"):
-        ExchangeClient(ExchangeSettings("svc@x.example", "pw", url))
+        ExchangeClient(EwsConfig("svc@x.example", "pw", url))
 
 
 def test_exchangelib_sessions_use_the_product_ca_bundle_timeout_and_ignore_the_environment(

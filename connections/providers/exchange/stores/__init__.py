@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connections.providers.exchange.client import ExchangeClient, ExchangeSettings
+from connections.providers.exchange.client import EwsConfig, ExchangeClient
 from connections.providers.exchange.errors import store_error
 from connections.providers.exchange.stores.contacts import ExchangeContactStore
 from connections.providers.exchange.stores.events import ExchangeEventStore
@@ -39,7 +39,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
             "the Outlook setup page."
         )
     try:
-        client = ExchangeClient(ExchangeSettings.from_connection(connection))
+        client = ExchangeClient(EwsConfig.from_connection(connection))
     except ValueError as exc:
         raise store_error(exc) from exc
     mailbox = sync_user.mailbox_address or sync_user.email
