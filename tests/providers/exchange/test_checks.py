@@ -141,3 +141,29 @@ def test_over_https_an_untrusted_certificate_fails_at_tls(
     settings.LSYNC_CA_BUNDLE = str(other_ca)
     bad = failed(run_checks(USER, config=EwsConfig(SERVICE, PASSWORD, url)))
     assert (bad.name, bad.message) == ("TLS", UNTRUSTED)
+
+
+@pytest.mark.django_db
+def test_the_test_connection_command_shows_the_exchange_steps_one_by_one(
+    exchange: Exchange,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from connections.models import MailConnection, Status
+
+    MailConnection.objects.create(
+        method="exchange", username=SERVICE, password=PASSWORD, ews_url=exchange.settings.ews_url,
+        enabled=True, chosen=True, status=Status.SAVED,
+    )  # fmt: skip
+    out = StringIO()
+    with pytest.raises(CommandError):  # Salesforce is not set up in this test
+        call_command("test_connection", email=USER, stdout=out)
+    text = out.getvalue()
+    section = text.split("Service Account (Exchange)", 1)[1]
+    assert [
+        line.split("]")[1].split(":")[0].strip() for line in section.strip().splitlines()
+    ] == STEPS
+    assert "[FAIL]" not in section
