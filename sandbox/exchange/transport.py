@@ -109,15 +109,22 @@ def trusting(ca_bundle: str) -> Iterator[type[Any]]:
         BaseProtocol.HTTP_ADAPTER_CLS = previous
 
 
-def session_factory(apps: dict[str, Any]) -> Any:
+def session_factory(apps: dict[str, Any], base: Any = None) -> Any:
     """A stand-in for the product's `connections.http.build_session` that serves ``apps``
     in-process: a fresh session per call (exchangelib sets its auth per session), Basic and NTLM
-    both working through it. Anything else is sent to the real adapter, which tests refuse."""
+    both working through it. With ``base`` (another session factory), its sessions are used and
+    only ``apps``' hosts are routed here; otherwise anything else goes to the real adapter."""
 
     def build_session() -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.mount("https://", adapter_class(apps, requests.adapters.HTTPAdapter)())
+        if base is None:
+            session = requests.Session()
+            session.trust_env = False
+            session.mount("https://", adapter_class(apps, requests.adapters.HTTPAdapter)())
+            return session
+        session = base()
+        adapter = adapter_class(apps, requests.adapters.HTTPAdapter)()
+        for host in apps:
+            session.mount(f"https://{host}/", adapter)
         return session
 
     return build_session
