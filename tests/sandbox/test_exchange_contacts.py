@@ -102,6 +102,8 @@ def test_bulk_create_stores_every_field_and_the_extended_property(
     assert first.physical_addresses[0].city == "Paris"
     assert first.body == "Met at the trade fair."
     assert first.sf_id == "003000000000000000"
+    assert first.file_as == "Núñez0, Zoë"
+    assert (first.complete_name.first_name, first.complete_name.full_name) == ("Zoë", "Zoë Núñez0")
     assert folder.filter(sf_id="003000000000000002").get().surname == "Núñez2"
     assert folder.all().count() == 3
 
