@@ -14,6 +14,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.core import FAULT_KINDS, Emulator, FaultRule, Request, Response
@@ -29,7 +30,7 @@ EWS_PATH = "/ews/exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 # Faults beyond the shared kinds: an EWS throttling answer, a sign-in refusal, and
 # impersonation refused for the request's mailbox.
-EWS_FAULT_KINDS = (*FAULT_KINDS, "server_busy", "401", "impersonation_denied")
+EWS_FAULT_KINDS = (*FAULT_KINDS, "server_busy", "401", "impersonation_denied", "ews_error")
 _OPERATION = re.compile(rb"<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z]+)")
 
 Operation = Callable[[Context], ET.Element]
@@ -136,7 +137,7 @@ class ExchangeEmulator(Emulator):
     def inject(self, kind: str, route: str = ".*", **options: Any) -> FaultRule:
         if kind not in EWS_FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {EWS_FAULT_KINDS}")
-        rule = FaultRule(kind=kind, route=route, **options)
+        rule = EWSFaultRule(kind=kind, route=route, **options)
         with self.lock:
             self.faults.append(rule)
         return rule
@@ -151,6 +152,11 @@ class ExchangeEmulator(Emulator):
             )
         if rule.kind == "impersonation_denied":
             raise _impersonation_denied()
+        if rule.kind == "ews_error":
+            code = (
+                isinstance(rule, EWSFaultRule) and rule.code or "ErrorInternalServerTransientError"
+            )
+            raise EWSFault(code, f"Injected {code}.")
         if rule.kind == "401":
             return self.auth.unauthorized()
         if rule.kind == "500":
@@ -230,6 +236,13 @@ class ExchangeEmulator(Emulator):
 
 
 _XML = ("Content-Type", "text/xml; charset=utf-8")
+
+
+@dataclass
+class EWSFaultRule(FaultRule):
+    """``code``: the ResponseCode of an ``ews_error`` fault (ErrorMailboxStoreUnavailable...)."""
+
+    code: str = ""
 
 
 def _impersonation_denied() -> EWSFault:
