@@ -47,7 +47,6 @@ OPERATIONS: dict[str, Operation] = {
     "SyncFolderItems": sync_folder_items,
     "ConvertId": records.convert_id,
 }
-NEEDS_MAILBOX = set(OPERATIONS) - {"ConvertId"}
 
 
 class ExchangeEmulator(Emulator):
@@ -125,8 +124,6 @@ class ExchangeEmulator(Emulator):
         elif account.mailbox:
             mailbox = self.org.mailbox(account.mailbox)
         ctx = Context(self.org, account, soap, mailbox)
-        if soap.operation in NEEDS_MAILBOX and mailbox is not None:
-            ctx.box()
         return self._respond(handler(ctx), version_info(self.server_version))
 
     def _respond(self, content: ET.Element | bytes, version: dict[str, str] | None) -> Response:

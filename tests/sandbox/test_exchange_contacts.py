@@ -7,7 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from exchangelib import Account, Contact, ExtendedProperty, Folder
-from exchangelib.errors import ErrorFolderExists, ErrorIrresolvableConflict, ErrorItemNotFound
+from exchangelib.errors import (
+    ErrorFolderExists,
+    ErrorInvalidIdMalformed,
+    ErrorIrresolvableConflict,
+    ErrorItemNotFound,
+)
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import NEVER_OVERWRITE
 
@@ -174,3 +179,14 @@ def test_bulk_calls_send_many_items_per_request(
     )
     creates = [op for op, _, _ in ews.operations[before:] if op == "CreateItem"]
     assert len(results) == 250 and len(creates) == 3  # exchangelib's 100-item chunks
+
+
+def test_an_id_exchange_cannot_decode_is_malformed_not_missing(
+    sync_folder: tuple[Account, Folder],
+) -> None:
+    account, folder = sync_folder
+    (created,) = account.bulk_create(folder, [full_contact(account, folder, "003A", "Åström")])
+    account.bulk_delete([created])
+    missing, malformed = account.fetch(ids=[created, ("not an id", None)])
+    assert isinstance(missing, ErrorItemNotFound)
+    assert isinstance(malformed, ErrorInvalidIdMalformed)
