@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from exchangelib import Account, Contact, ExtendedProperty, Folder
+from exchangelib import Account, Contact, ExtendedProperty, Folder, FolderCollection, Q
 from exchangelib.errors import (
+    ErrorDeleteDistinguishedFolder,
     ErrorFolderExists,
     ErrorInvalidIdMalformed,
     ErrorIrresolvableConflict,
     ErrorItemNotFound,
+    ErrorSyncFolderNotFound,
 )
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import NEVER_OVERWRITE
@@ -190,3 +192,24 @@ def test_an_id_exchange_cannot_decode_is_malformed_not_missing(
     missing, malformed = account.fetch(ids=[created, ("not an id", None)])
     assert isinstance(missing, ErrorItemNotFound)
     assert isinstance(malformed, ErrorInvalidIdMalformed)
+
+
+def test_a_restricted_find_folder_and_a_folder_delete(
+    sync_folder: tuple[Account, Folder], ews: ExchangeEmulator
+) -> None:
+    account, folder = sync_folder
+    Folder(parent=account.contacts, name="Other", folder_class="IPF.Contact").save()
+    found = list(
+        FolderCollection(account=account, folders=[account.contacts]).find_folders(
+            q=Q(name="Salesforce_Sync")
+        )
+    )
+    assert [f.id for f in found] == [folder.id]
+    account.bulk_create(folder, [full_contact(account, folder, "003A", "Kowalski")])
+    stale = Folder(root=account.root, id=folder.id)
+    folder.delete()
+    assert ("FindFolder", account.primary_smtp_address, 200) in ews.operations
+    with pytest.raises(ErrorSyncFolderNotFound):
+        list(stale.sync_items())
+    with pytest.raises(ErrorDeleteDistinguishedFolder):
+        account.contacts.delete()
