@@ -119,7 +119,7 @@ class ExchangeEmulator(Emulator):
                 raise EWSFault(
                     "ErrorNonExistentMailbox", "The SMTP address has no mailbox associated with it."
                 )
-            if not account.impersonation:
+            if not self.org.may_impersonate(account, mailbox):
                 raise _impersonation_denied()
         elif account.mailbox:
             mailbox = self.org.mailbox(account.mailbox)
@@ -202,15 +202,23 @@ class ExchangeEmulator(Emulator):
     ) -> ServiceAccount:
         domain = netbios_domain or upn.partition("@")[2].split(".")[0].upper()
         with self.lock:
-            return self.org.add_account(
-                ServiceAccount(upn, domain, password, impersonation, mailbox)
-            )
+            account = self.org.add_account(ServiceAccount(upn, domain, password, mailbox))
+            self.org.revoke_impersonation(upn)
+            if impersonation:
+                self.org.grant_impersonation(upn)
+            return account
 
-    def set_impersonation(self, upn: str, granted: bool) -> None:
-        account = self.org.account(upn)
-        if account is None:
+    def set_impersonation(
+        self, upn: str, granted: bool, recipients: set[str] | None = None
+    ) -> None:
+        """Replaces the account's ApplicationImpersonation role assignments: none, one for the
+        organisation, or one whose management scope is ``recipients``."""
+        if self.org.account(upn) is None:
             raise KeyError(upn)
-        account.impersonation = granted
+        with self.lock:
+            self.org.revoke_impersonation(upn)
+            if granted:
+                self.org.grant_impersonation(upn, recipients)
 
     def add_contact(self, smtp: str, data: dict[str, Any], folder: str | None = None) -> str:
         with self.lock:

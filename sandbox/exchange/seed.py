@@ -230,6 +230,7 @@ def seed(app: ExchangeEmulator, payload: dict[str, Any]) -> dict[str, Any]:
         org = app.org
         org.mailboxes.clear()
         org.accounts.clear()
+        org.role_assignments.clear()
         org.deletes.clear()
         org.invitations.clear()
         org.domains = [company.domain]
@@ -258,7 +259,7 @@ def seed(app: ExchangeEmulator, payload: dict[str, Any]) -> dict[str, Any]:
             "upn": account.upn,
             "down_level": f"{account.netbios_domain}\\{account.sam}",
             "password": account.password,
-            "impersonation": account.impersonation,
+            "impersonation": bool(spec.get("impersonation", True)),
         }
     summary["server_version"] = app.server_version
     return summary
