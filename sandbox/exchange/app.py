@@ -14,6 +14,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.core import FAULT_KINDS, Emulator, FaultRule, Request, Response
@@ -29,7 +30,7 @@ EWS_PATH = "/ews/exchange.asmx"
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 # Faults beyond the shared kinds: an EWS throttling answer, a sign-in refusal, and
 # impersonation refused for the request's mailbox.
-EWS_FAULT_KINDS = (*FAULT_KINDS, "server_busy", "401", "impersonation_denied")
+EWS_FAULT_KINDS = (*FAULT_KINDS, "server_busy", "401", "impersonation_denied", "ews_error")
 _OPERATION = re.compile(rb"<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z]+)")
 
 Operation = Callable[[Context], ET.Element]
@@ -46,7 +47,6 @@ OPERATIONS: dict[str, Operation] = {
     "SyncFolderItems": sync_folder_items,
     "ConvertId": records.convert_id,
 }
-NEEDS_MAILBOX = set(OPERATIONS) - {"ConvertId"}
 
 
 class ExchangeEmulator(Emulator):
@@ -119,13 +119,11 @@ class ExchangeEmulator(Emulator):
                 raise EWSFault(
                     "ErrorNonExistentMailbox", "The SMTP address has no mailbox associated with it."
                 )
-            if not account.impersonation:
+            if not self.org.may_impersonate(account, mailbox):
                 raise _impersonation_denied()
         elif account.mailbox:
             mailbox = self.org.mailbox(account.mailbox)
         ctx = Context(self.org, account, soap, mailbox)
-        if soap.operation in NEEDS_MAILBOX and mailbox is not None:
-            ctx.box()
         return self._respond(handler(ctx), version_info(self.server_version))
 
     def _respond(self, content: ET.Element | bytes, version: dict[str, str] | None) -> Response:
@@ -136,7 +134,7 @@ class ExchangeEmulator(Emulator):
     def inject(self, kind: str, route: str = ".*", **options: Any) -> FaultRule:
         if kind not in EWS_FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {EWS_FAULT_KINDS}")
-        rule = FaultRule(kind=kind, route=route, **options)
+        rule = EWSFaultRule(kind=kind, route=route, **options)
         with self.lock:
             self.faults.append(rule)
         return rule
@@ -151,6 +149,11 @@ class ExchangeEmulator(Emulator):
             )
         if rule.kind == "impersonation_denied":
             raise _impersonation_denied()
+        if rule.kind == "ews_error":
+            code = (
+                isinstance(rule, EWSFaultRule) and rule.code or "ErrorInternalServerTransientError"
+            )
+            raise EWSFault(code, f"Injected {code}.")
         if rule.kind == "401":
             return self.auth.unauthorized()
         if rule.kind == "500":
@@ -199,15 +202,23 @@ class ExchangeEmulator(Emulator):
     ) -> ServiceAccount:
         domain = netbios_domain or upn.partition("@")[2].split(".")[0].upper()
         with self.lock:
-            return self.org.add_account(
-                ServiceAccount(upn, domain, password, impersonation, mailbox)
-            )
+            account = self.org.add_account(ServiceAccount(upn, domain, password, mailbox))
+            self.org.revoke_impersonation(upn)
+            if impersonation:
+                self.org.grant_impersonation(upn)
+            return account
 
-    def set_impersonation(self, upn: str, granted: bool) -> None:
-        account = self.org.account(upn)
-        if account is None:
+    def set_impersonation(
+        self, upn: str, granted: bool, recipients: set[str] | None = None
+    ) -> None:
+        """Replaces the account's ApplicationImpersonation role assignments: none, one for the
+        organisation, or one whose management scope is ``recipients``."""
+        if self.org.account(upn) is None:
             raise KeyError(upn)
-        account.impersonation = granted
+        with self.lock:
+            self.org.revoke_impersonation(upn)
+            if granted:
+                self.org.grant_impersonation(upn, recipients)
 
     def add_contact(self, smtp: str, data: dict[str, Any], folder: str | None = None) -> str:
         with self.lock:
@@ -230,6 +241,13 @@ class ExchangeEmulator(Emulator):
 
 
 _XML = ("Content-Type", "text/xml; charset=utf-8")
+
+
+@dataclass
+class EWSFaultRule(FaultRule):
+    """``code``: the ResponseCode of an ``ews_error`` fault (ErrorMailboxStoreUnavailable...)."""
+
+    code: str = ""
 
 
 def _impersonation_denied() -> EWSFault:

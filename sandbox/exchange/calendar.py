@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
 
 from sandbox.exchange.items import iso
-from sandbox.exchange.soap import ItemError, as_bool, local, sub, t, xml_bool
+from sandbox.exchange.soap import ItemError, as_bool, sub, t, xml_bool
 from sandbox.exchange.state import Item, Mailbox
 
 ATTENDEE_FIELDS = ("RequiredAttendees", "OptionalAttendees", "Resources")
@@ -132,7 +132,3 @@ def extras(box: Mailbox, item: Item, item_type: str | None = None) -> list[ET.El
     minutes = int((end - start).total_seconds() // 60)
     sub(holder, t("Duration"), f"PT{minutes // 60}H{minutes % 60}M" if minutes else "PT0S")
     return list(holder)
-
-
-def has_free_busy(item: Item) -> bool:
-    return any(local(e.tag) == "LegacyFreeBusyStatus" for e in item.fields.values())

@@ -3,6 +3,7 @@ its own), and how folder and item ids in the request resolve."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -37,6 +38,15 @@ def version_info(server_version: str) -> dict[str, str]:
     }
 
 
+_ID = re.compile(r"AAMk[A-Za-z0-9+/=_-]{8,}")
+
+
+def check_id(value: str) -> None:
+    """Exchange tells an id it cannot decode (ErrorInvalidIdMalformed) from one it cannot find."""
+    if not _ID.fullmatch(value):
+        raise ItemError("ErrorInvalidIdMalformed", "Id is malformed.")
+
+
 @dataclass
 class Context:
     org: Organisation
@@ -63,6 +73,7 @@ class Context:
                 raise ItemError("ErrorFolderNotFound", "The specified folder could not be found.")
             return folder
         if kind == "FolderId":
+            check_id(elem.get("Id") or "")
             box = self.box()
             folder = box.folders.get(elem.get("Id") or "")
             if folder is None:
@@ -88,6 +99,7 @@ class Context:
         return box
 
     def item(self, item_id: str) -> Item:
+        check_id(item_id)
         box = self.box()
         item = box.items.get(item_id)
         if item is None:

@@ -3,6 +3,7 @@ exchangelib's bulk calls get an answer (or an error) per item."""
 
 from __future__ import annotations
 
+import copy
 import xml.etree.ElementTree as ET
 
 from sandbox.exchange import calendar, occurrences
@@ -143,7 +144,8 @@ def update_item(ctx: Context) -> ET.Element:
                 item = occurrences.update(ctx, resolved, updates)
             else:
                 item = resolved
-                scratch = _copy(item)
+                # Changes apply to a copy, so a refused change leaves the item as it was.
+                scratch = copy.deepcopy(item)
                 touched = apply_updates(scratch, updates)
                 _check_change_key(item, ref.get("ChangeKey"), touched, mode)
                 if item.kind == "CalendarItem":
@@ -169,12 +171,6 @@ def update_item(ctx: Context) -> ET.Element:
         conflicts = sub(message, m("ConflictResults"))
         sub(conflicts, t("Count"), "0")
     return out.root
-
-
-def _copy(item: Item) -> Item:
-    import copy
-
-    return copy.deepcopy(item)
 
 
 def delete_item(ctx: Context) -> ET.Element:

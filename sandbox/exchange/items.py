@@ -31,6 +31,7 @@ INDEXED = {
 # Read-only elements the server computes; a client that sends them gets ErrorInvalidPropertySet.
 COMPUTED = {
     "ItemId",
+    "CompleteName",
     "ParentFolderId",
     "DateTimeCreated",
     "LastModifiedTime",
@@ -117,7 +118,7 @@ def store_fields(item: Item, elem: ET.Element) -> None:
     """Stores the client-writable children of a received item element."""
     for child in elem:
         name = local(child.tag)
-        if child.tag.startswith(f"{{{T}}}") is False:
+        if not child.tag.startswith(f"{{{T}}}"):
             raise ItemError("ErrorSchemaValidation", f"Unexpected element {child.tag}.")
         if name == "ExtendedProperty":
             uri = child.find(t("ExtendedFieldURI"))
@@ -165,6 +166,17 @@ def _text(item: Item, name: str) -> str | None:
     return None if elem is None else (elem.text or "")
 
 
+def _complete_name(item: Item) -> ET.Element:
+    elem = ET.Element(t("CompleteName"))
+    for source, target in (("GivenName", "FirstName"), ("MiddleName", "MiddleName"),
+                           ("Surname", "LastName"), ("Generation", "Suffix"),
+                           ("Initials", "Initials"), ("Nickname", "Nickname")):  # fmt: skip
+        if _text(item, source):
+            sub(elem, t(target), _text(item, source))
+    sub(elem, t("FullName"), display_name(item))
+    return elem
+
+
 def display_name(item: Item) -> str:
     given, surname = _text(item, "GivenName") or "", _text(item, "Surname") or ""
     return _text(item, "DisplayName") or " ".join(p for p in (given, surname) if p)
@@ -199,8 +211,14 @@ def write_item(
     add("DateTimeCreated", iso(item.created))
     add("LastModifiedTime", iso(item.modified))
     add("HasAttachments", xml_bool(False))
-    if item.kind == "Contact" and "DisplayName" not in item.fields:
-        add("DisplayName", display_name(item))
+    if item.kind == "Contact":
+        if "DisplayName" not in item.fields:
+            add("DisplayName", display_name(item))
+        if "FileAs" not in item.fields:
+            # Exchange's default FileAsMapping is LastCommaFirst.
+            parts = [_text(item, "Surname") or "", _text(item, "GivenName") or ""]
+            add("FileAs", ", ".join(p for p in parts if p) or display_name(item))
+        computed.append(("CompleteName", _complete_name(item)))
     for name, made in computed:
         if shape.wants(name):
             elem.append(made)

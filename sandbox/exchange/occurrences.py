@@ -20,7 +20,9 @@ from sandbox.exchange.items import Shape, iso, write_item
 from sandbox.exchange.soap import ItemError, local, sub, t
 from sandbox.exchange.state import ExceptionData, Item, Mailbox
 from sandbox.exchange.updates import apply_updates
+from sandbox.microsoft.errors import GraphError
 from sandbox.microsoft.recurrence import dates
+from sandbox.microsoft.recurrence import validate as graph_validate
 
 PATTERNS = {
     "DailyRecurrence": "daily",
@@ -93,9 +95,6 @@ def pattern_of(recurrence: ET.Element) -> dict[str, Any]:
         )
     else:
         raise _bad(f"unknown range {kind}.")
-    from sandbox.microsoft.errors import GraphError
-    from sandbox.microsoft.recurrence import validate as graph_validate
-
     try:
         graph_validate({"pattern": pattern, "range": rng})
     except GraphError as error:

@@ -42,10 +42,18 @@ def state(app: ExchangeEmulator) -> dict[str, Any]:
             {
                 "upn": a.upn,
                 "netbios_domain": a.netbios_domain,
-                "impersonation": a.impersonation,
                 "mailbox": a.mailbox,
             }
             for a in org.accounts
+        ],
+        "role_assignments": [
+            {
+                "name": r.name,
+                "role": r.role,
+                "user": r.user,
+                "recipients": sorted(r.recipients) if r.recipients is not None else None,
+            }
+            for r in org.role_assignments
         ],
         "mailboxes": [
             {

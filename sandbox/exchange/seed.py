@@ -7,12 +7,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sandbox.company import Company, CompanyUser, fake_person, make_company
 from sandbox.exchange import calendar, occurrences
 from sandbox.exchange.items import iso, new_item
 from sandbox.exchange.soap import sub, t, xml_bool
-from sandbox.exchange.state import Item
+from sandbox.exchange.state import ExceptionData, Item
 
 if TYPE_CHECKING:
     from sandbox.exchange.app import ExchangeEmulator
@@ -142,8 +143,6 @@ def add_event(app: ExchangeEmulator, smtp: str, data: dict[str, Any]) -> Item:
 def _calendar(app: ExchangeEmulator, user: CompanyUser, company: Company) -> None:
     rng = company.rng("exchange-events", user.email)
     tz = WINDOWS_ZONES.get(user.time_zone, "UTC")
-    from zoneinfo import ZoneInfo
-
     local = ZoneInfo(user.time_zone)
     today = app.clock.now().astimezone(local).date()
     monday = today - timedelta(days=today.weekday())
@@ -198,8 +197,6 @@ def _calendar(app: ExchangeEmulator, user: CompanyUser, company: Company) -> Non
             elem = ET.Element(t(name))
             elem.text = value
             fields[name] = elem
-        from sandbox.exchange.state import ExceptionData
-
         series.exceptions[moved.key] = ExceptionData(moved.id, app.org.make_change_key(), fields)
         series.deleted_occurrences.add(found[4].key)
 
@@ -233,6 +230,7 @@ def seed(app: ExchangeEmulator, payload: dict[str, Any]) -> dict[str, Any]:
         org = app.org
         org.mailboxes.clear()
         org.accounts.clear()
+        org.role_assignments.clear()
         org.deletes.clear()
         org.invitations.clear()
         org.domains = [company.domain]
@@ -261,7 +259,7 @@ def seed(app: ExchangeEmulator, payload: dict[str, Any]) -> dict[str, Any]:
             "upn": account.upn,
             "down_level": f"{account.netbios_domain}\\{account.sam}",
             "password": account.password,
-            "impersonation": account.impersonation,
+            "impersonation": bool(spec.get("impersonation", True)),
         }
     summary["server_version"] = app.server_version
     return summary

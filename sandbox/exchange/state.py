@@ -101,13 +101,11 @@ class Mailbox:
 
 @dataclass
 class ServiceAccount:
-    """An account that signs in to EWS. ``impersonation`` is the ApplicationImpersonation
-    role assignment (management scope: the whole organisation)."""
+    """An account that signs in to EWS (what it may do is in the role assignments)."""
 
     upn: str  # user@domain
     netbios_domain: str  # DOMAIN in DOMAIN\\user
     password: str
-    impersonation: bool = True
     mailbox: str | None = None  # its own mailbox, if any
 
     @property
@@ -121,6 +119,17 @@ class ServiceAccount:
             f"{self.netbios_domain}\\{self.sam}".lower(),
             self.sam.lower(),
         }
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """``New-ManagementRoleAssignment -Role ApplicationImpersonation -User ...`` with, when
+    ``recipients`` is set, a custom management scope limited to those mailboxes."""
+
+    name: str
+    role: str
+    user: str  # the service account's UPN, lower-cased
+    recipients: frozenset[str] | None = None  # None: the whole organisation
 
 
 @dataclass
@@ -151,6 +160,7 @@ class Organisation:
         self.seed = seed
         self.mailboxes: dict[str, Mailbox] = {}
         self.accounts: list[ServiceAccount] = []
+        self.role_assignments: list[RoleAssignment] = []
         self.sequence = 0
         self.counter = 0
         self.sync_generation = 0
@@ -221,6 +231,31 @@ class Organisation:
             if name in account.names():
                 return account
         return None
+
+    def grant_impersonation(self, upn: str, recipients: set[str] | None = None) -> RoleAssignment:
+        scope = frozenset(r.lower() for r in recipients) if recipients is not None else None
+        assignment = RoleAssignment(
+            f"ApplicationImpersonation-{upn.lower()}-{len(self.role_assignments) + 1}",
+            "ApplicationImpersonation",
+            upn.lower(),
+            scope,
+        )
+        self.role_assignments.append(assignment)
+        return assignment
+
+    def revoke_impersonation(self, upn: str) -> None:
+        self.role_assignments = [
+            a for a in self.role_assignments
+            if not (a.user == upn.lower() and a.role == "ApplicationImpersonation")
+        ]  # fmt: skip
+
+    def may_impersonate(self, account: ServiceAccount, box: Mailbox) -> bool:
+        return any(
+            a.role == "ApplicationImpersonation"
+            and a.user == account.upn.lower()
+            and (a.recipients is None or box.smtp in a.recipients)
+            for a in self.role_assignments
+        )
 
     def find_item(self, item_id: str) -> tuple[Mailbox, Item] | None:
         for box in self.mailboxes.values():

@@ -42,9 +42,7 @@ def apply_updates(item: Item, updates: ET.Element) -> set[str]:
         payload = next((c for c in change if not local(c.tag).endswith("FieldURI")), None)
         if payload is None:
             raise ItemError("ErrorSchemaValidation", f"{kind} without an item element.")
-        if local(payload.tag) != item.kind and not (
-            item.kind == "CalendarItem" and local(payload.tag) == "CalendarItem"
-        ):
+        if local(payload.tag) != item.kind:
             raise ItemError(
                 "ErrorInvalidPropertySet",
                 f"A {local(payload.tag)} change cannot be applied to a {item.kind}.",

@@ -80,6 +80,16 @@ def test_impersonation_without_the_role_is_denied(
         ews_account().contacts.refresh()
 
 
+def test_a_management_scope_limits_impersonation_to_its_recipients(
+    ews: ExchangeEmulator, ews_account: AccountFactory
+) -> None:
+    first, second = (m["smtp"] for m in ews.state()["mailboxes"][:2])
+    ews.set_impersonation(SERVICE_UPN, granted=True, recipients={first})
+    assert ews_account(first).contacts.total_count == 3
+    with pytest.raises(ErrorImpersonateUserDenied):
+        ews_account(second).contacts.refresh()
+
+
 def test_impersonating_an_address_without_a_mailbox_fails(ews_account: AccountFactory) -> None:
     with pytest.raises(ErrorNonExistentMailbox):
         ews_account("former.employee@example.com").contacts.refresh()

@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from exchangelib import Account, Contact, ExtendedProperty, Folder
-from exchangelib.errors import ErrorFolderExists, ErrorIrresolvableConflict, ErrorItemNotFound
+from exchangelib import Account, Contact, ExtendedProperty, Folder, FolderCollection, Q
+from exchangelib.errors import (
+    ErrorDeleteDistinguishedFolder,
+    ErrorFolderExists,
+    ErrorInvalidIdMalformed,
+    ErrorIrresolvableConflict,
+    ErrorItemNotFound,
+    ErrorSyncFolderNotFound,
+)
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import NEVER_OVERWRITE
 
@@ -102,6 +109,8 @@ def test_bulk_create_stores_every_field_and_the_extended_property(
     assert first.physical_addresses[0].city == "Paris"
     assert first.body == "Met at the trade fair."
     assert first.sf_id == "003000000000000000"
+    assert first.file_as == "Núñez0, Zoë"
+    assert (first.complete_name.first_name, first.complete_name.full_name) == ("Zoë", "Zoë Núñez0")
     assert folder.filter(sf_id="003000000000000002").get().surname == "Núñez2"
     assert folder.all().count() == 3
 
@@ -172,3 +181,35 @@ def test_bulk_calls_send_many_items_per_request(
     )
     creates = [op for op, _, _ in ews.operations[before:] if op == "CreateItem"]
     assert len(results) == 250 and len(creates) == 3  # exchangelib's 100-item chunks
+
+
+def test_an_id_exchange_cannot_decode_is_malformed_not_missing(
+    sync_folder: tuple[Account, Folder],
+) -> None:
+    account, folder = sync_folder
+    (created,) = account.bulk_create(folder, [full_contact(account, folder, "003A", "Åström")])
+    account.bulk_delete([created])
+    missing, malformed = account.fetch(ids=[created, ("not an id", None)])
+    assert isinstance(missing, ErrorItemNotFound)
+    assert isinstance(malformed, ErrorInvalidIdMalformed)
+
+
+def test_a_restricted_find_folder_and_a_folder_delete(
+    sync_folder: tuple[Account, Folder], ews: ExchangeEmulator
+) -> None:
+    account, folder = sync_folder
+    Folder(parent=account.contacts, name="Other", folder_class="IPF.Contact").save()
+    found = list(
+        FolderCollection(account=account, folders=[account.contacts]).find_folders(
+            q=Q(name="Salesforce_Sync")
+        )
+    )
+    assert [f.id for f in found] == [folder.id]
+    account.bulk_create(folder, [full_contact(account, folder, "003A", "Kowalski")])
+    stale = Folder(root=account.root, id=folder.id)
+    folder.delete()
+    assert ("FindFolder", account.primary_smtp_address, 200) in ews.operations
+    with pytest.raises(ErrorSyncFolderNotFound):
+        list(stale.sync_items())
+    with pytest.raises(ErrorDeleteDistinguishedFolder):
+        account.contacts.delete()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from exchangelib import FaultTolerance
+from exchangelib import FaultTolerance, errors
 from exchangelib.errors import (
     ErrorImpersonateUserDenied,
     ErrorInternalServerError,
@@ -89,3 +89,15 @@ def test_slow_responses_still_answer(ews: ExchangeEmulator, ews_account: Account
 def test_unknown_fault_kinds_are_refused(ews: ExchangeEmulator) -> None:
     with pytest.raises(ValueError, match="server_busy"):
         ews.inject("teapot")
+
+
+@pytest.mark.parametrize(
+    "code", ["ErrorMailboxStoreUnavailable", "ErrorMailboxMoveInProgress", "ErrorTimeoutExpired"]
+)
+def test_any_ews_error_code_can_be_injected_as_a_fault(
+    ews: ExchangeEmulator, ews_account: AccountFactory, code: str
+) -> None:
+    account = ews_account()
+    ews.inject("ews_error", route="ews.GetFolder", code=code)
+    with pytest.raises(getattr(errors, code)):
+        account.contacts.refresh()

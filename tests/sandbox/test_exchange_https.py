@@ -92,7 +92,8 @@ def test_the_control_surface_seeds_inspects_faults_and_moves_the_clock(
     assert seeded["service_account"]["down_level"] == "EXAMPLE\\svc-lsync"
     state = http.get(base + "/_control/state").json()
     assert state["server_version"] == "Exchange2013" and len(state["mailboxes"]) == 1
-    assert state["accounts"][0]["impersonation"] is True
+    assert state["role_assignments"][0]["role"] == "ApplicationImpersonation"
+    assert state["role_assignments"][0]["recipients"] is None
     answer = http.post(
         base + "/_control/faults",
         json={"faults": [{"kind": "server_busy", "route": "ews.GetFolder"}]},
