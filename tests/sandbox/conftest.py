@@ -15,6 +15,7 @@ from exchangelib import (
     Account,
     Configuration,
     Credentials,
+    EWSTimeZone,
     FailFast,
     close_connections,
 )
@@ -50,6 +51,7 @@ def make_account(
     username: str = SERVICE_UPN,
     password: str = DEFAULT_PASSWORD,
     access: str = IMPERSONATION,
+    default_timezone: EWSTimeZone | None = None,
     **config: Any,
 ) -> Account:
     credentials = Credentials(username, password)
@@ -61,7 +63,13 @@ def make_account(
         retry_policy=config.pop("retry_policy", FailFast()),
         **config,
     )
-    return Account(mailbox, config=configuration, access_type=access, autodiscover=False)
+    return Account(
+        mailbox,
+        config=configuration,
+        access_type=access,
+        autodiscover=False,
+        default_timezone=default_timezone,
+    )
 
 
 @pytest.fixture

@@ -246,3 +246,30 @@ def test_a_calendar_view_over_the_find_count_limit_is_refused(ews_account: Accou
     with pytest.raises(ErrorExceededFindCountLimit):
         view(account, at(1, 0), at(1, 0) + dt.timedelta(days=700))
     assert len(view(account, at(1, 0), at(11, 0))) == 20
+
+
+def test_all_day_bounds_are_local_midnights_across_a_dst_change(
+    ews: ExchangeEmulator, ews_account: AccountFactory, ews_user: str
+) -> None:
+    account = ews_account(default_timezone=PARIS)
+    (made,) = account.bulk_create(
+        account.calendar,
+        [
+            meeting(
+                account,
+                subject="Trade fair",
+                start=EWSDate(2027, 3, 27),
+                end=EWSDate(2027, 3, 28),
+                is_all_day=True,
+                required_attendees=None,
+            )
+        ],  # fmt: skip
+        send_meeting_invitations=SEND_TO_NONE,
+    )
+    stored = ews.org.mailboxes[ews_user].items[made.id].fields
+    # 27 March 00:00 CET and 29 March 00:00 CEST (Paris switches on the 28th), in UTC.
+    assert (stored["Start"].text, stored["End"].text) == (
+        "2027-03-26T23:00:00Z",
+        "2027-03-28T22:00:00Z",
+    )
+    assert account.calendar.get(id=made.id).start == EWSDate(2027, 3, 27)
