@@ -76,3 +76,11 @@ def test_settings_that_sign_in_are_saved(
     post(manager_client, ews_url=exchange.settings.ews_url)
     conn = MailConnection.objects.get(method="exchange")
     assert (conn.enabled, conn.username, conn.ews_url) == (True, SERVICE, exchange.settings.ews_url)
+
+
+def test_a_down_level_user_name_with_autodiscover_is_saved_to_be_tested_with_a_user(
+    manager_client: Client, exchange_verify_on_save: None
+) -> None:
+    post(manager_client, username="NORDVIK\\svc-lsync", ews_url="")
+    conn = MailConnection.objects.get(method="exchange")
+    assert (conn.username, conn.ews_url, conn.enabled) == ("NORDVIK\\svc-lsync", "", True)

@@ -177,7 +177,11 @@ STEP_FIELDS = {"Endpoint": ("ews_url", "EWS URL"), "TLS": ("ews_url", "EWS URL")
 
 def verify_settings(config: EwsConfig) -> tuple[str, str] | None:
     """Before the Outlook page stores settings that turn sync on: endpoint, TLS and sign-in.
-    Returns (field, message naming the field) for the first failure, else None."""
+    Returns (field, message naming the field) for the first failure, else None. With neither an
+    EWS URL nor a user@domain service account there is no address to run Autodiscover for: the
+    settings are accepted and Test Connection with a user's e-mail checks them."""
+    if not config.ews_url and "@" not in config.username:
+        return None
     steps = run_checks(None, config=config)
     failed = next((s for s in steps if not s.ok), None)
     if failed is None:
