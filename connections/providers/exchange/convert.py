@@ -175,7 +175,8 @@ def fill_contact(item: EwsContact, c: Contact) -> EwsContact:
     item.job_title = c.title or None
     item.department = c.department or None
     item.company_name = c.company or None
-    item.birthday = EWSDate.from_date(c.birthdate) if c.birthdate else None
+    b = c.birthdate
+    item.birthday = EWSDate(b.year, b.month, b.day) if b else None
     item.assistant_name = c.assistant_name or None
     item.body = Body(c.description) if c.description else None
     return item
@@ -213,9 +214,10 @@ def contact_from_ews(item: EwsContact) -> Contact:
 
 
 def _date_of(value: Any) -> date | None:
+    """A plain date (exchangelib's EWSDate must not leak into our records)."""
     if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else None
+        value = value.date()
+    return date(value.year, value.month, value.day) if isinstance(value, date) else None
 
 
 def canonical_contact(c: Contact) -> Contact:
@@ -271,8 +273,9 @@ def fill_event(item: CalendarItem, e: Event) -> CalendarItem:
     item._end_timezone = tz
     if e.all_day:
         # exchangelib takes all-day ends as the last day (inclusive) and adds the day back.
-        item.start = EWSDate.from_date(e.start.date())
-        item.end = EWSDate.from_date(max(e.start.date(), e.end.date() - timedelta(days=1)))
+        first, last = e.start.date(), max(e.start.date(), e.end.date() - timedelta(days=1))
+        item.start = EWSDate(first.year, first.month, first.day)
+        item.end = EWSDate(last.year, last.month, last.day)
     else:
         item.start = EWSDateTime.from_datetime(e.start).astimezone(tz)
         item.end = EWSDateTime.from_datetime(e.end).astimezone(tz)
