@@ -16,6 +16,7 @@ the configuration asks (EWS's SendToNone), so no body section is needed as for M
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import html
 import re
 from collections.abc import Iterable
@@ -116,6 +117,22 @@ _RESPONSE_FROM = {"accept": "accepted", "organizer": "accepted", "decline": "dec
                   "tentative": "tentative"}  # fmt: skip
 
 
+# Characters XML 1.0 cannot carry: one of them in a field would fail a whole CreateItem request.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """`value` (a record, or anything in one) without the characters XML cannot carry."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, tuple):
+        return tuple(xml_safe(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
 def updated_fields(mapping: dict[str, tuple[str, ...]], fields: Iterable[str] | None) -> list[str]:
     """The exchangelib field names an update of these record fields writes (all when None)."""
     names = mapping.keys() if fields is None else fields
@@ -144,6 +161,7 @@ def text_of(body: Any) -> str:
 
 def fill_contact(item: EwsContact, c: Contact) -> EwsContact:
     """Set every field of `c` on `item` (a new or fetched exchangelib Contact)."""
+    c = xml_safe(c)
     name = " ".join(p for p in (c.first_name, c.last_name) if p)
     item.display_name = name or (c.emails[0] if c.emails else "") or c.company or "(no name)"
     item.given_name = c.first_name or None
@@ -266,6 +284,7 @@ def kept_zone(zone: str) -> str:
 
 def fill_event(item: CalendarItem, e: Event) -> CalendarItem:
     """Set every field of `e` on `item`. Raises UnsupportedRecurrence for a rule EWS cannot hold."""
+    e = xml_safe(e)
     tz = ews_zone(e.time_zone)
     item.subject = e.subject
     item.is_all_day = e.all_day

@@ -203,3 +203,14 @@ def test_a_rule_exchange_cannot_hold_is_refused(rule: str) -> None:
 def test_a_master_without_a_known_pattern_has_no_rule() -> None:
     assert from_ews(None, "UTC") == ""
     assert EWSTimeZone("Europe/Berlin").ms_id == "W. Europe Standard Time"
+
+
+def test_characters_xml_cannot_carry_are_left_out_so_one_field_cannot_fail_a_batch() -> None:
+    record = Contact.normalized(first_name="A\x01na", description="Line\x0bone")
+    kept = convert.canonical_contact(record)
+    assert (kept.first_name, kept.description) == ("Ana", "Lineone")
+    event = Event.normalized(
+        subject="Re\x00view", start=START, attendees=[{"email": "a@x.example", "name": "B\x02o"}]
+    )
+    kept_event = convert.canonical_event(event)
+    assert kept_event.subject == "Review" and kept_event.attendees[0].name == "Bo"
