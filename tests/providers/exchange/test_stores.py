@@ -12,7 +12,7 @@ from connections.providers.exchange.stores import ExchangeContactStore, Exchange
 from connections.providers.exchange.stores.contacts import find_folder
 from sandbox.core import ConnectionReset
 from syncengine.records import Attendee, Contact, Event
-from syncengine.stores.base import AuthFailed, Create, CursorExpired, RateLimited
+from syncengine.stores.base import AuthFailed, Create, CursorExpired, RateLimited, Rejected
 from tests.providers.exchange.conftest import HOST, USER, Exchange, routed_session_factory
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))
@@ -221,3 +221,12 @@ def test_a_discovered_endpoint_that_stops_answering_is_discovered_again(
     assert (
         exchange_client._endpoints["nordvik.example"] == "https://nordvik.example/EWS/Exchange.asmx"
     )
+
+
+def test_a_value_too_long_for_its_field_rejects_that_item_only(exchange: Exchange) -> None:
+    store = ExchangeContactStore(exchange.client(), USER)
+    store.folder_id()
+    too_long = Contact.normalized(first_name="A" * 300, last_name="Lie")
+    results = store.apply([Create("a", contact(1)), Create("b", too_long), Create("c", contact(3))])
+    assert [r.ok for r in results] == [True, False, True]
+    assert isinstance(results[1].error, Rejected) and "exceeds length" in results[1].error.message

@@ -209,12 +209,16 @@ class ExchangeStore:
                     obj = self.fill(self.item_class(account=account), op.record)
                     if op.marker:
                         setattr(obj, MARKER_FIELD, op.marker)
+                    # Field checks now (a value too long for its field), so one item's problem
+                    # is its own result instead of failing the whole request.
+                    obj.clean(version=account.version)
                     creates.append((n, obj))
                 elif isinstance(op, Update):
                     obj = self.item_class(
                         account=account, id=op.id, changekey=op.expected_version or None
                     )
                     self.fill(obj, op.record)
+                    obj.clean(version=account.version)
                     updates[bool(op.expected_version)].append((n, obj, self.fields_for(op.fields)))
                 else:
                     deletes.append((n, (op.id, None)))
