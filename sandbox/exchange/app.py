@@ -87,17 +87,19 @@ class ExchangeEmulator(Emulator):
         rule = self._take_fault(route_name)
         impersonated: str | None = None
         try:
-            if rule is not None:
-                answer = self.apply_fault(rule, route_name)
-                if answer is not None:
-                    return answer
-            with self.lock:
-                if service == "autodiscover":
-                    response = self._respond(autodiscover.get_user_settings(self, request), None)
-                else:
-                    soap = parse(request.body)
-                    impersonated = soap.impersonate
-                    response = self._dispatch(account, soap)
+            answer = self.apply_fault(rule, route_name) if rule is not None else None
+            if answer is not None:
+                response = answer
+            else:
+                with self.lock:
+                    if service == "autodiscover":
+                        response = self._respond(
+                            autodiscover.get_user_settings(self, request), None
+                        )
+                    else:
+                        soap = parse(request.body)
+                        impersonated = soap.impersonate
+                        response = self._dispatch(account, soap)
         except EWSFault as fault:
             response = Response(fault.status, fault_body(fault), [_XML])
         self.operations.append((operation, impersonated, response.status))
