@@ -3,13 +3,15 @@
     .venv/bin/python bench/run.py [--sizes 1000,5000] [--json var/bench.json]
     .venv/bin/python bench/run.py --providers [--contacts 500] [--events 300]
                                   [--mail microsoft365|google|both] [--json var/bench.json]
+    .venv/bin/python bench/run.py exchange [--contacts 1000] [--latency-ms 40] [--json FILE]
 
 Each scenario runs the real engine (planner, guards, executor, mapping repo) over in-memory
 stores, so the figures are the engine's own cost, without network latency. Peak memory is
 tracemalloc's peak for the scenario.
 
 `--providers` runs bench/providers.py instead: a whole sync through the provider stores against
-the in-process emulators (its docstring says what it measures).
+the in-process emulators (its docstring says what it measures). The `exchange` scenario runs
+bench/exchange.py: Exchange's initial sync, bulk against per-item writes, at a set latency.
 """
 
 from __future__ import annotations
@@ -118,11 +120,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "scenario", nargs="?", choices=["engine", "exchange"], default="engine",
+        help="engine (default): the engine over memory stores; exchange: bench/exchange.py",
+    )  # fmt: skip
     parser.add_argument("--sizes", default="1000,5000")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--providers", action="store_true", help="run bench/providers.py")
     providers.add_arguments(parser, with_json=False)
+    parser.add_argument("--latency-ms", type=float, default=40.0, help="exchange: per request")
     args = parser.parse_args()
+    if args.scenario == "exchange":
+        from bench import exchange
+
+        if not any(a.startswith("--contacts") for a in sys.argv[1:]):
+            args.contacts = 1000  # --contacts is shared with --providers, whose default is 500
+        return exchange.main_with(args)
     if args.providers:
         return providers.main_with(args)
     figures: list[Figure] = []

@@ -123,6 +123,28 @@ def check_https_url(value: str, field: str, example: str) -> str:
     return value
 
 
+# Exchange Online (Microsoft 365) hosts: the Service Account (EWS) method is refused there.
+# Kept here, not in the Exchange provider, because the Outlook form and the client both ask.
+ONLINE_HOSTS = ("outlook.office365.com", "outlook.office.com", "outlook.live.com")
+ONLINE_SENTENCE = (
+    "EWS URL: {url} is Exchange Online (Microsoft 365). The Service Account method is for "
+    "Exchange Server on-premises; choose the OAuth 2.0 (Microsoft 365) method for Exchange Online "
+    "(Basic authentication is retired there and EWS for Exchange Online ends in October 2026)."
+)
+
+
+def is_exchange_online(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ONLINE_HOSTS or host.endswith(".office365.com")
+
+
+def check_not_exchange_online(value: str) -> str:
+    """The Service Account method is for Exchange Server on-premises only."""
+    if is_exchange_online(value):
+        raise ValidationError(ONLINE_SENTENCE.format(url=value), code="exchange_online")
+    return value
+
+
 def check_login_url(value: str) -> str:
     value = check_https_url(
         value, "Login URL", "https://login.salesforce.com or https://yourcompany.my.salesforce.com"

@@ -8,6 +8,7 @@ code stays free of the emulators. The credentials made here exist only in the sa
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -156,6 +157,32 @@ def connect_google(report: DemoReport) -> None:
     report.add("Google Workspace: service account registered with domain-wide delegation")
 
 
+def connect_exchange(report: DemoReport) -> None:
+    """The Service Account method on the sandbox's Exchange Server: a fresh password for its
+    service account (which holds ApplicationImpersonation), Basic, the EWS URL given."""
+    ews_url = settings.LSYNC_EWS_URL
+    if not ews_url:
+        raise DemoError("LSYNC_EWS_URL is not set (scripts/demo.sh sets it from the sandbox).")
+    base = ews_url.rsplit("/EWS/", 1)[0]
+    password = secrets.token_urlsafe(18)
+    summary = _control(base, "seed", {"service_account": {"password": password}})
+    account = summary["service_account"]
+    connection = MailConnection.load(MailConnection.Method.EXCHANGE)
+    MailConnection.objects.exclude(pk=connection.pk).update(chosen=False, enabled=False)
+    connection.enabled = True
+    connection.chosen = True
+    connection.sync_kinds = SyncKinds.BOTH
+    connection.username = account["upn"]
+    connection.password = password
+    connection.ews_url = ews_url
+    connection.auth_basic, connection.auth_ntlm = True, False
+    connection.status = Status.SAVED
+    connection.save()
+    report.add(
+        f"Exchange: service account {account['upn']} with ApplicationImpersonation at {ews_url}"
+    )
+
+
 def enroll_demo_company(report: DemoReport) -> None:
     configuration, _ = SyncConfiguration.objects.get_or_create(
         name="Demo: contacts and events both ways", defaults={"active": True}
@@ -204,6 +231,8 @@ def wire(mail: str) -> DemoReport:
     connect_salesforce(report)
     if mail == "google":
         connect_google(report)
+    elif mail == "exchange":
+        connect_exchange(report)
     else:
         connect_microsoft(report)
     enroll_demo_company(report)

@@ -17,6 +17,7 @@ BASE_URLS = {
     "salesforce": "https://salesforce.sandbox.test",
     "microsoft": "https://microsoft.sandbox.test",
     "google": "https://google.sandbox.test",
+    "exchange": "https://exchange.sandbox.test",
 }
 
 
@@ -75,7 +76,11 @@ class WSGIAdapter(BaseAdapter):
         code, _, reason = captured["status"].partition(" ")
         response.status_code = int(code)
         response.reason = reason
-        response.headers = CaseInsensitiveDict(captured["headers"])
+        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+        for name, value in captured["headers"]:
+            # Repeated headers (two WWW-Authenticate challenges) are joined, as urllib3 does.
+            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        response.headers = merged
         response._content = content
         response.raw = io.BytesIO(content)
         response.url = request.url or ""

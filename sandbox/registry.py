@@ -10,8 +10,9 @@ EMULATORS = {
     "salesforce": "sandbox.salesforce.app.SalesforceEmulator",
     "microsoft": "sandbox.microsoft.app.MicrosoftEmulator",
     "google": "sandbox.google.app.GoogleEmulator",
+    "exchange": "sandbox.exchange.app.ExchangeEmulator",
 }
-DEFAULT_PORTS = {"salesforce": 8441, "microsoft": 8442, "google": 8443}
+DEFAULT_PORTS = {"salesforce": 8441, "microsoft": 8442, "google": 8443, "exchange": 8444}
 
 
 def emulator_class(name: str) -> Any:

@@ -83,3 +83,21 @@ class SandboxHandle:
 @pytest.fixture
 def sandbox() -> SandboxHandle:
     return SandboxHandle()
+
+
+@pytest.fixture(autouse=True)
+def exchange_settings_not_verified_on_save(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saving Exchange settings with sync on signs in first (connections.verify); tests that save
+    made-up servers skip that, and the tests of the check itself ask for `exchange_verify_on_save`."""
+    if "exchange_verify_on_save" in request.fixturenames:
+        return
+    from connections import verify
+
+    monkeypatch.setattr(verify, "verify_exchange", lambda data, stored: None)
+
+
+@pytest.fixture
+def exchange_verify_on_save() -> None:
+    """The real sign-in check when the Outlook page saves Exchange settings."""

@@ -33,17 +33,11 @@ REQUIRED = {
 # Files a provider still lacks, each with the issue that adds them. An entry that is no longer
 # missing fails the test: remove it then.
 PENDING: dict[str, set[str]] = {
-    # issue 9 (Exchange on-premises); its setup form and page are the Outlook page's.
+    # The Exchange settings are edited on the Outlook page (connections/providers/microsoft/
+    # views.py and forms.py), which serves both Outlook methods; splitting it is left to do.
     "exchange": {
-        "client.py",
-        "checks.py",
-        "convert.py",
-        "errors.py",
         "forms.py",
         "views.py",
-        "stores/__init__.py",
-        "stores/contacts.py",
-        "stores/events.py",
     },
 }
 WEB_ONLY = ("django.shortcuts", "django.template", "django.views", "django.http")

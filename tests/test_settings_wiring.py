@@ -3,14 +3,11 @@ listed here with the test that shows it changing behaviour, so that no setting i
 never read again. A new field without an entry fails this suite; so does an entry naming a test
 that does not exist.
 
-Three kinds of entry:
+The kinds of entry:
 - WIRED: the tests (``path::function``) that show what the field does;
 - RECORDS: fields that hold a fact rather than a setting (keys, timestamps), with the reason;
 - the configuration's NOT_APPLIED fields (syncengine/models.py): kept for a later release, offered
   by no page (the admin shows them read-only), with the reason;
-- AWAITING_EXCHANGE: the Exchange service account's settings, read only by the Exchange mailbox
-  store. They are allowed here only while the Exchange provider has no store (it is not
-  `testable`): once it has, they need tests like every other field.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import pytest
 from django.db import models
 
 from connections.models import MailConnection, SalesforceConnection
-from syncengine import registry
 from syncengine.models import NOT_APPLIED, ConfigurationAssignment, SyncConfiguration
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +169,18 @@ WIRED: dict[str, tuple[str, ...]] = {
     "MailConnection.additional_domains": (
         "tests/configurations/test_link_errors.py::test_exchange_honours_the_service_account_domain_and_additional_domains",
     ),
+    "MailConnection.password": (
+        "tests/providers/exchange/test_stored_settings.py::test_the_stored_password_is_the_one_the_store_signs_in_with",
+    ),
+    "MailConnection.ews_url": (
+        "tests/providers/exchange/test_stored_settings.py::test_the_stored_ews_url_is_where_the_store_connects",
+    ),
+    "MailConnection.auth_basic": (
+        "tests/providers/exchange/test_stored_settings.py::test_basic_on_signs_in_with_basic_and_fails_where_the_server_allows_only_ntlm",
+    ),
+    "MailConnection.auth_ntlm": (
+        "tests/providers/exchange/test_stored_settings.py::test_ntlm_alone_signs_in_with_ntlm_where_the_server_allows_only_ntlm",
+    ),
     "MailConnection.tenant_id": (
         "tests/providers/microsoft/test_adapters.py::test_without_consent_the_store_says_how_to_connect",
         "tests/providers/microsoft/test_checks.py::test_the_stored_tenant_is_used_when_none_is_given",
@@ -213,13 +221,6 @@ RECORDS: dict[str, str] = {
     "MailConnection.consented_at": "when a Global Administrator consented (admin, audit)",
 }
 
-AWAITING_EXCHANGE: dict[str, str] = {
-    "MailConnection.password": "the service account's password, for EWS",
-    "MailConnection.ews_url": "the EWS endpoint (blank: Autodiscover)",
-    "MailConnection.auth_basic": "Basic authentication to EWS",
-    "MailConnection.auth_ntlm": "NTLM authentication to EWS",
-}
-
 
 def every_field() -> set[str]:
     return {f"{m.__name__}.{f.name}" for m in MODELS for f in m._meta.get_fields()}
@@ -231,9 +232,6 @@ def not_applied() -> dict[str, str]:
 
 def listed() -> dict[str, str]:
     entries: dict[str, str] = {**RECORDS, **not_applied()}
-    exchange = registry.mail_provider("exchange")
-    if exchange is None or not exchange.testable:  # no EWS store yet
-        entries.update(AWAITING_EXCHANGE)
     return entries
 
 
@@ -256,12 +254,12 @@ def test_every_setting_field_is_listed_with_the_test_that_shows_it_working() -> 
         "fields without an entry in tests/test_settings_wiring.py (add the test that shows each "
         f"changing behaviour): {missing}"
     )
-    stale = sorted((set(WIRED) | set(RECORDS) | set(AWAITING_EXCHANGE)) - fields)
+    stale = sorted((set(WIRED) | set(RECORDS)) - fields)
     assert not stale, f"entries for fields that no longer exist: {stale}"
 
 
 def test_a_field_is_listed_once() -> None:
-    kinds = [set(WIRED), set(RECORDS), set(not_applied()), set(AWAITING_EXCHANGE)]
+    kinds = [set(WIRED), set(RECORDS), set(not_applied())]
     for i, one in enumerate(kinds):
         for other in kinds[i + 1 :]:
             assert not one & other, f"listed twice: {sorted(one & other)}"

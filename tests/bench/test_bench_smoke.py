@@ -41,3 +41,14 @@ def test_the_provider_benchmark_syncs_a_small_mailbox_and_reports_its_figures(ma
     }
     assert initial["events"].counts == {"linked": 1, "created_mailbox": 2, "created_salesforce": 1}
     assert report.as_json()["figures"][0]["items_per_second"] > 0
+
+
+def test_the_exchange_benchmark_writes_in_bulk_and_reports_requests_per_item() -> None:
+    from bench.exchange import run
+
+    bulk, naive = run(contacts=105, latency_ms=0)
+    assert (bulk.strategy, naive.strategy) == ("bulk", "naive")
+    assert bulk.status == naive.status == "ok" and bulk.written == naive.written == 105
+    # Bulk: two CreateItem requests for 105 contacts; naive: one per contact.
+    assert naive.ews_requests - bulk.ews_requests == 105 - 2
+    assert bulk.requests_per_item == round(bulk.ews_requests / 105, 4)

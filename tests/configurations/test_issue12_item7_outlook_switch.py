@@ -12,11 +12,13 @@ import pytest
 from django.test import Client
 
 from connections.models import MailConnection, Status
+from connections.providers.exchange.directory import ExchangeMailboxes
 from mappings.models import ItemMapping, SyncRun
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine import service
 from syncengine.enrollment import resolve_enrollment
 from syncengine.models import LinkStatus, SyncUser
+from syncengine.provider import Probe
 from tests.configurations.conftest import TENANT, Org, assign_user, configuration
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +39,12 @@ def page(client: Client, url: str) -> str:
 
 
 @pytest.fixture
-def linked_through_exchange(org: Org, microsoft365: MicrosoftEmulator) -> SyncUser:
-    """Ana, linked through the Exchange service account, with one synced link."""
+def linked_through_exchange(
+    org: Org, microsoft365: MicrosoftEmulator, monkeypatch: pytest.MonkeyPatch
+) -> SyncUser:
+    """Ana, linked through the Exchange service account, with one synced link. (No EWS server
+    here: the impersonation probe is answered "ok"; tests/providers/exchange covers the probe.)"""
+    monkeypatch.setattr(ExchangeMailboxes, "probe", lambda self, address: Probe("ok"))
     microsoft365.add_mailbox(TENANT, ANA, "Ana User")
     MailConnection.objects.filter(method="microsoft365").update(chosen=False, enabled=False)
     exchange = MailConnection.objects.create(

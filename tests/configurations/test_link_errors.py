@@ -1,5 +1,5 @@
 """Linking enrolled users to mailboxes, and every link error in plain words, against the
-Microsoft 365 and Google emulators (Exchange has no client to probe with: domains only)."""
+Microsoft 365, Google and Exchange emulators."""
 
 from __future__ import annotations
 
@@ -132,13 +132,29 @@ def test_a_domain_outside_the_tenant_is_not_covered(
     assert "Additional domains" in row.link_error
 
 
-def test_exchange_honours_the_service_account_domain_and_additional_domains(org: Org) -> None:
+def test_exchange_honours_the_service_account_domain_and_additional_domains(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connections import http
+    from connections.providers.exchange.client import forget_endpoints
+    from sandbox.exchange.app import ExchangeEmulator
+    from sandbox.exchange.transport import session_factory
+
+    ews = ExchangeEmulator(seed=2)
+    ews.add_account("svc@example.com", "tests-only-password", netbios_domain="EXAMPLE")
+    ews.add_mailbox("ana@example.com", "Ana")
+    ews.add_mailbox("bo@example.net", "Bo")
+    monkeypatch.setattr(
+        http, "build_session", session_factory({"ews.sandbox.test": ews}, http.build_session)
+    )
+    forget_endpoints()
     MailConnection.objects.create(
         method=MailConnection.Method.EXCHANGE,
         enabled=True,
         chosen=True,
         username="svc@example.com",
-        password="tests-only",
+        password="tests-only-password",
+        ews_url="https://ews.sandbox.test/EWS/Exchange.asmx",
         additional_domains=["example.net"],
         status=Status.SAVED,
     )
@@ -154,6 +170,36 @@ def test_exchange_honours_the_service_account_domain_and_additional_domains(org:
     assert rows[net].link_status == LinkStatus.LINKED
     assert rows[eve].link_status == LinkStatus.ERROR
     assert "covered: example.com, example.net" in rows[eve].link_error
+    # Each linked user's mailbox was opened once by impersonation.
+    assert {m for op, m, _ in ews.operations if op == "GetFolder"} == {
+        "ana@example.com",
+        "bo@example.net",
+    }
+
+
+def test_an_exchange_user_without_a_mailbox_gets_its_link_error(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connections import http
+    from connections.providers.exchange.client import forget_endpoints
+    from sandbox.exchange.app import ExchangeEmulator
+    from sandbox.exchange.transport import session_factory
+
+    ews = ExchangeEmulator(seed=2)
+    ews.add_account("svc@example.com", "tests-only-password", netbios_domain="EXAMPLE")
+    monkeypatch.setattr(
+        http, "build_session", session_factory({"ews.sandbox.test": ews}, http.build_session)
+    )
+    forget_endpoints()
+    MailConnection.objects.create(
+        method=MailConnection.Method.EXCHANGE, enabled=True, chosen=True,
+        username="svc@example.com", password="tests-only-password",
+        ews_url="https://ews.sandbox.test/EWS/Exchange.asmx", status=Status.SAVED,
+    )  # fmt: skip
+    ana = org.user("ana@example.com")
+    row = enroll(ana)[ana]
+    assert row.link_status == LinkStatus.ERROR
+    assert row.link_error.startswith("Exchange has no mailbox for ana@example.com")
 
 
 def test_without_a_mail_connection_users_wait(org: Org) -> None:

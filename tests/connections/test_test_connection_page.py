@@ -333,7 +333,9 @@ def test_an_unknown_tenant_is_named_only_by_its_masked_end(
     assert_no_fragment(manager_client.get("/setup/").content.decode(), forged)
 
 
-def test_the_exchange_method_says_plainly_it_cannot_be_tested_yet(manager_client: Client) -> None:
+def test_the_exchange_method_is_tested_step_by_step_and_an_unknown_domain_fails_at_the_endpoint(
+    manager_client: Client,
+) -> None:
     MailConnection.objects.create(
         method=MailConnection.Method.EXCHANGE,
         chosen=True,
@@ -342,11 +344,12 @@ def test_the_exchange_method_says_plainly_it_cannot_be_tested_yet(manager_client
         status=Status.SAVED,
     )
     body = manager_client.get("/setup/outlook/").content.decode()
-    assert "Exchange sync store is not available yet" in body
-    assert "connection-test-email" not in body
+    assert 'action="/setup/outlook/test/"' in body
     body = run_test(manager_client, "/setup/outlook/test/", USER)
-    assert "Exchange sync store is not available yet" in body and shown_steps(body) == []
-    assert MailConnection.objects.get(method="exchange").status == Status.SAVED
+    ((verdict, name, message),) = shown_steps(body)
+    assert name == "Endpoint" and "EWS URL" in message
+    assert "Exch-secret-never-shown-42" not in body
+    assert MailConnection.objects.get(method="exchange").status == Status.ERROR
 
 
 def test_the_outlook_page_offers_the_test_form_once_microsoft_365_is_chosen(
@@ -354,7 +357,6 @@ def test_the_outlook_page_offers_the_test_form_once_microsoft_365_is_chosen(
 ) -> None:
     body = manager_client.get("/setup/outlook/").content.decode()
     assert 'action="/setup/outlook/test/"' in body
-    assert "Exchange sync store is not available yet" not in body
 
 
 # Google

@@ -27,6 +27,7 @@ from syncengine.records import Contact, Event
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create, Kind, Store
 from tests.conftest import SandboxHandle
+from tests.providers.exchange.conftest import setup_exchange
 from tests.providers.google.conftest import service_account_key
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,10 @@ def mailbox_builder(provider: str) -> Callable[[SyncUser, Kind], Store]:
         from connections.providers.microsoft.stores import build_store as microsoft_store
 
         return microsoft_store
+    if provider == "exchange":
+        from connections.providers.exchange.stores import build_store as exchange_store
+
+        return exchange_store
     from connections.providers.google.stores import build_store as google_store
 
     return google_store
@@ -128,8 +133,9 @@ def test_on_the_real_providers_against_their_emulators(
     settings: Any,
 ) -> None:
     if provider == "exchange":
-        pytest.skip("No Exchange (EWS) store exists yet (syncengine/providers/exchange/).")
-    (setup_microsoft if provider == "microsoft" else setup_google)(sandbox_product, settings)
+        setup_exchange(sandbox_product, EMAIL)
+    else:
+        (setup_microsoft if provider == "microsoft" else setup_google)(sandbox_product, settings)
     config = SyncConfiguration.objects.create(name="Reset", events_send_invitations=False)
     user = make_sync_user(EMAIL, configuration=config)
     build_mailbox = mailbox_builder(provider)

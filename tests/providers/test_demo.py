@@ -106,3 +106,30 @@ def test_item6_a_second_demo_starts_clean_and_trips_no_guard(
     for user in SyncUser.objects.filter(link_status=LinkStatus.LINKED):
         in_salesforce = _salesforce_contacts_owned_by(demo_sandbox, user.salesforce_user_id)
         assert _sync_folder_contacts(demo_sandbox, user.mailbox_address) == in_salesforce
+
+
+def test_the_demo_runs_on_exchange_and_a_second_run_creates_nothing(
+    demo_sandbox: SandboxHandle,
+) -> None:
+    settings_ews = demo_sandbox.bases["exchange"] + "/EWS/Exchange.asmx"
+    from django.conf import settings
+
+    settings.LSYNC_EWS_URL = settings_ews
+    out = StringIO()
+    call_command("demo_setup", sandbox="exchange", stdout=out)
+    assert "Exchange: service account svc-lsync@" in out.getvalue()
+    linked = list(SyncUser.objects.filter(link_status=LinkStatus.LINKED))
+    assert linked and all(u.mailbox_address for u in linked)
+    first = StringIO()
+    call_command("sync_now", kind="contacts", stdout=first)
+    for user in linked:
+        section = first.getvalue().split(f"{user.email} · contacts", 1)[1].split(" · ", 1)[0]
+        printed = re.search(r"created mailbox: (\d+)", section)
+        in_salesforce = _salesforce_contacts_owned_by(demo_sandbox, user.salesforce_user_id)
+        assert printed is not None and int(printed.group(1)) == in_salesforce > 0, section
+    again = StringIO()
+    call_command("sync_now", kind="contacts", stdout=again)
+    assert "created" not in again.getvalue()
+    events = StringIO()
+    call_command("sync_now", kind="events", stdout=events)
+    assert "error" not in events.getvalue().lower(), events.getvalue()

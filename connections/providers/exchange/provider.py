@@ -1,38 +1,45 @@
 """The Exchange on-premises provider, as listed in LSYNC_PROVIDERS.
 
-Enrollment links users by domain (the service account's and the additional domains); there is
-no EWS store yet, so a sync of an Exchange user fails with a message that says so."""
+Enrollment links users by domain (the service account's and the additional domains) and checks
+each mailbox by impersonation; the stores speak EWS through exchangelib. Imports its modules only
+when used."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from connections.mail_provider import MailConnectionProvider
 from connections.providers.exchange.models import ExchangeSettings
 from syncengine.provider import CheckStep, MailboxDirectory
-from syncengine.stores.base import Kind, ProviderError, Store
+from syncengine.stores.base import Kind, Store
 
 if TYPE_CHECKING:
+    from connections.models import MailConnection
     from syncengine.models import SyncUser
-
-NOT_YET = (
-    "The Exchange sync store is not available yet: lsync links Exchange users by domain but "
-    "cannot sync their mailboxes."
-)
 
 
 class ExchangeProvider(MailConnectionProvider):
     key: ClassVar[str] = "exchange"
     label: ClassVar[str] = "Exchange (service account)"
     setup_url: ClassVar[str] = "setup:outlook"
-    testable: ClassVar[bool] = False
 
     def build_store(self, sync_user: SyncUser, kind: Kind) -> Store:
-        raise ProviderError(NOT_YET, permanent=True)
+        from connections.providers.exchange.stores import build_store
+
+        return build_store(sync_user, kind)
 
     def run_checks(self, email: str | None) -> list[CheckStep]:
-        return [CheckStep("Exchange", False, NOT_YET)]
+        from connections.providers.exchange.checks import run_checks
+
+        return run_checks(email)
+
+    def verify_outlook_form(
+        self, data: dict[str, Any], stored: MailConnection
+    ) -> tuple[str, str] | None:
+        from connections.providers.exchange.checks import verify_outlook_form
+
+        return verify_outlook_form(data, stored)
 
     def claimed_domains(self) -> frozenset[str]:
         settings = ExchangeSettings.load()
@@ -40,7 +47,7 @@ class ExchangeProvider(MailConnectionProvider):
         return frozenset(settings.mail.domains) | account
 
     def mailbox_directory(self, known_good: Iterable[str] = ()) -> MailboxDirectory | None:
-        from connections.providers.exchange.directory import ExchangeMailboxes
+        from connections.models import MailConnection
+        from connections.providers.exchange.directory import for_connection
 
-        settings = ExchangeSettings.load()
-        return ExchangeMailboxes(settings.username, list(settings.mail.domains))
+        return for_connection(MailConnection.load("exchange"))

@@ -75,9 +75,10 @@ class OutlookForm(SetupForm):
         value = str(self.cleaned_data["ews_url"]).strip()
         if not value:
             return ""
-        return validators.check_https_url(
+        value = validators.check_https_url(
             value, "EWS URL", "https://mail.example.com/EWS/Exchange.asmx"
         )
+        return validators.check_not_exchange_online(value)
 
     def clean_additional_domains(self) -> list[str]:
         return validators.check_domains(self.cleaned_data["additional_domains"])

@@ -94,6 +94,20 @@ def _save(request: HttpRequest, form: OutlookForm) -> tuple[str, str]:
     return before_method, chosen.method
 
 
+def _exchange_signs_in(form: OutlookForm, stored: MailConnection) -> bool:
+    """Turning Exchange sync on with new settings: they must sign in before they are stored,
+    so an unreachable host, an untrusted certificate or a wrong password is named on its field
+    and nothing is saved (no sync starts with settings that cannot work)."""
+    data = form.cleaned_data
+    if data["method"] != MailConnection.Method.EXCHANGE or not data["enabled"]:
+        return True
+    problem = verify.verify_exchange(data, stored)
+    if problem is None:
+        return True
+    form.add_error(problem[0], problem[1])
+    return False
+
+
 def _consent_context() -> dict[str, object]:
     return {
         "client_id_missing": not settings.LSYNC_MICROSOFT_CLIENT_ID,
@@ -108,7 +122,7 @@ def outlook(request: HttpRequest) -> HttpResponse:
     has_password = bool(exchange.password)
     if request.method == "POST":
         form = OutlookForm(request.POST, has_password=has_password)
-        if form.is_valid():
+        if form.is_valid() and _exchange_signs_in(form, stored=exchange):
             count = 0
             with transaction.atomic():
                 old, new = _save(request, form)

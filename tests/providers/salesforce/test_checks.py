@@ -153,4 +153,4 @@ def test_the_command_prints_each_step_and_fails_without_a_mail_connection(
     text = out.getvalue()
     for name in STEPS:
         assert f"[OK  ] {name}:" in text
-    assert "[FAIL] connection: No Microsoft 365 or Google connection is enabled" in text
+    assert "[FAIL] connection: No Exchange, Microsoft 365 or Google connection is enabled" in text

@@ -1,0 +1,54 @@
+"""The Exchange mailbox stores (contacts, events) over EWS, and `build_store`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from connections.providers.exchange.client import EwsConfig, ExchangeClient
+from connections.providers.exchange.errors import store_error
+from connections.providers.exchange.stores.contacts import ExchangeContactStore
+from connections.providers.exchange.stores.events import ExchangeEventStore
+from syncengine.provider import linked_mailbox
+from syncengine.stores.base import AuthFailed, Kind, Store
+
+if TYPE_CHECKING:
+    from syncengine.models import SyncUser
+
+__all__ = ["ExchangeContactStore", "ExchangeEventStore", "build_store", "event_window"]
+
+
+def event_window(
+    days_past: int, days_future: int, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The calendar window, on whole UTC days so it stays the same through a day of runs."""
+    today = (
+        (now or datetime.now(UTC))
+        .astimezone(UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)
+
+
+def build_store(sync_user: SyncUser, kind: Kind) -> Store:
+    from connections.models import MailConnection
+
+    connection = MailConnection.load(MailConnection.Method.EXCHANGE)
+    if not (connection.username and connection.password):
+        raise AuthFailed(
+            "Exchange is not connected: enter the service account's user name and password on "
+            "the Outlook setup page."
+        )
+    try:
+        client = ExchangeClient(EwsConfig.from_connection(connection))
+    except ValueError as exc:
+        raise store_error(exc) from exc
+    mailbox = linked_mailbox(sync_user)
+    config = sync_user.configuration
+    invitations = bool(config.events_send_invitations) if config else False
+    if kind == "contacts":
+        return ExchangeContactStore(client, mailbox)
+    start, end = event_window(
+        config.events_days_past if config else 30, config.events_days_future if config else 365
+    )
+    return ExchangeEventStore(client, mailbox, start, end, invitations=invitations)

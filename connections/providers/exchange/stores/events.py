@@ -1,0 +1,178 @@
+"""Events of the user's primary calendar, within the configuration's window.
+
+How the calendar maps to items: SyncFolderItems on a calendar lists what the folder stores,
+single events and recurring masters (never expanded occurrences), so:
+- a single event is one item;
+- a series is one item under its master's id; its DeletedOccurrences are the Recurrence's
+  exdates, and exdates written from Salesforce delete those occurrences (series.py);
+- occurrences and exceptions are not items of their own (an edit to one meeting of a series
+  stays in Exchange: docs/field-maps.md).
+
+The window: an event is listed when it overlaps it (a series when its first start is before the
+window's end and its last occurrence ends after the window's start). The window start is kept in
+the cursor and never moves forward in the full listing after an expired sync state, so events
+that only aged out are not taken for deleted (and deleted in Salesforce).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from exchangelib import Account, CalendarItem
+from exchangelib.folders import BaseFolder, Calendar, FolderCollection
+
+from connections.providers.exchange.convert import (
+    EVENT_FIELDS,
+    canonical_event,
+    event_from_ews,
+    fill_event,
+    marker_of,
+    updated_fields,
+)
+from connections.providers.exchange.stores import series
+from connections.providers.exchange.stores.base import ExchangeStore
+from syncengine.records import Contact, Event
+from syncengine.stores.base import ChangePage, Item, Kind, MatchKey, Op, OpResult
+from syncengine.stores.matching import first_matches
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return datetime.fromtimestamp(value.timestamp(), UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return None
+
+
+class ExchangeEventStore(ExchangeStore):
+    kind: Kind = "events"
+    item_class = CalendarItem
+
+    def __init__(
+        self,
+        client: Any,
+        mailbox: str,
+        window_start: datetime,
+        window_end: datetime,
+        *,
+        invitations: bool = False,
+    ) -> None:
+        super().__init__(client, mailbox, invitations=invitations)
+        self.window = (window_start, window_end)
+        self._calendar_id: str | None = None
+
+    def canonical(self, record: Contact | Event) -> Contact | Event:
+        return canonical_event(record) if isinstance(record, Event) else record
+
+    # ------------------------------------------------------------------ hooks
+
+    def folder(self, account: Account) -> BaseFolder:
+        return Calendar(root=self.root(account))
+
+    def kind_folder(self, account: Account) -> BaseFolder:
+        return self.folder(account)
+
+    def calendar_id(self, account: Account) -> str:
+        """The primary calendar's id (one GetFolder, then kept in the cursor): an item fetched
+        by id elsewhere (Deleted Items) is no longer an event of this calendar."""
+        if self._calendar_id is None:
+            (found,) = FolderCollection(
+                account=account, folders=[self.folder(account)]
+            ).get_folders()
+            if isinstance(found, Exception):
+                raise found
+            self._calendar_id = str(found.id)
+        return self._calendar_id
+
+    def fetch(self, account: Account, ids: Sequence[str]) -> list[Any]:
+        found = super().fetch(account, ids)
+        calendar = self.calendar_id(account) if found else ""
+        return [o for o in found if str(getattr(o.parent_folder_id, "id", calendar)) == calendar]
+
+    def to_item(self, obj: Any) -> Item | None:
+        if str(obj.type or "Single") in ("Occurrence", "Exception"):
+            return None
+        record = event_from_ews(obj, owner=self.mailbox)
+        return Item(str(obj.id), str(obj.changekey or ""), record, marker_of(obj))
+
+    def in_window(self, obj: Any, item: Item) -> bool:
+        start, end = self.window
+        record = item.record
+        assert isinstance(record, Event)
+        last_end = record.end
+        if record.recurrence is not None:
+            last = getattr(obj, "last_occurrence", None)
+            last_end = _utc(getattr(last, "end", None)) or end  # no end known: runs on
+        return record.start < end and last_end >= start
+
+    def fill(self, obj: Any, record: Any) -> Any:
+        assert isinstance(record, Event)
+        return fill_event(obj, record)
+
+    def fields_for(self, fields: frozenset[str] | None) -> list[str]:
+        names = updated_fields(EVENT_FIELDS, fields)
+        if fields is None or fields & {"start", "end", "all_day", "time_zone", "recurrence"}:
+            names += ["_start_timezone", "_end_timezone"]
+        return names
+
+    def listed(self, account: Account, ids: Sequence[str]) -> list[Item]:
+        out = []
+        for obj in self.fetch(account, ids):
+            item = self.to_item(obj)
+            if item is not None and self.in_window(obj, item):
+                out.append(item)
+        return out
+
+    # ------------------------------------------------------------------ the interface
+
+    def changes(self, cursor: str | None) -> ChangePage:
+        state: dict[str, Any] = self.parse_cursor(cursor) if cursor is not None else {}
+        self._keep_window(state)
+        if state.get("c"):
+            self._calendar_id = str(state["c"])
+
+        def read(account: Account) -> ChangePage:
+            ids, deleted, sync_state = self.sync(account, state.get("s"))
+            items = self.listed(account, ids)
+            window = self.window[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+            saved = {"s": sync_state, "w": window, "c": self._calendar_id}
+            new = json.dumps(saved, separators=(",", ":"))
+            return ChangePage(items, deleted, new, cursor is None)
+
+        return self.run(read)
+
+    def _keep_window(self, state: dict[str, Any]) -> None:
+        try:
+            start = datetime.fromisoformat(str(state.get("w") or "").replace("Z", "+00:00"))
+        except ValueError:
+            return
+        if start < self.window[0]:
+            self.window = (start, self.window[1])
+
+    def get(self, ids: Sequence[str]) -> dict[str, Item]:
+        if not ids:
+            return {}
+
+        def read(account: Account) -> dict[str, Item]:
+            found = (self.to_item(o) for o in self.fetch(account, list(dict.fromkeys(ids))))
+            return {it.id: it for it in found if it is not None}
+
+        return self.run(read)
+
+    def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        if not keys:
+            return {}
+
+        def read(account: Account) -> list[Item]:
+            ids, _, _ = self.sync(account, None)
+            return self.listed(account, ids)
+
+        return first_matches(self.run(read), keys)
+
+    def _apply(self, account: Account, ops: Sequence[Op]) -> list[OpResult]:
+        results = super()._apply(account, ops)
+        series.remove_exdates(account, self.calendar_id, ops, results, self._send)
+        return results

@@ -1,0 +1,1 @@
+"""Exchange Web Services (EWS) emulator, driven by exchangelib in the tests."""
