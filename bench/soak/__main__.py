@@ -147,12 +147,23 @@ def expire_leases() -> None:
     SyncUser.objects.exclude(lease_owner="").update(lease_expires_at=timezone.now())
 
 
+def let_throttles_pass() -> None:
+    """Time passes until every Retry-After a provider gave has run out (a throttled user is
+    refused by every path that syncs until then, as in production)."""
+    from django.utils import timezone
+
+    from syncengine.models import SyncUser
+
+    SyncUser.objects.filter(throttled_until__isnull=False).update(throttled_until=timezone.now())
+
+
 def settle(workers: Workers, users: list[int], rounds: int) -> list[int]:
     """Faults off: sync everyone until a run of each user and kind writes nothing."""
     from mappings.models import SyncRun
 
     quiet: set[int] = set()
     for _ in range(rounds):
+        let_throttles_pass()
         mark = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         workers.sync(timeout=WORKER_TIMEOUT * 2)
         workers.stats["settling syncs"] += 1

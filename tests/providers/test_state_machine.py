@@ -274,8 +274,10 @@ class ProviderMachine(RuleBasedStateMachine):
                 return None
             finally:
                 self.company.clear_faults()
+                # Between two runs of the machine, time passes: the lease of a dead run expires
+                # and a provider's Retry-After runs out.
                 SyncUser.objects.filter(pk=self.user.pk).update(
-                    lease_owner="", lease_expires_at=None
+                    lease_owner="", lease_expires_at=None, throttled_until=None
                 )
 
     def teardown(self) -> None:

@@ -10,7 +10,7 @@ from syncengine.models import SyncUser
 from syncengine.provider import CheckStep, MailProvider
 
 # Only providers that can be tested count (Exchange cannot be yet).
-NO_MAIL = "No Microsoft 365 or Google connection is enabled. Open Setup and connect one."
+NO_MAIL = "No Exchange, Microsoft 365 or Google connection is enabled. Open Setup and connect one."
 
 
 def mail_providers_for(email: str | None) -> list[MailProvider]:
