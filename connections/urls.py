@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from connections import views, views_test
+from connections import outlook, views, views_test
 from connections.providers.google import views as views_google
 from connections.providers.microsoft import views as views_outlook
 from connections.providers.salesforce import views as views_salesforce
@@ -17,7 +17,7 @@ urlpatterns = [
         {"page": "salesforce"},
         name="salesforce_test",
     ),
-    path("outlook/", views_outlook.outlook, name="outlook"),
+    path("outlook/", outlook.outlook, name="outlook"),
     path("outlook/consent/start/", views_outlook.consent_start, name="outlook_consent_start"),
     path("outlook/consent/", views_outlook.consent_callback, name="outlook_consent"),
     path("outlook/disconnect/", views_outlook.disconnect, name="outlook_disconnect"),

@@ -7,10 +7,6 @@ their bodies without touching the setup views.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from connections.models import MailConnection
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +37,3 @@ def verify_microsoft_tenant(tenant_id: str) -> str | None:
     except TokenError as error:
         return explain_token_error(error, tenant_id)
     return None
-
-
-def verify_exchange(data: dict[str, Any], stored: MailConnection) -> tuple[str, str] | None:
-    """(form field, message) when the Exchange service account entered on the Outlook page
-    cannot be used (unreachable host, untrusted certificate, wrong password...); None when it
-    signs in, or when nothing changed since it last did. Asked through the registry: the
-    Outlook page lives with Microsoft 365, and providers do not import each other."""
-    from syncengine import registry
-
-    provider = registry.mail_provider("exchange")
-    check = getattr(provider, "verify_outlook_form", None)
-    return check(data, stored) if check is not None else None

@@ -20,10 +20,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from connections import outlook
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
 from connections.providers.google import views as views_google
-from connections.providers.microsoft import views as views_outlook
 from connections.providers.salesforce import views as views_salesforce
 from syncengine import registry
 from syncengine.provider import CheckStep
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 PAGES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "salesforce": views_salesforce.salesforce,
-    "outlook": views_outlook.outlook,
+    "outlook": outlook.outlook,
     "google": views_google.google,
 }
 EMAIL_ERROR = (

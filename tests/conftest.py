@@ -89,13 +89,13 @@ def sandbox() -> SandboxHandle:
 def exchange_settings_not_verified_on_save(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Saving Exchange settings with sync on signs in first (connections.verify); tests that save
+    """Saving Exchange settings with sync on signs in first (exchange/checks.py); tests that save
     made-up servers skip that, and the tests of the check itself ask for `exchange_verify_on_save`."""
     if "exchange_verify_on_save" in request.fixturenames:
         return
-    from connections import verify
+    from connections.providers.exchange import checks
 
-    monkeypatch.setattr(verify, "verify_exchange", lambda data, stored: None)
+    monkeypatch.setattr(checks, "verify_outlook_form", lambda data, stored: None)
 
 
 @pytest.fixture

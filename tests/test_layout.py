@@ -32,14 +32,7 @@ REQUIRED = {
 }
 # Files a provider still lacks, each with the issue that adds them. An entry that is no longer
 # missing fails the test: remove it then.
-PENDING: dict[str, set[str]] = {
-    # The Exchange settings are edited on the Outlook page (connections/providers/microsoft/
-    # views.py and forms.py), which serves both Outlook methods; splitting it is left to do.
-    "exchange": {
-        "forms.py",
-        "views.py",
-    },
-}
+PENDING: dict[str, set[str]] = {}
 WEB_ONLY = ("django.shortcuts", "django.template", "django.views", "django.http")
 
 

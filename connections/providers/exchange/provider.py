@@ -7,7 +7,7 @@ when used."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from connections.mail_provider import MailConnectionProvider
 from connections.providers.exchange.models import ExchangeSettings
@@ -15,7 +15,6 @@ from syncengine.provider import CheckStep, MailboxDirectory
 from syncengine.stores.base import Kind, Store
 
 if TYPE_CHECKING:
-    from connections.models import MailConnection
     from syncengine.models import SyncUser
 
 
@@ -33,13 +32,6 @@ class ExchangeProvider(MailConnectionProvider):
         from connections.providers.exchange.checks import run_checks
 
         return run_checks(email)
-
-    def verify_outlook_form(
-        self, data: dict[str, Any], stored: MailConnection
-    ) -> tuple[str, str] | None:
-        from connections.providers.exchange.checks import verify_outlook_form
-
-        return verify_outlook_form(data, stored)
 
     def claimed_domains(self) -> frozenset[str]:
         settings = ExchangeSettings.load()
