@@ -70,7 +70,10 @@ def check_pair(
             gone = next(iter(t.deleted_on))
             other: Side = "mailbox" if gone == "salesforce" else "salesforce"
             # Contacts are never deleted in Salesforce: removed from the mailbox they only unlink.
-            propagates = kind == "events" or gone == "salesforce"
+            # And a contact the user made in the mailbox stays there when it leaves Salesforce
+            # (decision table D1c: deleted and "left the filter" look alike from outside).
+            user_made = kind == "contacts" and t.origin == "mailbox"
+            propagates = kind == "events" or (gone == "salesforce" and not user_made)
             if propagates and here[other] and other not in t.deleted_on:
                 diverge("deletes not propagated", token, f"deleted in {gone}, still in {other}")
             continue

@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LSYNC_", "DJANGO_"))}
+    # The demo runs on SQLite whatever database the suite itself runs on.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LSYNC_", "DJANGO_")) and k != "DATABASE_URL"
+    }
     env.update(extra)
     return env
 
