@@ -13,6 +13,7 @@ from connections.providers.microsoft.recurrence import (
     occurrence_starts,
     to_graph_recurrence,
 )
+from sandbox.microsoft.recurrence import dates as emulator_dates
 from syncengine.records import norm_rrule
 from tests.providers.rrules import ZONES, expected_starts, rules, starts, zoned
 
@@ -40,6 +41,19 @@ def test_a_pattern_reads_back_as_a_rule_with_the_same_occurrences(
     until = start + timedelta(days=3 * 366)
     back = norm_rrule(from_graph_recurrence(to_graph_recurrence(rule, start, zone), zone))
     assert expected_starts(back, start, until) == expected_starts(rule, start, until)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), naive=starts, zone=st.sampled_from(ZONES))
+def test_the_emulator_expands_a_pattern_to_the_days_of_its_rule(
+    data: st.DataObject, naive: datetime, zone: str
+) -> None:
+    start = zoned(naive, zone)
+    rule = data.draw(rules(start))
+    until = start + timedelta(days=3 * 366)
+    rec = to_graph_recurrence(rule, start, zone)
+    days = [s.astimezone(start.tzinfo).date() for s in expected_starts(rule, start, until)]
+    assert list(emulator_dates(rec, until.date() - timedelta(days=1))) == days
 
 
 def test_outlook_moves_day_31_to_the_last_day_of_a_shorter_month() -> None:
