@@ -90,6 +90,27 @@ def norm_rrule(text: Any) -> str:
     return ";".join(f"{k}={parts[k]}" for k in ordered)
 
 
+def rrule_parts(rrule: str) -> dict[str, str]:
+    """The parts of an RRULE (with or without `RRULE:`), keys and values upper-case, as written
+    (no defaults dropped: callers read INTERVAL or WKST with their own defaults)."""
+    out = {}
+    for chunk in rrule.upper().removeprefix("RRULE:").split(";"):
+        if "=" in chunk:
+            key, _, value = chunk.partition("=")
+            out[key.strip()] = value.strip()
+    return out
+
+
+def until_date(value: str, zone: str) -> date:
+    """The local date (in `zone`) of an RRULE UNTIL: a UTC time, a floating time or a date."""
+    if "T" in value:
+        moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+        if value.endswith("Z"):
+            return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+        return moment.date()
+    return datetime.strptime(value, "%Y%m%d").date()
+
+
 _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
 

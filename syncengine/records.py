@@ -42,6 +42,8 @@ from syncengine.record_events import (
     Response,
     ShowAs,
     norm_rrule,
+    rrule_parts,
+    until_date,
 )
 from syncengine.record_values import (
     norm_datetime,
@@ -107,5 +109,7 @@ __all__ = [
     "norm_text",
     "norm_zone",
     "normalize",
+    "rrule_parts",
+    "until_date",
     "value_hash",
 ]

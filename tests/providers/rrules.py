@@ -62,6 +62,14 @@ def rules(draw: st.DrawFn, start: datetime, *, yearly_interval: bool = True) -> 
     return norm_rrule(";".join(f"{k}={v}" for k, v in parts.items()))
 
 
+@st.composite
+def series(draw: st.DrawFn, *, yearly_interval: bool = True) -> tuple[datetime, str, str]:
+    """(start, zone, rule): a series' first start (aware, local), its IANA zone and its rule."""
+    zone = draw(st.sampled_from(ZONES))
+    start = draw(starts).replace(tzinfo=ZoneInfo(zone))
+    return start, zone, draw(rules(start, yearly_interval=yearly_interval))
+
+
 def expected_starts(rule: str, start: datetime, until: datetime) -> list[datetime]:
     """dateutil's occurrences of `rule` from `start` (aware, local) that begin before `until`,
     in UTC."""
@@ -71,7 +79,3 @@ def expected_starts(rule: str, start: datetime, until: datetime) -> list[datetim
             break
         out.append(moment.astimezone(UTC))
     return out
-
-
-def zoned(start: datetime, zone: str) -> datetime:
-    return start.replace(tzinfo=ZoneInfo(zone))

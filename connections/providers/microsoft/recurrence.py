@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekdays
 
 from connections.providers.microsoft.timezones import to_graph, to_iana
+from syncengine.records import rrule_parts, until_date
 
 DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
         "FR": "friday", "SA": "saturday", "SU": "sunday"}  # fmt: skip
@@ -32,27 +33,9 @@ class UnsupportedRecurrence(ValueError):
     """The rule has no equivalent in Graph's patternedRecurrence."""
 
 
-def _parts(rrule: str) -> dict[str, str]:
-    out = {}
-    for chunk in rrule.upper().removeprefix("RRULE:").split(";"):
-        if "=" in chunk:
-            key, _, value = chunk.partition("=")
-            out[key.strip()] = value.strip()
-    return out
-
-
-def _until(value: str, zone: str) -> date:
-    if "T" in value:
-        moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
-        if value.endswith("Z"):
-            return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
-        return moment.date()
-    return datetime.strptime(value, "%Y%m%d").date()
-
-
 def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any]:
     """`start` is the first occurrence (aware); `zone` the event's IANA zone."""
-    p = _parts(rrule)
+    p = rrule_parts(rrule)
     local = start.astimezone(ZoneInfo(zone))
     freq, interval = p.pop("FREQ", ""), int(p.pop("INTERVAL", "1") or 1)
     known = {"BYDAY", "BYMONTHDAY", "BYMONTH", "WKST", "COUNT", "UNTIL", "BYSETPOS"}
@@ -98,7 +81,7 @@ def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any
     if "COUNT" in p:
         rng.update(type="numbered", numberOfOccurrences=int(p["COUNT"]))
     elif "UNTIL" in p:
-        rng.update(type="endDate", endDate=_until(p["UNTIL"], zone).isoformat())
+        rng.update(type="endDate", endDate=until_date(p["UNTIL"], zone).isoformat())
     else:
         rng["type"] = "noEnd"
     return {"pattern": pattern, "range": rng}
