@@ -62,6 +62,9 @@ def to_ews(rrule: str, start: datetime, zone: str, all_day: bool = False) -> Rec
         days.append(DAYS.index(m.group(2)) + 1)
     if "BYSETPOS" in p:
         ordinal = int(p["BYSETPOS"])
+    if freq == "DAILY" and days and interval != 1:
+        # Every n days on some weekdays: a weekly pattern would be every n weeks.
+        raise _refuse(rrule)
     pattern: object
     if freq == "DAILY" and not days:
         pattern = DailyPattern(interval=interval)

@@ -2,8 +2,9 @@
 
 Supported: FREQ DAILY / WEEKLY / MONTHLY / YEARLY with INTERVAL, BYDAY (an ordinal such as 2TU or
 -1FR, or BYSETPOS, for the relative monthly and yearly patterns), BYMONTHDAY, BYMONTH, WKST, and
-COUNT or UNTIL. What Graph's patterns cannot say (several BYMONTHDAY values, HOURLY, BYHOUR...)
-raises UnsupportedRecurrence; the store refuses that write instead of writing something else.
+COUNT or UNTIL. What Graph's patterns cannot say (several BYMONTHDAY values, HOURLY, BYHOUR, every
+n > 1 days on some weekdays...) raises UnsupportedRecurrence; the store refuses that write instead
+of writing something else. dateutil's rrule expands a pattern (`occurrence_starts`).
 
 Dates: Graph's range holds local dates in `recurrenceTimeZone`; UNTIL is written back as the last
 second of the end date in that zone (UTC form), the inclusive end RFC 5545 means.
@@ -51,6 +52,9 @@ def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any
         days.append(DAYS[m.group(2)])
     if "BYSETPOS" in p:
         ordinal = int(p["BYSETPOS"])
+    if freq == "DAILY" and days and interval != 1:
+        # Every n days on some weekdays: a weekly pattern would be every n weeks.
+        raise UnsupportedRecurrence(f"Outlook cannot repeat an event by this rule: {rrule}")
     pattern: dict[str, Any] = {"interval": interval}
     if freq == "DAILY":
         if days:
