@@ -2,33 +2,27 @@
 
 Supported: FREQ=DAILY|WEEKLY|MONTHLY|YEARLY with INTERVAL, COUNT, UNTIL, BYDAY (ordinals in
 MONTHLY/YEARLY), BYMONTHDAY, BYMONTH, WKST=MO. Other parts are rejected, as an invalid rule is
-by Google. Occurrences are generated in the event's wall-clock time zone, so DST shifts the UTC
-instant and not the local hour.
+by Google. dateutil's rrule expands the rules, in the event's wall-clock time zone, so DST shifts
+the UTC instant and not the local hour; the series' start is always its first instance.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+from dateutil.rrule import rrule, rrulestr
+
 FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
-MAX_PERIODS = 5000
 Moment = date | datetime
 
 
 @dataclass(frozen=True)
 class Rule:
-    freq: str
-    interval: int = 1
-    count: int | None = None
-    until: Moment | None = None
-    byday: tuple[tuple[int, int], ...] = ()
-    bymonthday: tuple[int, ...] = ()
-    bymonth: tuple[int, ...] = ()
+    text: str  # the RRULE value, checked by `_rule`
+    until: Moment | None = None  # its UNTIL, read as Google does (see `_past_until`)
 
 
 @dataclass
@@ -68,25 +62,25 @@ def _rule(value: str) -> Rule:
         raise ValueError(f"unsupported rule {value!r}")
     if "COUNT" in parts and "UNTIL" in parts:
         raise ValueError("COUNT and UNTIL are exclusive")
-    byday = []
-    for token in filter(None, parts.get("BYDAY", "").split(",")):
-        ordinal, day = token[:-2], token[-2:]
-        if day not in WEEKDAYS:
-            raise ValueError(f"bad BYDAY {token!r}")
-        byday.append((int(ordinal) if ordinal not in ("", "+") else 0, WEEKDAYS.index(day)))
-    interval = int(parts.get("INTERVAL", "1"))
-    count = int(parts["COUNT"]) if "COUNT" in parts else None
-    if interval < 1 or (count is not None and count < 1):
+    if int(parts.get("INTERVAL", "1")) < 1 or int(parts.get("COUNT", "1")) < 1:
         raise ValueError("INTERVAL and COUNT must be positive")
-    return Rule(
-        freq=parts["FREQ"],
-        interval=interval,
-        count=count,
-        until=_moment(parts["UNTIL"], UTC, False) if "UNTIL" in parts else None,
-        byday=tuple(byday),
-        bymonthday=tuple(int(d) for d in filter(None, parts.get("BYMONTHDAY", "").split(","))),
-        bymonth=tuple(int(m) for m in filter(None, parts.get("BYMONTH", "").split(","))),
-    )
+    _possible(parts)
+    # dateutil checks the values (an unknown day, a bad number); UNTIL is checked by `_moment`.
+    rrulestr(value, dtstart=datetime(2000, 1, 1), ignoretz=True)
+    until = _moment(parts["UNTIL"], UTC, False) if "UNTIL" in parts else None
+    return Rule(value.upper(), until)
+
+
+def _possible(parts: dict[str, str]) -> None:
+    """Refuses days no month has (BYMONTHDAY=30 in February...): dateutil would search them up to
+    the year 9999 before giving up."""
+    months = [int(m) for m in filter(None, parts.get("BYMONTH", "").split(","))]
+    if any(not 1 <= m <= 12 for m in months):
+        raise ValueError("BYMONTH must be 1 to 12")
+    longest = max(calendar.monthrange(2000, m)[1] for m in months or range(1, 13))
+    for day in filter(None, parts.get("BYMONTHDAY", "").split(",")):
+        if not 1 <= abs(int(day)) <= longest:
+            raise ValueError(f"no month has day {day}")
 
 
 def parse(lines: list[str], tz: ZoneInfo | None) -> Recurrence:
@@ -116,59 +110,6 @@ def parse(lines: list[str], tz: ZoneInfo | None) -> Recurrence:
     return result
 
 
-def _month_days(year: int, month: int, rule: Rule, base: datetime) -> list[int]:
-    last = calendar.monthrange(year, month)[1]
-    days: set[int] = set()
-    for ordinal, weekday in rule.byday:
-        matching = [d for d in range(1, last + 1) if date(year, month, d).weekday() == weekday]
-        if ordinal == 0:
-            days.update(matching)
-        elif -len(matching) <= ordinal <= len(matching) and ordinal != 0:
-            days.add(matching[ordinal - 1 if ordinal > 0 else ordinal])
-    for monthday in rule.bymonthday:
-        day = monthday if monthday > 0 else last + 1 + monthday
-        if 1 <= day <= last:
-            days.add(day)
-    if not rule.byday and not rule.bymonthday and base.day <= last:
-        days.add(base.day)
-    return sorted(days)
-
-
-def _candidates(base: datetime, rule: Rule) -> Iterator[datetime]:
-    """Wall-clock candidates in order (naive datetimes), starting at or after ``base``."""
-    at = base.time()
-    for k in range(MAX_PERIODS):
-        step = k * rule.interval
-        if rule.freq == "DAILY":
-            days = [base.date() + timedelta(days=step)]
-        elif rule.freq == "WEEKLY":
-            week = base.date() - timedelta(days=base.weekday()) + timedelta(weeks=step)
-            weekdays = sorted({wd for _, wd in rule.byday} or {base.weekday()})
-            days = [week + timedelta(days=wd) for wd in weekdays]
-        elif rule.freq == "MONTHLY":
-            index = base.month - 1 + step
-            year, month = base.year + index // 12, index % 12 + 1
-            days = [date(year, month, d) for d in _month_days(year, month, rule, base)]
-        else:
-            year = base.year + step
-            months = rule.bymonth or (base.month,)
-            days = [
-                date(year, m, d) for m in sorted(months) for d in _month_days(year, m, rule, base)
-            ]
-        for day in days:
-            if rule.freq in ("DAILY", "WEEKLY") and rule.bymonth and day.month not in rule.bymonth:
-                continue
-            if (
-                rule.freq == "DAILY"
-                and rule.byday
-                and day.weekday() not in {w for _, w in rule.byday}
-            ):
-                continue
-            moment = datetime.combine(day, at)
-            if moment >= base:
-                yield moment
-
-
 def _as_output(naive: datetime, tz: ZoneInfo | None, all_day: bool) -> Moment:
     return naive.date() if all_day else naive.replace(tzinfo=tz or UTC)
 
@@ -190,15 +131,16 @@ def expand(
         base = datetime.combine(start, datetime.min.time())
     found: set[Moment] = {_as_output(base, tz, all_day)}
     for rule in rec.rules:
-        for produced, naive in enumerate(_candidates(base, rule), start=1):
+        # All in wall time: dateutil keeps the local hour across DST, as Google does.
+        dated = rrulestr(rule.text, dtstart=base, ignoretz=True)
+        assert isinstance(dated, rrule)  # one RRULE line, so never a set
+        for naive in dated.replace(until=None):
             moment = _as_output(naive, tz, all_day)
             if rule.until is not None and _past_until(moment, rule.until):
                 break
             if _utc(moment) >= end or len(found) > limit:
                 break
             found.add(moment)
-            if rule.count is not None and produced >= rule.count:
-                break
     for extra in rec.rdates:
         if all_day:
             found.add(extra.date() if isinstance(extra, datetime) else extra)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekdays
 from exchangelib.winzone import MS_TIMEZONE_TO_IANA_MAP
 
 from sandbox.microsoft.errors import GraphError
@@ -125,41 +125,31 @@ def validate(rec: Any) -> None:
         zone(rng["recurrenceTimeZone"])
 
 
-def _relative(d: date, days: list[str], index: str) -> bool:
-    if WEEKDAYS[d.weekday()] not in days:
-        return False
-    if INDEXES.get(index or "first", 0) == -1:
-        return (d + timedelta(days=7)).month != d.month
-    return (d.day - 1) // 7 == INDEXES.get(index or "first", 0)
+# dateutil's YEARLY (0) .. DAILY (3).
+_RULES: dict[str, Literal[0, 1, 2, 3]] = {"daily": DAILY, "weekly": WEEKLY, "absoluteMonthly": MONTHLY,
+          "relativeMonthly": MONTHLY, "absoluteYearly": YEARLY, "relativeYearly": YEARLY}  # fmt: skip
 
 
-def _day_in_month(d: date, wanted: int) -> int:
-    """Outlook moves day 29-31 to the month's last day when the month is shorter."""
-    return min(wanted, monthrange(d.year, d.month)[1])
-
-
-def _matches(pattern: dict[str, Any], start: date, d: date) -> bool:
-    kind, interval = pattern["type"], int(pattern.get("interval") or 1)
-    days = pattern.get("daysOfWeek") or []
-    months = (d.year - start.year) * 12 + d.month - start.month
-    if kind == "daily":
-        return (d - start).days % interval == 0
+def _options(pattern: dict[str, Any]) -> dict[str, Any]:
+    """dateutil's rrule arguments for a validated pattern (Outlook's rules, as Exchange applies
+    them; kept apart from the product's own reading of patterns, which this emulator checks)."""
+    days = [weekdays[WEEKDAYS.index(d)] for d in pattern.get("daysOfWeek") or []]
+    kind = pattern["type"]
+    options: dict[str, Any] = {"interval": int(pattern.get("interval") or 1)}
     if kind == "weekly":
-        first = WEEKDAYS.index(pattern.get("firstDayOfWeek") or "sunday")
-
-        def week_start(x: date) -> date:
-            return x - timedelta(days=(x.weekday() - first) % 7)
-
-        weeks = (week_start(d) - week_start(start)).days // 7
-        return weeks % interval == 0 and WEEKDAYS[d.weekday()] in days
-    if kind == "absoluteMonthly":
-        return months % interval == 0 and d.day == _day_in_month(d, int(pattern["dayOfMonth"]))
-    if kind == "relativeMonthly":
-        return months % interval == 0 and _relative(d, days, pattern.get("index", "first"))
-    years_ok = (d.year - start.year) % interval == 0 and d.month == int(pattern["month"])
-    if kind == "absoluteYearly":
-        return years_ok and d.day == _day_in_month(d, int(pattern["dayOfMonth"]))
-    return years_ok and _relative(d, days, pattern.get("index", "first"))
+        options.update(
+            byweekday=days, wkst=WEEKDAYS.index(pattern.get("firstDayOfWeek") or "sunday")
+        )
+    elif kind in ("relativeMonthly", "relativeYearly"):
+        nth = INDEXES.get(pattern.get("index") or "first", 0)
+        options["byweekday"] = [d(nth + 1 if nth >= 0 else nth) for d in days]
+    elif kind in ("absoluteMonthly", "absoluteYearly"):
+        # Outlook moves day 29-31 to the month's last day when the month is shorter.
+        wanted = int(pattern["dayOfMonth"])
+        options.update(bymonthday=list(range(min(wanted, 28), wanted + 1)), bysetpos=-1)
+    if kind.endswith("Yearly"):
+        options["bymonth"] = int(pattern["month"])
+    return options
 
 
 def dates(rec: dict[str, Any], until: date) -> Iterator[date]:
@@ -169,10 +159,15 @@ def dates(rec: dict[str, Any], until: date) -> Iterator[date]:
     last = start + timedelta(days=HORIZON_DAYS)
     if rng["type"] == "endDate":
         last = min(last, date.fromisoformat(rng["endDate"]))
-    remaining = int(rng.get("numberOfOccurrences") or 0) if rng["type"] == "numbered" else -1
-    d = start
-    while d <= min(last, until) and remaining != 0:
-        if _matches(pattern, start, d):
-            remaining -= 1
-            yield d
-        d += timedelta(days=1)
+    last = min(last, until)
+    if last < start:
+        return
+    count = int(rng.get("numberOfOccurrences") or 0) if rng["type"] == "numbered" else None
+    rule = rrule(
+        _RULES[pattern["type"]], dtstart=datetime.combine(start, time(0)), count=count,
+        until=None if count else datetime.combine(last, time(0)), **_options(pattern),
+    )  # fmt: skip
+    for moment in rule:
+        if moment.date() > last:
+            return
+        yield moment.date()

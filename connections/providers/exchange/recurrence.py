@@ -28,6 +28,8 @@ from exchangelib.recurrence import (
     WeeklyPattern,
 )
 
+from syncengine.records import rrule_parts, until_date
+
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # exchangelib's weekday enum is 1-based: MO=1
 _BYDAY = re.compile(r"^([+-]?\d)?(MO|TU|WE|TH|FR|SA|SU)$")
 _LAST = 5  # exchangelib's week_number enum: First..Fourth = 1..4, Last = 5
@@ -37,31 +39,13 @@ class UnsupportedRecurrence(ValueError):
     """The rule has no equivalent among EWS's recurrence patterns."""
 
 
-def _parts(rrule: str) -> dict[str, str]:
-    out = {}
-    for chunk in rrule.upper().removeprefix("RRULE:").split(";"):
-        if "=" in chunk:
-            key, _, value = chunk.partition("=")
-            out[key.strip()] = value.strip()
-    return out
-
-
-def _until(value: str, zone: str) -> date:
-    if "T" in value:
-        moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
-        if value.endswith("Z"):
-            return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
-        return moment.date()
-    return datetime.strptime(value, "%Y%m%d").date()
-
-
 def _refuse(rrule: str) -> UnsupportedRecurrence:
     return UnsupportedRecurrence(f"Exchange cannot repeat an event by this rule: {rrule}")
 
 
 def to_ews(rrule: str, start: datetime, zone: str, all_day: bool = False) -> Recurrence:
     """`start` is the first occurrence (aware); `zone` the event's IANA zone."""
-    p = _parts(rrule)
+    p = rrule_parts(rrule)
     local = start.astimezone(UTC if all_day else ZoneInfo(zone))
     freq, interval = p.pop("FREQ", ""), int(p.pop("INTERVAL", "1") or 1)
     known = {"BYDAY", "BYMONTHDAY", "BYMONTH", "WKST", "COUNT", "UNTIL", "BYSETPOS"}
@@ -78,6 +62,9 @@ def to_ews(rrule: str, start: datetime, zone: str, all_day: bool = False) -> Rec
         days.append(DAYS.index(m.group(2)) + 1)
     if "BYSETPOS" in p:
         ordinal = int(p["BYSETPOS"])
+    if freq == "DAILY" and days and interval != 1:
+        # Every n days on some weekdays: a weekly pattern would be every n weeks.
+        raise _refuse(rrule)
     pattern: object
     if freq == "DAILY" and not days:
         pattern = DailyPattern(interval=interval)
@@ -116,7 +103,7 @@ def to_ews(rrule: str, start: datetime, zone: str, all_day: bool = False) -> Rec
     if "COUNT" in p:
         boundary: object = NumberedPattern(start=first, number=int(p["COUNT"]))
     elif "UNTIL" in p:
-        boundary = EndDatePattern(start=first, end=_until(p["UNTIL"], zone))
+        boundary = EndDatePattern(start=first, end=until_date(p["UNTIL"], zone))
     else:
         boundary = NoEndPattern(start=first)
     return Recurrence(pattern=pattern, boundary=boundary)

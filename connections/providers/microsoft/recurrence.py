@@ -2,8 +2,9 @@
 
 Supported: FREQ DAILY / WEEKLY / MONTHLY / YEARLY with INTERVAL, BYDAY (an ordinal such as 2TU or
 -1FR, or BYSETPOS, for the relative monthly and yearly patterns), BYMONTHDAY, BYMONTH, WKST, and
-COUNT or UNTIL. What Graph's patterns cannot say (several BYMONTHDAY values, HOURLY, BYHOUR...)
-raises UnsupportedRecurrence; the store refuses that write instead of writing something else.
+COUNT or UNTIL. What Graph's patterns cannot say (several BYMONTHDAY values, HOURLY, BYHOUR, every
+n > 1 days on some weekdays...) raises UnsupportedRecurrence; the store refuses that write instead
+of writing something else. dateutil's rrule expands a pattern (`occurrence_starts`).
 
 Dates: Graph's range holds local dates in `recurrenceTimeZone`; UNTIL is written back as the last
 second of the end date in that zone (UTC form), the inclusive end RFC 5545 means.
@@ -11,13 +12,15 @@ second of the end date in that zone (UTC form), the inclusive end RFC 5545 means
 
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, weekdays
+
 from connections.providers.microsoft.timezones import to_graph, to_iana
+from syncengine.records import rrule_parts, until_date
 
 DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
         "FR": "friday", "SA": "saturday", "SU": "sunday"}  # fmt: skip
@@ -31,27 +34,9 @@ class UnsupportedRecurrence(ValueError):
     """The rule has no equivalent in Graph's patternedRecurrence."""
 
 
-def _parts(rrule: str) -> dict[str, str]:
-    out = {}
-    for chunk in rrule.upper().removeprefix("RRULE:").split(";"):
-        if "=" in chunk:
-            key, _, value = chunk.partition("=")
-            out[key.strip()] = value.strip()
-    return out
-
-
-def _until(value: str, zone: str) -> date:
-    if "T" in value:
-        moment = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
-        if value.endswith("Z"):
-            return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
-        return moment.date()
-    return datetime.strptime(value, "%Y%m%d").date()
-
-
 def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any]:
     """`start` is the first occurrence (aware); `zone` the event's IANA zone."""
-    p = _parts(rrule)
+    p = rrule_parts(rrule)
     local = start.astimezone(ZoneInfo(zone))
     freq, interval = p.pop("FREQ", ""), int(p.pop("INTERVAL", "1") or 1)
     known = {"BYDAY", "BYMONTHDAY", "BYMONTH", "WKST", "COUNT", "UNTIL", "BYSETPOS"}
@@ -67,6 +52,9 @@ def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any
         days.append(DAYS[m.group(2)])
     if "BYSETPOS" in p:
         ordinal = int(p["BYSETPOS"])
+    if freq == "DAILY" and days and interval != 1:
+        # Every n days on some weekdays: a weekly pattern would be every n weeks.
+        raise UnsupportedRecurrence(f"Outlook cannot repeat an event by this rule: {rrule}")
     pattern: dict[str, Any] = {"interval": interval}
     if freq == "DAILY":
         if days:
@@ -97,7 +85,7 @@ def to_graph_recurrence(rrule: str, start: datetime, zone: str) -> dict[str, Any
     if "COUNT" in p:
         rng.update(type="numbered", numberOfOccurrences=int(p["COUNT"]))
     elif "UNTIL" in p:
-        rng.update(type="endDate", endDate=_until(p["UNTIL"], zone).isoformat())
+        rng.update(type="endDate", endDate=until_date(p["UNTIL"], zone).isoformat())
     else:
         rng["type"] = "noEnd"
     return {"pattern": pattern, "range": rng}
@@ -139,39 +127,50 @@ def from_graph_recurrence(rec: dict[str, Any], zone: str) -> str:
     return ";".join(f"{k}={v}" for k, v in parts.items())
 
 
-def _relative_day(d: date, days: list[str], index: str) -> bool:
-    if list(DAYS.values())[d.weekday()] not in days:
-        return False
-    if index == "last":
-        return (d + timedelta(days=7)).month != d.month
-    return (d.day - 1) // 7 == RINDEX.get(index or "first", 1) - 1
+WEEKDAYS = dict(zip(DAYS.values(), weekdays, strict=True))
+# dateutil's YEARLY (0) .. DAILY (3).
+RULES: dict[str, Literal[0, 1, 2, 3]] = {"daily": DAILY, "weekly": WEEKLY, "absoluteMonthly": MONTHLY,
+         "relativeMonthly": MONTHLY, "absoluteYearly": YEARLY, "relativeYearly": YEARLY}  # fmt: skip
 
 
-def _on(pattern: dict[str, Any], first: date, d: date) -> bool:
-    kind, interval = pattern.get("type"), int(pattern.get("interval") or 1)
-    days = pattern.get("daysOfWeek") or []
-    months = (d.year - first.year) * 12 + d.month - first.month
-    if kind == "daily":
-        return (d - first).days % interval == 0
+def pattern_rule(rec: dict[str, Any], dtstart: datetime) -> rrule | None:
+    """Outlook's pattern as a dateutil rule from `dtstart` (the range's start date at the series'
+    wall time, aware); None for a pattern that has no occurrences (an unknown type, no days...)."""
+    pattern, rng = rec.get("pattern") or {}, rec.get("range") or {}
+    freq = RULES.get(pattern.get("type") or "")
+    if freq is None:
+        return None
+    kind = pattern["type"]
+    days = [WEEKDAYS[d] for d in pattern.get("daysOfWeek") or [] if d in WEEKDAYS]
+    options: dict[str, Any] = {"interval": int(pattern.get("interval") or 1)}
+    if kind in ("weekly", "relativeMonthly", "relativeYearly") and not days:
+        return None
     if kind == "weekly":
-        wkst = list(DAYS.values()).index(pattern.get("firstDayOfWeek") or "sunday")
-
-        def week(x: date) -> date:
-            return x - timedelta(days=(x.weekday() - wkst) % 7)
-
-        return ((week(d) - week(first)).days // 7) % interval == 0 and list(DAYS.values())[
-            d.weekday()
-        ] in days
-    # Outlook puts "day 31" on the last day of shorter months (RFC 5545 would skip them).
-    day = min(int(pattern.get("dayOfMonth") or 0), calendar.monthrange(d.year, d.month)[1])
-    if kind == "absoluteMonthly":
-        return months % interval == 0 and d.day == day
-    if kind == "relativeMonthly":
-        return months % interval == 0 and _relative_day(d, days, pattern.get("index") or "first")
-    in_year = (d.year - first.year) % interval == 0 and d.month == int(pattern.get("month") or 0)
-    if kind == "absoluteYearly":
-        return in_year and d.day == day
-    return in_year and _relative_day(d, days, pattern.get("index") or "first")
+        options["byweekday"] = days
+        options["wkst"] = WEEKDAYS.get(pattern.get("firstDayOfWeek") or "sunday", weekdays[6])
+    elif kind.startswith("relative"):
+        n = RINDEX.get(pattern.get("index") or "first", 1)
+        options["byweekday"] = [d(n) for d in days]
+    elif kind.startswith("absolute"):
+        # Outlook puts "day 31" on the last day of shorter months (RFC 5545 would skip them):
+        # the last of days 28..31 that the month has.
+        day = int(pattern.get("dayOfMonth") or 0)
+        if not 1 <= day <= 31:
+            return None
+        options["bymonthday"] = tuple(range(min(day, 28), day + 1))
+        options["bysetpos"] = -1
+    if kind.endswith("Yearly"):
+        options["bymonth"] = int(pattern.get("month") or 0)
+        if not 1 <= options["bymonth"] <= 12:
+            return None
+    if rng.get("type") == "numbered":
+        options["count"] = int(rng.get("numberOfOccurrences") or 0)
+        if options["count"] < 1:
+            return None
+    elif rng.get("type") == "endDate" and rng.get("endDate"):
+        end = date.fromisoformat(str(rng["endDate"])[:10])
+        options["until"] = datetime.combine(end, time(23, 59, 59), dtstart.tzinfo)
+    return rrule(freq, dtstart=dtstart, **options)
 
 
 def occurrence_starts(
@@ -180,21 +179,16 @@ def occurrence_starts(
     """UTC starts of a patternedRecurrence's occurrences that begin before `until`.
 
     `first_start` is the series' start (aware); occurrences keep its wall time in `zone`."""
-    pattern, rng = rec.get("pattern") or {}, rec.get("range") or {}
+    rng = rec.get("range") or {}
     tz = ZoneInfo(zone)
     wall = first_start.astimezone(tz)
     first = date.fromisoformat(str(rng.get("startDate") or wall.date().isoformat())[:10])
-    last = until.astimezone(tz).date()
-    if rng.get("type") == "endDate" and rng.get("endDate"):
-        last = min(last, date.fromisoformat(str(rng["endDate"])[:10]))
-    left = int(rng.get("numberOfOccurrences") or 0) if rng.get("type") == "numbered" else -1
+    rule = pattern_rule(rec, datetime.combine(first, wall.time(), tz))
+    if rule is None:
+        return []
     out: list[datetime] = []
-    d = first
-    while d <= last and left != 0:
-        if _on(pattern, first, d):
-            left -= 1
-            moment = datetime.combine(d, wall.time(), tz).astimezone(UTC)
-            if moment < until:
-                out.append(moment)
-        d += timedelta(days=1)
+    for moment in rule:
+        if moment.astimezone(UTC) >= until:
+            break
+        out.append(moment.astimezone(UTC))
     return out

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from dateutil.rrule import rrulestr
+
 from syncengine.records import norm_rrule
 
 SUPPORTED_FREQ = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
@@ -45,6 +47,13 @@ def check(rrule: str) -> None:
     extra = sorted(set(found) - SUPPORTED_PARTS)
     if extra:
         raise UnsupportedRule(f"Salesforce event series cannot hold {', '.join(extra)}")
+    if "COUNT" in found and "UNTIL" in found:
+        raise UnsupportedRule("a series ends after a number of times or on a date, not both")
+    try:
+        # dateutil reads the values (days, numbers, dates) as RFC 5545 defines them.
+        rrulestr(norm_rrule(rrule), dtstart=datetime(2000, 1, 1), ignoretz=True)
+    except ValueError as error:
+        raise UnsupportedRule(f"Salesforce event series cannot hold this rule: {error}") from None
 
 
 def _until_utc(value: str) -> str:

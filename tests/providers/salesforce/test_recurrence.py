@@ -42,6 +42,9 @@ def test_the_rrule_line_is_found_among_other_icalendar_lines() -> None:
         ("FREQ=HOURLY;COUNT=3", "hourly"),
         ("FREQ=DAILY;BYHOUR=9,17", "BYHOUR"),
         ("FREQ=YEARLY;BYWEEKNO=20", "BYWEEKNO"),
+        ("FREQ=WEEKLY;BYDAY=XX", "invalid 'BYDAY'"),
+        ("FREQ=DAILY;INTERVAL=two", "cannot hold this rule"),
+        ("FREQ=DAILY;COUNT=3;UNTIL=20261231", "not both"),
     ],
 )
 def test_rules_salesforce_cannot_hold_are_refused_in_plain_words(rrule: str, words: str) -> None:
