@@ -34,6 +34,26 @@ class EventScope(models.TextChoices):
     SELECTED = "selected", "Only events users select"
 
 
+class EventColor(models.TextChoices):
+    """Google Calendar's event colours, by the colorId its API stores on an event (the names
+    are the ones Google Calendar shows in its colour menu)."""
+
+    LAVENDER = "1", "Lavender"
+    SAGE = "2", "Sage"
+    GRAPE = "3", "Grape"
+    FLAMINGO = "4", "Flamingo"
+    BANANA = "5", "Banana"
+    TANGERINE = "6", "Tangerine"
+    PEACOCK = "7", "Peacock"
+    GRAPHITE = "8", "Graphite"
+    BLUEBERRY = "9", "Blueberry"
+    BASIL = "10", "Basil"
+    TOMATO = "11", "Tomato"
+
+
+DEFAULT_SELECT_CATEGORY = "Salesforce"
+
+
 def name_key(name: str) -> str:
     """A configuration name as uniqueness sees it: spaces collapsed, Unicode-normalized and
     case-folded, so "Équipe Nord" and "équipe  nord" are one name. Computed here rather than
@@ -63,6 +83,13 @@ class SyncConfiguration(models.Model):
     )
     events_scope = models.CharField(
         max_length=16, choices=EventScope.choices, default=EventScope.ALL
+    )
+    # How a user marks an event for "only events users select" (docs/event-selection.md).
+    events_select_category = models.CharField(
+        "Outlook category", max_length=255, blank=True, default=DEFAULT_SELECT_CATEGORY
+    )
+    events_select_color = models.CharField(
+        "Google Calendar colour", max_length=2, choices=EventColor.choices, default=EventColor.GRAPE
     )
     events_sync_private = models.BooleanField("sync private events", default=True)
     events_sync_series = models.BooleanField("sync recurring events (series)", default=True)
@@ -106,6 +133,16 @@ class SyncConfiguration(models.Model):
             self.contacts_direction if kind == "contacts" else self.events_direction
         )
 
+    def selection_category(self) -> str | None:
+        """The Outlook category that marks an event for Salesforce; None when every event syncs."""
+        if self.events_scope != EventScope.SELECTED:
+            return None
+        return " ".join(self.events_select_category.split()) or DEFAULT_SELECT_CATEGORY
+
+    def selection_color(self) -> str | None:
+        """The Google colorId that marks an event for Salesforce; None when every event syncs."""
+        return self.events_select_color if self.events_scope == EventScope.SELECTED else None
+
     def settings_for(self, kind: Kind) -> SyncSettings:
         is_events = kind == "events"
         return SyncSettings(
@@ -116,6 +153,7 @@ class SyncConfiguration(models.Model):
             propagate_deletes=self.events_propagate_deletes if is_events else True,
             sync_private=self.events_sync_private if is_events else True,
             sync_series=self.events_sync_series if is_events else True,
+            selected_only=is_events and self.events_scope == EventScope.SELECTED,
             mass_delete_percent=self.mass_delete_percent,
             mass_delete_count=self.mass_delete_count,
         )
@@ -125,8 +163,6 @@ class SyncConfiguration(models.Model):
 # read-only), so nothing claims a behaviour lsync does not have. tests/test_settings_wiring.py
 # holds every other field to a test that shows it changing behaviour.
 NOT_APPLIED: dict[str, str] = {
-    "events_scope": "every event in the window syncs; 'only events users select' needs a mark "
-    "on mailbox events that no store reads yet",
     "events_auto_relate": "the Salesforce event store always relates the attendees it finds as "
     "contacts, leads or users; turning it off is not supported yet",
 }

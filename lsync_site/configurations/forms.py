@@ -11,7 +11,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connections.forms import LabelledErrorsMixin, SetupBoundField
 from connections.providers.salesforce import directory
-from syncengine.models import SyncConfiguration, TargetType, name_key
+from syncengine.models import (
+    DEFAULT_SELECT_CATEGORY,
+    EventScope,
+    SyncConfiguration,
+    TargetType,
+    name_key,
+)
 
 MAX_WINDOW_DAYS = 5 * 366
 SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
@@ -83,9 +89,10 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_ownership",
             "contacts_soql_filter",
             "events_direction",
-            # events_scope ("only events users select") and events_auto_relate are not offered:
-            # lsync syncs every event in the window and always relates the attendees it finds
-            # in Salesforce, and a setting must do what it says (NOT_APPLIED in models.py).
+            "events_scope",
+            "events_select_category",
+            "events_select_color",
+            # events_auto_relate is not offered until it is applied (NOT_APPLIED in models.py).
             "events_sync_private",
             "events_sync_series",
             "events_propagate_deletes",
@@ -104,6 +111,8 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_soql_filter": "Extra SOQL filter",
             "events_direction": "Event sync direction",
             "events_scope": "Which mailbox events",
+            "events_select_category": "Outlook category that selects an event",
+            "events_select_color": "Google Calendar colour that selects an event",
             "events_sync_private": "Sync private events",
             "events_sync_series": "Sync recurring events (series)",
             "events_propagate_deletes": "Delete an event on the other side when it is deleted",
@@ -120,7 +129,13 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "MailingCountry = 'FR' AND Account.Type = 'Customer'. lsync tries it on Salesforce "
             "when you save.",
             "events_scope": "'Only events users select': Outlook or Google events sync to "
-            "Salesforce only when the user marks them.",
+            "Salesforce only when the user marks them (with the category or colour below). "
+            "Events from Salesforce reach the mailbox either way.",
+            "events_select_category": "Microsoft 365 and Exchange users put this category on "
+            "an event to sync it; removing the category takes the event out of Salesforce as "
+            "a deletion would (see the delete setting).",
+            "events_select_color": "Google Calendar users give an event this colour to sync it; "
+            "another colour takes it out of Salesforce as a deletion would.",
             "events_send_invitations": "Off: attendees of events synced from Salesforce are "
             "not e-mailed by the mailbox.",
             "mass_delete_percent": "A run that would delete more than this share of one side's "
@@ -134,6 +149,7 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_ownership": forms.RadioSelect,
             "events_direction": forms.RadioSelect,
             "events_scope": forms.RadioSelect,
+            "events_select_color": forms.Select,
             "conflict_policy": forms.RadioSelect,
             "contacts_soql_filter": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         }
@@ -161,6 +177,26 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
                 params={"taken": taken},
             )
         return name
+
+    def clean_events_select_category(self) -> str:
+        category = " ".join(str(self.cleaned_data.get("events_select_category") or "").split())
+        if self.data.get(self.add_prefix("events_scope")) != EventScope.SELECTED:
+            return category or DEFAULT_SELECT_CATEGORY
+        if not category:
+            raise ValidationError(
+                "enter the category users put on an Outlook event to sync it, for example "
+                "“Salesforce”.",
+                code="required",
+            )
+        bad = sorted({c for c in category if c in ",;"})
+        if bad:
+            raise ValidationError(
+                "remove %(chars)s: Outlook separates categories with commas and semicolons, so "
+                "a name holding one cannot be set on an event.",
+                code="separator",
+                params={"chars": " and ".join(f"“{c}”" for c in bad)},
+            )
+        return category
 
     def clean_contacts_soql_filter(self) -> str:
         condition = check_soql_condition(str(self.cleaned_data["contacts_soql_filter"]))

@@ -75,6 +75,10 @@ class Item:
     record: Contact | Event
     marker: str | None = None
     modified: datetime | None = None
+    # Mailbox events: whether the user marked the event for Salesforce (the configured Outlook
+    # category or Google colour). Stores without a configured mark report True. Not part of the
+    # record: a mark is a scope, never content to sync (docs/event-selection.md).
+    selected: bool = True
 
 
 @dataclass(frozen=True)

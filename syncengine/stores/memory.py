@@ -85,6 +85,7 @@ class MemoryStore:
         self._prefix = id_prefix or ("003" if side == "salesforce" else "AAMk")
         self._items: dict[str, _Entry] = {}
         self._tombs: dict[str, int] = {}  # deleted id -> seq of its deletion
+        self._unselected: set[str] = set()  # items the user has not marked (Item.selected)
         self._seq = 0
         self._epoch = 0
         self._ids = itertools.count(1)
@@ -112,9 +113,18 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ out-of-band changes
 
-    def put(self, record: Record, *, marker: str | None = None) -> str:
-        """A user creates an item; returns its id."""
-        return self._create(record, marker)
+    def put(self, record: Record, *, marker: str | None = None, selected: bool = True) -> str:
+        """A user creates an item; returns its id. `selected`: whether the user marked it."""
+        item_id = self._create(record, marker)
+        if not selected:
+            self._unselected.add(item_id)
+        return item_id
+
+    def select(self, item_id: str, selected: bool = True) -> None:
+        """A user sets or removes the mark (an Outlook category, a Google colour): the item
+        gets a new version, its content stays."""
+        (self._unselected.discard if selected else self._unselected.add)(item_id)
+        self.rewrite(item_id)
 
     def edit(self, item_id: str, record: Record) -> None:
         """A user replaces an item's content."""
@@ -185,7 +195,8 @@ class MemoryStore:
         return f"{self._epoch}:{self._seq}"
 
     def _as_item(self, item_id: str, e: _Entry) -> Item:
-        return Item(item_id, e.version, e.record, e.marker, e.modified)
+        selected = item_id not in self._unselected
+        return Item(item_id, e.version, e.record, e.marker, e.modified, selected)
 
     def _create(self, record: Record, marker: str | None) -> str:
         item_id = f"{self._prefix}{next(self._ids):06d}"

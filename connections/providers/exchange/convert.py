@@ -364,6 +364,15 @@ def event_from_ews(item: CalendarItem, owner: str = "", exdates: Iterable[dateti
     )
 
 
+def has_category(item: Any, category: str | None) -> bool:
+    """Whether the user marked an Exchange item with `category` (Outlook compares category names
+    without regard to case); None: no mark is asked for, every item counts as marked."""
+    if category is None:
+        return True
+    wanted = category.casefold()
+    return any(str(c).strip().casefold() == wanted for c in getattr(item, "categories", None) or [])
+
+
 def _name(mailbox: Mailbox | None) -> str:
     if mailbox is None or not mailbox.name:
         return ""

@@ -20,6 +20,7 @@ from connections.providers.google.convert_events import (
     event_from_api,
     event_marker,
     event_to_api,
+    has_color,
     patch_body,
 )
 from syncengine.records import Address, Contact
@@ -284,6 +285,7 @@ __all__ = [
     "event_marker",
     "event_to_api",
     "group_names",
+    "has_color",
     "new_person",
     "patch_body",
     "person_fields_for",

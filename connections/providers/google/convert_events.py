@@ -215,3 +215,9 @@ def patch_body(event: Event, fields: Iterable[str] | None = None) -> dict[str, A
             other = "dateTime" if "date" in body[key] else "date"
             body[key] = {**body[key], other: None}
     return body
+
+
+def has_color(data: dict[str, Any], color: str | None) -> bool:
+    """Whether the user gave a Calendar event the colour `color` (a colorId; an event without
+    one shows its calendar's colour). None: no mark is asked for, every event counts as marked."""
+    return color is None or str(data.get("colorId") or "") == color

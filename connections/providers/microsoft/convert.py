@@ -299,6 +299,15 @@ def event_from_graph(obj: dict[str, Any], exdates: Iterable[datetime] = ()) -> E
     )
 
 
+def has_category(obj: dict[str, Any], category: str | None) -> bool:
+    """Whether the user marked a Graph event with `category` (Outlook compares category names
+    without regard to case); None: no mark is asked for, every event counts as marked."""
+    if category is None:
+        return True
+    wanted = category.casefold()
+    return any(str(c).strip().casefold() == wanted for c in obj.get("categories") or [])
+
+
 def canonical_event(e: Event, *, invitations: bool) -> Event:
     """What a Graph event keeps of `e`: lsync writes events the mailbox organizes, so no organizer."""
     try:

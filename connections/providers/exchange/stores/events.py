@@ -29,6 +29,7 @@ from connections.providers.exchange.convert import (
     canonical_event,
     event_from_ews,
     fill_event,
+    has_category,
     marker_of,
     updated_fields,
 )
@@ -59,9 +60,11 @@ class ExchangeEventStore(ExchangeStore):
         window_end: datetime,
         *,
         invitations: bool = False,
+        category: str | None = None,
     ) -> None:
         super().__init__(client, mailbox, invitations=invitations)
         self.window = (window_start, window_end)
+        self.category = category  # "only events users select": the mark, else None
         self._calendar_id: str | None = None
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
@@ -96,7 +99,8 @@ class ExchangeEventStore(ExchangeStore):
         if str(obj.type or "Single") in ("Occurrence", "Exception"):
             return None
         record = event_from_ews(obj, owner=self.mailbox)
-        return Item(str(obj.id), str(obj.changekey or ""), record, marker_of(obj))
+        selected = has_category(obj, self.category)
+        return Item(str(obj.id), str(obj.changekey or ""), record, marker_of(obj), None, selected)
 
     def in_window(self, obj: Any, item: Item) -> bool:
         start, end = self.window
