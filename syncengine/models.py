@@ -162,10 +162,7 @@ class SyncConfiguration(models.Model):
 # Fields kept for a later release but not applied yet: no page offers them (the admin shows them
 # read-only), so nothing claims a behaviour lsync does not have. tests/test_settings_wiring.py
 # holds every other field to a test that shows it changing behaviour.
-NOT_APPLIED: dict[str, str] = {
-    "events_auto_relate": "the Salesforce event store always relates the attendees it finds as "
-    "contacts, leads or users; turning it off is not supported yet",
-}
+NOT_APPLIED: dict[str, str] = {}
 
 
 class TargetType(models.TextChoices):

@@ -13,6 +13,7 @@ from connections.forms import LabelledErrorsMixin, SetupBoundField
 from connections.providers.salesforce import directory
 from syncengine.models import (
     DEFAULT_SELECT_CATEGORY,
+    EventColor,
     EventScope,
     SyncConfiguration,
     TargetType,
@@ -92,10 +93,10 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "events_scope",
             "events_select_category",
             "events_select_color",
-            # events_auto_relate is not offered until it is applied (NOT_APPLIED in models.py).
             "events_sync_private",
             "events_sync_series",
             "events_propagate_deletes",
+            "events_auto_relate",
             "events_send_invitations",
             "events_days_past",
             "events_days_future",
@@ -136,6 +137,9 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "a deletion would (see the delete setting).",
             "events_select_color": "Google Calendar users give an event this colour to sync it; "
             "another colour takes it out of Salesforce as a deletion would.",
+            "events_auto_relate": "An event created in Salesforce from the mailbox gets the "
+            "first attendee found as a contact (else as a lead) as its Name, and that contact's "
+            "account as Related To. Attendees become invitees either way.",
             "events_send_invitations": "Off: attendees of events synced from Salesforce are "
             "not e-mailed by the mailbox.",
             "mass_delete_percent": "A run that would delete more than this share of one side's "
@@ -162,6 +166,8 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             self.fields[name].validators += [MaxValueValidator(MAX_WINDOW_DAYS)]
         self.fields["mass_delete_percent"].validators += [MinValueValidator(1)]
         self.fields["mass_delete_count"].validators += [MinValueValidator(1)]
+        # Offered with the scope; a form that leaves it out keeps what is stored.
+        self.fields["events_select_color"].required = False
 
     def clean_name(self) -> str:
         name = " ".join(str(self.cleaned_data["name"]).split())
@@ -177,6 +183,10 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
                 params={"taken": taken},
             )
         return name
+
+    def clean_events_select_color(self) -> str:
+        color = str(self.cleaned_data.get("events_select_color") or "")
+        return color or self.instance.events_select_color or EventColor.GRAPE
 
     def clean_events_select_category(self) -> str:
         category = " ".join(str(self.cleaned_data.get("events_select_category") or "").split())

@@ -113,6 +113,10 @@ class SalesforceStore:
     def after_write(self, written: list[Written]) -> None:
         """Related rows to write once records exist."""
 
+    def create_fields(self, op: Create) -> dict[str, Any]:
+        """Fields a create sets beyond the record's own (found by `prepare`)."""
+        return {}
+
     # --- plumbing ----------------------------------------------------------------------------
     @property
     def api_calls(self) -> int:
@@ -283,6 +287,8 @@ class SalesforceStore:
             body["attributes"] = {"type": self.sobject}
             if isinstance(op, Update):
                 body["id"] = op.id
+            else:
+                body.update(self.create_fields(op))
             group.append((index, body))
         if not group:
             return
