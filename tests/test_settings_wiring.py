@@ -70,7 +70,7 @@ WIRED: dict[str, tuple[str, ...]] = {
     ),
     "SyncConfiguration.events_scope": (
         MODELS_TEST,
-        f"{PLANNER}::s4_an_unselected_mailbox_event_is_removed_from_salesforce_like_a_deletion",
+        "tests/syncengine/test_planner_selection.py::s4_an_unselected_mailbox_event_is_removed_from_salesforce_like_a_deletion",
         "tests/configurations/test_event_selection_form.py::test_only_events_users_select_is_offered_and_saved",
     ),
     "SyncConfiguration.events_select_category": (
