@@ -21,6 +21,7 @@ from connections.providers.google.convert_events import (
     event_marker,
     event_to_api,
     has_color,
+    invitation_of,
     patch_body,
 )
 from syncengine.records import Address, Contact
@@ -286,6 +287,7 @@ __all__ = [
     "event_to_api",
     "group_names",
     "has_color",
+    "invitation_of",
     "new_person",
     "patch_body",
     "person_fields_for",

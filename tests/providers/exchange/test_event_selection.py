@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from exchangelib import CalendarItem, EWSDateTime
 
-from connections.providers.exchange.convert import has_category
+from connections.providers.exchange.convert_meetings import has_category
 from connections.providers.exchange.stores import ExchangeEventStore
 from tests.providers.exchange.conftest import USER, Exchange
 

@@ -29,10 +29,10 @@ from connections.providers.exchange.convert import (
     canonical_event,
     event_from_ews,
     fill_event,
-    has_category,
     marker_of,
     updated_fields,
 )
+from connections.providers.exchange.convert_meetings import has_category, invitation_of
 from connections.providers.exchange.stores import series
 from connections.providers.exchange.stores.base import ExchangeStore
 from syncengine.records import Contact, Event
@@ -100,7 +100,9 @@ class ExchangeEventStore(ExchangeStore):
             return None
         record = event_from_ews(obj, owner=self.mailbox)
         selected = has_category(obj, self.category)
-        return Item(str(obj.id), str(obj.changekey or ""), record, marker_of(obj), None, selected)
+        invitation = invitation_of(obj, self.mailbox)
+        version = str(obj.changekey or "")
+        return Item(str(obj.id), version, record, marker_of(obj), None, selected, invitation)
 
     def in_window(self, obj: Any, item: Item) -> bool:
         start, end = self.window

@@ -144,6 +144,7 @@ class GoogleEventsStore:
             marker=convert.event_marker(data),
             modified=norm_datetime(updated) if updated else None,
             selected=convert.has_color(data, self.color),
+            invitation=convert.invitation_of(data),
         )
 
     def changes(self, cursor: str | None) -> ChangePage:

@@ -36,6 +36,7 @@ from connections.providers.microsoft.convert import (
     event_from_graph,
     event_to_graph,
     has_category,
+    invitation_of,
     marker_json,
     marker_of,
 )
@@ -255,7 +256,8 @@ class GraphEventStore(GraphStore):
     def _item(self, obj: Obj, marker: str | None) -> Item:
         record = event_from_graph(obj)
         selected = has_category(obj, self.category)
-        return Item(str(obj["id"]), str(obj.get("changeKey") or ""), record, marker, None, selected)
+        version = str(obj.get("changeKey") or "")
+        return Item(str(obj["id"]), version, record, marker, None, selected, invitation_of(obj))
 
     def _master(self, obj: Obj, instances: list[Obj]) -> Item:
         record = event_from_graph(obj)
@@ -265,7 +267,8 @@ class GraphEventStore(GraphStore):
             version += "#" + hashlib.sha1(repr(exdates).encode()).hexdigest()[:8]  # noqa: S324
         record = event_from_graph(obj, exdates)
         selected = has_category(obj, self.category)
-        return Item(str(obj["id"]), version, record, marker_of(obj), None, selected)
+        invitation = invitation_of(obj)
+        return Item(str(obj["id"]), version, record, marker_of(obj), None, selected, invitation)
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         if not ids:
