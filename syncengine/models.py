@@ -94,6 +94,9 @@ class SyncConfiguration(models.Model):
     events_sync_private = models.BooleanField("sync private events", default=True)
     events_sync_series = models.BooleanField("sync recurring events (series)", default=True)
     events_propagate_deletes = models.BooleanField("propagate event deletions", default=True)
+    events_outside_meetings = models.BooleanField(
+        "sync meetings organized by people who do not sync", default=True
+    )
     events_auto_relate = models.BooleanField("relate events to contacts and leads", default=True)
     # Off by default: Graph e-mails every attendee on create or update (gotcha #8).
     events_send_invitations = models.BooleanField("send invitations to attendees", default=False)
@@ -154,6 +157,8 @@ class SyncConfiguration(models.Model):
             sync_private=self.events_sync_private if is_events else True,
             sync_series=self.events_sync_series if is_events else True,
             selected_only=is_events and self.events_scope == EventScope.SELECTED,
+            outside_meetings=self.events_outside_meetings if is_events else True,
+            syncing=syncing_addresses() if is_events else frozenset(),
             mass_delete_percent=self.mass_delete_percent,
             mass_delete_count=self.mass_delete_count,
         )
@@ -163,6 +168,13 @@ class SyncConfiguration(models.Model):
 # read-only), so nothing claims a behaviour lsync does not have. tests/test_settings_wiring.py
 # holds every other field to a test that shows it changing behaviour.
 NOT_APPLIED: dict[str, str] = {}
+
+
+def syncing_addresses() -> frozenset[str]:
+    """The mailbox addresses of every linked sync user (one query): an invitation organized by
+    one of them is that user's Salesforce event, never a second one (docs/meetings.md)."""
+    rows = SyncUser.objects.filter(link_status=LinkStatus.LINKED).exclude(mailbox_address="")
+    return frozenset(a.strip().lower() for a in rows.values_list("mailbox_address", flat=True))
 
 
 class TargetType(models.TextChoices):

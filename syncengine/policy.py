@@ -23,6 +23,11 @@ class SyncSettings:
     # Events only: "only events users select". A mailbox event enters Salesforce only while the
     # user marks it (Item.selected); copies lsync made from Salesforce are not asked for a mark.
     selected_only: bool = False
+    # Events only: meetings (docs/meetings.md). The mailbox addresses of every linked sync user,
+    # so an invitation from a colleague who syncs is left to the organizer's copy; and whether
+    # invitations from organizers who do not sync (customers, partners) enter Salesforce.
+    syncing: frozenset[str] = frozenset()
+    outside_meetings: bool = True
     mass_delete_percent: int = 50  # refuse a plan deleting more than this share of linked items
     mass_delete_count: int = 200  # ... or more than this many items on one side
 

@@ -80,6 +80,10 @@ WIRED: dict[str, tuple[str, ...]] = {
     "SyncConfiguration.events_select_color": (
         "tests/providers/google/test_event_selection.py::test_only_events_with_the_configured_colour_are_selected",
     ),
+    "SyncConfiguration.events_outside_meetings": (
+        "tests/syncengine/test_planner_meetings.py::o2_an_invitation_from_outside_stays_out_when_switched_off",
+        "tests/syncengine/test_planner_meetings.py::o3_an_invitation_from_outside_becomes_one_salesforce_event",
+    ),
     "SyncConfiguration.events_auto_relate": (
         "tests/providers/salesforce/test_auto_relate.py::test_on_the_event_names_the_matching_contact_and_relates_to_its_account",
         "tests/providers/salesforce/test_auto_relate.py::test_off_the_event_is_related_to_nothing_but_invitees_still_mirror_attendees",

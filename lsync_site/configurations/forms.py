@@ -96,6 +96,7 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "events_sync_private",
             "events_sync_series",
             "events_propagate_deletes",
+            "events_outside_meetings",
             "events_auto_relate",
             "events_send_invitations",
             "events_days_past",
@@ -117,6 +118,7 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "events_sync_private": "Sync private events",
             "events_sync_series": "Sync recurring events (series)",
             "events_propagate_deletes": "Delete an event on the other side when it is deleted",
+            "events_outside_meetings": "Sync meetings organized by people who do not sync",
             "events_auto_relate": "Relate events to matching contacts and leads",
             "events_send_invitations": "Send invitations to attendees",
             "events_days_past": "Days in the past",
@@ -137,6 +139,9 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "a deletion would (see the delete setting).",
             "events_select_color": "Google Calendar users give an event this colour to sync it; "
             "another colour takes it out of Salesforce as a deletion would.",
+            "events_outside_meetings": "On: a meeting a user is invited to by a customer or "
+            "partner becomes one Salesforce event. Meetings organized by a colleague who syncs "
+            "are always the organizer's Salesforce event, never a second one.",
             "events_auto_relate": "An event created in Salesforce from the mailbox gets the "
             "first attendee found as a contact (else as a lead) as its Name, and that contact's "
             "account as Related To. Attendees become invitees either way.",

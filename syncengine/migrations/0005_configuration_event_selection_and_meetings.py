@@ -9,6 +9,13 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="syncconfiguration",
+            name="events_outside_meetings",
+            field=models.BooleanField(
+                default=True, verbose_name="sync meetings organized by people who do not sync"
+            ),
+        ),
+        migrations.AddField(
+            model_name="syncconfiguration",
             name="events_select_category",
             field=models.CharField(
                 blank=True, default="Salesforce", max_length=255, verbose_name="Outlook category"
