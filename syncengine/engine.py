@@ -10,7 +10,8 @@ from typing import Literal
 
 from syncengine import guards
 from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, error_code
-from syncengine.planner import SIDES, Plan, hashes_of, other, plan
+from syncengine.planner import plan
+from syncengine.planning.actions import SIDES, Plan, hashes_of, other
 from syncengine.policy import SyncSettings
 from syncengine.state import (
     MappingRepo,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from syncengine.partial import Failed, Landed, Outcome, settle, stale
-from syncengine.planner import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
+from syncengine.planning.actions import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
 from syncengine.records import Contact, Event
 from syncengine.state import (
     MappingRepo,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from syncengine.planner import SIDES, Plan
+from syncengine.planning.actions import SIDES, Plan
 from syncengine.policy import SyncSettings
 from syncengine.state import MappingState, detached_side, is_pending, mapping_id
 from syncengine.stores.base import ChangePage, Side

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from syncengine.planner import SIDES, Action, Write, hashes_of, other
+from syncengine.planning.actions import SIDES, Action, Write, hashes_of, other
 from syncengine.state import MappingState, build_mapping, mapping_version, side_hashes
 from syncengine.stores.base import Create, Delete, NotFound, ProviderError, Side, VersionMismatch
 

@@ -101,3 +101,30 @@ def test_the_engine_and_the_sync_state_render_no_pages() -> None:
 def test_no_template_belongs_to_the_engine() -> None:
     assert not (ROOT / "templates" / "syncengine").exists()
     assert not list((ROOT / "syncengine").rglob("*.html"))
+
+
+MAX_LINES = 400
+# Every module of the product, the emulators and the benchmarks; generated migrations excepted.
+SIZED = ("lsync_site", "connections", "syncengine", "mappings", "sandbox", "bench")
+
+
+def modules_to_size() -> list[Path]:
+    return sorted(
+        path
+        for package in SIZED
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and "__pycache__" not in path.parts
+    )
+
+
+def test_there_are_modules_to_size() -> None:
+    assert ROOT / "syncengine" / "planner.py" in modules_to_size()
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in modules_to_size()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"modules over {MAX_LINES} lines: split them by concern"

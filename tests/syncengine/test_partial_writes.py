@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from syncengine.engine import run_sync
 from syncengine.partial import Failed, Landed, settle
-from syncengine.planner import Action, Write
+from syncengine.planning.actions import Action, Write
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact
 from syncengine.state import MappingState, MemoryRepo

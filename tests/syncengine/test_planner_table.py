@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from syncengine.planner import Action, Plan, plan
+from syncengine.planner import plan
+from syncengine.planning.actions import Action, Plan
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event
 from syncengine.state import MappingState, build_mapping

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from syncengine.engine import RunResult, run_sync
-from syncengine.planner import hashes_of
+from syncengine.planning.actions import hashes_of
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact, Event
 from syncengine.state import MemoryRepo, detached_side, is_pending

@@ -1,0 +1,100 @@
+"""Unmapped items: linked to their match on the other side, else created there (rows U of
+docs/decision-table.md)."""
+
+from __future__ import annotations
+
+from syncengine.planning.actions import SIDES, Action, other
+from syncengine.planning.builder import Builder
+from syncengine.records import value_hash
+from syncengine.state import MappingState
+from syncengine.stores.base import Item, Kind, Side
+
+KEY_ORDER: dict[Kind, tuple[str, ...]] = {"contacts": ("email", "name"), "events": ("slot",)}
+_EMPTY = {value_hash(""), value_hash(()), value_hash(None)}
+# Field groups that identify an item, as the match keys do (records.match_keys).
+KEY_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
+    "contacts": (("emails",), ("first_name", "last_name", "company")),
+    "events": (("subject", "start", "end"),),
+}
+
+
+def same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
+    """Whether two records agree on a non-empty identifying group of fields."""
+    for group in KEY_FIELDS[kind]:
+        values = [want.get(f) for f in group]
+        if all(have.get(f) == v for f, v in zip(group, values, strict=True)) and any(
+            v not in _EMPTY for v in values
+        ):
+            return True
+    return False
+
+
+def match_and_create(
+    b: Builder, linked: dict[Side, set[str]], survivors: dict[Side, dict[str, MappingState]]
+) -> None:
+    views, settings = b.views, b.settings
+    initiators: dict[Side, list[Item]] = {}
+    index: dict[Side, dict[tuple[str, ...], list[str]]] = {}
+    for side in SIDES:
+        view = views[side]
+        free = [
+            view.items[i]
+            for i in sorted(view.items)
+            if i not in linked[side] and i not in survivors[side]
+        ]
+        scoped = [it for it in free if settings.in_scope(it.record)]
+        initiators[side] = [it for it in scoped if it.id in view.page_ids]
+        idx: dict[tuple[str, ...], list[str]] = {}
+        candidates = scoped + [view.items[i] for i in sorted(survivors[side]) if i in view.items]
+        for it in candidates:
+            for key in it.record.match_keys():
+                idx.setdefault(key, []).append(it.id)
+        index[side] = idx
+    taken: dict[Side, set[str]] = {s: set(linked[s]) for s in SIDES}
+    for rule_no, key_type in enumerate(KEY_ORDER[b.kind], start=1):
+        for side in SIDES:
+            opp = other(side)
+            for it in initiators[side]:
+                if it.id in taken[side]:
+                    continue
+                for key in it.record.match_keys():
+                    if key[0] != key_type:
+                        continue
+                    hit = next(
+                        (c for c in index[opp].get(key, []) if c not in taken[opp] and c != it.id),
+                        None,
+                    )
+                    if hit is None:
+                        continue
+                    taken[side].add(it.id)
+                    taken[opp].add(hit)
+                    pair = {side: it, opp: views[opp].items[hit]}
+                    b.add(
+                        b.link_action(
+                            pair["salesforce"],
+                            pair["mailbox"],
+                            f"U{1 + rule_no}",
+                            f"same {key_type}",
+                        )
+                    )
+                    break
+    for side in SIDES:
+        for it in initiators[side]:
+            if it.id in taken[side]:
+                continue
+            if settings.flows(side):
+                b.add(
+                    b.create_action(
+                        other(side), it, None, it.record.label(), "U7", f"new in {side}"
+                    )
+                )
+            else:
+                b.add(
+                    Action(
+                        "skip",
+                        it.record.label(),
+                        "U8",
+                        f"new in {side}; changes do not flow from there",
+                        {side: it.id},
+                    )
+                )
