@@ -139,7 +139,11 @@ def plan(
         found = next((c for c in free if hashes_of(c.record) == want), None) or next(
             (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
         )
-        if found is None and pm_item is not None and not settings.in_scope(pm_item.record):
+        if (
+            found is None
+            and pm_item is not None
+            and (not settings.in_scope(pm_item.record) or settings.unselected(pm_item, "mailbox"))
+        ):
             # Nothing was created (or it is gone) and the item left the scope: nothing to recover.
             why = "pending create for an item now out of scope"
             b.add(

@@ -1,0 +1,77 @@
+"""Whose event it is: rows S3-S4b (docs/event-selection.md) and O1-O4c (docs/meetings.md).
+
+Two things about a mailbox event decide whether it may enter Salesforce and whether Salesforce may
+write to it, apart from its content:
+- the user's mark (`Item.selected`), when the configuration syncs only events users select;
+- who organizes it (`Item.invitation`): a copy of a meeting the user was only invited to is the
+  organizer's; Salesforce never writes to it, and one organized by a colleague who syncs is that
+  colleague's Salesforce event, never a second one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syncengine.planning.actions import Action
+from syncengine.state import MappingState
+from syncengine.stores.base import Item, Side
+
+if TYPE_CHECKING:
+    from syncengine.planning.builder import Builder, PairState
+    from syncengine.policy import SyncSettings
+
+
+def attendee_copy(item: Item | None) -> bool:
+    """A mailbox event the user only attends: Salesforce writes nothing to it."""
+    return item is not None and item.invitation is not None
+
+
+def kept_out(settings: SyncSettings, item: Item) -> tuple[str, str] | None:
+    """Why an unlinked mailbox event does not enter Salesforce, as (rule, reason); None when it
+    may. Unselected events are left out silently (row S3), invitations with a skip (O1, O2)."""
+    if settings.unselected(item, "mailbox"):
+        return ("S3", "not selected by the user")
+    invitation = item.invitation
+    if invitation is None:
+        return None
+    if invitation.organizer in settings.syncing:
+        return ("O1", f"an invitation from {invitation.organizer}, who syncs: their event")
+    if not settings.outside_meetings:
+        return ("O2", "an invitation from someone who does not sync: not synced by configuration")
+    return None
+
+
+def skip_kept_out(b: Builder, item: Item, rule: str, why: str) -> None:
+    if rule != "S3":
+        b.add(Action("skip", item.record.label(), rule, why, {"mailbox": item.id}))
+
+
+def decide_pair(
+    b: Builder,
+    m: MappingState,
+    sf: PairState,
+    mb: PairState,
+    label: str,
+    ids: dict[Side, str],
+) -> bool:
+    """Rows for a mapped pair whose mailbox event is unselected or an attendee's copy; True when
+    one of them decided (the usual rows decide otherwise)."""
+    s = b.settings
+    if mb.item is not None and s.unselected(mb.item, "mailbox", m.salesforce_id):
+        if sf.status == "deleted":
+            why = "deleted in Salesforce; the mailbox event is not selected: left alone"
+            b.add(b.detach_action("salesforce", ids, m, label, "S2", why))
+        elif s.propagate_deletes and s.flows("mailbox") and sf.status != "changed":
+            why = "no longer selected in the mailbox: removed from Salesforce as a deletion"
+            b.add(b.delete_action("salesforce", ids, m, label, "S4", why))
+        else:
+            why = "no longer selected in the mailbox: the Salesforce event stays, unsynced"
+            b.add(b.detach_action("mailbox", ids, m, label, "S4b", why))
+        return True
+    if attendee_copy(mb.item) and sf.status == "deleted":
+        why = (
+            "deleted in Salesforce; the mailbox event is an attendee's copy: never deleted by lsync"
+        )
+        b.add(b.detach_action("salesforce", ids, m, label, "O4b", why))
+        return True
+    return False
