@@ -136,6 +136,8 @@ def _context(
                 wanted[opp].add(item_id)
     if stores["salesforce"].kind == "contacts":
         wanted["mailbox"] |= _survivors_to_read(pages, mappings, regular, in_hand)
+    else:
+        wanted["mailbox"] |= _targets_to_read(pages, mappings, in_hand)
     for side in SIDES:
         if wanted[side]:
             known[side] = _fetch(stores[side], wanted[side])
@@ -173,6 +175,28 @@ def _context(
             deleted = [*page.deleted, *gone[side]]
             adjusted[side] = ChangePage(page.changed, deleted, page.cursor, page.full)
     return known, adjusted
+
+
+def _targets_to_read(
+    pages: dict[Side, ChangePage], mappings: Sequence[MappingState], in_hand: dict[Side, set[str]]
+) -> set[str]:
+    """Mailbox events a Salesforce change or deletion would be written to, that this run has not
+    read: the planner must know whether each is an attendee's copy of a meeting, which lsync
+    never writes to (row O4), or an event the user no longer selects (S4)."""
+    sf = pages["salesforce"]
+    moved = {it.id: it.version for it in sf.changed}
+    gone = set(sf.deleted)
+    return {
+        m.mailbox_id
+        for m in mappings
+        if detached_side(m) is None
+        and not is_pending(m)
+        and m.mailbox_id not in in_hand["mailbox"]
+        and (
+            m.salesforce_id in gone
+            or moved.get(m.salesforce_id, m.salesforce_version) != m.salesforce_version
+        )
+    }
 
 
 def _survivors_to_read(

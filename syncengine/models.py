@@ -146,7 +146,8 @@ class SyncConfiguration(models.Model):
         """The Google colorId that marks an event for Salesforce; None when every event syncs."""
         return self.events_select_color if self.events_scope == EventScope.SELECTED else None
 
-    def settings_for(self, kind: Kind) -> SyncSettings:
+    def settings_for(self, kind: Kind, mailbox: str = "") -> SyncSettings:
+        """The engine's settings; `mailbox`: the address of the user they are for (meetings)."""
         is_events = kind == "events"
         return SyncSettings(
             direction=self.direction_for(kind),
@@ -159,6 +160,7 @@ class SyncConfiguration(models.Model):
             selected_only=is_events and self.events_scope == EventScope.SELECTED,
             outside_meetings=self.events_outside_meetings if is_events else True,
             syncing=syncing_addresses() if is_events else frozenset(),
+            mailbox=mailbox.strip().lower(),
             mass_delete_percent=self.mass_delete_percent,
             mass_delete_count=self.mass_delete_count,
         )

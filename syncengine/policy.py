@@ -28,6 +28,7 @@ class SyncSettings:
     # invitations from organizers who do not sync (customers, partners) enter Salesforce.
     syncing: frozenset[str] = frozenset()
     outside_meetings: bool = True
+    mailbox: str = ""  # the syncing user's own mailbox address, lower-case
     mass_delete_percent: int = 50  # refuse a plan deleting more than this share of linked items
     mass_delete_count: int = 200  # ... or more than this many items on one side
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from syncengine.planning.actions import Action
+from syncengine.records import Event
 from syncengine.state import MappingState
 from syncengine.stores.base import Item, Side
 
@@ -38,7 +39,22 @@ def kept_out(settings: SyncSettings, item: Item) -> tuple[str, str] | None:
         return ("O1", f"an invitation from {invitation.organizer}, who syncs: their event")
     if not settings.outside_meetings:
         return ("O2", "an invitation from someone who does not sync: not synced by configuration")
+    holder = meeting_holder(settings, item)
+    if holder != settings.mailbox:
+        return (
+            "O3b",
+            f"an invitation from outside: {holder}'s Salesforce event, with this user invited",
+        )
     return None
+
+
+def meeting_holder(settings: SyncSettings, item: Item) -> str:
+    """Whose Salesforce event a meeting organized outside is: the syncing attendee with the
+    smallest address. Every attendee's run computes the same holder from its own copy, so one
+    meeting is one Salesforce event without the runs having to meet (docs/meetings.md)."""
+    assert isinstance(item.record, Event)
+    attendees = {a.email for a in item.record.attendees} | {settings.mailbox}
+    return min((a for a in attendees if a in settings.syncing), default=settings.mailbox)
 
 
 def skip_kept_out(b: Builder, item: Item, rule: str, why: str) -> None:

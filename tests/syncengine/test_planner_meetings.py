@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from syncengine.records import Event
 from syncengine.stores.base import Create, Invitation, Item, Update
 from tests.syncengine.test_planner_table import (
     EM,
@@ -51,6 +52,21 @@ def o3_an_invitation_from_outside_becomes_one_salesforce_event() -> None:
     assert (a.rule, a.type) == ("U7", "create")
     (w,) = a.writes
     assert w.side == "salesforce" and isinstance(w.op, Create)
+
+
+def o3b_the_syncing_attendee_with_the_smallest_address_holds_an_outside_meeting() -> None:
+    record = replace(event(4), attendees=())
+    meeting = Event.normalized(
+        subject=record.subject, start=record.start, end=record.end,
+        attendees=["ana@nordvik.example", COLLEAGUE, CUSTOMER],
+    )  # fmt: skip
+    bo_copy = invited(item("AAMkB", meeting), CUSTOMER)
+    a = only(run("events", EMPTY, page(bo_copy), mailbox=COLLEAGUE, **SYNCING))
+    assert (a.rule, a.type, a.writes) == ("O3b", "skip", ())
+    assert "ana@nordvik.example's Salesforce event" in a.reason
+    ana_copy = invited(item("AAMkA", meeting), CUSTOMER)
+    b = only(run("events", EMPTY, page(ana_copy), mailbox="ana@nordvik.example", **SYNCING))
+    assert (b.rule, b.type) == ("U7", "create")
 
 
 def o4_a_salesforce_edit_is_never_written_to_an_attendees_copy() -> None:
@@ -98,6 +114,7 @@ ROWS = [
     o1_an_invitation_from_a_colleague_who_syncs_is_the_organizers_event,
     o2_an_invitation_from_outside_stays_out_when_switched_off,
     o3_an_invitation_from_outside_becomes_one_salesforce_event,
+    o3b_the_syncing_attendee_with_the_smallest_address_holds_an_outside_meeting,
     o4_a_salesforce_edit_is_never_written_to_an_attendees_copy,
     o4_the_organizers_changes_to_the_copy_still_reach_salesforce,
     o4_both_changed_the_organizers_copy_wins_and_nothing_goes_to_the_mailbox,
