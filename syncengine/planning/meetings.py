@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from syncengine.planning.actions import Action
+from syncengine.planning.actions import Action, Write
 from syncengine.records import Event
 from syncengine.state import MappingState
 from syncengine.stores.base import Item, Side
@@ -84,6 +84,13 @@ def decide_pair(
             why = "no longer selected in the mailbox: the Salesforce event stays, unsynced"
             b.add(b.detach_action("mailbox", ids, m, label, "S4b", why))
         return True
+    answers = answers_write(b, m, sf, mb)
+    if answers is not None:
+        versions, bases = b.current(m, {"salesforce": sf, "mailbox": mb})
+        why = "attendees answered the invitation: their answers go to the invitees' status"
+        b.add(Action("update", label, "O5", why, ids, writes=(answers,), before=m,
+                     versions=versions, bases=bases, held={k: dict(v) for k, v in bases.items()}))  # fmt: skip
+        return True
     if attendee_copy(mb.item) and sf.status == "deleted":
         why = (
             "deleted in Salesforce; the mailbox event is an attendee's copy: never deleted by lsync"
@@ -91,3 +98,24 @@ def decide_pair(
         b.add(b.detach_action("salesforce", ids, m, label, "O4b", why))
         return True
     return False
+
+
+def answers_write(b: Builder, m: MappingState, sf: PairState, mb: PairState) -> Write | None:
+    """Row O5: the organizer's copy was rewritten with no field change, and its attendees'
+    answers are not what Salesforce holds (or Salesforce was not read): the attendee list goes
+    to Salesforce, whose event store takes the answers given in the mailbox. Answers are not
+    hashed (records.py), so this is how a reply reaches the invitee's status."""
+    s, held = b.settings, mb.item
+    if held is None or not mb.refreshed or sf.status != "unchanged" or attendee_copy(held):
+        return None
+    if not s.flows("mailbox") or not s.in_scope(held.record) or not isinstance(held.record, Event):
+        return None
+    answered = {a.email: a.response for a in held.record.attendees if a.response != "none"}
+    if not answered:
+        return None
+    if sf.item is not None and isinstance(sf.item.record, Event):
+        known = {a.email: a.response for a in sf.item.record.attendees}
+        if all(known.get(e, r) == r for e, r in answered.items()):
+            return None
+    version = sf.item.version if sf.item else m.salesforce_version
+    return b.update("salesforce", m.salesforce_id, version, held, {"attendees"})

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from syncengine.records import Event
+from syncengine.records import Attendee, Event
 from syncengine.stores.base import Create, Invitation, Item, Update
 from tests.syncengine.test_planner_table import (
     EM,
@@ -20,6 +20,7 @@ from tests.syncengine.test_planner_table import (
     edited,
     event,
     item,
+    linked,
     only,
     page,
     run,
@@ -110,6 +111,26 @@ def o4c_linking_to_an_attendees_copy_writes_only_to_salesforce() -> None:
     assert a.type == "link" and [w.side for w in a.writes] == ["salesforce"]
 
 
+def o5_an_answer_on_the_organizers_copy_goes_to_the_invitees_status() -> None:
+    guests = (Attendee.normalized(COLLEAGUE),)
+    sf = replace(ESF, record=replace(ESF.record, attendees=guests))
+    mb = replace(EMB, record=replace(EMB.record, attendees=guests))
+    m = linked(sf, mb)
+    replied = replace(mb, version="v2", record=replace(mb.record, attendees=(
+        Attendee.normalized(COLLEAGUE, response="accepted"),)))  # fmt: skip
+    a = only(run("events", EMPTY, page(replied), [m], **SYNCING))
+    (w,) = a.writes
+    assert (a.rule, a.type, w.side) == ("O5", "update", "salesforce")
+    assert isinstance(w.op, Update) and w.op.fields == {"attendees"}
+    # Salesforce read in this run and already holding the answer: nothing to write.
+    known = replace(sf, record=replied.record)
+    b = only(run("events", page(known), page(replied), [m], **SYNCING))
+    assert (b.rule, b.writes) == ("M1", ())
+    # One way from Salesforce: answers stay in the mailbox.
+    c = only(run("events", EMPTY, page(replied), [m], direction="salesforce_to_mailbox"))
+    assert (c.rule, c.writes) == ("M1", ())
+
+
 ROWS = [
     o1_an_invitation_from_a_colleague_who_syncs_is_the_organizers_event,
     o2_an_invitation_from_outside_stays_out_when_switched_off,
@@ -120,6 +141,7 @@ ROWS = [
     o4_both_changed_the_organizers_copy_wins_and_nothing_goes_to_the_mailbox,
     o4b_deleted_in_salesforce_the_attendees_copy_is_left_alone,
     o4c_linking_to_an_attendees_copy_writes_only_to_salesforce,
+    o5_an_answer_on_the_organizers_copy_goes_to_the_invitees_status,
 ]
 
 

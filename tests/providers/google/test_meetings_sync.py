@@ -13,7 +13,7 @@ import pytest
 
 from connections.models import MailConnection, Status
 from connections.providers.google import stores as google_adapters
-from connections.providers.google.client import SCOPES, clear_credentials_cache
+from connections.providers.google.client import SCOPES, GoogleClient, clear_credentials_cache
 from connections.providers.salesforce import stores as salesforce_adapters
 from syncengine.engine import RunResult, run_sync
 from syncengine.models import SyncConfiguration, SyncUser
@@ -58,6 +58,9 @@ class Office:
         result = run_sync(sf, mail, DbMappingRepo(user, "events"), settings)
         assert result.status == "ok" and not result.issues, (result.status, result.issues)
         return result
+
+    def g_client(self, email: str) -> GoogleClient:
+        return GoogleClient(service_account_key()[0], email)
 
     def salesforce_events(self, email: str) -> list[Event]:
         store = salesforce_adapters.build_store(self.users[email], "events")
@@ -113,6 +116,21 @@ def test_a_meeting_between_two_syncing_colleagues_is_one_salesforce_event(
     assert not any(k.startswith(("created", "updated", "deleted")) for k in bo_run.counts)
     bo_copy = google_adapters.build_store(office.users[BO], "events").changes(None).changed
     assert [it.record.subject for it in bo_copy] == ["Pricing v2"]  # type: ignore[union-attr]
+
+    # Bo accepts in Google Calendar: Google shows it on Ana's event, and Ana's run takes the
+    # answer to Bo's invitee status in Salesforce (row O5); nothing else is written.
+    (copy,) = bo_copy
+    office.g_client(BO).calendar(
+        "PATCH", f"calendars/primary/events/{copy.id}", params={"sendUpdates": "none"},
+        body={"attendees": [{"email": BO, "responseStatus": "accepted"}]},
+    )  # fmt: skip
+    answered = office.sync(ANA)
+    assert answered.counts.get("updated_salesforce") == 1 and not answered.counts.get(
+        "updated_mailbox"
+    )
+    (event,) = office.salesforce_events(ANA)
+    assert [(a.email, a.response) for a in event.attendees] == [(BO, "accepted")]
+    assert not office.sync(ANA).counts.get("updated_salesforce")
 
 
 @pytest.mark.django_db

@@ -125,6 +125,24 @@ class EventStore(SalesforceStore):
                         found[key] = row["Id"]
         return found
 
+    def merge(
+        self, current: Contact | Event, source: Contact | Event, fields: frozenset[str]
+    ) -> Contact | Event:
+        merged = super().merge(current, source, fields)
+        if (
+            "attendees" not in fields
+            or not isinstance(merged, Event)
+            or not isinstance(source, Event)
+        ):
+            return merged
+        # Answers are given in the mailbox (the organizer's copy collects them): an answer
+        # there is the invitee's status here (docs/meetings.md, row O5).
+        answers = {a.email: a.response for a in source.attendees if a.response != "none"}
+        attendees = tuple(
+            replace(a, response=answers.get(a.email, a.response)) for a in merged.attendees
+        )
+        return replace(merged, attendees=attendees)
+
     # --- auto-relate (Name and Related To) -----------------------------------------------------
     def prepare(self, ops: Sequence[Op]) -> None:
         """Auto-relate: the attendees of every event this batch creates are looked up at once
