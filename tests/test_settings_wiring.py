@@ -75,7 +75,7 @@ WIRED: dict[str, tuple[str, ...]] = {
     ),
     "SyncConfiguration.events_select_category": (
         "tests/providers/microsoft/test_event_selection.py::test_only_events_with_the_configured_category_are_selected",
-        "tests/providers/exchange/test_event_selection.py::test_only_events_with_the_configured_category_are_selected",
+        "tests/providers/exchange/test_selection_and_meetings.py::test_only_events_with_the_configured_category_are_selected",
     ),
     "SyncConfiguration.events_select_color": (
         "tests/providers/google/test_event_selection.py::test_only_events_with_the_configured_colour_are_selected",

@@ -1,6 +1,7 @@
-"""Issue 11 item 3 on Exchange: with "only events users select", a calendar item is selected when
-it carries the configured Outlook category (compared without regard to case, as Outlook does).
-The user sets it through exchangelib here, as Outlook would over EWS."""
+"""Issue 11 on Exchange. Item 3: with "only events users select", a calendar item is selected when
+it carries the configured Outlook category (compared without regard to case, as Outlook does;
+the user sets it through exchangelib here, as Outlook would over EWS). Item 1: an invitation is
+told from the user's own meeting."""
 
 from __future__ import annotations
 
@@ -50,3 +51,25 @@ def test_only_events_with_the_configured_category_are_selected(exchange: Exchang
         False,
         before[ids["Deal review"]],
     )
+
+
+def test_an_invitation_is_read_with_its_organizer_uid_and_the_users_answer(
+    exchange: Exchange,
+) -> None:
+    """Issue 11 item 1: MyResponseType and the organizer tell an invitation from the user's own
+    meeting."""
+    end = START + timedelta(hours=1)
+    own = exchange.emulator.add_event(
+        USER, {"subject": "Mine", "start": START, "end": end, "attendees": ["bo@partner.example"]}
+    )
+    invited = exchange.emulator.add_event(
+        USER, {"subject": "Theirs", "start": START, "end": end, "attendees": [USER],
+               "organizer": "Bo@Partner.example", "response": "Tentative"},
+    )  # fmt: skip
+    store = ExchangeEventStore(exchange.client(), USER, *WINDOW)
+    items = {it.id: it for it in store.changes(None).changed}
+    assert items[own].invitation is None
+    invitation = items[invited].invitation
+    assert invitation is not None
+    assert (invitation.organizer, invitation.response) == ("bo@partner.example", "tentative")
+    assert invitation.uid
