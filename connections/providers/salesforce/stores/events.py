@@ -14,7 +14,7 @@ from connections.providers.salesforce.client import SalesforceClient, Salesforce
 from connections.providers.salesforce.cursor import soql_time
 from connections.providers.salesforce.soql import quote
 from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
-from syncengine.records import Attendee, Contact, Event, norm_email
+from syncengine.records import Attendee, Contact, Event, norm_email, take_answers
 from syncengine.stores.base import Create, Item, Kind, MatchKey, NotFound, Op, Rejected
 
 # Who an attendee's e-mail can be in Salesforce, in the order we look.
@@ -129,19 +129,8 @@ class EventStore(SalesforceStore):
         self, current: Contact | Event, source: Contact | Event, fields: frozenset[str]
     ) -> Contact | Event:
         merged = super().merge(current, source, fields)
-        if (
-            "attendees" not in fields
-            or not isinstance(merged, Event)
-            or not isinstance(source, Event)
-        ):
-            return merged
-        # Answers are given in the mailbox (the organizer's copy collects them): an answer
-        # there is the invitee's status here (docs/meetings.md, row O5).
-        answers = {a.email: a.response for a in source.attendees if a.response != "none"}
-        attendees = tuple(
-            replace(a, response=answers.get(a.email, a.response)) for a in merged.attendees
-        )
-        return replace(merged, attendees=attendees)
+        # An answer given in the mailbox is the invitee's status here (docs/meetings.md, O5).
+        return take_answers(merged, source) if "attendees" in fields else merged
 
     # --- auto-relate (Name and Related To) -----------------------------------------------------
     def prepare(self, ops: Sequence[Op]) -> None:
