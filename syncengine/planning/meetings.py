@@ -18,7 +18,7 @@ from syncengine.state import MappingState
 from syncengine.stores.base import Item, Side
 
 if TYPE_CHECKING:
-    from syncengine.planning.builder import Builder, PairState
+    from syncengine.planning.builder import Builder, PairState, View
     from syncengine.policy import SyncSettings
 
 
@@ -55,6 +55,18 @@ def meeting_holder(settings: SyncSettings, item: Item) -> str:
     assert isinstance(item.record, Event)
     attendees = {a.email for a in item.record.attendees} | {settings.mailbox}
     return min((a for a in attendees if a in settings.syncing), default=settings.mailbox)
+
+
+def marked_again(settings: SyncSettings, mailbox: View, m: MappingState) -> bool:
+    """Row S5: a mailbox event detached by S4b (its Salesforce event kept) is still there and
+    marked again: the pair is linked again, and what changed meanwhile syncs as usual."""
+    item = mailbox.items.get(m.mailbox_id)
+    return (
+        settings.selected_only
+        and item is not None
+        and settings.in_scope(item.record)
+        and not settings.unselected(item, "mailbox", m.salesforce_id)
+    )
 
 
 def skip_kept_out(b: Builder, item: Item, rule: str, why: str) -> None:

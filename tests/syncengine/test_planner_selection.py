@@ -94,12 +94,25 @@ def s2_deleted_in_salesforce_while_unselected_leaves_the_mailbox_event_alone() -
     assert (a.rule, a.type, a.writes) == ("S2", "unlink", ())
 
 
-def s4_marked_again_after_its_removal_is_new_and_links_or_is_created() -> None:
+def s5_marked_again_after_s4b_links_again_to_the_kept_salesforce_event() -> None:
     tomb = replace(EM, status="detached", gone="mailbox")
     again = replace(EMB, version="v3")
-    p = run("events", EMPTY, page(again), [tomb], known={"salesforce": {ESF.id: ESF}}, **SELECT)
-    a = only(p)
-    assert (a.rule, a.type, a.ids) == ("U2", "link", {"salesforce": ESF.id, "mailbox": EMB.id})
+    a = only(run("events", EMPTY, page(again), [tomb], **SELECT))
+    assert (a.rule, a.writes, a.ids) == ("M1", (), {"salesforce": ESF.id, "mailbox": EMB.id})
+    assert a.before is not None and a.before.status == "synced" and a.versions is not None
+    # Edited while it was out: the edit goes to the Salesforce event it is linked to again.
+    edited_meanwhile = replace(edited(EMB, version="v4", location="Room 9"), selected=True)
+    b = only(run("events", EMPTY, page(edited_meanwhile), [tomb], **SELECT))
+    (w,) = b.writes
+    assert (b.rule, w.side, w.op.id) == ("M2", "salesforce", ESF.id)
+    # Still unmarked: the tombstone stays (T2).
+    assert run("events", EMPTY, page(unmarked(EMB, "v5")), [tomb], **SELECT).actions == []
+
+
+def s4_marked_again_after_its_removal_is_new() -> None:
+    again = replace(EMB, version="v3")
+    a = only(run("events", EMPTY, page(again), [], **SELECT))
+    assert (a.rule, a.type) == ("U7", "create")
 
 
 ROWS = [
@@ -113,7 +126,8 @@ ROWS = [
     s4b_an_edit_in_salesforce_is_kept_rather_than_deleted,
     s4_a_copy_lsync_made_from_salesforce_needs_no_mark,
     s2_deleted_in_salesforce_while_unselected_leaves_the_mailbox_event_alone,
-    s4_marked_again_after_its_removal_is_new_and_links_or_is_created,
+    s5_marked_again_after_s4b_links_again_to_the_kept_salesforce_event,
+    s4_marked_again_after_its_removal_is_new,
 ]
 
 

@@ -130,3 +130,32 @@ def test_a_meeting_between_two_syncing_colleagues_is_one_salesforce_event(
     bo_run = office.sync(BO)
     assert not any(k.startswith(("created", "updated", "deleted")) for k in bo_run.counts)
     assert office.salesforce_events(BO) == []
+
+
+@pytest.mark.parametrize("propagate", [True, False])
+def test_only_events_users_select_end_to_end(office: Office, propagate: bool) -> None:
+    """Issue 11 item 3 through the engine: an unmarked event stays out of Salesforce, a marked
+    one goes in, and one unmarked later leaves as the delete setting says."""
+    office.config.events_scope = "selected"
+    office.config.events_propagate_deletes = propagate
+    office.config.save()
+    graph = GraphClient(TENANT)
+    for subject, categories in (("Dentist", []), ("Deal review", ["Salesforce"])):
+        graph.send("POST", f"/users/{ANA}/events", body={
+            "subject": subject, "start": when(START), "end": when(START + timedelta(hours=1)),
+            "categories": categories,
+        })  # fmt: skip
+    office.sync(ANA)
+    assert [e.subject for e in office.salesforce_events(ANA)] == ["Deal review"]
+
+    (marked,) = [it for it in office.mailbox(ANA) if it.record.subject == "Deal review"]
+    graph.send("PATCH", f"/users/{ANA}/events/{marked.id}", body={"categories": ["Blue"]})
+    office.sync(ANA)
+    left = [e.subject for e in office.salesforce_events(ANA)]
+    assert left == ([] if propagate else ["Deal review"])
+    assert len(office.mailbox(ANA)) == 2  # the mailbox keeps both, whatever happens
+
+    # Marked again: back in Salesforce, once.
+    graph.send("PATCH", f"/users/{ANA}/events/{marked.id}", body={"categories": ["Salesforce"]})
+    office.sync(ANA)
+    assert [e.subject for e in office.salesforce_events(ANA)] == ["Deal review"]
