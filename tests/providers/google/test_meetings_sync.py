@@ -155,3 +155,36 @@ def test_a_customers_meeting_with_two_colleagues_is_one_salesforce_event(
     for email in (ANA, BO):
         assert not office.sync(email).counts.get("created_salesforce")
     assert [e.subject for e in office.salesforce_events(ANA)] == ["Demo"]
+
+
+@pytest.mark.django_db
+def test_only_events_users_select_end_to_end(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+) -> None:
+    """Issue 11 item 3 through the engine: an event without the configured colour stays out of
+    Salesforce, one with it goes in, and one given another colour later leaves (deleted in
+    Salesforce, delete propagation being on)."""
+    office = Office(sandbox_product, salesforce_connection, make_sync_user)
+    office.config.events_scope = "selected"
+    office.config.events_select_color = "7"  # Peacock
+    office.config.save()
+    start = soon(days=2)
+    ids = {}
+    for subject, colour in (("Dentist", "3"), ("Deal review", "7")):
+        ids[subject] = office.g_emu.add_event(ANA, {
+            "summary": subject, "colorId": colour, "start": {"dateTime": start.isoformat()},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat()},
+        })["id"]  # fmt: skip
+    office.sync(ANA)
+    assert [e.subject for e in office.salesforce_events(ANA)] == ["Deal review"]
+
+    office.g_client(ANA).calendar(
+        "PATCH", f"calendars/primary/events/{ids['Deal review']}", body={"colorId": "3"},
+        params={"sendUpdates": "none"},
+    )  # fmt: skip
+    assert office.sync(ANA).counts.get("deleted_salesforce") == 1
+    assert office.salesforce_events(ANA) == []
+    still = google_adapters.build_store(office.users[ANA], "events").changes(None).changed
+    assert len(still) == 2
