@@ -20,6 +20,7 @@ from syncengine.state import (
     is_pending,
     mapping_id,
     mapping_version,
+    side_hashes,
 )
 from syncengine.stores.base import (
     ChangePage,
@@ -180,23 +181,25 @@ def _context(
 def _targets_to_read(
     pages: dict[Side, ChangePage], mappings: Sequence[MappingState], in_hand: dict[Side, set[str]]
 ) -> set[str]:
-    """Mailbox events a Salesforce change or deletion would be written to, that this run has not
+    """Mailbox events a Salesforce edit or deletion would be written to, that this run has not
     read: the planner must know whether each is an attendee's copy of a meeting, which lsync
-    never writes to (row O4), or an event the user no longer selects (S4)."""
+    never writes to (row O4), or an event the user no longer selects (S4). An edit is a field
+    that moved from its base, as the planner sees it: a version that moved alone writes nothing."""
     sf = pages["salesforce"]
-    moved = {it.id: it.version for it in sf.changed}
+    edited = {it.id: it for it in sf.changed}
     gone = set(sf.deleted)
-    return {
-        m.mailbox_id
-        for m in mappings
-        if detached_side(m) is None
-        and not is_pending(m)
-        and m.mailbox_id not in in_hand["mailbox"]
-        and (
-            m.salesforce_id in gone
-            or moved.get(m.salesforce_id, m.salesforce_version) != m.salesforce_version
-        )
-    }
+    wanted: set[str] = set()
+    for m in mappings:
+        if detached_side(m) is not None or is_pending(m) or m.mailbox_id in in_hand["mailbox"]:
+            continue
+        item = edited.get(m.salesforce_id)
+        if m.salesforce_id in gone:
+            wanted.add(m.mailbox_id)
+        elif item is not None and item.version != m.salesforce_version:
+            base = side_hashes(m, "salesforce")
+            if any(base.get(f) != h for f, h in hashes_of(item.record).items()):
+                wanted.add(m.mailbox_id)
+    return wanted
 
 
 def _survivors_to_read(
