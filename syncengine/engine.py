@@ -20,6 +20,7 @@ from syncengine.state import (
     is_pending,
     mapping_id,
     mapping_version,
+    side_hashes,
 )
 from syncengine.stores.base import (
     ChangePage,
@@ -136,6 +137,8 @@ def _context(
                 wanted[opp].add(item_id)
     if stores["salesforce"].kind == "contacts":
         wanted["mailbox"] |= _survivors_to_read(pages, mappings, regular, in_hand)
+    else:
+        wanted["mailbox"] |= _targets_to_read(pages, mappings, in_hand)
     for side in SIDES:
         if wanted[side]:
             known[side] = _fetch(stores[side], wanted[side])
@@ -173,6 +176,30 @@ def _context(
             deleted = [*page.deleted, *gone[side]]
             adjusted[side] = ChangePage(page.changed, deleted, page.cursor, page.full)
     return known, adjusted
+
+
+def _targets_to_read(
+    pages: dict[Side, ChangePage], mappings: Sequence[MappingState], in_hand: dict[Side, set[str]]
+) -> set[str]:
+    """Mailbox events a Salesforce edit or deletion would be written to, that this run has not
+    read: the planner must know whether each is an attendee's copy of a meeting, which lsync
+    never writes to (row O4), or an event the user no longer selects (S4). An edit is a field
+    that moved from its base, as the planner sees it: a version that moved alone writes nothing."""
+    sf = pages["salesforce"]
+    edited = {it.id: it for it in sf.changed}
+    gone = set(sf.deleted)
+    wanted: set[str] = set()
+    for m in mappings:
+        if detached_side(m) is not None or is_pending(m) or m.mailbox_id in in_hand["mailbox"]:
+            continue
+        item = edited.get(m.salesforce_id)
+        if m.salesforce_id in gone:
+            wanted.add(m.mailbox_id)
+        elif item is not None and item.version != m.salesforce_version:
+            base = side_hashes(m, "salesforce")
+            if any(base.get(f) != h for f, h in hashes_of(item.record).items()):
+                wanted.add(m.mailbox_id)
+    return wanted
 
 
 def _survivors_to_read(

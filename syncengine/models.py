@@ -34,6 +34,26 @@ class EventScope(models.TextChoices):
     SELECTED = "selected", "Only events users select"
 
 
+class EventColor(models.TextChoices):
+    """Google Calendar's event colours, by the colorId its API stores on an event (the names
+    are the ones Google Calendar shows in its colour menu)."""
+
+    LAVENDER = "1", "Lavender"
+    SAGE = "2", "Sage"
+    GRAPE = "3", "Grape"
+    FLAMINGO = "4", "Flamingo"
+    BANANA = "5", "Banana"
+    TANGERINE = "6", "Tangerine"
+    PEACOCK = "7", "Peacock"
+    GRAPHITE = "8", "Graphite"
+    BLUEBERRY = "9", "Blueberry"
+    BASIL = "10", "Basil"
+    TOMATO = "11", "Tomato"
+
+
+DEFAULT_SELECT_CATEGORY = "Salesforce"
+
+
 def name_key(name: str) -> str:
     """A configuration name as uniqueness sees it: spaces collapsed, Unicode-normalized and
     case-folded, so "Équipe Nord" and "équipe  nord" are one name. Computed here rather than
@@ -64,9 +84,19 @@ class SyncConfiguration(models.Model):
     events_scope = models.CharField(
         max_length=16, choices=EventScope.choices, default=EventScope.ALL
     )
+    # How a user marks an event for "only events users select" (docs/event-selection.md).
+    events_select_category = models.CharField(
+        "Outlook category", max_length=255, blank=True, default=DEFAULT_SELECT_CATEGORY
+    )
+    events_select_color = models.CharField(
+        "Google Calendar colour", max_length=2, choices=EventColor.choices, default=EventColor.GRAPE
+    )
     events_sync_private = models.BooleanField("sync private events", default=True)
     events_sync_series = models.BooleanField("sync recurring events (series)", default=True)
     events_propagate_deletes = models.BooleanField("propagate event deletions", default=True)
+    events_outside_meetings = models.BooleanField(
+        "sync meetings organized by people who do not sync", default=True
+    )
     events_auto_relate = models.BooleanField("relate events to contacts and leads", default=True)
     # Off by default: Graph e-mails every attendee on create or update (gotcha #8).
     events_send_invitations = models.BooleanField("send invitations to attendees", default=False)
@@ -106,7 +136,18 @@ class SyncConfiguration(models.Model):
             self.contacts_direction if kind == "contacts" else self.events_direction
         )
 
-    def settings_for(self, kind: Kind) -> SyncSettings:
+    def selection_category(self) -> str | None:
+        """The Outlook category that marks an event for Salesforce; None when every event syncs."""
+        if self.events_scope != EventScope.SELECTED:
+            return None
+        return " ".join(self.events_select_category.split()) or DEFAULT_SELECT_CATEGORY
+
+    def selection_color(self) -> str | None:
+        """The Google colorId that marks an event for Salesforce; None when every event syncs."""
+        return self.events_select_color if self.events_scope == EventScope.SELECTED else None
+
+    def settings_for(self, kind: Kind, mailbox: str = "") -> SyncSettings:
+        """The engine's settings; `mailbox`: the address of the user they are for (meetings)."""
         is_events = kind == "events"
         return SyncSettings(
             direction=self.direction_for(kind),
@@ -116,6 +157,10 @@ class SyncConfiguration(models.Model):
             propagate_deletes=self.events_propagate_deletes if is_events else True,
             sync_private=self.events_sync_private if is_events else True,
             sync_series=self.events_sync_series if is_events else True,
+            selected_only=is_events and self.events_scope == EventScope.SELECTED,
+            outside_meetings=self.events_outside_meetings if is_events else True,
+            syncing=syncing_addresses() if is_events else frozenset(),
+            mailbox=mailbox.strip().lower(),
             mass_delete_percent=self.mass_delete_percent,
             mass_delete_count=self.mass_delete_count,
         )
@@ -124,12 +169,14 @@ class SyncConfiguration(models.Model):
 # Fields kept for a later release but not applied yet: no page offers them (the admin shows them
 # read-only), so nothing claims a behaviour lsync does not have. tests/test_settings_wiring.py
 # holds every other field to a test that shows it changing behaviour.
-NOT_APPLIED: dict[str, str] = {
-    "events_scope": "every event in the window syncs; 'only events users select' needs a mark "
-    "on mailbox events that no store reads yet",
-    "events_auto_relate": "the Salesforce event store always relates the attendees it finds as "
-    "contacts, leads or users; turning it off is not supported yet",
-}
+NOT_APPLIED: dict[str, str] = {}
+
+
+def syncing_addresses() -> frozenset[str]:
+    """The mailbox addresses of every linked sync user (one query): an invitation organized by
+    one of them is that user's Salesforce event, never a second one (docs/meetings.md)."""
+    rows = SyncUser.objects.filter(link_status=LinkStatus.LINKED).exclude(mailbox_address="")
+    return frozenset(a.strip().lower() for a in rows.values_list("mailbox_address", flat=True))
 
 
 class TargetType(models.TextChoices):

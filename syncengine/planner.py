@@ -11,10 +11,12 @@ checks each row. Vocabulary:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from syncengine.planning.actions import SIDES, Action, Plan, hashes_of, other
 from syncengine.planning.builder import Builder, View
 from syncengine.planning.matching import match_and_create, same_keys
+from syncengine.planning.meetings import marked_again
 from syncengine.policy import SyncSettings
 from syncengine.state import (
     MappingState,
@@ -61,6 +63,8 @@ def plan(
         gone = detached_side(m)
         if is_pending(m):
             pendings.append(m)
+        elif gone == "mailbox" and marked_again(settings, views["mailbox"], m):
+            regular.append(replace(m, status="synced", gone=None))  # row S5
         elif gone is not None:
             survivors[other(gone)][mapping_id(m, other(gone))] = m
         else:
@@ -139,7 +143,11 @@ def plan(
         found = next((c for c in free if hashes_of(c.record) == want), None) or next(
             (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
         )
-        if found is None and pm_item is not None and not settings.in_scope(pm_item.record):
+        if (
+            found is None
+            and pm_item is not None
+            and (not settings.in_scope(pm_item.record) or settings.unselected(pm_item, "mailbox"))
+        ):
             # Nothing was created (or it is gone) and the item left the scope: nothing to recover.
             why = "pending create for an item now out of scope"
             b.add(

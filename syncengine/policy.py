@@ -20,6 +20,15 @@ class SyncSettings:
     propagate_deletes: bool = True  # events only: contacts are never deleted in Salesforce
     sync_private: bool = True  # events only
     sync_series: bool = True  # events only
+    # Events only: "only events users select". A mailbox event enters Salesforce only while the
+    # user marks it (Item.selected); copies lsync made from Salesforce are not asked for a mark.
+    selected_only: bool = False
+    # Events only: meetings (docs/meetings.md). The mailbox addresses of every linked sync user,
+    # so an invitation from a colleague who syncs is left to the organizer's copy; and whether
+    # invitations from organizers who do not sync (customers, partners) enter Salesforce.
+    syncing: frozenset[str] = frozenset()
+    outside_meetings: bool = True
+    mailbox: str = ""  # the syncing user's own mailbox address, lower-case
     mass_delete_percent: int = 50  # refuse a plan deleting more than this share of linked items
     mass_delete_count: int = 200  # ... or more than this many items on one side
 
@@ -37,6 +46,14 @@ class SyncSettings:
         private = getattr(record, "private", False)
         series = getattr(record, "recurrence", None) is not None
         return (self.sync_private or not private) and (self.sync_series or not series)
+
+    def unselected(self, item: Item, side: Side, linked_to: str | None = None) -> bool:
+        """Whether a mailbox item is left out because the user has not marked it (docs/
+        event-selection.md). An item carrying lsync's marker of its linked Salesforce event (or,
+        unlinked, any marker) came from Salesforce: the mark decides only what enters Salesforce."""
+        if not self.selected_only or side != "mailbox" or item.selected:
+            return False
+        return not (item.marker and (linked_to is None or item.marker == linked_to))
 
     def winner(self, salesforce: Item, mailbox: Item) -> Side:
         """Which side's value wins a field changed on both sides (or differing at first link)."""

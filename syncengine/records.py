@@ -85,6 +85,16 @@ def merge_fields(base: Record, source: Record, names: Iterable[str]) -> Record:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+def take_answers(base: Record, source: Record) -> Record:
+    """`base` with the answers (accepted, declined, tentative) `source` holds for its attendees.
+    Salesforce takes them from the mailbox, where attendees answer (docs/meetings.md, row O5)."""
+    if not isinstance(base, Event) or not isinstance(source, Event):
+        return base
+    answers = {a.email: a.response for a in source.attendees if a.response != "none"}
+    attendees = tuple(replace(a, response=answers.get(a.email, a.response)) for a in base.attendees)
+    return replace(base, attendees=attendees)
+
+
 __all__ = [
     "Address",
     "Attendee",
@@ -102,6 +112,7 @@ __all__ = [
     "SHOW_AS",
     "ShowAs",
     "merge_fields",
+    "take_answers",
     "norm_datetime",
     "norm_email",
     "norm_emails",

@@ -144,7 +144,7 @@ def _run(
     # A dry run writes nothing, so it may preview a configuration before it is turned on.
     if config is None or not (config.active or dry_run):
         return RunOutcome(user.pk, kind, SKIPPED, "Not assigned to an active configuration.")
-    settings = config.settings_for(kind)
+    settings = config.settings_for(kind, user.mailbox_address)
     if settings.direction == "off":
         return RunOutcome(user.pk, kind, SKIPPED, f"{kind.title()} are off in '{config}'.")
     refused = eligibility.refusal(user, kind)

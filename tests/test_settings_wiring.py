@@ -68,6 +68,26 @@ WIRED: dict[str, tuple[str, ...]] = {
     "SyncConfiguration.events_direction": (
         "tests/engine_django/test_service.py::test_users_without_an_active_configuration_or_with_a_kind_off_are_skipped",
     ),
+    "SyncConfiguration.events_scope": (
+        MODELS_TEST,
+        "tests/syncengine/test_planner_selection.py::s4_an_unselected_mailbox_event_is_removed_from_salesforce_like_a_deletion",
+        "tests/configurations/test_event_selection_form.py::test_only_events_users_select_is_offered_and_saved",
+    ),
+    "SyncConfiguration.events_select_category": (
+        "tests/providers/microsoft/test_event_selection.py::test_only_events_with_the_configured_category_are_selected",
+        "tests/providers/exchange/test_selection_and_meetings.py::test_only_events_with_the_configured_category_are_selected",
+    ),
+    "SyncConfiguration.events_select_color": (
+        "tests/providers/google/test_event_selection.py::test_only_events_with_the_configured_colour_are_selected",
+    ),
+    "SyncConfiguration.events_outside_meetings": (
+        "tests/syncengine/test_planner_meetings.py::o2_an_invitation_from_outside_stays_out_when_switched_off",
+        "tests/syncengine/test_planner_meetings.py::o3_an_invitation_from_outside_becomes_one_salesforce_event",
+    ),
+    "SyncConfiguration.events_auto_relate": (
+        "tests/providers/salesforce/test_auto_relate.py::test_on_the_event_names_the_matching_contact_and_relates_to_its_account",
+        "tests/providers/salesforce/test_auto_relate.py::test_off_the_event_is_related_to_nothing_but_invitees_still_mirror_attendees",
+    ),
     "SyncConfiguration.events_sync_private": (
         MODELS_TEST,
         f"{PLANNER}::s1_private_item_does_not_flow_but_receives_changes",

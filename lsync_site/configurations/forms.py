@@ -11,7 +11,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connections.forms import LabelledErrorsMixin, SetupBoundField
 from connections.providers.salesforce import directory
-from syncengine.models import SyncConfiguration, TargetType, name_key
+from syncengine.models import (
+    DEFAULT_SELECT_CATEGORY,
+    EventColor,
+    EventScope,
+    SyncConfiguration,
+    TargetType,
+    name_key,
+)
 
 MAX_WINDOW_DAYS = 5 * 366
 SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
@@ -83,12 +90,14 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_ownership",
             "contacts_soql_filter",
             "events_direction",
-            # events_scope ("only events users select") and events_auto_relate are not offered:
-            # lsync syncs every event in the window and always relates the attendees it finds
-            # in Salesforce, and a setting must do what it says (NOT_APPLIED in models.py).
+            "events_scope",
+            "events_select_category",
+            "events_select_color",
             "events_sync_private",
             "events_sync_series",
             "events_propagate_deletes",
+            "events_outside_meetings",
+            "events_auto_relate",
             "events_send_invitations",
             "events_days_past",
             "events_days_future",
@@ -104,9 +113,12 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_soql_filter": "Extra SOQL filter",
             "events_direction": "Event sync direction",
             "events_scope": "Which mailbox events",
+            "events_select_category": "Outlook category that selects an event",
+            "events_select_color": "Google Calendar colour that selects an event",
             "events_sync_private": "Sync private events",
             "events_sync_series": "Sync recurring events (series)",
             "events_propagate_deletes": "Delete an event on the other side when it is deleted",
+            "events_outside_meetings": "Sync meetings organized by people who do not sync",
             "events_auto_relate": "Relate events to matching contacts and leads",
             "events_send_invitations": "Send invitations to attendees",
             "events_days_past": "Days in the past",
@@ -120,7 +132,19 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "MailingCountry = 'FR' AND Account.Type = 'Customer'. lsync tries it on Salesforce "
             "when you save.",
             "events_scope": "'Only events users select': Outlook or Google events sync to "
-            "Salesforce only when the user marks them.",
+            "Salesforce only when the user marks them (with the category or colour below). "
+            "Events from Salesforce reach the mailbox either way.",
+            "events_select_category": "Microsoft 365 and Exchange users put this category on "
+            "an event to sync it; removing the category takes the event out of Salesforce as "
+            "a deletion would (see the delete setting).",
+            "events_select_color": "Google Calendar users give an event this colour to sync it; "
+            "another colour takes it out of Salesforce as a deletion would.",
+            "events_outside_meetings": "On: a meeting a user is invited to by a customer or "
+            "partner becomes one Salesforce event. Meetings organized by a colleague who syncs "
+            "are always the organizer's Salesforce event, never a second one.",
+            "events_auto_relate": "An event created in Salesforce from the mailbox gets the "
+            "first attendee found as a contact (else as a lead) as its Name, and that contact's "
+            "account as Related To. Attendees become invitees either way.",
             "events_send_invitations": "Off: attendees of events synced from Salesforce are "
             "not e-mailed by the mailbox.",
             "mass_delete_percent": "A run that would delete more than this share of one side's "
@@ -134,6 +158,7 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "contacts_ownership": forms.RadioSelect,
             "events_direction": forms.RadioSelect,
             "events_scope": forms.RadioSelect,
+            "events_select_color": forms.Select,
             "conflict_policy": forms.RadioSelect,
             "contacts_soql_filter": forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         }
@@ -146,6 +171,8 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             self.fields[name].validators += [MaxValueValidator(MAX_WINDOW_DAYS)]
         self.fields["mass_delete_percent"].validators += [MinValueValidator(1)]
         self.fields["mass_delete_count"].validators += [MinValueValidator(1)]
+        # Offered with the scope; a form that leaves it out keeps what is stored.
+        self.fields["events_select_color"].required = False
 
     def clean_name(self) -> str:
         name = " ".join(str(self.cleaned_data["name"]).split())
@@ -161,6 +188,30 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
                 params={"taken": taken},
             )
         return name
+
+    def clean_events_select_color(self) -> str:
+        color = str(self.cleaned_data.get("events_select_color") or "")
+        return color or self.instance.events_select_color or EventColor.GRAPE
+
+    def clean_events_select_category(self) -> str:
+        category = " ".join(str(self.cleaned_data.get("events_select_category") or "").split())
+        if self.data.get(self.add_prefix("events_scope")) != EventScope.SELECTED:
+            return category or DEFAULT_SELECT_CATEGORY
+        if not category:
+            raise ValidationError(
+                "enter the category users put on an Outlook event to sync it, for example "
+                "“Salesforce”.",
+                code="required",
+            )
+        bad = sorted({c for c in category if c in ",;"})
+        if bad:
+            raise ValidationError(
+                "remove %(chars)s: Outlook separates categories with commas and semicolons, so "
+                "a name holding one cannot be set on an event.",
+                code="separator",
+                params={"chars": " and ".join(f"“{c}”" for c in bad)},
+            )
+        return category
 
     def clean_contacts_soql_filter(self) -> str:
         condition = check_soql_condition(str(self.cleaned_data["contacts_soql_filter"]))

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox.core import Emulator, FaultRule, Request, Response
-from sandbox.microsoft import access, batch, calendar, consent, contacts, events, identity
+from sandbox.microsoft import access, batch, calendar, consent, contacts, events, identity, meetings
 from sandbox.microsoft.directory import Directory
 from sandbox.microsoft.errors import AADError, GraphError, graph_error
 from sandbox.microsoft.seed import add_contact, add_event, seed
@@ -254,6 +254,11 @@ class MicrosoftEmulator(Emulator):
     def add_event(self, upn: str, data: dict[str, Any]) -> str:
         with self.lock:
             return add_event(self.directory, self.directory.mailbox(upn), data).id
+
+    def answer(self, upn: str, event_id: str, response: str) -> None:
+        """The attendee `upn` answers the meeting whose copy is `event_id` in their calendar."""
+        with self.lock:
+            meetings.answer(self.directory, self.directory.mailbox(upn), event_id, response)
 
     def invitations(self, upn: str) -> list[Invitation]:
         return self.directory.invitations_for(upn)

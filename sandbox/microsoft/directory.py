@@ -57,6 +57,8 @@ class Directory:
         # Microsoft says access tokens are opaque to clients and may change shape (or be
         # encrypted) at any time; when set, tokens are random strings with no readable claims.
         self.opaque_tokens = False
+        # Attendees in the directory get their copy of a meeting (sandbox/microsoft/meetings.py).
+        self.meeting_copies = True
 
     # --- arranging ---------------------------------------------------------------------------
     def register_app(

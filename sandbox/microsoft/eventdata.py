@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 from sandbox.microsoft.common import check_properties, iso7
 from sandbox.microsoft.errors import GraphError
+from sandbox.microsoft.meetings import meeting_json
 from sandbox.microsoft.recurrence import dates, parse_local, render, to_utc, validate, zone
 from sandbox.microsoft.state import Item, Mailbox
 
@@ -236,7 +236,6 @@ def to_json(box: Mailbox, inst: Instance, tz_name: str, prefer: str = "") -> dic
         "coordinates": {},
     }
     location.update(data.get("location") or {})
-    uid = hashlib.sha256(inst.id.encode()).hexdigest()[:64].upper()
     obj: dict[str, Any] = {
         "@odata.etag": f'W/"{inst.change_key}"',
         "id": inst.id,
@@ -246,7 +245,6 @@ def to_json(box: Mailbox, inst: Instance, tz_name: str, prefer: str = "") -> dic
         "categories": data.get("categories") or [],
         "originalStartTimeZone": data["_start_tz"],
         "originalEndTimeZone": data["_end_tz"],
-        "iCalUId": "040000008200E00074C5B7101A82E008" + uid,
         "reminderMinutesBeforeStart": data.get("reminderMinutesBeforeStart", 15),
         "isReminderOn": data.get("isReminderOn", True),
         "hasAttachments": False,
@@ -256,7 +254,6 @@ def to_json(box: Mailbox, inst: Instance, tz_name: str, prefer: str = "") -> dic
         "sensitivity": data.get("sensitivity") or "normal",
         "isAllDay": bool(data.get("isAllDay")),
         "isCancelled": False,
-        "isOrganizer": True,
         "responseRequested": data.get("responseRequested", True),
         "seriesMasterId": inst.master_id,
         "showAs": data.get("showAs") or "busy",
@@ -268,18 +265,13 @@ def to_json(box: Mailbox, inst: Instance, tz_name: str, prefer: str = "") -> dic
         "allowNewTimeProposals": data.get("allowNewTimeProposals", True),
         "isDraft": False,
         "hideAttendees": bool(data.get("hideAttendees")),
-        "responseStatus": {"response": "organizer", "time": NO_TIME},
         "body": body,
         "start": start,
         "end": end,
         "location": location,
         "locations": [location] if location.get("displayName") else [],
         "recurrence": data.get("recurrence") if inst.type == "seriesMaster" else None,
-        "attendees": [
-            {**a, "status": {"response": "none", "time": NO_TIME}}
-            for a in data.get("attendees") or []
-        ],
-        "organizer": {"emailAddress": {"name": box.display_name, "address": box.upn}},
+        **meeting_json(box, inst.id, data),
         "onlineMeeting": None,
     }
     if data.get("transactionId"):

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sandbox.core import Request, Response
+from sandbox.microsoft import meetings
 from sandbox.microsoft.access import open_mailbox
 from sandbox.microsoft.common import body_json, check_if_match, find, write_extended
 from sandbox.microsoft.directory import Directory
@@ -108,6 +109,7 @@ def create_event(directory: Directory, request: Request, user: str) -> Response:
     check_times(item.data)
     write_extended(item, data)
     box.events[item.id] = item
+    meetings.deliver(directory, box, item, [])
     notify(
         directory,
         box,
@@ -150,6 +152,7 @@ def update_event(directory: Directory, request: Request, user: str, event: str) 
     write_extended(master, patch)
     master.change_key, master.modified = directory.make.change_key(), directory.clock.now()
     after = master.data.get("attendees") or []
+    meetings.deliver(directory, box, master, before)
     notify(directory, box, master.id, master.data.get("subject") or "", before, after, changed)
     return Response.json(render(request, box, stored(master)))
 
@@ -202,6 +205,7 @@ def delete_event(directory: Directory, request: Request, user: str, event: str) 
     if day is None:
         check_if_match(request, master)
         del box.events[master.id]
+        meetings.deliver(directory, box, master, attendees, gone=True)
         notify(directory, box, master.id, master.data.get("subject") or "", attendees, [], set())
         return Response.empty()
     current = occurrence(master, day)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from syncengine.planning.actions import SIDES, Action, ActionType, Write, hashes_of, other
+from syncengine.planning.meetings import attendee_copy, decide_pair
 from syncengine.policy import SyncSettings
 from syncengine.state import (
     MappingState,
@@ -114,6 +115,8 @@ class Builder:
             self.add(
                 Action("unlink", label, "D9", "deleted on both sides", ids, before=m, forget=True)
             )
+            return
+        if self.kind == "events" and decide_pair(self, m, sf, mb, label, ids):
             return
         out = {
             s
@@ -241,9 +244,11 @@ class Builder:
         conflicts: list[str] = []
         to_write: dict[Side, set[str]] = {"salesforce": set(), "mailbox": set()}
         both = sf.fields & mb.fields
+        # An attendee's copy of a meeting receives nothing from Salesforce (row O4).
+        sealed: set[Side] = {"mailbox"} if attendee_copy(mb.item) else set()
         for s in SIDES:
             for f in states[s].fields - both:
-                if self.settings.flows(s) and s not in paused:
+                if self.settings.flows(s) and s not in paused and other(s) not in sealed:
                     to_write[other(s)].add(f)
         for f in sorted(both):
             assert sf.item is not None and mb.item is not None
@@ -253,6 +258,10 @@ class Builder:
                 continue
             conflicts.append(f)
             win = other(next(iter(paused))) if paused else self.settings.winner(sf.item, mb.item)
+            if sealed:
+                win = "mailbox"
+                if not self.settings.flows(win):
+                    continue
             to_write[other(win)].add(f)
         for target in SIDES:
             fields = to_write[target]
@@ -279,7 +288,10 @@ class Builder:
             bases[s] = {**bases[s], **{f: old[f] for f in kept if f in old}}
             held[s] = {**held[s], **{f: old[f] for f in kept if f in old}}
         kind: ActionType
-        if paused:
+        if sealed and sf.status == "changed":
+            rule, kind = "O4", ("update" if writes else "skip")
+            why = "an attendee's copy of a meeting: Salesforce changes are not written to it"
+        elif paused:
             rule, kind = "S1", ("update" if writes else "skip")
             why = "out of scope (private or series) on one side: only the other side's changes flow"
         elif conflicts and self.settings.direction == "both":
@@ -357,8 +369,12 @@ class Builder:
         )
         bases = {s: dict(hashes[s]) for s in SIDES}
         writes: list[Write] = []
+        win = self.settings.winner(sf, mb)
+        if attendee_copy(mb):
+            # An attendee's copy is the organizer's: linked, never written to (row O4c).
+            win = "mailbox"
+            differ = differ if self.settings.flows("mailbox") else []
         if differ:
-            win = self.settings.winner(sf, mb)
             loser = other(win)
             writes.append(
                 self.update(loser, items[loser].id, items[loser].version, items[win], differ)

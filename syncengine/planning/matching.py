@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from syncengine.planning.actions import SIDES, Action, other
 from syncengine.planning.builder import Builder
+from syncengine.planning.meetings import kept_out, skip_kept_out
 from syncengine.records import value_hash
 from syncengine.state import MappingState
 from syncengine.stores.base import Item, Kind, Side
@@ -43,9 +44,20 @@ def match_and_create(
             if i not in linked[side] and i not in survivors[side]
         ]
         scoped = [it for it in free if settings.in_scope(it.record)]
+        # Invitations kept out of Salesforce may still be linked to a Salesforce event (O4c).
+        invited: list[Item] = []
+        if side == "mailbox" and b.kind == "events":
+            reasons = {it.id: kept_out(settings, it) for it in scoped}
+            for it in scoped:
+                reason = reasons[it.id]
+                if reason and it.id in view.page_ids:
+                    skip_kept_out(b, it, *reason)
+            invited = [it for it in scoped if (reasons[it.id] or ("S3",))[0] != "S3"]
+            scoped = [it for it in scoped if reasons[it.id] is None]
         initiators[side] = [it for it in scoped if it.id in view.page_ids]
         idx: dict[tuple[str, ...], list[str]] = {}
-        candidates = scoped + [view.items[i] for i in sorted(survivors[side]) if i in view.items]
+        candidates = scoped + invited
+        candidates += [view.items[i] for i in sorted(survivors[side]) if i in view.items]
         for it in candidates:
             for key in it.record.match_keys():
                 idx.setdefault(key, []).append(it.id)

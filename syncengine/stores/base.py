@@ -69,12 +69,29 @@ class Rejected(ProviderError):
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """A mailbox event the user was invited to (Graph `isOrganizer` false, Google `organizer.self`
+    unset, EWS `MyResponseType` other than Organizer): someone else organizes it."""
+
+    organizer: str  # the organizer's address, lower-case
+    uid: str = ""  # the meeting's iCalendar UID: the same in every attendee's copy
+    response: str = "none"  # the user's own answer: none, accepted, declined, tentative
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     version: str
     record: Contact | Event
     marker: str | None = None
     modified: datetime | None = None
+    # Mailbox events: whether the user marked the event for Salesforce (the configured Outlook
+    # category or Google colour). Stores without a configured mark report True. Not part of the
+    # record: a mark is a scope, never content to sync (docs/event-selection.md).
+    selected: bool = True
+    # Mailbox events: set when the user only attends (docs/meetings.md); None when the user
+    # organizes it or the side has no such notion (Salesforce).
+    invitation: Invitation | None = None
 
 
 @dataclass(frozen=True)

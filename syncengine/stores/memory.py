@@ -17,12 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from syncengine.records import Contact, Event, merge_fields
+from syncengine.records import Contact, Event, merge_fields, take_answers
 from syncengine.stores.base import (
     ChangePage,
     Create,
     CursorExpired,
     Delete,
+    Invitation,
     Item,
     Kind,
     MatchKey,
@@ -85,6 +86,8 @@ class MemoryStore:
         self._prefix = id_prefix or ("003" if side == "salesforce" else "AAMk")
         self._items: dict[str, _Entry] = {}
         self._tombs: dict[str, int] = {}  # deleted id -> seq of its deletion
+        self._unselected: set[str] = set()  # items the user has not marked (Item.selected)
+        self._invitations: dict[str, Invitation] = {}  # copies of meetings the user attends
         self._seq = 0
         self._epoch = 0
         self._ids = itertools.count(1)
@@ -112,9 +115,33 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ out-of-band changes
 
-    def put(self, record: Record, *, marker: str | None = None) -> str:
-        """A user creates an item; returns its id."""
-        return self._create(record, marker)
+    def put(
+        self,
+        record: Record,
+        *,
+        marker: str | None = None,
+        selected: bool = True,
+        invitation: Invitation | None = None,
+    ) -> str:
+        """A user creates an item; returns its id. `selected`: whether the user marked it;
+        `invitation`: the item is the user's copy of someone else's meeting."""
+        item_id = self._create(record, marker)
+        if not selected:
+            self._unselected.add(item_id)
+        if invitation is not None:
+            self._invitations[item_id] = invitation
+        return item_id
+
+    def answer(self, item_id: str, response: str) -> None:
+        """The user answers the meeting whose copy `item_id` is (a new version, as servers do)."""
+        self._invitations[item_id] = replace(self._invitations[item_id], response=response)
+        self.rewrite(item_id)
+
+    def select(self, item_id: str, selected: bool = True) -> None:
+        """A user sets or removes the mark (an Outlook category, a Google colour): the item
+        gets a new version, its content stays."""
+        (self._unselected.discard if selected else self._unselected.add)(item_id)
+        self.rewrite(item_id)
 
     def edit(self, item_id: str, record: Record) -> None:
         """A user replaces an item's content."""
@@ -185,7 +212,9 @@ class MemoryStore:
         return f"{self._epoch}:{self._seq}"
 
     def _as_item(self, item_id: str, e: _Entry) -> Item:
-        return Item(item_id, e.version, e.record, e.marker, e.modified)
+        selected = item_id not in self._unselected
+        invitation = self._invitations.get(item_id)
+        return Item(item_id, e.version, e.record, e.marker, e.modified, selected, invitation)
 
     def _create(self, record: Record, marker: str | None) -> str:
         item_id = f"{self._prefix}{next(self._ids):06d}"
@@ -225,6 +254,8 @@ class MemoryStore:
                 record = replace(record, organizer=current.record.organizer)
         else:
             record = merge_fields(current.record, op.record, op.fields)
+            if self.side == "salesforce" and "attendees" in op.fields:
+                record = take_answers(record, op.record)  # as the Salesforce event store does
         problem = self.validator(record) if self.validator else None
         if problem:
             return OpResult(False, op.id, error=Rejected(problem))

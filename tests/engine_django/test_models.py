@@ -65,6 +65,7 @@ def test_configuration_gives_engine_settings_per_kind() -> None:
         events_propagate_deletes=False,
         events_sync_private=False,
         events_sync_series=False,
+        events_scope="selected",
         conflict_policy="newest",
         mass_delete_percent=10,
         mass_delete_count=25,
@@ -75,12 +76,14 @@ def test_configuration_gives_engine_settings_per_kind() -> None:
         propagate_deletes=False,
         sync_private=False,
         sync_series=False,
+        selected_only=True,
         mass_delete_percent=10,
         mass_delete_count=25,
     )
     contacts = config.settings_for("contacts")
     assert contacts.direction == "salesforce_to_mailbox"
     assert contacts.propagate_deletes and contacts.sync_private and contacts.sync_series
+    assert not contacts.selected_only
 
 
 def test_invitations_are_off_by_default() -> None:

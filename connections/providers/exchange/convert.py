@@ -113,7 +113,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 _SHOW_TO = {"busy": "Busy", "free": "Free", "tentative": "Tentative", "oof": "OOF",
             "working_elsewhere": "WorkingElsewhere"}  # fmt: skip
 _SHOW_FROM = {v.lower(): k for k, v in _SHOW_TO.items()}
-_RESPONSE_FROM = {"accept": "accepted", "organizer": "accepted", "decline": "declined",
+RESPONSE_FROM = {"accept": "accepted", "organizer": "accepted", "decline": "declined",
                   "tentative": "tentative"}  # fmt: skip
 
 
@@ -332,7 +332,7 @@ def event_from_ews(item: CalendarItem, owner: str = "", exdates: Iterable[dateti
         Attendee.normalized(
             a.mailbox.email_address if a.mailbox else "",
             _name(a.mailbox),
-            _RESPONSE_FROM.get(str(a.response_type or "").lower(), "none"),
+            RESPONSE_FROM.get(str(a.response_type or "").lower(), "none"),
         )
         for a in list(item.required_attendees or []) + list(item.optional_attendees or [])
     ]

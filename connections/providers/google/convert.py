@@ -20,6 +20,8 @@ from connections.providers.google.convert_events import (
     event_from_api,
     event_marker,
     event_to_api,
+    has_color,
+    invitation_of,
     patch_body,
 )
 from syncengine.records import Address, Contact
@@ -284,6 +286,8 @@ __all__ = [
     "event_marker",
     "event_to_api",
     "group_names",
+    "has_color",
+    "invitation_of",
     "new_person",
     "patch_body",
     "person_fields_for",

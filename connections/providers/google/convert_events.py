@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from syncengine.records import Attendee, Event, norm_email
+from syncengine.stores.base import Invitation
 
 MARKER_PROPERTY = "lsyncSalesforceId"
 # The Event keys to send when writing each record field (a PATCH writes only these).
@@ -215,3 +216,23 @@ def patch_body(event: Event, fields: Iterable[str] | None = None) -> dict[str, A
             other = "dateTime" if "date" in body[key] else "date"
             body[key] = {**body[key], other: None}
     return body
+
+
+def invitation_of(data: Mapping[str, Any]) -> Invitation | None:
+    """Who organizes a Calendar event: None when the calendar owner does (`organizer.self`),
+    else the organizer, the meeting's iCalendar UID and the owner's own response."""
+    organizer = data.get("organizer") or {}
+    if organizer.get("self") or not organizer.get("email"):
+        return None
+    mine: Mapping[str, Any] = next((a for a in data.get("attendees") or [] if a.get("self")), {})
+    return Invitation(
+        norm_email(organizer.get("email")),
+        str(data.get("iCalUID") or ""),
+        _RESPONSES_IN.get(str(mine.get("responseStatus")), "none"),
+    )
+
+
+def has_color(data: dict[str, Any], color: str | None) -> bool:
+    """Whether the user gave a Calendar event the colour `color` (a colorId; an event without
+    one shows its calendar's colour). None: no mark is asked for, every event counts as marked."""
+    return color is None or str(data.get("colorId") or "") == color

@@ -24,7 +24,8 @@ from connections.providers.microsoft.recurrence import (
     to_graph_recurrence,
 )
 from connections.providers.microsoft.timezones import to_graph, to_iana
-from syncengine.records import Address, Attendee, Contact, Event, Recurrence
+from syncengine.records import Address, Attendee, Contact, Event, Recurrence, norm_email
+from syncengine.stores.base import Invitation
 
 # The Salesforce id of items lsync created (a MAPI named string property in lsync's own GUID
 # namespace; Graph matches the GUID case-insensitively and the name case-sensitively).
@@ -297,6 +298,27 @@ def event_from_graph(obj: dict[str, Any], exdates: Iterable[datetime] = ()) -> E
             else None
         ),
     )
+
+
+def invitation_of(obj: dict[str, Any]) -> Invitation | None:
+    """Who organizes a Graph event: None when the mailbox owner does (`isOrganizer`), else the
+    organizer, the meeting's iCalendar UID and the owner's own response."""
+    if obj.get("isOrganizer", True):
+        return None
+    address = ((obj.get("organizer") or {}).get("emailAddress") or {}).get("address")
+    response = str((obj.get("responseStatus") or {}).get("response") or "none").lower()
+    return Invitation(
+        norm_email(address), str(obj.get("iCalUId") or ""), _RESPONSE_FROM.get(response, "none")
+    )
+
+
+def has_category(obj: dict[str, Any], category: str | None) -> bool:
+    """Whether the user marked a Graph event with `category` (Outlook compares category names
+    without regard to case); None: no mark is asked for, every event counts as marked."""
+    if category is None:
+        return True
+    wanted = category.casefold()
+    return any(str(c).strip().casefold() == wanted for c in obj.get("categories") or [])
 
 
 def canonical_event(e: Event, *, invitations: bool) -> Event:

@@ -51,4 +51,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
     start, end = event_window(
         config.events_days_past if config else 30, config.events_days_future if config else 365
     )
-    return ExchangeEventStore(client, mailbox, start, end, invitations=invitations)
+    category = config.selection_category() if config else None
+    return ExchangeEventStore(
+        client, mailbox, start, end, invitations=invitations, category=category
+    )

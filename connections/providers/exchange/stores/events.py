@@ -32,6 +32,7 @@ from connections.providers.exchange.convert import (
     marker_of,
     updated_fields,
 )
+from connections.providers.exchange.convert_meetings import has_category, invitation_of
 from connections.providers.exchange.stores import series
 from connections.providers.exchange.stores.base import ExchangeStore
 from syncengine.records import Contact, Event
@@ -59,9 +60,11 @@ class ExchangeEventStore(ExchangeStore):
         window_end: datetime,
         *,
         invitations: bool = False,
+        category: str | None = None,
     ) -> None:
         super().__init__(client, mailbox, invitations=invitations)
         self.window = (window_start, window_end)
+        self.category = category  # "only events users select": the mark, else None
         self._calendar_id: str | None = None
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
@@ -96,7 +99,10 @@ class ExchangeEventStore(ExchangeStore):
         if str(obj.type or "Single") in ("Occurrence", "Exception"):
             return None
         record = event_from_ews(obj, owner=self.mailbox)
-        return Item(str(obj.id), str(obj.changekey or ""), record, marker_of(obj))
+        selected = has_category(obj, self.category)
+        invitation = invitation_of(obj, self.mailbox)
+        version = str(obj.changekey or "")
+        return Item(str(obj.id), version, record, marker_of(obj), None, selected, invitation)
 
     def in_window(self, obj: Any, item: Item) -> bool:
         start, end = self.window

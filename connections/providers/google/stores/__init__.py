@@ -58,4 +58,7 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
         config.events_days_past if config else 30, config.events_days_future if config else 365
     )
     invitations = bool(config.events_send_invitations) if config else False
-    return GoogleEventsStore(client, mailbox, window=window, send_invitations=invitations)
+    color = config.selection_color() if config else None
+    return GoogleEventsStore(
+        client, mailbox, window=window, send_invitations=invitations, color=color
+    )

@@ -78,8 +78,10 @@ class GoogleEventsStore:
         window: tuple[datetime, datetime] | None = None,
         send_invitations: bool = False,
         calendar_id: str = "primary",
+        color: str | None = None,
     ) -> None:
         self.client = client
+        self.color = color  # "only events users select": the colorId that marks, else None
         self.owner = owner.lower()
         self.window = window
         self.send_updates = "all" if send_invitations else "none"
@@ -141,6 +143,8 @@ class GoogleEventsStore:
             record=convert.event_from_api(data, zone, occurrences),
             marker=convert.event_marker(data),
             modified=norm_datetime(updated) if updated else None,
+            selected=convert.has_color(data, self.color),
+            invitation=convert.invitation_of(data),
         )
 
     def changes(self, cursor: str | None) -> ChangePage:

@@ -55,4 +55,5 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
         config.events_days_past if config else 30, config.events_days_future if config else 365
     )
     invitations = bool(config.events_send_invitations) if config else False
-    return GraphEventStore(client, mailbox, start, end, invitations=invitations)
+    category = config.selection_category() if config else None
+    return GraphEventStore(client, mailbox, start, end, invitations=invitations, category=category)

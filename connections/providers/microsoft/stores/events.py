@@ -35,6 +35,8 @@ from connections.providers.microsoft.convert import (
     canonical_event,
     event_from_graph,
     event_to_graph,
+    has_category,
+    invitation_of,
     marker_json,
     marker_of,
 )
@@ -73,10 +75,12 @@ class GraphEventStore(GraphStore):
         window_end: datetime,
         *,
         invitations: bool,
+        category: str | None = None,
     ) -> None:
         super().__init__(client, mailbox)
         self.window = (window_start, window_end)
         self.invitations = invitations
+        self.category = category  # "only events users select": the mark, else None
         self._invited: dict[str, set[str]] = {}
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
@@ -250,7 +254,10 @@ class GraphEventStore(GraphStore):
         return {i: marker_of(o) for i, o in found.items()}
 
     def _item(self, obj: Obj, marker: str | None) -> Item:
-        return Item(str(obj["id"]), str(obj.get("changeKey") or ""), event_from_graph(obj), marker)
+        record = event_from_graph(obj)
+        selected = has_category(obj, self.category)
+        version = str(obj.get("changeKey") or "")
+        return Item(str(obj["id"]), version, record, marker, None, selected, invitation_of(obj))
 
     def _master(self, obj: Obj, instances: list[Obj]) -> Item:
         record = event_from_graph(obj)
@@ -258,7 +265,10 @@ class GraphEventStore(GraphStore):
         version = str(obj.get("changeKey") or "")
         if exdates:
             version += "#" + hashlib.sha1(repr(exdates).encode()).hexdigest()[:8]  # noqa: S324
-        return Item(str(obj["id"]), version, event_from_graph(obj, exdates), marker_of(obj))
+        record = event_from_graph(obj, exdates)
+        selected = has_category(obj, self.category)
+        invitation = invitation_of(obj)
+        return Item(str(obj["id"]), version, record, marker_of(obj), None, selected, invitation)
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         if not ids:

@@ -67,4 +67,5 @@ def build_store(sync_user: SyncUser, kind: Kind) -> Store:
         sync_user.salesforce_user_id,
         days_past=config.events_days_past if config else 30,
         days_future=config.events_days_future if config else 365,
+        auto_relate=bool(config.events_auto_relate) if config else False,
     )

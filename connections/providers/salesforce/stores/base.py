@@ -113,6 +113,14 @@ class SalesforceStore:
     def after_write(self, written: list[Written]) -> None:
         """Related rows to write once records exist."""
 
+    def merge(self, current: Record, source: Record, fields: frozenset[str]) -> Record:
+        """What an update of `fields` from `source` makes of the current record."""
+        return merge_fields(current, source, fields)
+
+    def create_fields(self, op: Create) -> dict[str, Any]:
+        """Fields a create sets beyond the record's own (found by `prepare`)."""
+        return {}
+
     # --- plumbing ----------------------------------------------------------------------------
     @property
     def api_calls(self) -> int:
@@ -241,7 +249,7 @@ class SalesforceStore:
             elif isinstance(op, Update):
                 merged = op.record
                 if op.fields is not None and now is not None:
-                    merged = merge_fields(now.record, op.record, op.fields)
+                    merged = self.merge(now.record, op.record, op.fields)
                 records[index] = merged
         pending = [op for i, op in enumerate(ops) if results[i] is None]
         self.prepare(pending)
@@ -283,6 +291,8 @@ class SalesforceStore:
             body["attributes"] = {"type": self.sobject}
             if isinstance(op, Update):
                 body["id"] = op.id
+            else:
+                body.update(self.create_fields(op))
             group.append((index, body))
         if not group:
             return

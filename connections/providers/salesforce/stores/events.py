@@ -14,8 +14,8 @@ from connections.providers.salesforce.client import SalesforceClient, Salesforce
 from connections.providers.salesforce.cursor import soql_time
 from connections.providers.salesforce.soql import quote
 from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
-from syncengine.records import Attendee, Contact, Event, norm_email
-from syncengine.stores.base import Item, Kind, MatchKey, NotFound, Rejected
+from syncengine.records import Attendee, Contact, Event, norm_email, take_answers
+from syncengine.stores.base import Create, Item, Kind, MatchKey, NotFound, Op, Rejected
 
 # Who an attendee's e-mail can be in Salesforce, in the order we look.
 INVITEE_OBJECTS = ("Contact", "Lead", "User")
@@ -32,12 +32,16 @@ class EventStore(SalesforceStore):
         *,
         days_past: int = 30,
         days_future: int = 365,
+        auto_relate: bool = False,
     ) -> None:
         super().__init__(client, user_id)
         self.days_past = days_past
         self.days_future = days_future
+        self.auto_relate = auto_relate
         self.zone = ""  # the owner's TimeZoneSidKey, learnt from the first rows read
         self.invitees: dict[str, tuple[str, str]] = {}  # e-mail -> (RelationId, Name)
+        # e-mail -> (the object it was found as, its Id, a contact's AccountId) for auto-relate
+        self.found_as: dict[str, tuple[str, str, str]] = {}
         self.unknown_attendees: set[str] = set()
 
     def select(self) -> list[str]:
@@ -121,6 +125,33 @@ class EventStore(SalesforceStore):
                         found[key] = row["Id"]
         return found
 
+    def merge(
+        self, current: Contact | Event, source: Contact | Event, fields: frozenset[str]
+    ) -> Contact | Event:
+        merged = super().merge(current, source, fields)
+        # An answer given in the mailbox is the invitee's status here (docs/meetings.md, O5).
+        return take_answers(merged, source) if "attendees" in fields else merged
+
+    # --- auto-relate (Name and Related To) -----------------------------------------------------
+    def prepare(self, ops: Sequence[Op]) -> None:
+        """Auto-relate: the attendees of every event this batch creates are looked up at once
+        (one query per object and 200 e-mails, shared with the invitees written afterwards)."""
+        if not self.auto_relate:
+            return
+        emails = {
+            a.email
+            for op in ops
+            if isinstance(op, Create) and isinstance(op.record, Event)
+            for a in op.record.attendees
+        }
+        if emails:
+            self.resolve(emails)
+
+    def create_fields(self, op: Create) -> dict[str, Any]:
+        if not self.auto_relate or not isinstance(op.record, Event):
+            return {}
+        return convert.relate_fields([a.email for a in op.record.attendees], self.found_as)
+
     # --- invitees ------------------------------------------------------------------------------
     def after_write(self, written: list[Written]) -> None:
         targets = [
@@ -179,14 +210,17 @@ class EventStore(SalesforceStore):
                 break
             for part in chunks(missing):
                 extra = " AND IsActive = true" if obj == "User" else ""
+                account = ", AccountId" if obj == "Contact" else ""
                 soql = (
-                    f"SELECT Id, Email, Name FROM {obj} WHERE Email IN "
+                    f"SELECT Id, Email, Name{account} FROM {obj} WHERE Email IN "
                     f"({', '.join(quote(e) for e in part)}){extra} ORDER BY Id"
                 )
                 for row in self.query(soql):
                     email = norm_email(row.get("Email"))
                     if email and email not in self.invitees and row["Id"] != self.user_id:
                         self.invitees[email] = (row["Id"], row.get("Name") or "")
+                        account = str(row.get("AccountId") or "")
+                        self.found_as[email] = (obj, row["Id"], account)
             missing = [e for e in missing if e not in self.invitees]
         self.unknown_attendees.update(missing)
 
