@@ -217,6 +217,7 @@ LSYNC_PROVIDERS = [
     "connections.providers.microsoft.provider.Microsoft365Provider",
     "connections.providers.google.provider.GoogleProvider",
     "connections.providers.exchange.provider.ExchangeProvider",
+    "connections.providers.caldav.provider.CalDavProvider",
 ]
 # Which stores the engine syncs through: a key of syncengine.registry.BACKENDS ("providers": the
 # registered providers; "memory": in-memory stores).

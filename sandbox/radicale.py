@@ -1,0 +1,117 @@
+"""A real Radicale CalDAV/CardDAV server for the tests and the demo (no emulator of our own).
+
+`RadicaleServer(folder)` configures Radicale on a folder: users in a plain htpasswd file, a service
+account that may act for every user (as SOGo's and Nextcloud's admins may), and a default calendar
+created with each user's principal. `.app` is its WSGI application, to mount in-process
+(`sandbox.inprocess.WSGIAdapter`) or to serve on loopback (`serve`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import radicale
+import radicale.config
+import requests
+
+from sandbox.inprocess import WSGIAdapter
+
+RIGHTS = """
+[service]
+user: {service}
+collection: .*
+permissions: RrWw
+
+[owner]
+user: .+
+collection: {{user}}(/.*)?
+permissions: RrWw
+
+[root]
+user: .+
+collection:
+permissions: R
+"""
+
+
+class RadicaleServer:
+    def __init__(self, folder: Path, service: tuple[str, str] = ("svc-lsync", "svc-password")):
+        self.folder = folder
+        self.service = service
+        self.passwords: dict[str, str] = {service[0]: service[1]}
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "rights").write_text(RIGHTS.format(service=service[0]))
+        self._write_users()
+        config = radicale.config.load()
+        config.update(
+            {
+                "auth": {
+                    "type": "htpasswd",
+                    "htpasswd_filename": str(folder / "users"),
+                    "htpasswd_encryption": "plain",
+                    "delay": "0",
+                },
+                "rights": {"type": "from_file", "file": str(folder / "rights")},
+                "storage": {
+                    "filesystem_folder": str(folder / "collections"),
+                    "_filesystem_fsync": "False",
+                    "predefined_collections": '{"def-calendar": {"D:displayname": "Calendar",'
+                    ' "tag": "VCALENDAR", "C:supported-calendar-component-set": "VEVENT"}}',
+                },
+                "logging": {"level": "error", "mask_passwords": "True"},
+            },
+            "lsync sandbox",
+            privileged=True,
+        )
+        self._radicale = radicale.Application(config)
+
+    def _write_users(self) -> None:
+        lines = "".join(f"{user}:{password}\n" for user, password in self.passwords.items())
+        (self.folder / "users").write_text(lines)
+
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # The in-process adapter hands bodies over as they are: no compression to undo.
+        environ.pop("HTTP_ACCEPT_ENCODING", None)
+        return self._radicale(environ, start_response)  # type: ignore[no-any-return]
+
+    def add_user(self, user: str, password: str) -> None:
+        """A user who has signed in once, so the server holds their principal and calendar."""
+        self.passwords[user] = password
+        self._write_users()
+        session = requests.Session()
+        session.mount("http://radicale.local", WSGIAdapter(self.app))
+        answer = session.request(
+            "PROPFIND", "http://radicale.local" + url_path(user), auth=(user, password),
+            headers={"Depth": "0"},
+        )  # fmt: skip
+        answer.raise_for_status()
+
+    def collection_path(self, user: str, name: str) -> Path:
+        return self.folder / "collections" / "collection-root" / user / name
+
+    def expire_sync_tokens(self) -> None:
+        """Forget every sync token handed out (as a server does after its retention period)."""
+        root = self.folder / "collections" / "collection-root"
+        for cache in root.glob("*/*/.Radicale.cache/sync-token"):
+            shutil.rmtree(cache)
+
+    def serve(self, host: str = "127.0.0.1") -> tuple[WSGIServer, str]:
+        """Serve on a free loopback port in a daemon thread; returns the server and its base URL."""
+        server = make_server(host, 0, self.app, handler_class=_QuietHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://{host}:{server.server_port}"
+
+
+def url_path(user: str) -> str:
+    return "/" + quote(user, safe="@") + "/"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass

@@ -1,0 +1,54 @@
+"""A real Radicale server (sandbox/radicale.py) mounted in-process for the product's DAV client:
+`connections.http.build_session` hands out sessions routed to it. The service account may act
+for every user; Ana has signed in once, so her principal and default calendar exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from connections import http
+from connections.providers.caldav.client import DavClient
+from sandbox.inprocess import WSGIAdapter
+from sandbox.radicale import RadicaleServer
+
+BASE = "https://dav.sandbox.test"
+TEMPLATE = BASE + "/{email}/"
+SERVICE, PASSWORD = "svc-lsync", "tests-only-dav-password"
+USER, USER_PASSWORD = "ana.nunez@nordvik.example", "tests-only-ana-password"
+
+
+@dataclass
+class Dav:
+    server: RadicaleServer
+
+    def client(self, username: str = SERVICE, password: str = PASSWORD) -> DavClient:
+        return DavClient(BASE + "/", username, password)
+
+    def as_user(self) -> DavClient:
+        """What another client does as the user herself (out of band)."""
+        return self.client(USER, USER_PASSWORD)
+
+
+def routed_session(app: Any) -> Any:
+    def build_session() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        session.headers["User-Agent"] = http.USER_AGENT
+        session.mount(BASE, WSGIAdapter(app))
+        return session
+
+    return build_session
+
+
+@pytest.fixture
+def dav(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dav]:
+    server = RadicaleServer(tmp_path / "radicale", service=(SERVICE, PASSWORD))
+    server.add_user(USER, USER_PASSWORD)
+    monkeypatch.setattr(http, "build_session", routed_session(server.app))
+    yield Dav(server)
