@@ -172,6 +172,9 @@ WIRED: dict[str, tuple[str, ...]] = {
     "MailConnection.password": (
         "tests/providers/exchange/test_stored_settings.py::test_the_stored_password_is_the_one_the_store_signs_in_with",
     ),
+    "MailConnection.dav_url_template": (
+        "tests/providers/caldav/test_end_to_end.py::test_the_stored_url_template_is_where_the_store_connects",
+    ),
     "MailConnection.ews_url": (
         "tests/providers/exchange/test_stored_settings.py::test_the_stored_ews_url_is_where_the_store_connects",
     ),

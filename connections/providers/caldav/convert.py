@@ -207,12 +207,14 @@ def _write_slots(card: Any, record: Contact) -> None:
     for slot, line in _mapped_lines(card).items():
         key = "tel" if slot in TEL_TYPES else "adr"
         card.contents[key].remove(line)
+    written: set[int] = set()
     for slot, types in TEL_TYPES.items():
         value = getattr(record, slot)
         if value:
             line = card.add("tel")
             line.value = value
             line.params["TYPE"] = [",".join(types)]
+            written.add(id(line))
     for slot, kind in ADR_TYPES.items():
         address: Address | None = getattr(record, slot)
         if address:
@@ -225,6 +227,11 @@ def _write_slots(card: Any, record: Contact) -> None:
                 country=address.country,
             )
             line.params["TYPE"] = [kind]
+            written.add(id(line))
     for key in ("tel", "adr"):
-        if not card.contents.get(key):
+        lines = card.contents.get(key, [])
+        # lsync's lines first: a reader takes the first line of a kind as the mapped one.
+        ours = [line for line in lines if id(line) in written]
+        card.contents[key] = ours + [line for line in lines if id(line) not in written]
+        if not card.contents[key]:
             card.contents.pop(key, None)

@@ -52,3 +52,27 @@ def dav(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dav]:
     server.add_user(USER, USER_PASSWORD)
     monkeypatch.setattr(http, "build_session", routed_session(server.app))
     yield Dav(server)
+
+
+@pytest.fixture
+def caldav_product(
+    sandbox_product: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: None
+) -> Dav:
+    """Radicale next to the sandbox's emulators, and the product's CalDAV connection on it."""
+    from connections.models import MailConnection, Status
+
+    server = RadicaleServer(tmp_path / "radicale", service=(SERVICE, PASSWORD))
+    server.add_user(USER, USER_PASSWORD)
+    emulators = http.build_session
+
+    def build_session() -> requests.Session:
+        session = emulators()
+        session.mount(BASE, WSGIAdapter(server.app))
+        return session
+
+    monkeypatch.setattr(http, "build_session", build_session)
+    MailConnection.objects.create(
+        method="caldav", username=SERVICE, password=PASSWORD, dav_url_template=TEMPLATE,
+        additional_domains=["nordvik.example"], enabled=True, status=Status.VERIFIED,
+    )  # fmt: skip
+    return Dav(server)

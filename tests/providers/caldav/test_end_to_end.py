@@ -1,0 +1,176 @@
+"""Salesforce (emulator) <-> a real Radicale server through the real engine and the product's
+stores built from the stored connection: per kind, both ways, a one-way run, an expired sync
+token on the server, and a 412 when the user edits between read and write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connections.providers.caldav.stores import build_store as mailbox_store
+from connections.providers.salesforce.stores import build_store as salesforce_store
+from syncengine.engine import RunResult, run_sync
+from syncengine.models import SyncConfiguration, SyncUser
+from syncengine.records import Contact, Event
+from syncengine.repo_db import DbMappingRepo
+from syncengine.stores.base import Create, Item, Kind, Store, Update, VersionMismatch
+from tests.providers.caldav.conftest import USER, Dav
+from tests.providers.conftest import SalesforceSetup
+
+pytestmark = pytest.mark.django_db
+SHARED = {
+    "contacts": ("first_name", "last_name", "emails", "mobile_phone", "title"),
+    "events": ("subject", "start", "end", "location", "description"),
+}
+
+
+class World:
+    def __init__(self, user: SyncUser, config: SyncConfiguration, dav: Dav) -> None:
+        self.user, self.config, self.dav = user, config, dav
+
+    def stores(self, kind: Kind) -> tuple[Store, Store]:
+        return salesforce_store(self.user, kind), mailbox_store(self.user, kind)
+
+    def sync(self, kind: Kind) -> RunResult:
+        self.config.refresh_from_db()
+        sf, mb = self.stores(kind)
+        result = run_sync(sf, mb, DbMappingRepo(self.user, kind), self.config.settings_for(kind))
+        assert result.status == "ok", (result.status, result.issues)
+        return result
+
+    def listing(self, kind: Kind) -> tuple[dict[str, Item], dict[str, Item]]:
+        sf, mb = self.stores(kind)
+        return (
+            {it.id: it for it in sf.changes(None).changed},
+            {it.id: it for it in mb.changes(None).changed},
+        )
+
+
+@pytest.fixture
+def world(
+    caldav_product: Dav,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+) -> World:
+    config = SyncConfiguration.objects.create(
+        name="E2E", events_days_past=30, events_days_future=365, events_send_invitations=False
+    )
+    return World(make_sync_user(USER, configuration=config), config, caldav_product)
+
+
+def sample(kind: Kind, n: int, **changes: Any) -> Contact | Event:
+    if kind == "contacts":
+        fields: dict[str, Any] = {"first_name": f"Ana{n}", "last_name": f"Núñez{n}",
+                                  "emails": [f"ana{n}@example.com"], "mobile_phone": f"+47 900 {n:05d}",
+                                  "title": "Buyer"}  # fmt: skip
+        fields.update(changes)
+        return Contact.normalized(**fields)
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=n)
+    fields = {"subject": f"Review {n}", "start": start, "end": start + timedelta(hours=1),
+              "time_zone": "Europe/Oslo", "location": "Room 1", "description": "Agenda"}  # fmt: skip
+    fields.update(changes)
+    return Event.normalized(**fields)
+
+
+def shared(kind: Kind, record: Contact | Event) -> tuple[Any, ...]:
+    return tuple(getattr(record, f) for f in SHARED[kind])
+
+
+def one(store: Store, op: Create | Update) -> str:
+    (result,) = store.apply([op])
+    assert result.ok, result.error
+    return result.id or ""
+
+
+def assert_in_sync(world: World, kind: Kind, pairs: int) -> None:
+    sf_items, mb_items = world.listing(kind)
+    assert len(sf_items) == len(mb_items) == pairs
+    assert sorted(shared(kind, i.record) for i in sf_items.values()) == sorted(
+        shared(kind, i.record) for i in mb_items.values()
+    )
+    assert all(i.marker in sf_items for i in mb_items.values() if i.marker)
+
+
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_both_ways_creates_and_edits_converge_and_a_second_run_writes_nothing(
+    world: World, kind: Kind
+) -> None:
+    sf_user, mb_user = world.stores(kind)
+    a = one(sf_user, Create("a", sample(kind, 1)))
+    one(mb_user, Create("b", sample(kind, 2)))
+    first = world.sync(kind)
+    assert first.counts.get("created_mailbox") == 1 and first.counts.get("created_salesforce") == 1
+    assert_in_sync(world, kind, 2)
+    again = world.sync(kind)
+    assert not any(v for k, v in again.counts.items() if k.startswith(("created", "updated")))
+
+    mapping = {m.salesforce_id: m for m in DbMappingRepo(world.user, kind).load()}
+    field = "title" if kind == "contacts" else "location"
+    one(mb_user, Update(mapping[a].mailbox_id, sample(kind, 1, **{field: "Edited in Radicale"}),
+                        fields=frozenset({field})))  # fmt: skip
+    world.sync(kind)
+    sf_items, _ = world.listing(kind)
+    assert getattr(sf_items[a].record, field) == "Edited in Radicale"
+    assert_in_sync(world, kind, 2)
+
+
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+def test_an_expired_sync_token_lists_everything_and_duplicates_nothing(
+    world: World, kind: Kind
+) -> None:
+    sf_user, mb_user = world.stores(kind)
+    one(sf_user, Create("a", sample(kind, 1)))
+    world.sync(kind)
+    one(mb_user, Create("b", sample(kind, 2)))
+    world.dav.server.expire_sync_tokens()
+    result = world.sync(kind)
+    assert result.full_listing["mailbox"]
+    assert_in_sync(world, kind, 2)
+
+
+def test_a_write_over_an_edit_made_meanwhile_is_refused_with_412(world: World) -> None:
+    _, store = world.stores("contacts")
+    item_id = one(store, Create("a", sample("contacts", 1)))
+    version = store.get([item_id])[item_id].version
+    client = world.dav.as_user()
+    text, etag = client.get(item_id)
+    client.put(item_id, text.replace("TITLE:Buyer", "TITLE:Chief"), "text/vcard", if_match=etag)
+    (result,) = store.apply([Update(item_id, sample("contacts", 1), expected_version=version)])
+    assert not result.ok and isinstance(result.error, VersionMismatch)
+    assert store.get([item_id])[item_id].record.title == "Chief"  # type: ignore[union-attr]
+
+
+def test_an_edit_between_the_stores_read_and_its_write_gets_a_412_from_the_server(
+    world: World,
+) -> None:
+    _, store = world.stores("contacts")
+    item_id = one(store, Create("a", sample("contacts", 1)))
+    user = world.dav.as_user()
+    client = store.client  # type: ignore[attr-defined]
+    read = client.get
+
+    def read_then_user_edits(path: str) -> tuple[str, str]:
+        text, etag = read(path)
+        user.put(path, text.replace("TITLE:Buyer", "TITLE:Chief"), "text/vcard", if_match=etag)
+        return text, etag
+
+    client.get = read_then_user_edits
+    (result,) = store.apply([Update(item_id, sample("contacts", 1, title="Lost"))])
+    assert not result.ok and isinstance(result.error, VersionMismatch)
+    client.get = read
+    assert store.get([item_id])[item_id].record.title == "Chief"  # type: ignore[union-attr]
+
+
+def test_the_stored_url_template_is_where_the_store_connects(world: World) -> None:
+    from connections.models import MailConnection
+
+    _, store = world.stores("contacts")
+    assert store.collection.startswith(f"/{USER}/")  # type: ignore[attr-defined]
+    MailConnection.objects.filter(method="caldav").update(
+        dav_url_template="https://dav.sandbox.test/nobody-{user}/"
+    )
+    with pytest.raises(Exception, match="no principal|404"):
+        world.stores("contacts")
