@@ -8,6 +8,7 @@ created with each user's principal. `.app` is its WSGI application, to mount in-
 
 from __future__ import annotations
 
+import io
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ import radicale
 import radicale.config
 import requests
 
+from sandbox.core import Emulator, FaultRule, Request, Response
 from sandbox.inprocess import WSGIAdapter
 
 RIGHTS = """
@@ -115,3 +117,47 @@ def url_path(user: str) -> str:
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class FaultyRadicale(Emulator):
+    """Radicale behind the emulators' fault injection (`inject`, `clear_faults`), so the state
+    machine and the soak can strike its requests as they strike the emulators'. Route names
+    are `caldav.<method>` (`caldav.put`, `caldav.delete`, `caldav.report`, ...)."""
+
+    METHODS = ("GET", "PUT", "DELETE", "PROPFIND", "PROPPATCH", "REPORT", "MKCOL", "MKCALENDAR")
+
+    def __init__(self, server: RadicaleServer, seed: int = 0) -> None:
+        super().__init__(seed=seed)
+        self.server = server
+        for method in self.METHODS:
+            self.route(method, r"/.*", f"caldav.{method.lower()}", self._forward)
+
+    def fault_response(self, status: int, retry_after: int) -> Response:
+        headers = [("Retry-After", str(retry_after))] if status in (429, 503) else []
+        return Response(status, b"Injected fault", [("Content-Type", "text/plain"), *headers])
+
+    def apply_fault(self, rule: FaultRule, route_name: str) -> Response | None:
+        if rule.kind == "revoke_token":
+            # Basic credentials cannot be revoked mid-run; the server refusing them once is the
+            # same thing to the client.
+            return Response(401, b"Unauthorized", [("WWW-Authenticate", 'Basic realm="dav"')])
+        return super().apply_fault(rule, route_name)
+
+    def revoke_tokens(self) -> None:
+        pass
+
+    def expire_cursors(self) -> None:
+        self.server.expire_sync_tokens()
+
+    def _forward(self, request: Request) -> Response:
+        environ = dict(request.environ)
+        environ["wsgi.input"] = io.BytesIO(request.body)
+        environ["CONTENT_LENGTH"] = str(len(request.body))
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            captured["status"], captured["headers"] = status, headers
+
+        body = b"".join(self.server.app(environ, start_response))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        return Response(int(captured["status"].split()[0]), body, headers)

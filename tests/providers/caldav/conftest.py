@@ -4,7 +4,7 @@ for every user; Ana has signed in once, so her principal and default calendar ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import requests
 from connections import http
 from connections.providers.caldav.client import DavClient
 from sandbox.inprocess import WSGIAdapter
-from sandbox.radicale import RadicaleServer
+from sandbox.radicale import FaultyRadicale, RadicaleServer
 
 BASE = "https://dav.sandbox.test"
 TEMPLATE = BASE + "/{email}/"
@@ -52,6 +52,26 @@ def dav(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dav]:
     server.add_user(USER, USER_PASSWORD)
     monkeypatch.setattr(http, "build_session", routed_session(server.app))
     yield Dav(server)
+
+
+def mount_radicale(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FaultyRadicale, dict[str, Any], Callable[[str], None]]:
+    """Radicale (behind fault injection) next to the emulators the product's sessions reach;
+    the columns of its connection row, and how to give a user an account on it."""
+    server = RadicaleServer(folder / "radicale", service=(SERVICE, PASSWORD))
+    app = FaultyRadicale(server)
+    emulators = http.build_session
+
+    def build_session() -> requests.Session:
+        session = emulators()
+        session.mount(BASE, WSGIAdapter(app))
+        return session
+
+    monkeypatch.setattr(http, "build_session", build_session)
+    connection = {"method": "caldav", "username": SERVICE, "password": PASSWORD,
+                  "dav_url_template": TEMPLATE}  # fmt: skip
+    return app, connection, lambda email: server.add_user(email, USER_PASSWORD)
 
 
 @pytest.fixture
