@@ -174,3 +174,22 @@ def test_the_stored_url_template_is_where_the_store_connects(world: World) -> No
     )
     with pytest.raises(Exception, match="no principal|404"):
         world.stores("contacts")
+
+
+@pytest.mark.parametrize("kind", ["contacts", "events"])
+@pytest.mark.parametrize("direction", ["salesforce_to_mailbox", "mailbox_to_salesforce"])
+def test_one_way_sync_carries_changes_one_way_only(
+    world: World, kind: Kind, direction: str
+) -> None:
+    setattr(world.config, f"{kind}_direction", direction)
+    world.config.save()
+    sf_user, mb_user = world.stores(kind)
+    a = one(sf_user, Create("a", sample(kind, 1)))
+    b = one(mb_user, Create("b", sample(kind, 2)))
+    world.sync(kind)
+    sf_items, mb_items = world.listing(kind)
+    if direction == "salesforce_to_mailbox":
+        assert [i.marker for i in mb_items.values()].count(a) == 1 and len(sf_items) == 1
+    else:
+        assert len(mb_items) == 1 and b in mb_items and len(sf_items) == 2
+    assert world.sync(kind).counts.get("created_mailbox", 0) == 0
