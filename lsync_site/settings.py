@@ -266,6 +266,9 @@ LSYNC_GOOGLE_BATCH_URL = env.str(
     "LSYNC_GOOGLE_BATCH_URL", default="https://www.googleapis.com/batch/calendar/v3"
 )
 LSYNC_EWS_URL = env.str("LSYNC_EWS_URL", default="")
+# Only `make demo` sets it: the sandbox's CalDAV server (a CalDAV connection keeps its URL in its
+# row, so no product setting names one).
+LSYNC_DEMO_CALDAV_URL = env.str("LSYNC_DEMO_CALDAV_URL", default="")
 LSYNC_CA_BUNDLE = env.str("LSYNC_CA_BUNDLE", default="")
 LSYNC_HTTP_TIMEOUT = env.float("LSYNC_HTTP_TIMEOUT", default=30.0)
 LSYNC_HTTPS_PROXY = env.str("LSYNC_HTTPS_PROXY", default="")

@@ -9,8 +9,11 @@ created with each user's principal. `.app` is its WSGI application, to mount in-
 from __future__ import annotations
 
 import io
+import secrets
 import shutil
+import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,7 @@ class RadicaleServer:
         self.passwords: dict[str, str] = {service[0]: service[1]}
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "rights").write_text(RIGHTS.format(service=service[0]))
-        self._write_users()
+        self.write_users()
         config = radicale.config.load()
         config.update(
             {
@@ -73,7 +76,7 @@ class RadicaleServer:
         )
         self._radicale = radicale.Application(config)
 
-    def _write_users(self) -> None:
+    def write_users(self) -> None:
         lines = "".join(f"{user}:{password}\n" for user, password in self.passwords.items())
         (self.folder / "users").write_text(lines)
 
@@ -85,7 +88,7 @@ class RadicaleServer:
     def add_user(self, user: str, password: str) -> None:
         """A user who has signed in once, so the server holds their principal and calendar."""
         self.passwords[user] = password
-        self._write_users()
+        self.write_users()
         session = requests.Session()
         session.mount("http://radicale.local", WSGIAdapter(self.app))
         answer = session.request(
@@ -161,3 +164,51 @@ class FaultyRadicale(Emulator):
         body = b"".join(self.server.app(environ, start_response))
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         return Response(int(captured["status"].split()[0]), body, headers)
+
+
+class RadicaleEmulator(FaultyRadicale):
+    """The sandbox's CalDAV/CardDAV server, as the registry builds it (`make demo` serves it over
+    HTTPS). Radicale's storage is a temporary folder, made at the first request and removed with
+    the object; the seeded company's users have accounts on it."""
+
+    def __init__(self, seed: int = 0) -> None:
+        Emulator.__init__(self, seed=seed)
+        self._server: RadicaleServer | None = None
+        for method in self.METHODS:
+            self.route(method, r"/.*", f"caldav.{method.lower()}", self._forward)
+
+    @property
+    def server(self) -> RadicaleServer:  # type: ignore[override]
+        if self._server is None:
+            folder = Path(tempfile.mkdtemp(prefix="lsync-radicale-"))
+            weakref.finalize(self, shutil.rmtree, folder, True)
+            self._server = RadicaleServer(folder, service=("svc-lsync", secrets.token_urlsafe(18)))
+        return self._server
+
+    @server.setter
+    def server(self, value: RadicaleServer) -> None:
+        self._server = value
+
+    @classmethod
+    def product_env(cls, base_url: str) -> dict[str, str]:
+        # The URL lives in the connection row, not in a setting: only the demo wiring reads it.
+        return {"LSYNC_DEMO_CALDAV_URL": base_url}
+
+    def seed(self, payload: Any) -> Any:
+        from sandbox.company import make_company
+
+        payload = payload or {}
+        server = self.server
+        if "service_account" in payload:
+            user = server.service[0]
+            server.service = (user, str(payload["service_account"]["password"]))
+            server.passwords[user] = server.service[1]
+            server.write_users()
+        company = payload.get("company")
+        if company:
+            for person in make_company(int(company["users"]), int(company.get("seed", 1))).users:
+                server.add_user(person.email, secrets.token_urlsafe(12))
+        return {"service_account": {"user": server.service[0]}, "users": len(server.passwords) - 1}
+
+    def state(self) -> Any:
+        return {"users": sorted(self.server.passwords)}
