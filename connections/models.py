@@ -98,6 +98,10 @@ class MailConnection(models.Model):
         default="",
         help_text="A user's principal URL, such as https://dav.example.com/{email}/.",
     )
+    # CalDAV: "delegation" (the service account acts for every user) or "per_user" (each user's
+    # app password, a JSON object {address: [login, password]}, encrypted).
+    dav_auth = models.CharField(max_length=20, default="delegation")
+    dav_user_passwords = encrypt(models.TextField(blank=True, default=""))
 
     service_account_key = encrypt(models.TextField(blank=True, default=""))
     client_email = models.CharField(max_length=255, blank=True, default="")

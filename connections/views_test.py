@@ -108,6 +108,10 @@ def stored_secrets() -> list[str]:
         values += [conn.tenant_id, conn.password, conn.service_account_key]
         with contextlib.suppress(ValueError, AttributeError):
             values.append(str(json.loads(conn.service_account_key or "{}").get("private_key", "")))
+        with contextlib.suppress(ValueError, AttributeError, TypeError, IndexError):
+            # CalDAV app passwords per user: {address: [login, password]}.
+            pairs = json.loads(conn.dav_user_passwords or "{}").values()
+            values += [str(pair[1]) for pair in pairs]
     pieces: set[str] = set()
     for value in values:
         text = str(value or "").strip()

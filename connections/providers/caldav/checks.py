@@ -23,7 +23,7 @@ BOOK_STEP, WRITE_STEP = "Address book", "Write permission"
 PROBE_CARD = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:lsync test\r\nEND:VCARD\r\n"
 
 
-def _server_problem(exc: DavError, settings: CalDavSettings) -> str:
+def _server_problem(exc: DavError, settings: CalDavSettings, account: str) -> str:
     if exc.status == 0:
         return (
             f"The server at {settings.server_url} could not be reached ({exc.message}). Check "
@@ -31,25 +31,32 @@ def _server_problem(exc: DavError, settings: CalDavSettings) -> str:
         )
     if exc.status in (401, 403):
         return (
-            f"The server refused the service account {settings.username} (HTTP {exc.status}). "
-            "Check the user name and enter the password again."
+            f"The server refused the account {account} (HTTP {exc.status}): it refused the "
+            "service account or the app password. Check the user name and enter the password "
+            "again."
         )
     return f"The server answered HTTP {exc.status} to a WebDAV request: is it a CalDAV server?"
 
 
-def _server(client: DavClient, settings: CalDavSettings) -> CheckStep:
+def _server(client: DavClient, settings: CalDavSettings, account: str) -> CheckStep:
     try:
         context = client.well_known("caldav")
         answer = client.propfind(context, [webdav.CURRENT_USER_PRINCIPAL])
     except DavError as exc:
-        return CheckStep(SERVER_STEP, False, _server_problem(exc, settings))
+        return CheckStep(SERVER_STEP, False, _server_problem(exc, settings, account))
     principal = answer.resources[0].hrefs(webdav.CURRENT_USER_PRINCIPAL) if answer.resources else []
     return CheckStep(
         SERVER_STEP,
         True,
-        f"{settings.server_url} accepts {settings.username}"
+        f"{settings.server_url} accepts {account}"
         + (f" (principal {principal[0]})." if principal else "."),
     )
+
+
+NO_USER = (
+    "No user is enrolled in an active sync configuration yet. Enroll a user, or give a user's "
+    "address to test access to their calendar and contacts."
+)
 
 
 def run_checks(email: str | None) -> list[CheckStep]:
@@ -59,29 +66,34 @@ def run_checks(email: str | None) -> list[CheckStep]:
             CheckStep(
                 SERVER_STEP,
                 False,
-                "Enter the principal URL template, the service account and its password on the "
-                "CalDAV setup page, and save.",
+                "Enter the server URL and the service account and its password (or the users' "
+                "app passwords) on the CalDAV setup page, and save.",
             )
         ]
-    client = DavClient(settings.server_url, settings.username, settings.password)
-    steps = [_server(client, settings)]
+    mailbox = mailbox_for(email)
+    credentials = settings.credentials_for(mailbox or "") if mailbox else None
+    if settings.per_user and credentials is None:
+        if not mailbox:
+            return [CheckStep(USER_STEP, False, NO_USER)]
+        message = f"No app password is stored for {mailbox}: add one on the CalDAV setup page."
+        return [CheckStep(USER_STEP, False, message, user=True)]
+    account = credentials[0] if credentials else settings.username
+    client = DavClient(
+        settings.server_url, *(credentials or (settings.username, settings.password))
+    )
+    steps = [_server(client, settings, account)]
     if not steps[0].ok:
         return steps
-    mailbox = mailbox_for(email)
     if not mailbox:
-        message = (
-            "No user is enrolled in an active sync configuration yet. Enroll a user, or give a "
-            "user's address to test access to their calendar and contacts."
-        )
-        return [*steps, CheckStep(USER_STEP, False, message)]
-    principal = discovery.principal_url(settings.url_template, mailbox)
+        return [*steps, CheckStep(USER_STEP, False, NO_USER)]
     try:
+        principal = discovery.find_principal(client, settings.url_template, mailbox)
         homes = discovery.homes(client, principal)
     except DavError as exc:
         message = (
-            f"No collections for {mailbox} at {principal} (HTTP {exc.status}). Check the URL "
-            "template, that the user has signed in to the server once, and that the service "
-            "account may act for the user."
+            f"No collections for {mailbox} on the server (HTTP {exc.status}). Check the URL "
+            "template, that the user has signed in to the server once, and that the account "
+            "may act for the user."
         )
         return [*steps, CheckStep(USER_STEP, False, message, user=True)]
     steps.append(CheckStep(USER_STEP, True, f"{mailbox}: principal {homes.principal}."))

@@ -27,13 +27,26 @@ class DavMailboxes:
     def domains(self) -> frozenset[str] | None:
         return frozenset(self.settings.mail.domains) or None
 
-    def probe(self, address: str) -> Probe:
+    def _client(self, address: str) -> DavClient | None:
+        if self.settings.per_user:
+            credentials = self.settings.credentials_for(address)
+            return DavClient(self.settings.server_url, *credentials) if credentials else None
         if self.client is None:
             s = self.settings
             self.client = DavClient(s.server_url, s.username, s.password)
-        principal = discovery.principal_url(self.settings.url_template, address)
+        return self.client
+
+    def probe(self, address: str) -> Probe:
+        client = self._client(address)
+        if client is None:
+            return Probe(
+                "no_access",
+                f"No app password is stored for {address}: add one on the CalDAV setup page.",
+            )
+        principal = self.settings.url_template
         try:
-            discovery.homes(self.client, principal)
+            principal = discovery.find_principal(client, self.settings.url_template, address)
+            discovery.homes(client, principal)
         except DavError as exc:
             error = store_error(exc)
             if isinstance(error, NotFound):
@@ -45,8 +58,8 @@ class DavMailboxes:
             if isinstance(error, AuthFailed):
                 return Probe(
                     "no_access",
-                    f"The service account may not read {address}'s collections: give it "
-                    "delegated access to this user on the server.",
+                    f"The server refused access to {address}'s collections: give the service "
+                    "account delegated access to this user, or check the user's app password.",
                 )
             return Probe(
                 "unavailable",

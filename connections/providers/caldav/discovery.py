@@ -24,6 +24,19 @@ def principal_url(template: str, email: str) -> str:
     )
 
 
+def find_principal(client: DavClient, template: str, email: str) -> str:
+    """The user's principal: from the template when it names one; else, signed in as the user,
+    through `.well-known/caldav` and DAV:current-user-principal (RFC 6764, RFC 5397)."""
+    if any(p in template for p in PLACEHOLDERS):
+        return principal_url(template, email)
+    context = client.well_known("caldav")
+    answer = client.propfind(context, [webdav.CURRENT_USER_PRINCIPAL])
+    found = answer.resources[0].hrefs(webdav.CURRENT_USER_PRINCIPAL) if answer.resources else []
+    if not found:
+        raise DavError(404, f"the server names no principal for {email}")
+    return found[0]
+
+
 @dataclass(frozen=True)
 class Homes:
     principal: str

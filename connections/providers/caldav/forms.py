@@ -11,6 +11,39 @@ from django.core.exceptions import ValidationError
 from connections import claims, validators
 from connections.forms import SetupForm, secret_input
 from connections.models import SyncKinds
+from connections.providers.caldav.models import DELEGATION, PER_USER
+
+AUTH_CHOICES = [
+    (DELEGATION, "One service account that may act for every user (delegation)"),
+    (PER_USER, "An app password per user"),
+]
+PASSWORDS_FIELD = "App passwords"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_user_passwords(text: str) -> dict[str, tuple[str, str]]:
+    """Lines of `address password` or `address login password` -> {address: (login, password)}."""
+    found: dict[str, tuple[str, str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) not in (2, 3):
+            raise ValidationError(
+                f"{PASSWORDS_FIELD}: line {number} should be an address and a password (or an "
+                "address, a login and a password), separated by spaces.",
+                code="line",
+            )
+        address = parts[0].lower()
+        if not EMAIL.match(address):
+            raise ValidationError(
+                f"{PASSWORDS_FIELD}: line {number} does not start with an e-mail address.",
+                code="address",
+            )
+        login = parts[1] if len(parts) == 3 else address
+        found[address] = (login, parts[-1])
+    return found
+
 
 TEMPLATE_FIELD = "Principal URL template"
 EXAMPLE = "https://dav.example.com/{email}/"
@@ -18,8 +51,9 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 KNOWN = {"email", "user", "domain"}
 
 
-def check_url_template(value: str) -> str:
-    """An https URL naming each user's principal with {email}, or {user} and {domain}."""
+def check_url_template(value: str, *, placeholder: bool = True) -> str:
+    """An https URL naming each user's principal with {email}, or {user} and {domain}; with
+    `placeholder` False (app passwords per user) the server's URL alone is enough too."""
     value = value.strip()
     names = PLACEHOLDER.findall(value)
     unknown = sorted(set(names) - KNOWN)
@@ -29,7 +63,7 @@ def check_url_template(value: str) -> str:
             "{email}, {user} (before the @) or {domain}.",
             code="unknown_placeholder",
         )
-    if not names:
+    if not names and placeholder:
         raise ValidationError(
             f"{TEMPLATE_FIELD}: name where each user's collections are with {{email}} or "
             f"{{user}}, such as {EXAMPLE}.",
@@ -56,12 +90,16 @@ class CalDavForm(SetupForm):
     sync_kinds = forms.ChoiceField(
         label="What to sync", choices=SyncKinds.choices, widget=forms.RadioSelect
     )
+    auth = forms.ChoiceField(
+        label="Credentials", choices=AUTH_CHOICES, widget=forms.RadioSelect, initial=DELEGATION
+    )
     url_template = forms.CharField(
         label=TEMPLATE_FIELD,
         required=False,
         max_length=500,
         help_text=f"Each user's principal URL, such as {EXAMPLE} (Radicale, SOGo) or "
-        "https://cloud.example.com/remote.php/dav/principals/users/{user}/ (Nextcloud).",
+        "https://cloud.example.com/remote.php/dav/principals/users/{user}/ (Nextcloud). With app "
+        "passwords per user, the server's URL alone also works: lsync asks the server.",
     )
     username = forms.CharField(
         label="Service account",
@@ -77,6 +115,19 @@ class CalDavForm(SetupForm):
         max_length=1000,
         help_text="Leave blank to keep the stored password. It is encrypted and never shown.",
     )
+    user_passwords = forms.CharField(
+        label=PASSWORDS_FIELD,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        strip=False,
+        max_length=100_000,
+        help_text="One line per user: the address and the app password, or the address, the "
+        "login and the app password. Lines are added to the stored ones; they are encrypted and "
+        "never shown again.",
+    )
+    clear_user_passwords = forms.BooleanField(
+        label="Remove every stored app password", required=False
+    )
     domains = forms.CharField(
         label="E-mail domains",
         required=False,
@@ -85,13 +136,20 @@ class CalDavForm(SetupForm):
         "address is in one of them sync with this server.",
     )
 
-    def __init__(self, *args: Any, has_password: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, has_password: bool = False, stored_users: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.has_password = has_password
+        self.stored_users = stored_users
 
     def clean_url_template(self) -> str:
         value = self.cleaned_data["url_template"]
-        return check_url_template(value) if value.strip() else ""
+        per_user = self.data.get("auth") == PER_USER
+        return check_url_template(value, placeholder=not per_user) if value.strip() else ""
+
+    def clean_user_passwords(self) -> dict[str, tuple[str, str]]:
+        return parse_user_passwords(self.cleaned_data["user_passwords"])
 
     def clean_username(self) -> str:
         value = str(self.cleaned_data["username"]).strip()
@@ -116,6 +174,13 @@ class CalDavForm(SetupForm):
             self.add_error("domains", "E-mail domains: name at least one before turning sync on.")
         if not data.get("url_template") and "url_template" not in self.errors:
             self.add_error("url_template", f"{TEMPLATE_FIELD}: enter it before turning sync on.")
+        if data.get("auth") == PER_USER:
+            kept = 0 if data.get("clear_user_passwords") else self.stored_users
+            if not data.get("user_passwords") and not kept and "user_passwords" not in self.errors:
+                self.add_error(
+                    "user_passwords", f"{PASSWORDS_FIELD}: enter at least one user's app password."
+                )
+            return data
         if not data.get("username") and "username" not in self.errors:
             self.add_error("username", "Service account: enter its user name.")
         if not data.get("password") and not self.has_password:

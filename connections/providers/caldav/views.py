@@ -12,17 +12,26 @@ from connections import audit
 from connections.models import MailConnection, Status
 from connections.permissions import manage_sync_required
 from connections.providers.caldav.forms import CalDavForm
+from connections.providers.caldav.models import (
+    DELEGATION,
+    read_user_passwords,
+    write_user_passwords,
+)
 from connections.views import snapshot
 
-FIELDS = ["enabled", "sync_kinds", "dav_url_template", "username", "password", "additional_domains"]
+FIELDS = [
+    "enabled", "sync_kinds", "dav_url_template", "dav_auth", "username", "password",
+    "dav_user_passwords", "additional_domains",
+]  # fmt: skip
 
 
 @manage_sync_required
 def caldav(request: HttpRequest) -> HttpResponse:
     conn = MailConnection.load(MailConnection.Method.CALDAV)
     has_password = bool(conn.password)
+    stored = read_user_passwords(conn.dav_user_passwords or "")
     if request.method == "POST":
-        form = CalDavForm(request.POST, has_password=has_password)
+        form = CalDavForm(request.POST, has_password=has_password, stored_users=len(stored))
         if form.is_valid():
             data = form.cleaned_data
             with transaction.atomic():
@@ -34,6 +43,10 @@ def caldav(request: HttpRequest) -> HttpResponse:
                 conn.username = data["username"]
                 if data["password"]:
                     conn.password = data["password"]
+                conn.dav_auth = data["auth"]
+                users = {} if data["clear_user_passwords"] else dict(stored)
+                users.update(data["user_passwords"])
+                conn.dav_user_passwords = write_user_passwords(users) if users else ""
                 after = snapshot(conn, FIELDS)
                 if after != before or conn.status == Status.NOT_CONFIGURED:
                     conn.status, conn.status_message, conn.verified_at = Status.SAVED, "", None
@@ -49,11 +62,16 @@ def caldav(request: HttpRequest) -> HttpResponse:
                 "sync_kinds": conn.sync_kinds,
                 "url_template": conn.dav_url_template,
                 "username": conn.username,
+                "auth": conn.dav_auth or DELEGATION,
                 "domains": ", ".join(conn.additional_domains or []),
             },
             has_password=has_password,
+            stored_users=len(stored),
         )
-    context = {"form": form, "conn": conn, "has_password": has_password}
+    # The addresses are shown (they are not secret), the app passwords never.
+    context = {
+        "form": form, "conn": conn, "has_password": has_password, "stored_users": sorted(stored),
+    }  # fmt: skip
     return render(request, "connections/caldav.html", context)
 
 
@@ -63,9 +81,12 @@ def caldav_remove(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         conn = MailConnection.load(MailConnection.Method.CALDAV)
         conn.password = ""
+        conn.dav_user_passwords = ""
         conn.enabled = False
         conn.status, conn.status_message, conn.verified_at = Status.NOT_CONFIGURED, "", None
         conn.save()
-        audit.record(request, "caldav", ["password", "enabled"], action="remove")
-    messages.success(request, "The password was removed and CalDAV sync turned off.")
+        audit.record(
+            request, "caldav", ["password", "dav_user_passwords", "enabled"], action="remove"
+        )
+    messages.success(request, "The passwords were removed and CalDAV sync turned off.")
     return redirect("setup:caldav")

@@ -193,3 +193,41 @@ def test_one_way_sync_carries_changes_one_way_only(
     else:
         assert len(mb_items) == 1 and b in mb_items and len(sf_items) == 2
     assert world.sync(kind).counts.get("created_mailbox", 0) == 0
+
+
+def per_user_row(template: str) -> None:
+    from connections.models import MailConnection
+    from connections.providers.caldav.models import PER_USER, write_user_passwords
+    from tests.providers.caldav.conftest import USER_PASSWORD
+
+    MailConnection.objects.filter(method="caldav").update(
+        dav_auth=PER_USER, username="", password="", dav_url_template=template,
+        dav_user_passwords=write_user_passwords({USER: (USER, USER_PASSWORD)}),
+    )  # fmt: skip
+
+
+def test_with_app_passwords_per_user_the_store_signs_in_as_the_user_and_finds_her_principal(
+    world: World,
+) -> None:
+    from tests.providers.caldav.conftest import BASE
+
+    per_user_row(BASE + "/")  # no template: .well-known and current-user-principal
+    world.sync("contacts")
+    sf_user, mb_user = world.stores("contacts")
+    assert mb_user.client.session.auth == (USER, world.dav.as_user().session.auth[1])  # type: ignore[attr-defined, index]
+    one(sf_user, Create("a", sample("contacts", 1)))
+    world.sync("contacts")
+    assert_in_sync(world, "contacts", 1)
+
+
+def test_a_user_without_an_app_password_is_refused_with_a_sentence_naming_them(
+    world: World,
+) -> None:
+    from syncengine.stores.base import AuthFailed
+    from tests.providers.caldav.conftest import TEMPLATE
+
+    per_user_row(TEMPLATE)
+    world.user.mailbox_address = "kari@nordvik.example"
+    world.user.save()
+    with pytest.raises(AuthFailed, match="No app password is stored for kari@nordvik.example"):
+        world.stores("contacts")

@@ -13,6 +13,7 @@ from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavError
 from connections.providers.caldav.errors import retry_after_seconds, store_error
 from connections.providers.caldav.forms import check_url_template
+from connections.providers.caldav.models import CalDavSettings
 from syncengine.stores.base import (
     AuthFailed,
     CursorExpired,
@@ -78,7 +79,7 @@ def test_a_wrong_url_template_is_refused_with_its_own_error(value: str, code: st
 @pytest.mark.django_db
 def test_the_page_saves_settings_and_never_shows_the_password(admin_client: Client) -> None:
     data: dict[str, Any] = {
-        "enabled": "on", "sync_kinds": "both", "domains": "fjord.example",
+        "enabled": "on", "sync_kinds": "both", "domains": "fjord.example", "auth": "delegation",
         "url_template": "https://dav.fjord.example/{email}/", "username": "svc",
         "password": "a-secret-dav-password",
     }  # fmt: skip
@@ -92,3 +93,28 @@ def test_the_page_saves_settings_and_never_shows_the_password(admin_client: Clie
     assert MailConnection.objects.get(method="caldav").password == "a-secret-dav-password"
     refused = admin_client.post("/setup/caldav/", {**data, "url_template": "https://dav/x/"})
     assert "name where each user" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_app_passwords_per_user_are_added_listed_by_address_and_never_shown(
+    admin_client: Client,
+) -> None:
+    data: dict[str, Any] = {
+        "enabled": "on", "sync_kinds": "both", "domains": "fjord.example", "auth": "per_user",
+        "url_template": "https://dav.fjord.example/",
+        "user_passwords": "Kari@fjord.example app-pass-kari-1\nola@fjord.example ola2 app-pass-ola-2",
+    }  # fmt: skip
+    assert admin_client.post("/setup/caldav/", data).status_code == 302
+    admin_client.post(
+        "/setup/caldav/", {**data, "user_passwords": "bo@fjord.example app-pass-bo-3"}
+    )
+    settings = CalDavSettings.load()
+    assert settings.per_user and settings.user_passwords == {
+        "kari@fjord.example": ("kari@fjord.example", "app-pass-kari-1"),
+        "ola@fjord.example": ("ola2", "app-pass-ola-2"),
+        "bo@fjord.example": ("bo@fjord.example", "app-pass-bo-3"),
+    }
+    page = admin_client.get("/setup/caldav/").content.decode()
+    assert "kari@fjord.example" in page and "app-pass" not in page
+    refused = admin_client.post("/setup/caldav/", {**data, "user_passwords": "not-an-address pw"})
+    assert "line 1 does not start with an e-mail address" in refused.content.decode()

@@ -17,7 +17,7 @@ from syncengine.stores.base import AuthFailed, Kind, Store
 if TYPE_CHECKING:
     from syncengine.models import SyncUser
 
-__all__ = ["DavContactStore", "DavEventStore", "build_store", "event_window"]
+__all__ = ["DavContactStore", "DavEventStore", "build_store", "client_for", "event_window"]
 
 
 def event_window(
@@ -29,22 +29,29 @@ def event_window(
     return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)
 
 
-def client_for(settings: CalDavSettings) -> DavClient:
+def client_for(settings: CalDavSettings, address: str) -> DavClient:
+    """A client signed in as whoever may reach `address`'s collections."""
     if not settings.complete:
         raise AuthFailed(
-            "CalDAV is not connected: enter the server URL, the service account and its "
-            "password on the CalDAV setup page."
+            "CalDAV is not connected: enter the server URL and the credentials on the CalDAV "
+            "setup page."
         )
-    return DavClient(settings.server_url, settings.username, settings.password)
+    credentials = settings.credentials_for(address)
+    if credentials is None:
+        raise AuthFailed(
+            f"No app password is stored for {address}: add one on the CalDAV setup page."
+        )
+    return DavClient(settings.server_url, *credentials)
 
 
 def build_store(sync_user: SyncUser, kind: Kind) -> Store:
     settings = CalDavSettings.load()
-    client = client_for(settings)
     mailbox = linked_mailbox(sync_user)
+    client = client_for(settings, mailbox)
     config = sync_user.configuration
     with translated():
-        homes = discovery.homes(client, discovery.principal_url(settings.url_template, mailbox))
+        principal = discovery.find_principal(client, settings.url_template, mailbox)
+        homes = discovery.homes(client, principal)
         if kind == "contacts":
             return DavContactStore(client, discovery.address_book(client, homes.address_books))
         calendar = discovery.default_calendar(client, homes.calendars)
