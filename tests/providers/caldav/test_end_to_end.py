@@ -231,3 +231,26 @@ def test_a_user_without_an_app_password_is_refused_with_a_sentence_naming_them(
     world.user.save()
     with pytest.raises(AuthFailed, match="No app password is stored for kari@nordvik.example"):
         world.stores("contacts")
+
+
+def test_a_vcard_3_written_by_another_client_syncs_and_keeps_what_salesforce_has_no_field_for(
+    world: World,
+) -> None:
+    from tests.providers.caldav.test_convert import OTHER_CLIENT
+
+    _, mb_user = world.stores("contacts")
+    book = mb_user.collection  # type: ignore[attr-defined]
+    user = world.dav.as_user()
+    user.put(f"{book}kari.vcf", OTHER_CLIENT, "text/vcard", if_match=None)
+    world.sync("contacts")
+    sf_items, _ = world.listing("contacts")
+    ((sf_id, kari),) = sf_items.items()
+    assert (kari.record.first_name, kari.record.mobile_phone) == ("Kari", "+47 400 00 000")
+    sf_user, _ = world.stores("contacts")
+    edited = Contact.normalized(**{**kari.record.__dict__, "title": "Head of buying"})
+    one(sf_user, Update(sf_id, edited, fields=frozenset({"title"})))
+    world.sync("contacts")
+    text, _ = user.get(f"{book}kari.vcf")
+    assert "TITLE:Head of buying" in text
+    for kept in ("NICKNAME:KH", "PHOTO", "+47 999 99 999", "TEL;TYPE=PAGER:+47 1", "UID:abc"):
+        assert kept in text, kept
