@@ -8,7 +8,7 @@ What does not map is listed in README.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -180,21 +180,83 @@ def _set(component: Any, key: str, value: Any, **params: str) -> None:
         line.params[name] = [param]
 
 
+def rid_key(moment: datetime) -> str:
+    """An occurrence's key in item ids: its original start, in UTC (`20260506T090000Z`)."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def events_from_ical(text: str) -> list[tuple[str | None, Event, str | None]]:
+    """(occurrence key or None for the series or single event, event, marker) for each item the
+    resource holds: as in Graph, the master's exdates also name its modified occurrences, and each
+    of those is an event of its own."""
+    master, marker = event_from_ical(text)
+    moved = overrides(text)
+    if moved and master.recurrence is not None:
+        exdates = {*master.recurrence.exdates, *(o.recurrence_id for o in moved)}
+        master = replace(
+            master, recurrence=replace(master.recurrence, exdates=tuple(sorted(exdates)))
+        )
+    return [(None, master, marker), *((rid_key(o.recurrence_id), o.event, None) for o in moved)]
+
+
+def _occurrence(calendar: Any, key: str) -> Any:
+    for component in calendar.contents.get("vevent", []):
+        rid = component.contents.get("recurrence-id")
+        if rid and rid_key(_instant(rid[0].value, _zone_name(rid[0]))) == key:
+            return component
+    raise KeyError(key)
+
+
+def cancel_occurrence(text: str, key: str) -> str:
+    """The series without its occurrence `key`: the override removed and an EXDATE added."""
+    calendar = vobject.readOne(text, ignoreUnreadable=True)
+    component = _occurrence(calendar, key)
+    calendar.contents["vevent"].remove(component)
+    master = _master(list(calendar.contents.get("vevent", [])))
+    start = master.dtstart.value
+    moment = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    value = (
+        moment.date()
+        if not isinstance(start, datetime)
+        else _local(moment, _zone_name(master.dtstart))
+    )
+    master.add("exdate").value = [value]
+    return str(calendar.serialize())
+
+
 def ical_text(
-    record: Event, *, uid: str, marker: str | None, existing: str | None, invitations: bool
+    record: Event,
+    *,
+    uid: str,
+    marker: str | None,
+    existing: str | None,
+    invitations: bool,
+    occurrence: str | None = None,
 ) -> str:
-    """The iCalendar to store: `existing` (the server's text) with its master VEVENT patched with
-    `record` (overrides and unmapped properties kept), or a new one. Without `invitations`, every
-    attendee carries SCHEDULE-AGENT=CLIENT, so a server with implicit scheduling (RFC 6638 §7.1)
-    e-mails no one."""
+    """The iCalendar to store: `existing` (the server's text) with its master VEVENT (or the
+    override of `occurrence`) patched with `record`, overrides and unmapped properties kept; or a
+    new one. Without `invitations`, every attendee carries SCHEDULE-AGENT=CLIENT, so a server with
+    implicit scheduling (RFC 6638 §7.1) e-mails no one."""
     if existing:
         calendar = vobject.readOne(existing, ignoreUnreadable=True)
-        component = _master(list(calendar.contents.get("vevent", [])))
+        if occurrence:
+            component = _occurrence(calendar, occurrence)
+        else:
+            component = _master(list(calendar.contents.get("vevent", [])))
+        moved = {o.recurrence_id for o in overrides(existing)}
     else:
         calendar = vobject.iCalendar()
         calendar.add("prodid").value = "-//lsync//CalDAV provider//EN"
         component = calendar.add("vevent")
         component.add("uid").value = uid
+        moved = set()
+    _patch(component, record, marker, invitations, moved)
+    return str(calendar.serialize())
+
+
+def _patch(
+    component: Any, record: Event, marker: str | None, invitations: bool, moved: set[datetime]
+) -> None:
     zone = record.time_zone
     for key in ("dtstart", "dtend", "duration"):
         component.contents.pop(key, None)
@@ -212,11 +274,14 @@ def ical_text(
     _set(component, BUSY_STATUS.lower(), _SHOW_AS_TO_STATUS[record.show_as])
     _set(component, "class", "PRIVATE" if record.private else "PUBLIC")
     recurrence: Recurrence | None = record.recurrence
-    _set(component, "rrule", recurrence.rrule if recurrence else None)
-    component.contents.pop("exdate", None)
-    if recurrence and recurrence.exdates:
-        starts = [d.date() if record.all_day else _local(d, zone) for d in recurrence.exdates]
-        component.add("exdate").value = starts
+    if not component.contents.get("recurrence-id"):
+        _set(component, "rrule", recurrence.rrule if recurrence else None)
+        component.contents.pop("exdate", None)
+        # A moved occurrence is an override, not an exdate (the record lists it as one).
+        exdates = [d for d in (recurrence.exdates if recurrence else ()) if d not in moved]
+        if exdates:
+            starts = [d.date() if record.all_day else _local(d, zone) for d in exdates]
+            component.add("exdate").value = starts
     component.contents.pop("attendee", None)
     for attendee in record.attendees:
         line = component.add("attendee")
@@ -227,4 +292,3 @@ def ical_text(
         if not invitations:
             line.params["SCHEDULE-AGENT"] = ["CLIENT"]
     _set(component, MARKER.lower(), marker or "")
-    return str(calendar.serialize())

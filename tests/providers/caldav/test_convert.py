@@ -100,3 +100,18 @@ def test_a_moved_occurrence_is_read_as_an_override_and_kept_when_the_series_is_w
     )
     assert event_from_ical(text)[0].subject == "Daily"
     assert [o.event.subject for o in overrides(text)] == ["Stand-up (moved)"]
+
+
+def test_a_series_reads_as_its_master_with_the_moved_start_as_an_exdate_and_the_occurrence() -> (
+    None
+):
+    from connections.providers.caldav.convert_events import cancel_occurrence, events_from_ical
+
+    (key0, master, _), (key1, moved, _) = events_from_ical(SERIES_WITH_OVERRIDE)
+    assert (key0, key1) == (None, "20260506T090000Z")
+    assert master.recurrence is not None
+    assert master.recurrence.exdates == (datetime(2026, 5, 6, 9, tzinfo=UTC),)
+    assert moved.subject == "Stand-up (moved)"
+    cancelled = cancel_occurrence(SERIES_WITH_OVERRIDE, "20260506T090000Z")
+    assert [k for k, _, _ in events_from_ical(cancelled)] == [None]
+    assert "EXDATE:20260506T090000Z" in cancelled

@@ -6,13 +6,16 @@
   cursor instead: unchanged ctag, nothing changed; moved ctag, a full listing.
 - `apply`: one PUT or DELETE per op (WebDAV has no batch), with If-Match on the etag, so an edit
   made meanwhile in another client is refused (412) instead of overwritten.
-- Ids are the resources' decoded paths; versions are their etags.
+- Ids are the resources' decoded paths; versions are their etags. A calendar resource may hold
+  more than one item (a series and its moved occurrences, `path#20260506T090000Z`): the cursor
+  carries which occurrences each such resource had, so one that goes is reported deleted.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavClient
@@ -65,8 +68,23 @@ class DavCollectionStore:
     def read(self, text: str) -> tuple[Record, str | None]:
         raise NotImplementedError
 
-    def write(self, record: Record, uid: str, marker: str | None, existing: str | None) -> str:
+    def write(
+        self,
+        record: Record,
+        uid: str,
+        marker: str | None,
+        existing: str | None,
+        occurrence: str | None = None,
+    ) -> str:
         raise NotImplementedError
+
+    def items_of(self, path: str, etag: str, text: str) -> list[Item]:
+        """The items one resource holds (one, except a series with moved occurrences)."""
+        record, marker = self.read(text)
+        return [Item(path, etag, record, marker)]
+
+    def remove_occurrence(self, text: str, occurrence: str) -> str:
+        raise Rejected("only a calendar's series have occurrences")
 
     def list_all(self) -> list[Item]:
         """Every resource of the collection the store syncs (the calendar: those in its window)."""
@@ -87,26 +105,27 @@ class DavCollectionStore:
             if r.status == 200 and r.path.rstrip("/") != self.collection.rstrip("/")
         ]
 
-    def item(self, resource: webdav.Resource, data: str) -> Item | None:
+    def items(self, resource: webdav.Resource, data: str) -> list[Item]:
         text = resource.text(data)
         if resource.status != 200 or not text:
-            return None
+            return []
         try:
-            record, marker = self.read(text)
+            return self.items_of(resource.path, resource.text(webdav.GETETAG), text)
         except Exception:  # noqa: BLE001 - a resource no parser reads is left out, not fatal
-            return None
-        return Item(resource.path, resource.text(webdav.GETETAG), record, marker)
+            return []
 
-    def multiget(self, paths: Sequence[str]) -> list[Item]:
+    def multiget(self, ids: Sequence[str]) -> list[Item]:
         data = webdav.CALENDAR_DATA if self.kind == "events" else webdav.ADDRESS_DATA
+        paths = list(dict.fromkeys(item_id.partition("#")[0] for item_id in ids))
         items: list[Item] = []
         for start in range(0, len(paths), MULTIGET_CHUNK):
-            chunk = list(paths[start : start + MULTIGET_CHUNK])
+            chunk = paths[start : start + MULTIGET_CHUNK]
             with translated():
                 answer = self.client.report(
                     self.collection, webdav.multiget(self.kind, chunk), depth=1
                 )
-            items.extend(i for r in answer.resources if (i := self.item(r, data)))
+            for resource in answer.resources:
+                items.extend(self.items(resource, data))
         return items
 
     def cursor_now(self) -> str | None:
@@ -120,23 +139,34 @@ class DavCollectionStore:
         return token or (CTAG_PREFIX + ctag if ctag else None)
 
     def changes(self, cursor: str | None) -> ChangePage:
-        if cursor and cursor.startswith(CTAG_PREFIX):
-            if self.cursor_now() == cursor:
+        token, known = split_cursor(cursor)
+        if token and token.startswith(CTAG_PREFIX):
+            if self.cursor_now() == token:
                 return ChangePage([], [], cursor, full=False)
-            cursor = None
-        if cursor is None:
+            token = None
+        if token is None:
             # The cursor is read before the listing: a change in between is listed again next time.
             now = self.cursor_now()
-            return ChangePage(self.list_all(), [], now, full=True)
+            items = self.list_all()
+            return ChangePage(items, [], join_cursor(now, occurrences(items)), full=True)
         with translated():
-            answer = self.client.report(self.collection, webdav.sync_collection(cursor), depth=0)
-        deleted = [r.path for r in answer.resources if r.status == 404]
-        changed = [r.path for r in answer.resources if r.status == 200]
-        items = [i for i in self.multiget(changed) if self.keep(i.record)]
-        return ChangePage(items, deleted, answer.sync_token or cursor, full=False)
+            answer = self.client.report(self.collection, webdav.sync_collection(token), depth=0)
+        gone = [r.path for r in answer.resources if r.status == 404]
+        changed = self.multiget([r.path for r in answer.resources if r.status == 200])
+        current = occurrences(changed)
+        deleted = list(gone)
+        for path in {*gone, *(i.id.partition("#")[0] for i in changed)}:
+            before = known.pop(path, [])
+            deleted += [f"{path}#{key}" for key in before if key not in current.get(path, [])]
+        known.update(current)
+        items = [i for i in changed if self.keep(i.record)]
+        return ChangePage(
+            items, deleted, join_cursor(answer.sync_token or token, known), full=False
+        )
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
-        return {item.id: item for item in self.multiget(list(ids))} if ids else {}
+        wanted = set(ids)
+        return {i.id: i for i in self.multiget(list(ids)) if i.id in wanted} if ids else {}
 
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
         if not keys:
@@ -169,23 +199,42 @@ class DavCollectionStore:
             return OpResult(True, path, etag or self._etag(path))
         if isinstance(op, Update):
             return self._update(op)
+        path, _, occurrence = op.id.partition("#")
+        if not occurrence:
+            with translated():
+                self.client.delete(path, if_match=op.expected_version)
+            return OpResult(True, op.id)
+        text, etag = self._read(path, op.expected_version)
+        try:
+            new_text = self.remove_occurrence(text, occurrence)
+        except KeyError as exc:
+            raise NotFound(f"{op.id} is no longer on the server") from exc
+        return OpResult(True, op.id, self._put(path, new_text, etag))
+
+    def _read(self, path: str, expected: str | None) -> tuple[str, str]:
         with translated():
-            self.client.delete(op.id, if_match=op.expected_version)
-        return OpResult(True, op.id)
+            text, etag = self.client.get(path)
+        if expected and etag and expected != etag:
+            raise VersionMismatch(f"{path} changed on the server since it was read")
+        return text, etag
+
+    def _put(self, path: str, text: str, etag: str) -> str:
+        with translated():
+            new_etag = self.client.put(path, text, self.content_type, if_match=etag or None)
+        return new_etag or self._etag(path)
 
     def _update(self, op: Update) -> OpResult:
-        with translated():
-            text, etag = self.client.get(op.id)
-        if op.expected_version and etag and op.expected_version != etag:
-            raise VersionMismatch(f"{op.id} changed on the server since it was read")
-        current, marker = self.read(text)
-        record = merge_fields(current, op.record, op.fields) if op.fields else op.record
-        if not isinstance(record, type(current)):
+        path, _, occurrence = op.id.partition("#")
+        text, etag = self._read(path, op.expected_version)
+        current = next((i for i in self.items_of(path, etag, text) if i.id == op.id), None)
+        if current is None:
+            raise NotFound(f"{op.id} is no longer on the server")
+        record = merge_fields(current.record, op.record, op.fields) if op.fields else op.record
+        if not isinstance(record, type(current.record)):
             raise Rejected(f"{op.id} is not a {self.kind} resource")
-        new_text = self.write(record, _uid(op.id, self.suffix), marker, text)
-        with translated():
-            new_etag = self.client.put(op.id, new_text, self.content_type, if_match=etag or None)
-        return OpResult(True, op.id, new_etag or self._etag(op.id))
+        uid = _uid(path, self.suffix)
+        new_text = self.write(record, uid, current.marker, text, occurrence or None)
+        return OpResult(True, op.id, self._put(path, new_text, etag))
 
     def _etag(self, path: str) -> str:
         with translated():
@@ -199,3 +248,30 @@ class DavCollectionStore:
 def _uid(path: str, suffix: str) -> str:
     name = path.rstrip("/").rsplit("/", 1)[-1]
     return name[: -len(suffix)] if name.endswith(suffix) else name
+
+
+def occurrences(items: Iterable[Item]) -> dict[str, list[str]]:
+    """Resource path -> the keys of the moved occurrences it holds (only where it holds some)."""
+    found: dict[str, list[str]] = {}
+    for item in items:
+        path, _, key = item.id.partition("#")
+        if key:
+            found.setdefault(path, []).append(key)
+    return found
+
+
+def join_cursor(token: str | None, known: dict[str, list[str]]) -> str | None:
+    if token is None or not known:
+        return token
+    return token + "\n" + json.dumps(known, sort_keys=True, separators=(",", ":"))
+
+
+def split_cursor(cursor: str | None) -> tuple[str | None, dict[str, list[str]]]:
+    if not cursor:
+        return None, {}
+    token, _, known = cursor.partition("\n")
+    try:
+        value = json.loads(known) if known else {}
+    except ValueError:
+        value = {}
+    return token, value if isinstance(value, dict) else {}

@@ -16,6 +16,13 @@ class DavContactStore(DavCollectionStore):
     def read(self, text: str) -> tuple[Record, str | None]:
         return contact_from_vcard(text)
 
-    def write(self, record: Record, uid: str, marker: str | None, existing: str | None) -> str:
+    def write(
+        self,
+        record: Record,
+        uid: str,
+        marker: str | None,
+        existing: str | None,
+        occurrence: str | None = None,
+    ) -> str:
         assert isinstance(record, Contact)
         return vcard_text(record, uid=uid, marker=marker, existing=existing)

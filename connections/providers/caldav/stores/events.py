@@ -7,11 +7,16 @@ from datetime import datetime
 
 from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavClient
-from connections.providers.caldav.convert_events import event_from_ical, ical_text
+from connections.providers.caldav.convert_events import (
+    cancel_occurrence,
+    event_from_ical,
+    events_from_ical,
+    ical_text,
+)
 from connections.providers.caldav.errors import translated
 from connections.providers.caldav.stores.base import DavCollectionStore, Record
 from syncengine.records import Event
-from syncengine.stores.base import Item, Kind
+from syncengine.stores.base import Item, Kind, NotFound
 
 
 class DavEventStore(DavCollectionStore):
@@ -35,11 +40,31 @@ class DavEventStore(DavCollectionStore):
     def read(self, text: str) -> tuple[Record, str | None]:
         return event_from_ical(text)
 
-    def write(self, record: Record, uid: str, marker: str | None, existing: str | None) -> str:
+    def write(
+        self,
+        record: Record,
+        uid: str,
+        marker: str | None,
+        existing: str | None,
+        occurrence: str | None = None,
+    ) -> str:
         assert isinstance(record, Event)
-        return ical_text(
-            record, uid=uid, marker=marker, existing=existing, invitations=self.invitations
-        )
+        try:
+            return ical_text(
+                record, uid=uid, marker=marker, existing=existing,
+                invitations=self.invitations, occurrence=occurrence,
+            )  # fmt: skip
+        except KeyError as exc:
+            raise NotFound(f"the occurrence {occurrence} is no longer in the series") from exc
+
+    def items_of(self, path: str, etag: str, text: str) -> list[Item]:
+        return [
+            Item(f"{path}#{key}" if key else path, etag, event, marker)
+            for key, event, marker in events_from_ical(text)
+        ]
+
+    def remove_occurrence(self, text: str, occurrence: str) -> str:
+        return cancel_occurrence(text, occurrence)
 
     def list_all(self) -> list[Item]:
         # The server expands series for the time range, so a series started long ago but
@@ -48,7 +73,7 @@ class DavEventStore(DavCollectionStore):
             answer = self.client.report(
                 self.collection, webdav.calendar_query(self.start, self.end), depth=1
             )
-        return [i for r in answer.resources if (i := self.item(r, webdav.CALENDAR_DATA))]
+        return [i for r in answer.resources for i in self.items(r, webdav.CALENDAR_DATA)]
 
     def keep(self, record: Record) -> bool:
         assert isinstance(record, Event)
