@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from connections import claims, validators
-from connections.forms import SetupForm, secret_input
+from connections.forms import SECRET_INPUT_ATTRS, SetupForm, secret_input
 from connections.models import SyncKinds
 from connections.providers.caldav.models import DELEGATION, PER_USER
 
@@ -118,7 +118,11 @@ class CalDavForm(SetupForm):
     user_passwords = forms.CharField(
         label=PASSWORDS_FIELD,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+        # Masked as it is typed (lsync-masked) and not copyable (data-lsync-secret), like the
+        # password inputs; a textarea, since it holds one line per user.
+        widget=forms.Textarea(
+            attrs={**SECRET_INPUT_ATTRS, "rows": 4, "class": "slds-textarea lsync-masked"}
+        ),
         strip=False,
         max_length=100_000,
         help_text="One line per user: the address and the app password, or the address, the "
