@@ -118,3 +118,16 @@ def test_app_passwords_per_user_are_added_listed_by_address_and_never_shown(
     assert "kari@fjord.example" in page and "app-pass" not in page
     refused = admin_client.post("/setup/caldav/", {**data, "user_passwords": "not-an-address pw"})
     assert "line 1 does not start with an e-mail address" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_how_many_app_passwords_are_stored_never_one(admin_client: Client) -> None:
+    from connections.providers.caldav.models import PER_USER, write_user_passwords
+
+    row = MailConnection.objects.create(
+        method="caldav", dav_auth=PER_USER, dav_url_template="https://dav.fjord.example/",
+        dav_user_passwords=write_user_passwords({"kari@fjord.example": ("kari", "app-pass-xyz-1")}),
+    )  # fmt: skip
+    page = admin_client.get(f"/admin/connections/mailconnection/{row.pk}/change/").content.decode()
+    assert "CalDAV app passwords stored" in page
+    assert "app-pass-xyz-1" not in page
