@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -40,7 +41,7 @@ class SalesforceConnectionAdmin(ReadOnlyAdmin):
 @admin.register(MailConnection)
 class MailConnectionAdmin(ReadOnlyAdmin):
     list_display = ("method", "enabled", "chosen", "sync_kinds", "status", "updated_at")
-    exclude = ("password", "tenant_id", "service_account_key")
+    exclude = ("password", "tenant_id", "service_account_key", "dav_user_passwords")
     readonly_fields = (
         "method",
         "enabled",
@@ -51,6 +52,9 @@ class MailConnectionAdmin(ReadOnlyAdmin):
         "ews_url",
         "auth_basic",
         "auth_ntlm",
+        "dav_url_template",
+        "dav_auth",
+        "app_password_count",
         "additional_domains",
         "tenant",
         "consented_at",
@@ -65,6 +69,15 @@ class MailConnectionAdmin(ReadOnlyAdmin):
     @admin.display(description="Password", boolean=True)
     def password_stored(self, obj: MailConnection) -> bool:
         return bool(obj.password)
+
+    @admin.display(description="CalDAV app passwords stored")
+    def app_password_count(self, obj: MailConnection) -> int:
+        # Counted without reading one: the JSON object has one key per user.
+        try:
+            value = json.loads(obj.dav_user_passwords or "{}")
+        except ValueError:
+            return 0
+        return len(value) if isinstance(value, dict) else 0
 
     @admin.display(description="Tenant id")
     def tenant(self, obj: MailConnection) -> str:

@@ -72,6 +72,7 @@ class MailConnection(models.Model):
         EXCHANGE = "exchange", "Service Account (Exchange)"
         MICROSOFT365 = "microsoft365", "OAuth 2.0 (Microsoft 365)"
         GOOGLE = "google", "Google Workspace service account"
+        CALDAV = "caldav", "CalDAV / CardDAV server"
 
     OUTLOOK_METHODS: ClassVar[tuple[str, str]] = (Method.EXCHANGE, Method.MICROSOFT365)
 
@@ -90,6 +91,17 @@ class MailConnection(models.Model):
 
     tenant_id = encrypt(models.TextField(blank=True, default=""))
     consented_at = models.DateTimeField(null=True, blank=True)
+
+    dav_url_template = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="A user's principal URL, such as https://dav.example.com/{email}/.",
+    )
+    # CalDAV: "delegation" (the service account acts for every user) or "per_user" (each user's
+    # app password, a JSON object {address: [login, password]}, encrypted).
+    dav_auth = models.CharField(max_length=20, default="delegation")
+    dav_user_passwords = encrypt(models.TextField(blank=True, default=""))
 
     service_account_key = encrypt(models.TextField(blank=True, default=""))
     client_email = models.CharField(max_length=255, blank=True, default="")
@@ -115,10 +127,13 @@ class MailConnection(models.Model):
 
     @classmethod
     def active(cls) -> models.QuerySet[MailConnection]:
-        """The connections users sync through: Google if enabled, and the chosen Outlook method."""
+        """The connections users sync through: Google and CalDAV if enabled, and the chosen
+        Outlook method."""
         return (
             cls.objects.filter(enabled=True)
-            .filter(models.Q(method=cls.Method.GOOGLE) | models.Q(chosen=True))
+            .filter(
+                models.Q(method__in=(cls.Method.GOOGLE, cls.Method.CALDAV)) | models.Q(chosen=True)
+            )
             .exclude(status=Status.NOT_CONFIGURED)
         )
 

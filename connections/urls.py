@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from connections import outlook, views, views_test
+from connections.providers.caldav import views as views_caldav
 from connections.providers.google import views as views_google
 from connections.providers.microsoft import views as views_outlook
 from connections.providers.salesforce import views as views_salesforce
@@ -25,4 +26,7 @@ urlpatterns = [
     path("google/", views_google.google, name="google"),
     path("google/remove/", views_google.google_remove, name="google_remove"),
     path("google/test/", views_test.test_connection, {"page": "google"}, name="google_test"),
+    path("caldav/", views_caldav.caldav, name="caldav"),
+    path("caldav/remove/", views_caldav.caldav_remove, name="caldav_remove"),
+    path("caldav/test/", views_test.test_connection, {"page": "caldav"}, name="caldav_test"),
 ]

@@ -23,6 +23,7 @@ from django.utils import timezone
 from connections import outlook
 from connections.models import MailConnection, SalesforceConnection, Status, mask
 from connections.permissions import manage_sync_required
+from connections.providers.caldav import views as views_caldav
 from connections.providers.google import views as views_google
 from connections.providers.salesforce import views as views_salesforce
 from syncengine import registry
@@ -35,6 +36,7 @@ PAGES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "salesforce": views_salesforce.salesforce,
     "outlook": outlook.outlook,
     "google": views_google.google,
+    "caldav": views_caldav.caldav,
 }
 EMAIL_ERROR = (
     "Test as user (e-mail): enter one e-mail address such as ana@example.com, or leave it empty "
@@ -77,7 +79,8 @@ def connection_for(page: str) -> tuple[str | None, Connection]:
     """The method to test on ``page`` (None: it cannot be tested) and its connection."""
     if page == "salesforce":
         return "salesforce", SalesforceConnection.load()
-    method = MailConnection.Method.GOOGLE if page == "google" else MailConnection.outlook_choice()
+    own = {"google": MailConnection.Method.GOOGLE, "caldav": MailConnection.Method.CALDAV}
+    method = own.get(page) or MailConnection.outlook_choice()
     found = registry.mail_provider(method)
     return (method if found is not None and found.testable else None), MailConnection.load(method)
 
@@ -105,6 +108,10 @@ def stored_secrets() -> list[str]:
         values += [conn.tenant_id, conn.password, conn.service_account_key]
         with contextlib.suppress(ValueError, AttributeError):
             values.append(str(json.loads(conn.service_account_key or "{}").get("private_key", "")))
+        with contextlib.suppress(ValueError, AttributeError, TypeError, IndexError):
+            # CalDAV app passwords per user: {address: [login, password]}.
+            pairs = json.loads(conn.dav_user_passwords or "{}").values()
+            values += [str(pair[1]) for pair in pairs]
     pieces: set[str] = set()
     for value in values:
         text = str(value or "").strip()

@@ -183,6 +183,28 @@ def connect_exchange(report: DemoReport) -> None:
     )
 
 
+def connect_caldav(report: DemoReport) -> None:
+    """A CalDAV/CardDAV server (Radicale in the sandbox): a fresh password for its service
+    account, which may act for every user, and the demo company's domain."""
+    base = settings.LSYNC_DEMO_CALDAV_URL
+    if not base:
+        raise DemoError("LSYNC_DEMO_CALDAV_URL is not set (scripts/demo.sh sets it).")
+    password = secrets.token_urlsafe(18)
+    summary = _control(base, "seed", {"service_account": {"password": password}})
+    user = summary["service_account"]["user"]
+    connection = MailConnection.load(MailConnection.Method.CALDAV)
+    MailConnection.objects.exclude(pk=connection.pk).update(chosen=False, enabled=False)
+    connection.enabled = True
+    connection.sync_kinds = SyncKinds.BOTH
+    connection.dav_url_template = base + "/{email}/"
+    connection.username = user
+    connection.password = password
+    connection.additional_domains = ["example.com"]
+    connection.status = Status.SAVED
+    connection.save()
+    report.add(f"CalDAV/CardDAV: service account {user} acting for every user at {base}")
+
+
 def enroll_demo_company(report: DemoReport) -> None:
     configuration, _ = SyncConfiguration.objects.get_or_create(
         name="Demo: contacts and events both ways", defaults={"active": True}
@@ -233,6 +255,8 @@ def wire(mail: str) -> DemoReport:
         connect_google(report)
     elif mail == "exchange":
         connect_exchange(report)
+    elif mail == "caldav":
+        connect_caldav(report)
     else:
         connect_microsoft(report)
     enroll_demo_company(report)

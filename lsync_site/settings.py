@@ -217,6 +217,7 @@ LSYNC_PROVIDERS = [
     "connections.providers.microsoft.provider.Microsoft365Provider",
     "connections.providers.google.provider.GoogleProvider",
     "connections.providers.exchange.provider.ExchangeProvider",
+    "connections.providers.caldav.provider.CalDavProvider",
 ]
 # Which stores the engine syncs through: a key of syncengine.registry.BACKENDS ("providers": the
 # registered providers; "memory": in-memory stores).
@@ -265,6 +266,9 @@ LSYNC_GOOGLE_BATCH_URL = env.str(
     "LSYNC_GOOGLE_BATCH_URL", default="https://www.googleapis.com/batch/calendar/v3"
 )
 LSYNC_EWS_URL = env.str("LSYNC_EWS_URL", default="")
+# Only `make demo` sets it: the sandbox's CalDAV server (a CalDAV connection keeps its URL in its
+# row, so no product setting names one).
+LSYNC_DEMO_CALDAV_URL = env.str("LSYNC_DEMO_CALDAV_URL", default="")
 LSYNC_CA_BUNDLE = env.str("LSYNC_CA_BUNDLE", default="")
 LSYNC_HTTP_TIMEOUT = env.float("LSYNC_HTTP_TIMEOUT", default=30.0)
 LSYNC_HTTPS_PROXY = env.str("LSYNC_HTTPS_PROXY", default="")

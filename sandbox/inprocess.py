@@ -18,6 +18,7 @@ BASE_URLS = {
     "microsoft": "https://microsoft.sandbox.test",
     "google": "https://google.sandbox.test",
     "exchange": "https://exchange.sandbox.test",
+    "caldav": "https://caldav.sandbox.test",
 }
 
 

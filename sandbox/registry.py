@@ -11,8 +11,15 @@ EMULATORS = {
     "microsoft": "sandbox.microsoft.app.MicrosoftEmulator",
     "google": "sandbox.google.app.GoogleEmulator",
     "exchange": "sandbox.exchange.app.ExchangeEmulator",
+    "caldav": "sandbox.radicale.RadicaleEmulator",
 }
-DEFAULT_PORTS = {"salesforce": 8441, "microsoft": 8442, "google": 8443, "exchange": 8444}
+DEFAULT_PORTS = {
+    "salesforce": 8441,
+    "microsoft": 8442,
+    "google": 8443,
+    "exchange": 8444,
+    "caldav": 8445,
+}
 
 
 def emulator_class(name: str) -> Any:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: the provider sandbox, the web UI and a django-q2 cluster, on SQLite.
 # LSYNC_DEMO_MAIL=google switches the mail side from Microsoft 365 to Google Workspace,
-# LSYNC_DEMO_MAIL=exchange to Exchange Server on-premises (the Service Account method).
+# LSYNC_DEMO_MAIL=exchange to Exchange Server on-premises (the Service Account method),
+# LSYNC_DEMO_MAIL=caldav to a CalDAV/CardDAV server (a real Radicale, started by the sandbox).
 set -euo pipefail
 # Everything the demo writes (keys, database, sandbox CA and logs) is readable by its owner only.
 umask 077

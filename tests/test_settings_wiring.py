@@ -192,6 +192,15 @@ WIRED: dict[str, tuple[str, ...]] = {
     "MailConnection.password": (
         "tests/providers/exchange/test_stored_settings.py::test_the_stored_password_is_the_one_the_store_signs_in_with",
     ),
+    "MailConnection.dav_url_template": (
+        "tests/providers/caldav/test_end_to_end.py::test_the_stored_url_template_is_where_the_store_connects",
+    ),
+    "MailConnection.dav_auth": (
+        "tests/providers/caldav/test_end_to_end.py::test_with_app_passwords_per_user_the_store_signs_in_as_the_user_and_finds_her_principal",
+    ),
+    "MailConnection.dav_user_passwords": (
+        "tests/providers/caldav/test_end_to_end.py::test_a_user_without_an_app_password_is_refused_with_a_sentence_naming_them",
+    ),
     "MailConnection.ews_url": (
         "tests/providers/exchange/test_stored_settings.py::test_the_stored_ews_url_is_where_the_store_connects",
     ),

@@ -39,6 +39,7 @@ def test_every_secret_column_is_encrypted() -> None:
     names = {f"{model.__name__}.{field.name}" for model, field in encrypted_fields()}
     assert names >= {
         "MailConnection.password",
+        "MailConnection.dav_user_passwords",
         "MailConnection.service_account_key",
         "MailConnection.tenant_id",
         "SalesforceConnection.private_key",
@@ -55,14 +56,14 @@ def test_secrets_are_stored_under_the_encryption_key_alone(stored: None) -> None
 
 
 def test_rotation_round_trips_every_value(stored: None) -> None:
-    assert rotate(OLD, NEW) == 10
+    assert rotate(OLD, NEW) == 13
     token = raw_column("connections_mailconnection", "tenant_id", "method = 'microsoft365'")
     assert decrypt_value(token, NEW) == "tenant-guid-1234"
     with override_settings(LSYNC_ENCRYPTION_KEY=NEW):
         assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
         assert SalesforceConnection.objects.get().private_key == "PEM-TEXT"
         assert MailConnection.objects.get(method="google").service_account_key == '{"k": 1}'
-        assert rotate(NEW, OLD) == 10
+        assert rotate(NEW, OLD) == 13
     assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
 
 
@@ -92,7 +93,7 @@ def test_the_command_reports_success_and_refuses_bad_input(
     with pytest.raises(CommandError, match="Nothing was changed"):
         call_command("rotate_encryption_key", "--old", NEW, "--new", OLD)
     call_command("rotate_encryption_key", "--old", OLD, "--new", NEW)
-    assert "Re-encrypted 10 stored values" in capsys.readouterr().out
+    assert "Re-encrypted 13 stored values" in capsys.readouterr().out
     with override_settings(LSYNC_ENCRYPTION_KEY=NEW):
         assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
 
@@ -105,7 +106,7 @@ def test_the_command_reads_keys_from_the_environment_when_asked(
     call_command(
         "rotate_encryption_key", "--old", "env:LSYNC_OLD_KEY", "--new", "env:LSYNC_NEW_KEY"
     )
-    assert "Re-encrypted 10 stored values" in capsys.readouterr().out
+    assert "Re-encrypted 13 stored values" in capsys.readouterr().out
     with override_settings(LSYNC_ENCRYPTION_KEY=NEW):
         assert MailConnection.objects.get(method="exchange").password == "p@ss-1"
 

@@ -133,3 +133,27 @@ def test_the_demo_runs_on_exchange_and_a_second_run_creates_nothing(
     events = StringIO()
     call_command("sync_now", kind="events", stdout=events)
     assert "error" not in events.getvalue().lower(), events.getvalue()
+
+
+def test_the_demo_runs_on_a_radicale_server_and_a_second_run_creates_nothing(
+    demo_sandbox: SandboxHandle, settings: Any
+) -> None:
+    settings.LSYNC_DEMO_CALDAV_URL = demo_sandbox.bases["caldav"]
+    out = StringIO()
+    call_command("demo_setup", sandbox="caldav", stdout=out)
+    assert "CalDAV/CardDAV: service account svc-lsync acting for every user" in out.getvalue()
+    linked = list(SyncUser.objects.filter(link_status=LinkStatus.LINKED))
+    assert linked and all(u.mail_connection.method == "caldav" for u in linked)  # type: ignore[union-attr]
+    first = StringIO()
+    call_command("sync_now", kind="contacts", stdout=first)
+    for user in linked:
+        section = first.getvalue().split(f"{user.email} · contacts", 1)[1].split(" · ", 1)[0]
+        printed = re.search(r"created mailbox: (\d+)", section)
+        in_salesforce = _salesforce_contacts_owned_by(demo_sandbox, user.salesforce_user_id)
+        assert printed is not None and int(printed.group(1)) == in_salesforce > 0, section
+    again = StringIO()
+    call_command("sync_now", kind="contacts", stdout=again)
+    assert "created" not in again.getvalue()
+    events = StringIO()
+    call_command("sync_now", kind="events", stdout=events)
+    assert "error" not in events.getvalue().lower(), events.getvalue()

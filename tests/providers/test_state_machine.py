@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +51,7 @@ SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
 WRITE_ROUTES = {
     "salesforce": r"salesforce\.(collections\.(create|update|delete)|sobject\.(create|update|delete)|composite)",
     "microsoft": r"graph\.(contacts|events)\.(create|update|delete)",
+    "caldav": r"caldav\.(put|delete)",
     "google": r"google\.(people\.(create|batchCreate|batchUpdate|batchDelete|update|delete)"
     r"|calendar\.events\.(insert|patch|update|delete))",
 }
@@ -92,22 +94,27 @@ class Company:
             emulator.clear_faults()
 
 
-@pytest.fixture(params=["microsoft", "google"])
+@pytest.fixture(params=["microsoft", "google", "caldav"])
 def company(
     request: pytest.FixtureRequest,
     sandbox_product: SandboxHandle,
     salesforce_connection: SalesforceSetup,
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> Iterator[Company]:
     from tests.providers.google.conftest import service_account_key
 
     settings.LSYNC_STORE_BACKEND = "providers"
     mail = str(request.param)
-    app = sandbox_product.apps[mail]
-    if mail == "microsoft":
+    if mail == "caldav":
+        from tests.providers.caldav.conftest import mount_radicale
+
+        app, connection, new_mailbox = mount_radicale(tmp_path, monkeypatch)
+    elif mail == "microsoft":
         from tests.providers.microsoft.conftest import CLIENT_ID, SECRET, TENANT
 
+        app = sandbox_product.apps[mail]
         settings.LSYNC_MICROSOFT_CLIENT_ID = CLIENT_ID
         settings.LSYNC_MICROSOFT_CLIENT_SECRET = SECRET
         settings.LSYNC_MICROSOFT_CERT_PATH = ""
@@ -123,6 +130,7 @@ def company(
 
         from connections.providers.google.client import SCOPES
 
+        app = sandbox_product.apps[mail]
         info, public = service_account_key()
         client_id = app.register_service_account(
             info["client_email"], info["private_key_id"], public, client_id=info["client_id"]
@@ -264,11 +272,12 @@ class ProviderMachine(RuleBasedStateMachine):
         self,
         before: dict[Side, Callable[[Sequence[Op]], None]] | None = None,
         die_after: dict[Side, int] | None = None,
+        approve_guard: bool = False,
     ) -> service.RunOutcome | None:
         before, die_after = before or {}, die_after or {}
         with interposed(before, die_after):
             try:
-                return service.sync_user(self.user.pk, self.kind)
+                return service.sync_user(self.user.pk, self.kind, approve_guard=approve_guard)
             except WorkerDied:
                 self.died = True
                 return None
@@ -282,9 +291,14 @@ class ProviderMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.company.clear_faults()
+        approve = False
         for _ in range(6):
-            outcome = self.run()
+            # A guard stops a run the users' own deletions explain (the only linked item deleted
+            # while the cursor expired empties a full listing): the admin approves it once, as
+            # on the status page; the checks below still catch a deletion the users did not do.
+            outcome = self.run(approve_guard=approve)
             assert outcome is not None
+            approve = outcome.status == "guard"
             writes = any(v for k, v in outcome.counts.items() if k.startswith(WRITE_KEYS))
             if outcome.status == "ok" and not writes:
                 break
@@ -331,7 +345,7 @@ def test_random_edits_faults_and_crashes_over_the_real_stores_end_in_agreement(
     company: Company, kind: Kind
 ) -> None:
     machine = type("Machine", (ProviderMachine,), {"company": company, "kind": kind})
-    # The profile's budget is shared by the four (mail provider, kind) pairs.
+    # Each (mail provider, kind) pair gets a quarter of the profile's budget.
     budget = engine_settings().max_examples // 4
     # No shrinking: each step is a real sync, and the printed failing sequence is short anyway.
     phases = (Phase.explicit, Phase.reuse, Phase.generate)

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.db.models import Q
 
+from connections.mail_provider import mailbox_for
 from connections.providers.google.client import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -218,20 +217,3 @@ def run_checks(email: str | None, info: Mapping[str, Any] | None = None) -> list
     if not all(s.ok for s in user_steps):
         return steps
     return steps + _mailbox_steps(key, mailbox)
-
-
-def mailbox_for(email: str | None) -> str | None:
-    """The Google address to test: the enrolled user's linked mailbox when `email` names one (by
-    e-mail, Salesforce username or mailbox), else `email`; without it the first enrolled user."""
-    # Read through the app registry: connections must not import the sync engine.
-    users = apps.get_model("syncengine", "SyncUser").objects.all()
-    if email:
-        email = email.strip().lower()
-        found = users.filter(
-            Q(email__iexact=email) | Q(username__iexact=email) | Q(mailbox_address__iexact=email)
-        ).first()
-    else:
-        found = users.filter(configuration__active=True).order_by("email").first()
-    if found is not None:
-        return str(found.mailbox_address or found.email).lower()
-    return email or None

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--sandbox",
-            choices=["microsoft365", "google", "exchange"],
+            choices=["microsoft365", "google", "exchange", "caldav"],
             help="Wire Salesforce and this mail service from the running sandbox.",
         )
 

@@ -1,0 +1,85 @@
+"""Moved occurrences (RECURRENCE-ID overrides) on Radicale: read as events of their own next to
+their series (as Graph's exceptions are), written back into their own VEVENT, cancelled as an
+EXDATE, and reported deleted when another client drops them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connections.providers.caldav import discovery
+from connections.providers.caldav.stores import DavEventStore
+from syncengine.records import Event
+from syncengine.stores.base import Delete, Update
+from tests.providers.caldav.conftest import TEMPLATE, USER, Dav
+from tests.providers.caldav.test_convert import SERIES_WITH_OVERRIDE
+
+WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+MOVED = "20260506T090000Z"
+SERIES_ALONE = SERIES_WITH_OVERRIDE.split("BEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID")[0] + (
+    "END:VCALENDAR\r\n"
+)
+
+
+@pytest.fixture
+def store(dav: Dav) -> DavEventStore:
+    client = dav.client()
+    homes = discovery.homes(client, discovery.principal_url(TEMPLATE, USER))
+    return DavEventStore(client, discovery.default_calendar(client, homes.calendars), *WINDOW)
+
+
+@pytest.fixture
+def series(dav: Dav, store: DavEventStore) -> str:
+    path = f"{store.collection}s1.ics"
+    dav.as_user().put(path, SERIES_WITH_OVERRIDE, "text/calendar", if_match=None)
+    return path
+
+
+def test_a_series_with_a_moved_occurrence_is_two_items(store: DavEventStore, series: str) -> None:
+    items = {i.id: i for i in store.changes(None).changed}
+    assert set(items) == {series, f"{series}#{MOVED}"}
+    master = items[series].record
+    assert isinstance(master, Event) and master.recurrence is not None
+    assert datetime(2026, 5, 6, 9, tzinfo=UTC) in master.recurrence.exdates
+    moved = items[f"{series}#{MOVED}"].record
+    assert isinstance(moved, Event) and moved.subject == "Stand-up (moved)"
+    assert moved.recurrence is None
+
+
+def test_an_update_of_the_occurrence_writes_its_own_vevent_only(
+    dav: Dav, store: DavEventStore, series: str
+) -> None:
+    item_id = f"{series}#{MOVED}"
+    moved = store.get([item_id])[item_id].record
+    edited = Event.normalized(**{**moved.__dict__, "location": "Room 7"})
+    (result,) = store.apply([Update(item_id, edited, fields=frozenset({"location"}))])
+    assert result.ok and result.id == item_id
+    text, _ = dav.as_user().get(series)
+    assert text.count("LOCATION:Room 7") == 1 and "EXDATE" not in text
+    items = store.get([series, item_id])
+    assert items[item_id].record.location == "Room 7"  # type: ignore[union-attr]
+    assert items[series].record.location == ""  # type: ignore[union-attr]
+
+
+def test_deleting_the_occurrence_cancels_it_with_an_exdate(
+    dav: Dav, store: DavEventStore, series: str
+) -> None:
+    (result,) = store.apply([Delete(f"{series}#{MOVED}")])
+    assert result.ok
+    text, _ = dav.as_user().get(series)
+    assert "RECURRENCE-ID" not in text and "EXDATE:20260506T090000Z" in text
+    assert set(store.get([series, f"{series}#{MOVED}"])) == {series}
+
+
+def test_an_occurrence_another_client_drops_is_reported_deleted(
+    dav: Dav, store: DavEventStore, series: str
+) -> None:
+    cursor = store.changes(None).cursor
+    user = dav.as_user()
+    _, etag = user.get(series)
+    user.put(series, SERIES_ALONE, "text/calendar", if_match=etag)
+    page = store.changes(cursor)
+    assert page.deleted == [f"{series}#{MOVED}"]
+    assert [i.id for i in page.changed] == [series]
+    assert store.changes(page.cursor).deleted == []
