@@ -210,6 +210,11 @@ CONTENT_SECURITY_POLICY = {
 LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
 # Seconds between two syncs of one user (grows by a minute per 100 enrolled users, up to 1 h).
 LSYNC_SYNC_INTERVAL_SECONDS = env.int("LSYNC_SYNC_INTERVAL_SECONDS", default=300)
+# The Salesforce change feed (docs/change-feed.md): read once per org and kind as the integration
+# user; a user's run reads Salesforce only when the feed saw a change of theirs, or daily.
+LSYNC_CHANGE_FEED = env.bool("LSYNC_CHANGE_FEED", default=True)
+LSYNC_SALESFORCE_FEED_USER = env.str("LSYNC_SALESFORCE_FEED_USER", default="")
+LSYNC_RECONCILE_SECONDS = env.int("LSYNC_RECONCILE_SECONDS", default=86400)
 # The providers, by dotted path of their class (see docs/architecture.md): exactly one Salesforce
 # provider and any number of mail providers. Adding a provider is one folder and one line here.
 LSYNC_PROVIDERS = [

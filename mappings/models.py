@@ -219,3 +219,36 @@ class UnresolvedItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None and not self.ignored
+
+
+class FeedCursor(models.Model):
+    """Where the org's change feed of one kind stands (syncengine/changefeed.py), and the lease
+    that keeps a second reader of that kind away (a conditional UPDATE, like a user's lease)."""
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, unique=True)
+    value = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} change feed"
+
+
+class FeedMark(models.Model):
+    """Whether a user's next run of a kind reads Salesforce: `marked_at` is when the feed last
+    saw a change of theirs, `read_at` when a finished run last read their Salesforce side."""
+
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="feed_marks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    marked_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync_user", "kind"], name="feed_mark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} feed mark"

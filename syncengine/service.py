@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, eligibility, engine, heartbeat, registry, unresolved
+from syncengine import changefeed, dispatch, eligibility, engine, heartbeat, registry, unresolved
 from syncengine.executor import Issue, LeaseLost, Progress
 from syncengine.models import KindStatus, SyncUser
 from syncengine.redaction import redact
@@ -170,6 +170,7 @@ def _run(
     try:
         try:
             sf_store, mail_store = registry.build_stores(user, kind)
+            sf_store = changefeed.gate(user, kind, sf_store)
         except ProviderError as error:
             # A connection that cannot be used (not set up, no store for its method): the
             # admin gets the store's own sentence, not "unexpected error".
@@ -221,6 +222,8 @@ def _run(
         _after_run(
             user, kind, run, result.issues, status, result.message, result.retry_after, fixed
         )
+        if status in (RunStatus.OK, RunStatus.PARTIAL):
+            changefeed.settle(user, kind, run.started_at, sf_store)
         if status in (RunStatus.OK, RunStatus.PARTIAL) and user.guard_approved(kind):
             _set_user(user, kind, guard_approved=False)
         repo.mark_failed([i.item_id for i in result.issues if i.item_id])
