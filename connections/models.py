@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_cryptography.fields import encrypt
 
@@ -47,6 +48,10 @@ class SalesforceConnection(models.Model):
         max_length=100, blank=True, default="", help_text="SHA-256 of the public key (DER)."
     )
     api_version = models.CharField(max_length=10, default="62.0")
+    # The share of the org's daily API allocation lsync keeps under (syncengine/budget.py).
+    api_budget_percent = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONFIGURED)
     status_message = models.TextField(blank=True, default="")
     verified_at = models.DateTimeField(null=True, blank=True)

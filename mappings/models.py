@@ -134,6 +134,8 @@ class SyncRun(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default="running")
     counts = models.JSONField(default=dict, blank=True)
     api_calls = models.PositiveIntegerField(default=0)
+    # The Salesforce share of api_calls: what the org's daily allocation is charged.
+    salesforce_api_calls = models.PositiveIntegerField(default=0)
     salesforce_limits = models.TextField(
         blank=True, help_text="The Sforce-Limit-Info header of the last Salesforce response."
     )
@@ -252,3 +254,20 @@ class FeedMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} feed mark"
+
+
+class ApiUsageSample(models.Model):
+    """The org's Salesforce API use as Salesforce reported it (``Sforce-Limit-Info``: calls in
+    the rolling 24 h, and the allocation), taken by each change-feed read, with the calls that
+    read itself made. Runs' calls are on SyncRun. Kept for two days."""
+
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    used = models.PositiveIntegerField()
+    allocation = models.PositiveIntegerField()
+    feed_calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.used}/{self.allocation} at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mappings.models import FeedCursor, FeedMark, ItemMapping
-from syncengine import dispatch, registry
+from syncengine import budget, dispatch, registry
 from syncengine.feed import FeedReader, Subscriber, Unchanged, fan_out
 from syncengine.models import SyncUser
 from syncengine.stores.base import Kind, ProviderError, Store
@@ -154,6 +154,9 @@ def read_feed(kind: Kind, reader: FeedReader | None = None) -> FeedResult:
                 transaction.set_rollback(True)
                 return FeedResult(kind, "busy", message="the feed lease was lost")
         calls = reader.api_calls - before
+        usage = reader.usage()
+        if usage is not None:
+            budget.record(usage[0], usage[1], calls, now)
         return FeedResult(kind, "ok", len(page.changes), touched, calls, page.expired)
     except ProviderError as error:
         logger.warning("change feed (%s): %s", kind, error.message)
@@ -175,7 +178,7 @@ def needs_read(user: SyncUser, kind: Kind, now: datetime) -> bool:
         return True
     if row.marked_at is not None and row.marked_at >= row.read_at:
         return True
-    return now - row.read_at >= reconcile_interval()
+    return now - row.read_at >= reconcile_interval() * budget.reconcile_factor(now)
 
 
 def gate(user: SyncUser, kind: Kind, store: Store) -> Store:

@@ -69,6 +69,10 @@ class FeedReader(Protocol):
 
     def read(self, cursor: str | None) -> FeedPage: ...
 
+    def usage(self) -> tuple[int, int] | None:
+        """The org's API use as the last response reported it: (calls in 24 h, allocation)."""
+        ...
+
     def readable(self, user_ids: Sequence[str], record_ids: Sequence[str]) -> dict[str, set[str]]:
         """Salesforce user id -> those of `record_ids` the user can read."""
         ...

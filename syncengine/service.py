@@ -214,6 +214,7 @@ def _run(
         result.message,
         counts=result.counts,
         api_calls=result.total_api_calls,
+        salesforce_calls=result.api_calls.get("salesforce", 0),
         limits=str(getattr(sf_store, "limit_info", "") or ""),
     )
     if not dry_run:
@@ -349,12 +350,14 @@ def _finish(
     *,
     counts: dict[str, int] | None = None,
     api_calls: int = 0,
+    salesforce_calls: int = 0,
     limits: str = "",
 ) -> None:
     run.status = status
     run.message = plain(message)
     run.counts = dict(counts or {})
     run.api_calls = api_calls
+    run.salesforce_api_calls = salesforce_calls
     run.salesforce_limits = limits
     run.finished_at = timezone.now()
     # Only while it is still running: a run already closed as abandoned stays closed.
@@ -363,6 +366,7 @@ def _finish(
         message=run.message,
         counts=run.counts,
         api_calls=run.api_calls,
+        salesforce_api_calls=run.salesforce_api_calls,
         salesforce_limits=run.salesforce_limits,
         finished_at=run.finished_at,
     )

@@ -24,6 +24,9 @@ class FakeReader:
     def read(self, cursor: str | None) -> FeedPage:
         return FeedPage([], cursor or "")
 
+    def usage(self) -> tuple[int, int] | None:
+        return None
+
     def readable(self, user_ids: Sequence[str], record_ids: Sequence[str]) -> dict[str, set[str]]:
         self.asked.append((list(user_ids), list(record_ids)))
         self.api_calls += 1

@@ -28,7 +28,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from connections.providers.salesforce import convert, errors
-from connections.providers.salesforce.client import SalesforceClient, SalesforceError
+from connections.providers.salesforce.client import (
+    SalesforceClient,
+    SalesforceError,
+    parse_usage,
+)
 from connections.providers.salesforce.cursor import soql_time
 from connections.providers.salesforce.soql import quote
 from connections.providers.salesforce.stores.base import chunks
@@ -86,6 +90,10 @@ class SalesforceFeed:
     @api_calls.setter
     def api_calls(self, value: int) -> None:
         self.client.api_calls = value
+
+    def usage(self) -> tuple[int, int] | None:
+        """(used, allocation) from the last response's Sforce-Limit-Info."""
+        return parse_usage(self.client.limit_info)
 
     def _url(self, path: str, params: dict[str, str]) -> str:
         return f"/services/data/v{self.client.api_version}/{path}?{urlencode(params)}"

@@ -49,6 +49,12 @@ class SalesforceProvider:
 
         return build_feed(kind)
 
+    def api_budget_percent(self) -> int:
+        """The share of the org's daily API allocation lsync keeps under (Salesforce page)."""
+        from connections.models import SalesforceConnection
+
+        return int(SalesforceConnection.load().api_budget_percent)
+
     def is_configured(self) -> bool:
         from connections.providers.salesforce.directory import salesforce_connected
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from mappings.models import FeedCursor, FeedMark
+from mappings.models import ApiUsageSample, FeedCursor, FeedMark
 from syncengine import changefeed, registry, service
 from syncengine.feed import Unchanged
 from syncengine.models import SyncConfiguration, SyncUser
@@ -154,3 +154,12 @@ def test_quiet_runs_cost_no_salesforce_call_and_a_fed_change_still_arrives(
     assert [r.last_name for r in mailbox.records().values() if isinstance(r, Contact)] == [
         "Berg-Dahl"
     ]
+
+
+def test_each_feed_read_samples_the_orgs_api_use_as_salesforce_reports_it(feed_on: Org) -> None:
+    feed_on.emulator.api_limit = 120_000
+    result = changefeed.read_feed("contacts")
+    sample = ApiUsageSample.objects.get()
+    assert sample.allocation == 120_000
+    assert sample.used == feed_on.emulator.api_usage()
+    assert sample.feed_calls == result.api_calls == 1
