@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from lsync_site import monitoring
 from lsync_site.accounts import LoginForm, home
 
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("setup/sync-configurations/", include("lsync_site.configurations.urls")),
     path("setup/", include("connections.urls")),
     path("status/", include("lsync_site.console.urls")),
+    path("health/", monitoring.health, name="health"),
+    path("metrics/", monitoring.metrics, name="metrics"),
 ]

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from connections.models import SalesforceConnection
 from mappings.models import ApiUsageSample, FeedCursor, FeedMark, SyncRun
 from syncengine import budget, changefeed
 from syncengine.models import SyncUser
@@ -56,6 +57,10 @@ def test_above_the_admins_share_reconciles_wait_longer(
     assert not changefeed.needs_read(ana, "contacts", timezone.now())
     FeedMark.objects.filter(sync_user=ana).update(marked_at=timezone.now())
     assert changefeed.needs_read(ana, "contacts", timezone.now())  # a fed change still syncs
+    FeedMark.objects.filter(sync_user=ana).update(marked_at=None)
+    SalesforceConnection.objects.update_or_create(pk=1, defaults={"api_budget_percent": 20})
+    assert budget.reconcile_factor() == 1
+    assert changefeed.needs_read(ana, "contacts", timezone.now())
 
 
 def test_the_status_page_draws_24_hours_of_use_against_the_allocation(
