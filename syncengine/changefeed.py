@@ -126,16 +126,22 @@ def wake(user_ids: Iterable[int], now: datetime) -> int:
 
 
 def read_feed(kind: Kind, reader: FeedReader | None = None) -> FeedResult:
-    reader = reader or reader_for(kind)
+    try:
+        reader = reader or reader_for(kind)
+    except ProviderError as error:  # Salesforce not connected yet
+        return FeedResult(kind, "off", message=error.message)
     if reader is None:
         return FeedResult(kind, "off")
+    subs = subscribers(kind)
+    if not subs:
+        # Nobody to tell: no call. Runs read Salesforce themselves until the feed is fresh.
+        return FeedResult(kind, "idle")
     owner = dispatch.new_owner()
     if not _claim(kind, owner, timezone.now()):
         return FeedResult(kind, "busy", message="another worker reads this feed now")
     try:
         before = reader.api_calls
         row = FeedCursor.objects.get(kind=kind)
-        subs = subscribers(kind)
         page = reader.read(row.value or None)
         if page.expired:
             touched = {s.sync_user_id for s in subs}

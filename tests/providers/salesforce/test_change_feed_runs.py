@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from connections.models import SalesforceConnection
 from mappings.models import ApiUsageSample, FeedCursor, FeedMark
 from syncengine import changefeed, registry, service
 from syncengine.feed import Unchanged
@@ -163,3 +164,14 @@ def test_each_feed_read_samples_the_orgs_api_use_as_salesforce_reports_it(feed_o
     assert sample.allocation == 120_000
     assert sample.used == feed_on.emulator.api_usage()
     assert sample.feed_calls == result.api_calls == 1
+
+
+def test_with_nobody_to_sync_the_feed_makes_no_call(feed_on: Org) -> None:
+    feed_on.user.delete()
+    assert changefeed.read_feed("contacts").status == "idle"
+    assert not ApiUsageSample.objects.exists()
+
+
+def test_before_salesforce_is_connected_the_feed_is_off(feed_on: Org) -> None:
+    SalesforceConnection.objects.update(consumer_key="", private_key="")
+    assert changefeed.read_feed("contacts").status == "off"
