@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from syncengine import budget
+from django.utils import timezone
+
+from mappings.models import FeedCursor
+from syncengine import budget, changefeed
 
 WIDTH, HEIGHT, BAR = 480, 120, 20
 
@@ -32,6 +35,22 @@ class Chart:
     limit_y: float  # the admin's share, as a line
     width: int = WIDTH
     height: int = HEIGHT
+
+
+@dataclass(frozen=True)
+class FeedState:
+    kind: str
+    read_at: datetime | None
+    fresh: bool  # read recently enough that runs rely on it (syncengine/changefeed.py)
+
+
+def feed_states(now: datetime | None = None) -> list[FeedState]:
+    """The Salesforce change feed per kind, for the status page; empty when it never ran."""
+    now = now or timezone.now()
+    return [
+        FeedState(row.kind, row.read_at, changefeed.feed_fresh(row.kind, now))  # type: ignore[arg-type]
+        for row in FeedCursor.objects.order_by("kind")
+    ]
 
 
 def _y(percent: float, top: float) -> float:

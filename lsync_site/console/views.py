@@ -41,6 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "org": summary.org_summary(),
             "budget": budget_chart.build(),
+            "feeds": budget_chart.feed_states(),
             "form": form,
             "page": page,
             "rows": rows,

@@ -93,3 +93,12 @@ def test_old_samples_are_dropped(make_user: MakeUser) -> None:
     budget.record(1, 100, 0, now=timezone.now() - timedelta(days=3))
     budget.record(2, 100, 0)
     assert list(ApiUsageSample.objects.values_list("used", flat=True)) == [2]
+
+
+def test_the_status_page_says_when_the_change_feed_was_read(viewer: Client) -> None:
+    FeedCursor.objects.create(kind="contacts", read_at=timezone.now())
+    FeedCursor.objects.create(kind="events", read_at=timezone.now() - timedelta(hours=2))
+    body = viewer.get("/status/").content.decode()
+    state = body.split('id="feed-state">')[1].split("</p>")[0]
+    assert "contacts read" in state
+    assert "events" in state and "not read recently" in state
