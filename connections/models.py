@@ -164,3 +164,26 @@ class AuditEntry(models.Model):
     def field_list(self) -> str:
         value: Any = self.fields
         return ", ".join(value) if isinstance(value, list) else ""
+
+
+class GraphSubscription(models.Model):
+    """A Microsoft Graph change-notification subscription on one user's sync folder or calendar
+    (connections/providers/microsoft/push.py). `client_state` is the secret Graph echoes in each
+    notification: a notification that does not carry it is refused."""
+
+    sync_user = models.ForeignKey(
+        "syncengine.SyncUser", on_delete=models.CASCADE, related_name="graph_subscriptions"
+    )
+    kind = models.CharField(max_length=8)
+    subscription_id = models.CharField(max_length=64, unique=True)
+    client_state = encrypt(models.CharField(max_length=128))
+    resource = models.CharField(max_length=512)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync_user", "kind"], name="graph_subscription_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notifications for user {self.sync_user_id}"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from connections.providers.microsoft import webhook
 from lsync_site import monitoring
 from lsync_site.accounts import LoginForm, home
 
@@ -17,5 +18,6 @@ urlpatterns = [
     path("setup/", include("connections.urls")),
     path("status/", include("lsync_site.console.urls")),
     path("health/", monitoring.health, name="health"),
+    path("hooks/microsoft/", webhook.notifications, name="graph_notifications"),
     path("metrics/", monitoring.metrics, name="metrics"),
 ]

@@ -26,6 +26,7 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("lsync: dispatch due users", f"{TASKS}dispatch_due", minutes=1),
     ScheduleSpec("lsync: resolve enrollment", f"{TASKS}resolve_enrollment", minutes=15),
     ScheduleSpec("lsync: read change feed", f"{TASKS}read_change_feed", minutes=1),
+    ScheduleSpec("lsync: renew mailbox subscriptions", f"{TASKS}renew_push", minutes=60),
 )
 
 
@@ -99,3 +100,16 @@ def read_change_feed() -> dict[str, str]:
     if any(r.woken for r in results):
         dispatch_due()
     return {r.kind: f"{r.status}: {r.changes} changes, {len(r.woken)} users" for r in results}
+
+
+def renew_push() -> dict[str, dict[str, int]]:
+    """Runs hourly: each active mail provider that offers push (Graph change notifications)
+    subscribes its users, renews what expires soon and recreates what the service dropped."""
+    from syncengine import registry
+
+    out: dict[str, dict[str, int]] = {}
+    for provider in registry.mail_providers():
+        maintain = getattr(provider, "maintain_push", None)
+        if maintain is not None and provider.is_active():
+            out[provider.key] = maintain()
+    return out
