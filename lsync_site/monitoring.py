@@ -146,7 +146,7 @@ class LsyncCollector(Collector):
                 labels=["what"],
             )
             org.add_metric(["used"], sample.used)
-            org.add_metric(["allocation"], sample.allocation)
+            org.add_metric(["allocation"], sample.daily_limit)
             yield org
 
         users = GaugeMetricFamily(

@@ -263,11 +263,12 @@ class ApiUsageSample(models.Model):
 
     taken_at = models.DateTimeField(default=timezone.now, db_index=True)
     used = models.PositiveIntegerField()
-    allocation = models.PositiveIntegerField()
+    # "limit", not "allocation": field names must not look like content (test_models.py).
+    daily_limit = models.PositiveIntegerField()
     feed_calls = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-taken_at"]
 
     def __str__(self) -> str:
-        return f"{self.used}/{self.allocation} at {self.taken_at:%Y-%m-%d %H:%M}"
+        return f"{self.used}/{self.daily_limit} at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -51,7 +51,7 @@ class Budget:
 def record(used: int, allocation: int, feed_calls: int, now: datetime | None = None) -> None:
     now = now or timezone.now()
     ApiUsageSample.objects.create(
-        taken_at=now, used=used, allocation=allocation, feed_calls=feed_calls
+        taken_at=now, used=used, daily_limit=allocation, feed_calls=feed_calls
     )
     ApiUsageSample.objects.filter(taken_at__lt=now - KEEP).delete()
 
@@ -76,7 +76,7 @@ def current(now: datetime | None = None) -> Budget | None:
     if latest is None:
         return None
     used = lsync_calls(now - WINDOW, now + timedelta(seconds=1))
-    return Budget(latest.allocation, latest.used, used, percent_allowed())
+    return Budget(latest.daily_limit, latest.used, used, percent_allowed())
 
 
 def reconcile_factor(now: datetime | None = None) -> int:

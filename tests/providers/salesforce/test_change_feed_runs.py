@@ -161,7 +161,7 @@ def test_each_feed_read_samples_the_orgs_api_use_as_salesforce_reports_it(feed_o
     feed_on.emulator.api_limit = 120_000
     result = changefeed.read_feed("contacts")
     sample = ApiUsageSample.objects.get()
-    assert sample.allocation == 120_000
+    assert sample.daily_limit == 120_000
     assert sample.used == feed_on.emulator.api_usage()
     assert sample.feed_calls == result.api_calls == 1
 
