@@ -117,6 +117,10 @@ def scenario(kind: str, size: int) -> list[Figure]:
 
 
 def main() -> int:
+    from bench import day
+
+    if len(sys.argv) > 1 and sys.argv[1] in day.SCENARIOS:
+        return day.main(sys.argv[1:])  # the simulated days of issue 15 (bench/day.py)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

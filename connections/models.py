@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_cryptography.fields import encrypt
 
@@ -47,6 +48,10 @@ class SalesforceConnection(models.Model):
         max_length=100, blank=True, default="", help_text="SHA-256 of the public key (DER)."
     )
     api_version = models.CharField(max_length=10, default="62.0")
+    # The share of the org's daily API allocation lsync keeps under (syncengine/budget.py).
+    api_budget_percent = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONFIGURED)
     status_message = models.TextField(blank=True, default="")
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -174,3 +179,26 @@ class AuditEntry(models.Model):
     def field_list(self) -> str:
         value: Any = self.fields
         return ", ".join(value) if isinstance(value, list) else ""
+
+
+class GraphSubscription(models.Model):
+    """A Microsoft Graph change-notification subscription on one user's sync folder or calendar
+    (connections/providers/microsoft/push.py). `client_state` is the secret Graph echoes in each
+    notification: a notification that does not carry it is refused."""
+
+    sync_user = models.ForeignKey(
+        "syncengine.SyncUser", on_delete=models.CASCADE, related_name="graph_subscriptions"
+    )
+    kind = models.CharField(max_length=8)
+    subscription_id = models.CharField(max_length=64, unique=True)
+    client_state = encrypt(models.CharField(max_length=128))
+    resource = models.CharField(max_length=512)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync_user", "kind"], name="graph_subscription_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notifications for user {self.sync_user_id}"

@@ -70,6 +70,8 @@ SESSION_COOKIE_SECURE = LSYNC_HTTPS
 CSRF_COOKIE_SECURE = LSYNC_HTTPS
 # Served over HTTPS: plain HTTP is redirected and browsers are told never to use it again.
 SECURE_SSL_REDIRECT = LSYNC_HTTPS
+# Load balancers often probe plain HTTP behind the TLS terminator.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("LSYNC_HSTS_SECONDS", default=31536000) if LSYNC_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LSYNC_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("LSYNC_HSTS_PRELOAD", default=True)
@@ -210,6 +212,14 @@ CONTENT_SECURITY_POLICY = {
 LSYNC_TASK_TIMEOUT = env.int("LSYNC_TASK_TIMEOUT", default=600)
 # Seconds between two syncs of one user (grows by a minute per 100 enrolled users, up to 1 h).
 LSYNC_SYNC_INTERVAL_SECONDS = env.int("LSYNC_SYNC_INTERVAL_SECONDS", default=300)
+# The Salesforce change feed (docs/change-feed.md): read once per org and kind as the integration
+# user; a user's run reads Salesforce only when the feed saw a change of theirs, or daily.
+LSYNC_CHANGE_FEED = env.bool("LSYNC_CHANGE_FEED", default=True)
+LSYNC_SALESFORCE_FEED_USER = env.str("LSYNC_SALESFORCE_FEED_USER", default="")
+LSYNC_RECONCILE_SECONDS = env.int("LSYNC_RECONCILE_SECONDS", default=86400)
+# Bearer token a Prometheus scraper sends to /metrics/ (blank: signed-in users with the
+# "view sync status" permission only).
+LSYNC_METRICS_TOKEN = env.str("LSYNC_METRICS_TOKEN", default="")
 # The providers, by dotted path of their class (see docs/architecture.md): exactly one Salesforce
 # provider and any number of mail providers. Adding a provider is one folder and one line here.
 LSYNC_PROVIDERS = [

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from connections.providers.microsoft import webhook
+from lsync_site import monitoring
 from lsync_site.accounts import LoginForm, home
 
 urlpatterns = [
@@ -15,4 +17,7 @@ urlpatterns = [
     path("setup/sync-configurations/", include("lsync_site.configurations.urls")),
     path("setup/", include("connections.urls")),
     path("status/", include("lsync_site.console.urls")),
+    path("health/", monitoring.health, name="health"),
+    path("hooks/microsoft/", webhook.notifications, name="graph_notifications"),
+    path("metrics/", monitoring.metrics, name="metrics"),
 ]

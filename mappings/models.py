@@ -134,6 +134,8 @@ class SyncRun(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default="running")
     counts = models.JSONField(default=dict, blank=True)
     api_calls = models.PositiveIntegerField(default=0)
+    # The Salesforce share of api_calls: what the org's daily allocation is charged.
+    salesforce_api_calls = models.PositiveIntegerField(default=0)
     salesforce_limits = models.TextField(
         blank=True, help_text="The Sforce-Limit-Info header of the last Salesforce response."
     )
@@ -219,3 +221,54 @@ class UnresolvedItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None and not self.ignored
+
+
+class FeedCursor(models.Model):
+    """Where the org's change feed of one kind stands (syncengine/changefeed.py), and the lease
+    that keeps a second reader of that kind away (a conditional UPDATE, like a user's lease)."""
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, unique=True)
+    value = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} change feed"
+
+
+class FeedMark(models.Model):
+    """Whether a user's next run of a kind reads Salesforce: `marked_at` is when the feed last
+    saw a change of theirs, `read_at` when a finished run last read their Salesforce side."""
+
+    sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="feed_marks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    marked_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sync_user", "kind"], name="feed_mark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} feed mark"
+
+
+class ApiUsageSample(models.Model):
+    """The org's Salesforce API use as Salesforce reported it (``Sforce-Limit-Info``: calls in
+    the rolling 24 h, and the allocation), taken by each change-feed read, with the calls that
+    read itself made. Runs' calls are on SyncRun. Kept for two days."""
+
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    used = models.PositiveIntegerField()
+    # "limit", not "allocation": field names must not look like content (test_models.py).
+    daily_limit = models.PositiveIntegerField()
+    feed_calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.used}/{self.daily_limit} at {self.taken_at:%Y-%m-%d %H:%M}"

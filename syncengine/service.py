@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
-from syncengine import dispatch, eligibility, engine, heartbeat, registry, unresolved
+from syncengine import changefeed, dispatch, eligibility, engine, heartbeat, registry, unresolved
 from syncengine.executor import Issue, LeaseLost, Progress
 from syncengine.models import KindStatus, SyncUser
 from syncengine.redaction import redact
@@ -170,6 +170,7 @@ def _run(
     try:
         try:
             sf_store, mail_store = registry.build_stores(user, kind)
+            sf_store = changefeed.gate(user, kind, sf_store)
         except ProviderError as error:
             # A connection that cannot be used (not set up, no store for its method): the
             # admin gets the store's own sentence, not "unexpected error".
@@ -213,6 +214,7 @@ def _run(
         result.message,
         counts=result.counts,
         api_calls=result.total_api_calls,
+        salesforce_calls=result.api_calls.get("salesforce", 0),
         limits=str(getattr(sf_store, "limit_info", "") or ""),
     )
     if not dry_run:
@@ -221,6 +223,8 @@ def _run(
         _after_run(
             user, kind, run, result.issues, status, result.message, result.retry_after, fixed
         )
+        if status in (RunStatus.OK, RunStatus.PARTIAL):
+            changefeed.settle(user, kind, run.started_at, sf_store)
         if status in (RunStatus.OK, RunStatus.PARTIAL) and user.guard_approved(kind):
             _set_user(user, kind, guard_approved=False)
         repo.mark_failed([i.item_id for i in result.issues if i.item_id])
@@ -346,12 +350,14 @@ def _finish(
     *,
     counts: dict[str, int] | None = None,
     api_calls: int = 0,
+    salesforce_calls: int = 0,
     limits: str = "",
 ) -> None:
     run.status = status
     run.message = plain(message)
     run.counts = dict(counts or {})
     run.api_calls = api_calls
+    run.salesforce_api_calls = salesforce_calls
     run.salesforce_limits = limits
     run.finished_at = timezone.now()
     # Only while it is still running: a run already closed as abandoned stays closed.
@@ -360,6 +366,7 @@ def _finish(
         message=run.message,
         counts=run.counts,
         api_calls=run.api_calls,
+        salesforce_api_calls=run.salesforce_api_calls,
         salesforce_limits=run.salesforce_limits,
         finished_at=run.finished_at,
     )

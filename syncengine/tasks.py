@@ -25,6 +25,8 @@ class ScheduleSpec:
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("lsync: dispatch due users", f"{TASKS}dispatch_due", minutes=1),
     ScheduleSpec("lsync: resolve enrollment", f"{TASKS}resolve_enrollment", minutes=15),
+    ScheduleSpec("lsync: read change feed", f"{TASKS}read_change_feed", minutes=1),
+    ScheduleSpec("lsync: renew mailbox subscriptions", f"{TASKS}renew_push", minutes=60),
 )
 
 
@@ -87,3 +89,27 @@ def resolve_enrollment() -> str:
     from syncengine.enrollment import resolve_enrollment as resolve
 
     return resolve().summary()
+
+
+def read_change_feed() -> dict[str, str]:
+    """Runs every minute: reads the org's Salesforce change feed of each kind once, then
+    dispatches at once, so a touched user syncs within the minute (docs/change-feed.md)."""
+    from syncengine import changefeed
+
+    results = [changefeed.read_feed(kind) for kind in KINDS]
+    if any(r.woken for r in results):
+        dispatch_due()
+    return {r.kind: f"{r.status}: {r.changes} changes, {len(r.woken)} users" for r in results}
+
+
+def renew_push() -> dict[str, dict[str, int]]:
+    """Runs hourly: each active mail provider that offers push (Graph change notifications)
+    subscribes its users, renews what expires soon and recreates what the service dropped."""
+    from syncengine import registry
+
+    out: dict[str, dict[str, int]] = {}
+    for provider in registry.mail_providers():
+        maintain = getattr(provider, "maintain_push", None)
+        if maintain is not None and provider.is_active():
+            out[provider.key] = maintain()
+    return out

@@ -16,5 +16,7 @@ from lsync_site.settings import Q_CLUSTER  # noqa: E402
 LSYNC_DEMO = True
 # Engine and console tests run on seeded memory stores; provider tests wire the sandbox in.
 LSYNC_STORE_BACKEND = "memory"
+# Most tests exercise runs that read Salesforce every time; the change feed's tests turn it on.
+LSYNC_CHANGE_FEED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}

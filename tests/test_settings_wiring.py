@@ -153,6 +153,10 @@ WIRED: dict[str, tuple[str, ...]] = {
     "SalesforceConnection.api_version": (
         "tests/providers/salesforce/test_issue12_item1_filter.py::test_item1_the_api_version_setting_is_the_version_lsync_calls",
     ),
+    "SalesforceConnection.api_budget_percent": (
+        "tests/console/test_api_budget.py::test_above_the_admins_share_reconciles_wait_longer",
+        "tests/connections/test_salesforce_page.py::test_the_admin_sets_the_share_without_unverifying_the_connection",
+    ),
     "SalesforceConnection.status": (
         f"{PAGE_TEST}::test_a_user_not_pre_authorized_is_told_how_and_the_connection_marked_error",
     ),

@@ -20,6 +20,7 @@ from sandbox.microsoft.directory import Directory
 from sandbox.microsoft.errors import AADError, GraphError, graph_error
 from sandbox.microsoft.seed import add_contact, add_event, seed
 from sandbox.microsoft.state import App, Invitation, Mailbox, Tenant
+from sandbox.microsoft.subscriptions import Subscriptions
 
 U = r"/users/(?P<user>[^/]+)"
 GRAPH_FAULTS = {
@@ -38,6 +39,8 @@ class MicrosoftEmulator(Emulator):
     def __init__(self, seed: int = 0) -> None:
         super().__init__(seed)
         self.directory = Directory(seed, self.clock)
+        # Change notifications: set `subscriptions.deliver`, edit, then `subscriptions.pump()`.
+        self.subscriptions = Subscriptions(self.directory)
         d = self.directory
         tenant = r"/(?P<tenant>[^/_][^/]*)"
         self.route("GET", tenant + r"/v2\.0/\.well-known/openid-configuration", "identity.discovery",
@@ -56,6 +59,11 @@ class MicrosoftEmulator(Emulator):
     def _graph_routes(self) -> None:
         g = self.graph
         g("POST", r"/\$batch", "graph.batch", self._batch)
+        subs, one_sub = r"/subscriptions", r"/subscriptions/(?P<sub_id>[^/]+)"
+        g("POST", subs, "graph.subscriptions.create", self.subscriptions.create)
+        g("GET", one_sub, "graph.subscriptions.get", self.subscriptions.get)
+        g("PATCH", one_sub, "graph.subscriptions.update", self.subscriptions.renew)
+        g("DELETE", one_sub, "graph.subscriptions.delete", self.subscriptions.delete)
         g("GET", r"/users", "graph.users.list", access.list_users)
         g("GET", U, "graph.users.get", access.get_user)
         g("GET", U + r"/mailboxSettings", "graph.mailboxSettings.get", access.mailbox_settings)

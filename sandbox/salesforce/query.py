@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.salesforce import ids, schema, soql
+from sandbox.salesforce import ids, schema, sharing, soql
 from sandbox.salesforce.errors import SfError
 from sandbox.salesforce.store import OrgStore
 from sandbox.salesforce.values import to_json
@@ -183,7 +183,10 @@ class Runner:
                 "reference your WSDL or the describe call for the appropriate names.",
             )
         paths = [resolve(obj, p)[0] for p in query.fields]
-        rows = self.store.rows(obj, include_deleted)
+        if obj == "UserRecordAccess":
+            rows = sharing.access_rows(self.store, query.where)
+        else:
+            rows = self.store.rows(obj, include_deleted)
         if query.where is not None:
             rows = [r for r in rows if self.matches(obj, r, query.where)]
         for order in reversed(query.order):

@@ -203,6 +203,15 @@ OBJECTS: dict[str, list[Field]] = {
         _s("Name", 255, required=True),
         _s("UserType", 40),
     ],
+    # Computed per query by sharing.py (no stored rows, no system fields).
+    "UserRecordAccess": [
+        _ro("Id", "id", length=18),
+        _ref("UserId", "User", writable=False),
+        _ref("RecordId", "Account", "Contact", "Event", "Lead", writable=False),
+        _ro("HasReadAccess", "boolean"),
+        _ro("HasEditAccess", "boolean"),
+        _ro("MaxAccessLevel", "picklist"),
+    ],
 }
 
 # What a polymorphic relationship (Who, What, Relation, Event.Owner, Lead.Owner) exposes: the "Name" pseudo-object.

@@ -44,6 +44,9 @@ class OrgStore:
         self.counter = 0
         self._journal: list[tuple[str, str, dict[str, Any] | None]] | None = None
         self.org_id = ids.make_id("00D", 1)
+        # Sharing (sharing.py): objects with a Private org-wide default, and (record, user) shares.
+        self.private_objects: set[str] = set()
+        self.shares: set[tuple[str, str]] = set()
 
     # --- reading -----------------------------------------------------------------------------
     def find(self, record_id: str) -> tuple[str, dict[str, Any]] | None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from connections.models import AuditEntry, SalesforceConnection
+from connections.models import AuditEntry, SalesforceConnection, Status
+from syncengine import budget
 from tests.connections.conftest import raw_column, upload
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +176,24 @@ def test_a_login_url_on_a_private_network_is_allowed(
 ) -> None:
     post(manager_client, rsa_pem, login_url="https://10.20.30.40:8443")
     assert SalesforceConnection.objects.get().login_url == "https://10.20.30.40:8443"
+
+
+def test_the_admin_sets_the_share_without_unverifying_the_connection(
+    manager_client: Client, rsa_pem: bytes
+) -> None:
+    post(manager_client, rsa_pem)
+    SalesforceConnection.objects.update(status=Status.VERIFIED)
+    post(manager_client, None, api_budget_percent="5")
+    conn = SalesforceConnection.objects.get()
+    assert (conn.api_budget_percent, conn.status) == (5, Status.VERIFIED)
+    assert budget.percent_allowed() == 5
+
+
+@pytest.mark.parametrize("value", ["0", "101"])
+def test_a_share_outside_1_to_100_is_refused_naming_the_field(
+    manager_client: Client, rsa_pem: bytes, value: str
+) -> None:
+    post(manager_client, rsa_pem)
+    body = post(manager_client, None, api_budget_percent=value).content.decode()  # type: ignore[attr-defined]
+    assert "enter a whole percentage from 1 to 100" in body
+    assert SalesforceConnection.objects.get().api_budget_percent == 10

@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError, transaction
 
-from mappings.models import ItemMapping, SyncCursor, SyncIssue, SyncRun
+from mappings.models import (
+    ApiUsageSample,
+    FeedCursor,
+    FeedMark,
+    ItemMapping,
+    SyncCursor,
+    SyncIssue,
+    SyncRun,
+)
 from syncengine.models import (
     ConfigurationAssignment,
     SyncConfiguration,
@@ -26,8 +34,13 @@ ALLOWED_FIELDS = {
     SyncCursor: {"id", "sync_user", "kind", "side", "value", "updated_at"},
     SyncRun: {
         "id", "sync_user", "kind", "started_at", "finished_at", "status", "counts",
-        "api_calls", "salesforce_limits", "message", "issues",
+        "api_calls", "salesforce_api_calls", "salesforce_limits", "message", "issues",
     },
+    FeedCursor: {
+        "id", "kind", "value", "read_at", "lease_owner", "lease_expires_at", "updated_at",
+    },
+    FeedMark: {"id", "sync_user", "kind", "marked_at", "read_at"},
+    ApiUsageSample: {"id", "taken_at", "used", "daily_limit", "feed_calls"},
     SyncIssue: {
         "id", "sync_user", "kind", "run", "side", "item_id", "code", "message", "retryable",
         "created_at", "resolved_at", "ignored", "retry_requested",

@@ -36,5 +36,11 @@ class Microsoft365Provider(MailConnectionProvider):
         tenant = settings.tenant_id
         return GraphMailboxes(tenant, list(settings.mail.domains)) if tenant else None
 
+    def maintain_push(self) -> dict[str, int]:
+        """Graph change notifications: subscribe, renew, recreate (push.py)."""
+        from connections.providers.microsoft.push import maintain
+
+        return maintain()
+
     def claimed_domains(self) -> frozenset[str]:
         return frozenset(Microsoft365Settings.load().mail.domains)

@@ -227,6 +227,12 @@ class SalesforceClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self._call("GET", path, params=params)
 
+    def composite(self, subrequests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Up to 25 subrequests in one API call (reads here: the change feed batches its
+        questions this way); each answer is {body, httpStatusCode, referenceId}."""
+        answer = self._call("POST", "composite", json={"compositeRequest": subrequests})
+        return list(answer.get("compositeResponse", [])) if isinstance(answer, dict) else []
+
     def write(self, method: str, path: str, **kwargs: Any) -> Any:
         """A write, tagged so our own changes can be recognised (Sforce-Call-Options)."""
         headers = {"Sforce-Call-Options": CALL_OPTIONS}

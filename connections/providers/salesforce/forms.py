@@ -30,6 +30,13 @@ class SalesforceForm(SetupForm):
         "connected app. At most 16 KiB. It is encrypted here and never shown again.",
     )
     api_version = forms.CharField(label="API version", max_length=10, initial="62.0")
+    api_budget_percent = forms.IntegerField(
+        label="lsync's share of the daily API allocation (%)",
+        required=False,
+        initial=10,
+        help_text="Above this share of the org's daily Salesforce API calls, lsync reconciles "
+        "less often (changes still sync). Blank: 10.",
+    )
 
     def __init__(self, *args: Any, has_key: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,6 +50,18 @@ class SalesforceForm(SetupForm):
 
     def clean_api_version(self) -> str:
         return validators.check_api_version(self.cleaned_data["api_version"])
+
+    def clean_api_budget_percent(self) -> int:
+        value = self.cleaned_data.get("api_budget_percent")
+        if value is None:
+            return 10
+        if not 1 <= int(value) <= 100:
+            raise ValidationError(
+                "lsync's share of the daily API allocation: enter a whole percentage from 1 to "
+                "100.",
+                code="out_of_range",
+            )
+        return int(value)
 
     def clean_consumer_key(self) -> str:
         return str(self.cleaned_data["consumer_key"]).strip()

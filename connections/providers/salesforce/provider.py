@@ -8,6 +8,7 @@ from syncengine.provider import CheckStep, Directory, ProviderSide
 from syncengine.stores.base import Kind, Store
 
 if TYPE_CHECKING:
+    from syncengine.feed import FeedReader
     from syncengine.models import SyncUser
     from syncengine.unresolved import Directory as RecordDirectory
 
@@ -41,6 +42,18 @@ class SalesforceProvider:
         from connections.providers.salesforce.stores import build_client
 
         return RecordDirectory(build_client(sync_user.username))
+
+    def change_feed(self, kind: Kind) -> FeedReader | None:
+        """The org's change feed of `kind`, read as the integration user (None: none named)."""
+        from connections.providers.salesforce.feed import build_feed
+
+        return build_feed(kind)
+
+    def api_budget_percent(self) -> int:
+        """The share of the org's daily API allocation lsync keeps under (Salesforce page)."""
+        from connections.models import SalesforceConnection
+
+        return int(SalesforceConnection.load().api_budget_percent)
 
     def is_configured(self) -> bool:
         from connections.providers.salesforce.directory import salesforce_connected

@@ -13,7 +13,13 @@ from connections.permissions import manage_sync_required
 from connections.providers.salesforce.forms import SalesforceForm
 from connections.views import snapshot
 
-SALESFORCE_FIELDS = ["login_url", "consumer_key", "private_key", "api_version"]
+SALESFORCE_FIELDS = [
+    "login_url",
+    "consumer_key",
+    "private_key",
+    "api_version",
+    "api_budget_percent",
+]
 
 
 @manage_sync_required
@@ -28,10 +34,13 @@ def salesforce(request: HttpRequest) -> HttpResponse:
                 conn.login_url = data["login_url"]
                 conn.consumer_key = data["consumer_key"]
                 conn.api_version = data["api_version"]
+                conn.api_budget_percent = data["api_budget_percent"]
                 if data["private_key"]:
                     conn.private_key, conn.private_key_fingerprint = data["private_key"]
                 changed = audit.changed_fields(before, snapshot(conn, SALESFORCE_FIELDS))
-                if changed or conn.status == Status.NOT_CONFIGURED:
+                # The budget is no part of the connection: changing it needs no new test.
+                reconnect = [name for name in changed if name != "api_budget_percent"]
+                if reconnect or conn.status == Status.NOT_CONFIGURED:
                     conn.status, conn.status_message, conn.verified_at = Status.SAVED, "", None
                 conn.save()
                 audit.record(request, "salesforce", changed)
@@ -44,6 +53,7 @@ def salesforce(request: HttpRequest) -> HttpResponse:
                 "login_url": conn.login_url,
                 "consumer_key": conn.consumer_key,
                 "api_version": conn.api_version,
+                "api_budget_percent": conn.api_budget_percent,
             },
             has_key=conn.has_private_key,
         )
