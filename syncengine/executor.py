@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from syncengine.partial import Failed, Landed, Outcome, settle, stale
@@ -93,6 +94,12 @@ def error_code(error: ProviderError) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
+def _batch(repo: MappingRepo) -> AbstractContextManager[object]:
+    """The repo's scope that saves its writes together (DbMappingRepo.batch), where it has one."""
+    scope: Callable[[], AbstractContextManager[object]] | None = getattr(repo, "batch", None)
+    return scope() if scope is not None else nullcontext()
+
+
 def _verb(write: Write) -> str:
     op = write.op
     return "create" if isinstance(op, Create) else "delete" if isinstance(op, Delete) else "update"
@@ -124,14 +131,15 @@ class Executor:
             self.fence()
         tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
-        for action in plan.actions:
-            if not action.writes:
-                self._settle_without_writes(action)
-                continue
-            track = self._track(action)
-            tracks.append(track)
-            for w in action.writes:
-                queues[w.side].append((track, w))
+        with _batch(self.repo):
+            for action in plan.actions:
+                if not action.writes:
+                    self._settle_without_writes(action)
+                    continue
+                track = self._track(action)
+                tracks.append(track)
+                for w in action.writes:
+                    queues[w.side].append((track, w))
         total = sum(len(q) for q in queues.values())
         done = 0
         for side in SIDES:
@@ -142,9 +150,10 @@ class Executor:
                 batch = queue[start : start + size]
                 if self.fence:
                     self.fence()
-                if side == "salesforce":
-                    self._write_pending(batch)
-                self._write_intents(batch)
+                with _batch(self.repo):  # saved before the batch goes out
+                    if side == "salesforce":
+                        self._write_pending(batch)
+                    self._write_intents(batch)
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
@@ -152,18 +161,19 @@ class Executor:
                     return self.report
                 refused: ProviderError | None = None
                 throttled: list[RateLimited] = []
-                for (track, write), result in zip(batch, results, strict=True):
-                    if isinstance(result.error, AuthFailed | RateLimited):
-                        # Neither is the item's own: a sign-in failure, or the provider asking
-                        # us to wait. The run stops with the cursors where they were, so the
-                        # next run plans the item again.
-                        if isinstance(result.error, RateLimited):
-                            throttled.append(result.error)
+                with _batch(self.repo):  # saved once the whole batch's results are in
+                    for (track, write), result in zip(batch, results, strict=True):
+                        if isinstance(result.error, AuthFailed | RateLimited):
+                            # Neither is the item's own: a sign-in failure, or the provider
+                            # asking us to wait. The run stops with the cursors where they were,
+                            # so the next run plans the item again.
+                            if isinstance(result.error, RateLimited):
+                                throttled.append(result.error)
+                            else:
+                                refused = refused or result.error
+                            self._not_written(track)
                         else:
-                            refused = refused or result.error
-                        self._not_written(track)
-                    else:
-                        self._record(track, write, result)
+                            self._record(track, write, result)
                 if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.
