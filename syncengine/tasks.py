@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datetime import datetime
+
 from django.db import transaction
-from django_q.models import Schedule
+from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.humanhash import uuid
+from django_q.models import OrmQ, Schedule
+from django_q.signals import pre_enqueue
+from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
 from syncengine import dispatch, service
@@ -65,9 +74,44 @@ def enqueue_sync(sync_user_id: int) -> None:
     async_task(f"{TASKS}sync_user_task", sync_user_id, group="sync")
 
 
+def enqueue_syncs(sync_user_ids: list[int]) -> None:
+    """One sync task per user, queued together: with the database as the broker, one INSERT
+    for all of them (django-q2's enqueue would insert, and reconnect, once per task)."""
+    broker = get_broker()
+    if Conf.SYNC or not isinstance(broker, ORM):
+        for pk in sync_user_ids:
+            enqueue_sync(pk)
+        return
+    now = timezone.now()
+    key = broker.list_key or Conf.CLUSTER_NAME
+    rows = [OrmQ(key=key, payload=_package(pk, now), lock=now) for pk in sync_user_ids]
+    with transaction.atomic(using=Conf.ORM):
+        OrmQ.objects.using(Conf.ORM).bulk_create(rows, batch_size=500)
+
+
+def _package(sync_user_id: int, now: datetime) -> str:
+    """The signed task django-q2's async_task would queue for enqueue_sync."""
+    name, task_id = uuid()
+    task = {
+        "id": task_id,
+        "name": name,
+        "func": f"{TASKS}sync_user_task",
+        "args": (sync_user_id,),
+        "group": "sync",
+        "kwargs": {},
+        "started": now,
+    }
+    if Conf.CACHED:
+        task["cached"] = Conf.CACHED
+    if Conf.ACK_FAILURES:
+        task["ack_failure"] = Conf.ACK_FAILURES
+    pre_enqueue.send(sender="django_q", task=task)
+    return str(SignedPackage.dumps(task))
+
+
 def dispatch_due() -> int:
     """Runs every minute: enqueues one sync task per user that is due."""
-    return len(dispatch.dispatch(enqueue_sync))
+    return len(dispatch.dispatch(enqueue_syncs))
 
 
 def sync_user_task(sync_user_id: int) -> dict[str, str]:
