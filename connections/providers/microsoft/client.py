@@ -41,7 +41,11 @@ BATCH_LIMIT = 20
 sleep: Callable[[float], None] = time.sleep  # tests replace it
 
 _caches: dict[tuple[str, str, str], msal.TokenCache] = {}
+# One msal application per token cache: building one fetches Entra's OpenID configuration.
+_apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
 _caches_lock = threading.Lock()
+# Ids a mailbox keeps between runs (its contact folder): (Graph base, tenant, mailbox, what).
+_ids: dict[tuple[str, str, str, str], str] = {}
 
 
 class GraphError(Exception):
@@ -99,9 +103,12 @@ def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
 
 
 def forget_tokens() -> None:
-    """Drop every cached token (tests; a changed app credential)."""
+    """Drop every cached token, msal application and remembered id (tests; a changed app
+    credential)."""
     with _caches_lock:
         _caches.clear()
+        _apps.clear()
+        _ids.clear()
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -155,10 +162,15 @@ class GraphClient:
         with _caches_lock:
             if fresh or key not in _caches:
                 _caches[key] = msal.TokenCache()
+                _apps.pop(key, None)
             cache = _caches[key]
-        if self._app is None or self._cache is not cache:
-            self._app = self._application(cred.client_id, cred.credential, cache)
-            self._cache = cache
+            app = _apps.get(key)
+        if app is None:
+            app = self._application(cred.client_id, cred.credential, cache)
+            with _caches_lock:
+                if _caches.get(key) is cache:
+                    _apps[key] = app
+        self._app, self._cache = app, cache
         try:
             result = self._app.acquire_token_for_client(scopes=[graph_scope()])
         except requests.RequestException as exc:
@@ -203,6 +215,22 @@ class GraphClient:
             raise TokenError(
                 400, "invalid_tenant", f"Tenant '{self.tenant_id}' was not found. ({exc})"
             ) from exc
+
+    # ------------------------------------------------------------------ remembered ids
+
+    def remembered(self, mailbox: str, what: str) -> str | None:
+        """An id this process found earlier for the mailbox (its contact folder), if any."""
+        with _caches_lock:
+            return _ids.get((self.base, self.tenant_id.lower(), mailbox.lower(), what))
+
+    def remember(self, mailbox: str, what: str, value: str | None) -> None:
+        """Keeps `value` for later runs; None forgets it (the item is gone)."""
+        key = (self.base, self.tenant_id.lower(), mailbox.lower(), what)
+        with _caches_lock:
+            if value is None:
+                _ids.pop(key, None)
+            else:
+                _ids[key] = value
 
     # ------------------------------------------------------------------ requests
 
