@@ -174,11 +174,16 @@ class GraphClient:
         try:
             result = self._app.acquire_token_for_client(scopes=[graph_scope()])
         except requests.RequestException as exc:
+            self._drop_app(key)
             raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
         except msal.exceptions.MsalError as exc:
+            self._drop_app(key)
             raise _msal_error(exc) from exc
         if "access_token" in result:
             return str(result["access_token"])
+        # A new application next time: msal's own throttle would otherwise answer every later
+        # try with this error for a while, without asking Entra ID.
+        self._drop_app(key)
         codes = result.get("error_codes") or [None]
         error = str(result.get("error") or "unknown_error")
         retry = DEFAULT_RETRY_AFTER if error == "temporarily_unavailable" else None
@@ -189,6 +194,12 @@ class GraphClient:
             aadsts=codes[0],
             retry_after=retry,
         )
+
+    def _drop_app(self, key: tuple[str, str, str]) -> None:
+        with _caches_lock:
+            if _apps.get(key) is self._app:
+                _apps.pop(key, None)
+        self._app = None
 
     def _application(
         self, client_id: str, credential: Any, cache: msal.TokenCache
