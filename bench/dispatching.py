@@ -24,8 +24,12 @@ def make_users(count: int) -> None:
     SyncUser.objects.bulk_create(
         [
             SyncUser(
-                configuration=config, salesforce_user_id=f"005{i:015d}", username=f"u{i}@x.example",
-                email=f"u{i}@x.example", link_status=LinkStatus.LINKED, next_due_at=due,
+                configuration=config,
+                salesforce_user_id=f"005{i:015d}",
+                username=f"u{i}@x.example",
+                email=f"u{i}@x.example",
+                link_status=LinkStatus.LINKED,
+                next_due_at=due,
             )  # fmt: skip
             for i in range(count)
         ],

@@ -95,9 +95,7 @@ def _claim_chunk(now: datetime, interval: timedelta, size: int) -> list[int]:
     sub_sql, sub_params = candidates.query.sql_with_params()
     table = connection.ops.quote_name(SyncUser._meta.db_table)
     due = connection.ops.quote_name("next_due_at")
-    sql = (
-        f"UPDATE {table} SET {due} = %s WHERE id IN ({sub_sql}) AND {due} <= %s RETURNING id"
-    )
+    sql = f"UPDATE {table} SET {due} = %s WHERE id IN ({sub_sql}) AND {due} <= %s RETURNING id"
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(sql, [adapt(now + interval), *sub_params, adapt(now)])

@@ -4,7 +4,6 @@ lease keeps a second copy away while the first runs, and a later copy finds noth
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import datetime
 
 from django.db import transaction

@@ -207,3 +207,23 @@ def test_the_interval_grows_with_the_number_of_users_up_to_an_hour() -> None:
     small, large, huge = (dispatch.sync_interval(n) for n in (10, 1000, 10**6))
     assert small == timedelta(minutes=5)
     assert small < large < huge == timedelta(hours=1)
+
+
+def test_due_users_are_queued_in_one_go_with_the_database_as_broker(
+    make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from syncengine import tasks
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the test settings run tasks inline
+    users = sorted(make_user().pk for _ in range(3))
+
+    assert tasks.dispatch_due() == 3
+
+    queued = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+    assert sorted(task["args"][0] for task in queued) == users
+    assert {task["func"] for task in queued} == {"syncengine.tasks.sync_user_task"}
+    assert len({task["id"] for task in queued}) == 3
