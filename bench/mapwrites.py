@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-WRITES = ("upsert", "remove", "save_cursors", "mark_failed")
+WRITES = ("upsert", "remove", "save_cursors", "mark_failed", "flush")
 
 
 class TimedRepo:
@@ -76,13 +77,14 @@ class TimedRepo:
             self.write_seconds += time.perf_counter() - started
 
 
-def sync_user() -> Any:
+def sync_user(name: str = "ana") -> Any:
     from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
 
-    config = SyncConfiguration.objects.create(name="Mapping writes")
+    config, _ = SyncConfiguration.objects.get_or_create(name="Benchmark users")
+    email = f"{name}@example.com"
     return SyncUser.objects.create(
-        configuration=config, salesforce_user_id="005000000000001AAA", username="ana@example.com",
-        email="ana@example.com", mailbox_address="ana@example.com", link_status=LinkStatus.LINKED,
+        configuration=config, salesforce_user_id=f"005{zlib.crc32(name.encode()):015d}",
+        username=email, email=email, mailbox_address=email, link_status=LinkStatus.LINKED,
     )  # fmt: skip
 
 

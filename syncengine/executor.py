@@ -100,6 +100,13 @@ def _batch(repo: MappingRepo) -> AbstractContextManager[object]:
     return scope() if scope is not None else nullcontext()
 
 
+def _flush(repo: MappingRepo) -> None:
+    """Saves the writes the repo's scope holds so far (DbMappingRepo.flush), where it has one."""
+    flush: Callable[[], None] | None = getattr(repo, "flush", None)
+    if flush is not None:
+        flush()
+
+
 def _verb(write: Write) -> str:
     op = write.op
     return "create" if isinstance(op, Create) else "delete" if isinstance(op, Delete) else "update"
@@ -120,26 +127,30 @@ class Executor:
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
-        try:
-            return self._run(plan)
-        except LeaseLost:
-            self.report.lease_lost = True
-            return self.report
+        # The mappings are saved together, at the latest when the run stops (for whatever
+        # reason: what landed is recorded); pending rows and intents before their batch goes out.
+        with _batch(self.repo):
+            try:
+                return self._run(plan)
+            except LeaseLost:
+                self.report.lease_lost = True
+                return self.report
+            finally:
+                _flush(self.repo)
 
     def _run(self, plan: Plan) -> Report:
         if self.fence:
             self.fence()
         tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
-        with _batch(self.repo):
-            for action in plan.actions:
-                if not action.writes:
-                    self._settle_without_writes(action)
-                    continue
-                track = self._track(action)
-                tracks.append(track)
-                for w in action.writes:
-                    queues[w.side].append((track, w))
+        for action in plan.actions:
+            if not action.writes:
+                self._settle_without_writes(action)
+                continue
+            track = self._track(action)
+            tracks.append(track)
+            for w in action.writes:
+                queues[w.side].append((track, w))
         total = sum(len(q) for q in queues.values())
         done = 0
         for side in SIDES:
@@ -150,10 +161,10 @@ class Executor:
                 batch = queue[start : start + size]
                 if self.fence:
                     self.fence()
-                with _batch(self.repo):  # saved before the batch goes out
-                    if side == "salesforce":
-                        self._write_pending(batch)
-                    self._write_intents(batch)
+                if side == "salesforce":
+                    self._write_pending(batch)
+                self._write_intents(batch)
+                _flush(self.repo)  # saved before the batch goes out
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
@@ -161,19 +172,18 @@ class Executor:
                     return self.report
                 refused: ProviderError | None = None
                 throttled: list[RateLimited] = []
-                with _batch(self.repo):  # saved once the whole batch's results are in
-                    for (track, write), result in zip(batch, results, strict=True):
-                        if isinstance(result.error, AuthFailed | RateLimited):
-                            # Neither is the item's own: a sign-in failure, or the provider
-                            # asking us to wait. The run stops with the cursors where they were,
-                            # so the next run plans the item again.
-                            if isinstance(result.error, RateLimited):
-                                throttled.append(result.error)
-                            else:
-                                refused = refused or result.error
-                            self._not_written(track)
+                for (track, write), result in zip(batch, results, strict=True):
+                    if isinstance(result.error, AuthFailed | RateLimited):
+                        # Neither is the item's own: a sign-in failure, or the provider asking
+                        # us to wait. The run stops with the cursors where they were, so the
+                        # next run plans the item again.
+                        if isinstance(result.error, RateLimited):
+                            throttled.append(result.error)
                         else:
-                            self._record(track, write, result)
+                            refused = refused or result.error
+                        self._not_written(track)
+                    else:
+                        self._record(track, write, result)
                 if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.

@@ -3,11 +3,12 @@
 No row locks: the unique constraints on each side's id and conditional updates keep the
 table consistent, and the user's lease keeps a second worker away in the first place.
 
-Inside `batch()` the writes are kept in order and saved together when the scope ends: one
-transaction, one read of the rows they touch, then bulk deletes, updates and inserts. The
-executor opens a scope per store batch: before the batch goes out for what must be saved first
-(pending rows, intents), after its results came back for the rest, so a mapping is still never
-saved before its item is written.
+Inside `batch()` the writes are kept in order and saved together when the scope ends (or at
+`flush()`, or every FLUSH_OPS writes): one transaction, one read of the rows they touch, then
+bulk deletes, updates and inserts. The executor opens one scope per run and flushes it before
+each store batch goes out (pending rows and intents must be saved first); results are saved at
+the next flush, so a mapping is still never saved before its item is written, and a crash in
+between is what markers and pending rows already cover.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from syncengine.stores.base import Kind, Side
 SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
 # Ids per IN (...) lookup: far below SQLite's and PostgreSQL's limits on query parameters.
 CHUNK = 500
+# Writes a batch() scope holds at most before it saves them (its memory stays bounded).
+FLUSH_OPS = 2000
 
 
 def _either(salesforce_id: str | None, mailbox_id: str | None) -> Q:
@@ -201,6 +204,20 @@ class DbMappingRepo:
         if ops:
             self._flush(ops)
 
+    def flush(self) -> None:
+        """Saves the writes the open scope holds so far; the scope stays open."""
+        if self._buffer:
+            ops, self._buffer = self._buffer, []
+            self._flush(ops)
+
+    def _buffered(self, op: str, arg: Any) -> bool:
+        if self._buffer is None:
+            return False
+        self._buffer.append((op, arg))
+        if len(self._buffer) >= FLUSH_OPS:
+            self.flush()  # bounds the memory a long scope holds
+        return True
+
     def _flush(self, ops: list[tuple[str, Any]]) -> None:
         wanted: list[set[str]] = [set(), set()]
         for _op, arg in ops:
@@ -305,9 +322,7 @@ class DbMappingRepo:
         ]
 
     def upsert(self, mapping: MappingState) -> None:
-        if self._buffer is not None:
-            self._buffer.append(("upsert", mapping.copy()))
-        else:
+        if not self._buffered("upsert", mapping.copy()):
             self._upsert_now(mapping)
 
     def _upsert_now(self, mapping: MappingState) -> None:
@@ -336,9 +351,7 @@ class DbMappingRepo:
                     raise
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
-        if self._buffer is not None:
-            self._buffer.append(("remove", (salesforce_id or None, mailbox_id or None)))
-        else:
+        if not self._buffered("remove", (salesforce_id or None, mailbox_id or None)):
             self._remove_now(salesforce_id, mailbox_id)
 
     def _remove_now(self, salesforce_id: str | None, mailbox_id: str | None) -> None:

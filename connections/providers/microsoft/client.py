@@ -148,6 +148,7 @@ class GraphClient:
         self.session = session or http.build_session()
         self.base = graph_url()
         self.calls = 0
+        self._calls_lock = threading.Lock()
         self._app: msal.ConfidentialClientApplication | None = None
         self._cache: msal.TokenCache | None = None
 
@@ -284,7 +285,8 @@ class GraphClient:
         headers: dict[str, str] | None,
         token: str,
     ) -> requests.Response:
-        self.calls += 1
+        with self._calls_lock:  # a store may send several requests at once
+            self.calls += 1
         all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         all_headers.update(with_immutable_ids(headers))
         try:
