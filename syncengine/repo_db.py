@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,6 +24,17 @@ from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
+from syncengine.repo_rows import (
+    VALUE_FIELDS,
+    Ids,
+    Rows,
+    execute_many,
+    fingerprint,
+    ids_of,
+    prepared,
+    quoted,
+    values_of,
+)
 from syncengine.state import MappingState, Status
 from syncengine.stores.base import Kind, Side
 
@@ -52,132 +62,6 @@ def _exactly(ids: dict[str, str | None]) -> dict[str, object]:
     }
 
 
-def _values(mapping: MappingState) -> dict[str, Any]:
-    return {
-        "salesforce_version": mapping.salesforce_version,
-        "mailbox_version": mapping.mailbox_version,
-        "field_hashes": dict(mapping.hashes),
-        "state": mapping.status,
-        "detached_side": (mapping.gone or "") if mapping.status == "detached" else "",
-        "intents": {side: notes for side, notes in mapping.intents.items() if notes},
-        # QuerySet.update() skips auto_now: without this, synced_since() never sees a
-        # repaired update and its issue stays open.
-        "updated_at": timezone.now(),
-    }
-
-
-Ids = tuple[str | None, str | None]
-VALUE_FIELDS = [
-    "salesforce_version",
-    "mailbox_version",
-    "field_hashes",
-    "state",
-    "detached_side",
-    "intents",
-    "updated_at",
-]
-
-
-def _quoted(name: str) -> str:
-    return str(connection.ops.quote_name(name))
-
-
-def _execute_many(sql: str, params: list[list[Any]]) -> None:
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
-
-def _prepared(values: dict[str, Any], stamp: object) -> list[Any]:
-    """The values of VALUE_FIELDS (all of them columns of the same name) as the database
-    driver takes them, `stamp` the adapted time of the flush: what Field.get_db_prep_save does,
-    without its per-value cost."""
-    json = connection.ops.adapt_json_value
-    notes = values["intents"]
-    return [
-        values["salesforce_version"],
-        values["mailbox_version"],
-        json(values["field_hashes"], None),
-        values["state"],
-        values["detached_side"],
-        json(notes, None) if notes else EMPTY.setdefault(connection.vendor, json({}, None)),
-        stamp,
-    ]
-
-
-# The adapted empty JSON object per database vendor: most rows have no intents.
-EMPTY: dict[str, Any] = {}
-
-
-def _ids_of(arg: MappingState | Ids) -> Ids:
-    if isinstance(arg, MappingState):
-        return (arg.salesforce_id or None, arg.mailbox_id or None)
-    return arg
-
-
-@dataclass
-class _Row:
-    """A row as the buffered writes leave it: `pk` None for one they insert, `values` None for
-    one they do not change."""
-
-    pk: int | None
-    ids: Ids
-    values: dict[str, Any] | None = None
-    dropped: bool = False
-
-
-class _Rows:
-    """The rows a batch touches, indexed on both ids, changed as the buffered writes would."""
-
-    def __init__(self, existing: list[tuple[int, str | None, str | None]]) -> None:
-        self.by_id: list[dict[str, _Row]] = [{}, {}]
-        self.deleted: list[int] = []
-        self.new: list[_Row] = []
-        self.removed: set[str] = set()
-        self.existing = [_Row(pk, (sf_id, mb_id)) for pk, sf_id, mb_id in existing]
-        for row in self.existing:
-            self._index(row)
-
-    def _index(self, row: _Row) -> None:
-        for n, item_id in enumerate(row.ids):
-            if item_id:
-                self.by_id[n][item_id] = row
-
-    def _drop(self, row: _Row) -> None:
-        for n, item_id in enumerate(row.ids):
-            if item_id and self.by_id[n].get(item_id) is row:
-                del self.by_id[n][item_id]
-        row.dropped = True
-        if row.pk is not None:
-            self.deleted.append(row.pk)
-
-    def changed(self) -> list[_Row]:
-        return [r for r in self.existing if r.values is not None and not r.dropped]
-
-    def holding(self, ids: Ids) -> list[_Row]:
-        found = [self.by_id[n].get(i) for n, i in enumerate(ids) if i]
-        unique = {id(row): row for row in found if row is not None}
-        return list(unique.values())
-
-    def upsert(self, ids: Ids, values: dict[str, Any]) -> None:
-        same = None
-        for row in self.holding(ids):
-            if row.ids == ids:
-                same = row
-            else:
-                self._drop(row)  # the link moved: it replaces the old one
-        if same is None:
-            same = _Row(None, ids)
-            self.new.append(same)
-            self._index(same)
-        same.values = values
-
-    def remove(self, ids: Ids) -> None:
-        for row in self.holding(ids):
-            self.removed |= {i for i in row.ids if i}
-            self._drop(row)
-        self.removed |= {i for i in ids if i}
-
-
 class DbMappingRepo:
     def __init__(self, sync_user: SyncUser, kind: Kind) -> None:
         self.sync_user = sync_user
@@ -187,6 +71,10 @@ class DbMappingRepo:
         self.removed: set[str] = set()
         # The writes of the open batch() scope, in order: ("upsert", mapping) or ("remove", ids).
         self._buffer: list[tuple[str, Any]] | None = None
+        # What load() read, by ids, and the ids written or removed since: an upsert of a row
+        # exactly as loaded is skipped.
+        self._loaded: dict[Ids, int] = {}
+        self._touched: set[str | None] = set()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -221,16 +109,16 @@ class DbMappingRepo:
     def _flush(self, ops: list[tuple[str, Any]]) -> None:
         wanted: list[set[str]] = [set(), set()]
         for _op, arg in ops:
-            ids = _ids_of(arg)
+            ids = ids_of(arg)
             for n, item_id in enumerate(ids):
                 if item_id:
                     wanted[n].add(item_id)
         try:
             with transaction.atomic():
-                rows = _Rows(self._holding(wanted))
+                rows = Rows(self._holding(wanted))
                 for op, arg in ops:
                     if op == "upsert":
-                        rows.upsert(_ids_of(arg), _values(arg))
+                        rows.upsert(ids_of(arg), values_of(arg))
                     else:
                         rows.remove(arg)
                 self._save_rows(rows)
@@ -249,7 +137,7 @@ class DbMappingRepo:
         """(pk, ids) of the rows holding any of these ids, read in chunks that stay under the
         database's limit on query parameters."""
         found: dict[int, tuple[int, str | None, str | None]] = {}
-        table = _quoted(ItemMapping._meta.db_table)
+        table = quoted(ItemMapping._meta.db_table)
         with connection.cursor() as cursor:
             for field, ids in zip(("salesforce_id", "mailbox_id"), wanted, strict=True):
                 ordered = sorted(ids)
@@ -258,7 +146,7 @@ class DbMappingRepo:
                     # Plain SQL: the ORM takes longer to build an IN of 500 than to run it.
                     cursor.execute(
                         f"SELECT id, salesforce_id, mailbox_id FROM {table} "
-                        f"WHERE sync_user_id = %s AND kind = %s AND {_quoted(field)} IN "
+                        f"WHERE sync_user_id = %s AND kind = %s AND {quoted(field)} IN "
                         f"({', '.join(['%s'] * len(chunk))})",
                         [self.sync_user.pk, self.kind, *chunk],
                     )
@@ -266,29 +154,29 @@ class DbMappingRepo:
                         found[pk] = (pk, sf_id, mb_id)
         return list(found.values())
 
-    def _save_rows(self, rows: _Rows) -> None:
+    def _save_rows(self, rows: Rows) -> None:
         for start in range(0, len(rows.deleted), CHUNK):
             ItemMapping.objects.filter(pk__in=rows.deleted[start : start + CHUNK]).delete()
         # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
         # field) and bulk_create cost more CPU than the writes themselves.
-        table = _quoted(ItemMapping._meta.db_table)
+        table = quoted(ItemMapping._meta.db_table)
         stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        changed = [[*_prepared(row.values, stamp), row.pk] for row in rows.changed() if row.values]
+        changed = [[*prepared(row.values, stamp), row.pk] for row in rows.changed() if row.values]
         if changed:
-            setting = ", ".join(f"{_quoted(name)} = %s" for name in VALUE_FIELDS)
-            _execute_many(f"UPDATE {table} SET {setting} WHERE id = %s", changed)
+            setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
+            execute_many(f"UPDATE {table} SET {setting} WHERE id = %s", changed)
         keys = [self.sync_user.pk, self.kind]
         new = []
         for row in rows.new:
             if not row.dropped and row.values is not None:
-                values = _prepared(row.values, stamp)
+                values = prepared(row.values, stamp)
                 new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
             names += [*VALUE_FIELDS, "created_at"]
-            columns = ", ".join(_quoted(n) for n in names)
+            columns = ", ".join(quoted(n) for n in names)
             marks = ", ".join(["%s"] * len(names))
-            _execute_many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", new)
+            execute_many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", new)
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -307,7 +195,7 @@ class DbMappingRepo:
             "detached_side",
             "intents",
         )
-        return [
+        loaded = [
             MappingState(
                 sf_id or "",
                 mb_id or "",
@@ -320,13 +208,22 @@ class DbMappingRepo:
             )
             for sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes in rows
         ]
+        self._loaded = {ids_of(m): fingerprint(m) for m in loaded}
+        self._touched = set()
+        return loaded
 
     def upsert(self, mapping: MappingState) -> None:
+        ids = ids_of(mapping)
+        if not (set(ids) & self._touched) and self._loaded.get(ids) == fingerprint(mapping):
+            # The row is as loaded and nothing since moved either id: writing it again would
+            # change nothing (a run that re-reads unchanged items writes nothing).
+            return
+        self._touched.update(i for i in ids if i)
         if not self._buffered("upsert", mapping.copy()):
             self._upsert_now(mapping)
 
     def _upsert_now(self, mapping: MappingState) -> None:
-        values = _values(mapping)
+        values = values_of(mapping)
         ids = {
             "salesforce_id": mapping.salesforce_id or None,
             "mailbox_id": mapping.mailbox_id or None,
@@ -351,6 +248,7 @@ class DbMappingRepo:
                     raise
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
+        self._touched.update(i for i in (salesforce_id, mailbox_id) if i)
         if not self._buffered("remove", (salesforce_id or None, mailbox_id or None)):
             self._remove_now(salesforce_id, mailbox_id)
 
@@ -367,6 +265,7 @@ class DbMappingRepo:
         target item of an update or delete but the source item of a create, so either side's id
         may match. Pending and detached rows keep their state: it is what the engine reads."""
         ids = [i for i in item_ids if i]
+        self._touched.update(ids)
         match = Q(salesforce_id__in=ids) | Q(mailbox_id__in=ids)
         linked = self._mappings().filter(match, state=ItemState.SYNCED)
         return linked.update(state=ItemState.ERROR)
@@ -400,5 +299,6 @@ class DbMappingRepo:
 
     def reset(self) -> None:
         """Forgets every link and cursor: the next run lists both sides and matches again."""
+        self._loaded.clear()
         self._mappings().delete()
         self._cursors().delete()

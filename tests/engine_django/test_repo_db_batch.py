@@ -10,7 +10,7 @@ from syncengine.engine import run_sync
 from syncengine.policy import SyncSettings
 from syncengine.records import Contact
 from syncengine.repo_db import DbMappingRepo
-from syncengine.state import MappingState
+from syncengine.state import MappingState, with_intents
 from syncengine.stores.memory import MemoryStore, SimulatedCrash
 from tests.engine_django.conftest import MakeUser
 from tests.engine_django.test_repo_db import _apply, _m
@@ -101,3 +101,21 @@ def test_a_crash_after_a_batch_was_written_saves_no_mapping_of_it_and_the_next_r
     assert result.status == "ok"
     assert len(mail) == 5  # the two written before the crash were linked by their markers
     assert sorted(m.salesforce_id for m in repo.load()) == sorted(sf.records())
+
+
+def test_a_row_written_back_as_loaded_is_skipped_but_not_after_it_changed(
+    make_user: MakeUser,
+) -> None:
+    user = make_user()
+    DbMappingRepo(user, "contacts").upsert(_m("003A", "AAA"))
+    stamp = ItemMapping.objects.get().updated_at
+    repo = DbMappingRepo(user, "contacts")
+    (loaded,) = repo.load()
+
+    repo.upsert(loaded)  # what a run that re-read an unchanged item writes
+    assert ItemMapping.objects.get().updated_at == stamp
+
+    repo.upsert(with_intents(loaded, "mailbox", {"email": "h2"}))  # an update under way
+    repo.upsert(loaded)  # nothing was written: the intents go again
+    row = ItemMapping.objects.get()
+    assert row.intents == {} and row.updated_at > stamp
