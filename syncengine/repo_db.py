@@ -75,6 +75,8 @@ class DbMappingRepo:
         # exactly as loaded is skipped.
         self._loaded: dict[Ids, int] = {}
         self._touched: set[str | None] = set()
+        # Every id a row may hold (those loaded, and those saved since); None before load().
+        self._stored: set[str] | None = None
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -111,7 +113,9 @@ class DbMappingRepo:
         for _op, arg in ops:
             ids = ids_of(arg)
             for n, item_id in enumerate(ids):
-                if item_id:
+                # After load(), an id no row held then and no write saved since is in no row:
+                # an initial sync's new items cost no look-up.
+                if item_id and (self._stored is None or item_id in self._stored):
                     wanted[n].add(item_id)
         try:
             with transaction.atomic():
@@ -132,6 +136,11 @@ class DbMappingRepo:
                     self._remove_now(*arg)
             return
         self.removed |= rows.removed
+        self._remember_stored(ops)
+
+    def _remember_stored(self, ops: list[tuple[str, Any]]) -> None:
+        if self._stored is not None:
+            self._stored.update(i for op, arg in ops if op == "upsert" for i in ids_of(arg) if i)
 
     def _holding(self, wanted: list[set[str]]) -> list[tuple[int, str | None, str | None]]:
         """(pk, ids) of the rows holding any of these ids, read in chunks that stay under the
@@ -209,6 +218,7 @@ class DbMappingRepo:
             for sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes in rows
         ]
         self._loaded = {ids_of(m): fingerprint(m) for m in loaded}
+        self._stored = {i for key in self._loaded for i in key if i}
         self._touched = set()
         return loaded
 
@@ -223,6 +233,7 @@ class DbMappingRepo:
             self._upsert_now(mapping)
 
     def _upsert_now(self, mapping: MappingState) -> None:
+        self._remember_stored([("upsert", mapping)])
         values = values_of(mapping)
         ids = {
             "salesforce_id": mapping.salesforce_id or None,
@@ -300,5 +311,6 @@ class DbMappingRepo:
     def reset(self) -> None:
         """Forgets every link and cursor: the next run lists both sides and matches again."""
         self._loaded.clear()
+        self._stored = None
         self._mappings().delete()
         self._cursors().delete()
