@@ -147,11 +147,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
-else:
-    # Workers and the dispatcher keep their connection between tasks instead of reconnecting
-    # for every query burst (django-q2 closes old connections around each task).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("LSYNC_DB_CONN_MAX_AGE", default=600)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Workers and the dispatcher keep their connection between tasks instead of reconnecting for
+# every task (django-q2 closes connections older than this around each one); a connection that
+# broke meanwhile is noticed and replaced.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("LSYNC_DB_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
