@@ -3,6 +3,7 @@ marker look-ups and error translation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,6 +56,19 @@ def query(params: dict[str, str]) -> str:
 def chunks(values: Sequence[str], size: int = BATCH_LIMIT) -> Iterator[list[str]]:
     for i in range(0, len(values), size):
         yield list(values[i : i + size])
+
+
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """Threads kept for the life of the worker process (starting them per batch cost more than
+    the requests' wait); per process id, as a forked worker cannot use its parent's threads."""
+    key = (os.getpid(), size)
+    pool = _pools.get(key)
+    if pool is None:
+        pool = _pools[key] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="graph")
+    return pool
 
 
 class GraphStore:
@@ -136,8 +150,7 @@ class GraphStore:
                 return list(self.client.batch(steps)) if steps else []
         with translated():
             self.client.token()  # one sign-in before the requests share it
-        with ThreadPoolExecutor(max_workers=min(self.concurrent_requests, len(parts))) as pool:
-            outcomes = list(pool.map(self._one_batch, parts))
+        outcomes = list(_pool(self.concurrent_requests).map(self._one_batch, parts))
         failed = [o for o in outcomes if isinstance(o, GraphError)]
         if len(failed) == len(outcomes):
             raise store_error(failed[0]) from failed[0]
