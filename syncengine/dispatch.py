@@ -90,12 +90,17 @@ def _claim_chunk(now: datetime, interval: timedelta, size: int) -> list[int]:
     dispatcher claimed first (its next_due_at moved on) is not returned twice. SQLite runs one
     writer at a time, so the statement alone is atomic there."""
     candidates = due_users(now).order_by("next_due_at", "pk").values("pk")[:size]
+    picked = "id IN ({})"
     if connection.vendor == "postgresql":
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        # As ARRAY(...) the subquery runs once, before the update. As IN (...) PostgreSQL may
+        # join it and run it again for every due row: quadratic, and past its LIMIT.
+        picked = "id = ANY(ARRAY({}))"
     sub_sql, sub_params = candidates.query.sql_with_params()
     table = connection.ops.quote_name(SyncUser._meta.db_table)
     due = connection.ops.quote_name("next_due_at")
-    sql = f"UPDATE {table} SET {due} = %s WHERE id IN ({sub_sql}) AND {due} <= %s RETURNING id"
+    where = picked.format(sub_sql)
+    sql = f"UPDATE {table} SET {due} = %s WHERE {where} AND {due} <= %s RETURNING id"
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(sql, [adapt(now + interval), *sub_params, adapt(now)])

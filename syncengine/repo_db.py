@@ -31,6 +31,7 @@ from syncengine.repo_rows import (
     execute_many,
     fingerprint,
     ids_of,
+    insert_rows,
     prepared,
     quoted,
     values_of,
@@ -182,10 +183,7 @@ class DbMappingRepo:
                 new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
-            names += [*VALUE_FIELDS, "created_at"]
-            columns = ", ".join(quoted(n) for n in names)
-            marks = ", ".join(["%s"] * len(names))
-            execute_many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", new)
+            insert_rows(ItemMapping._meta.db_table, [*names, *VALUE_FIELDS, "created_at"], new)
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
