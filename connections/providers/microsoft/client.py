@@ -41,8 +41,6 @@ BATCH_LIMIT = 20
 sleep: Callable[[float], None] = time.sleep  # tests replace it
 
 _caches: dict[tuple[str, str, str], msal.TokenCache] = {}
-# One msal application per token cache: building one fetches Entra's OpenID configuration.
-_apps: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
 _caches_lock = threading.Lock()
 # Ids a mailbox keeps between runs (its contact folder): (Graph base, tenant, mailbox, what).
 _ids: dict[tuple[str, str, str, str], str] = {}
@@ -103,11 +101,9 @@ def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
 
 
 def forget_tokens() -> None:
-    """Drop every cached token, msal application and remembered id (tests; a changed app
-    credential)."""
+    """Drop every cached token and remembered id (tests; a changed app credential)."""
     with _caches_lock:
         _caches.clear()
-        _apps.clear()
         _ids.clear()
 
 
@@ -163,28 +159,18 @@ class GraphClient:
         with _caches_lock:
             if fresh or key not in _caches:
                 _caches[key] = msal.TokenCache()
-                _apps.pop(key, None)
             cache = _caches[key]
-            app = _apps.get(key)
-        if app is None:
-            app = self._application(cred.client_id, cred.credential, cache)
-            with _caches_lock:
-                if _caches.get(key) is cache:
-                    _apps[key] = app
-        self._app, self._cache = app, cache
+        if self._app is None or self._cache is not cache:
+            self._app = self._application(cred.client_id, cred.credential, cache)
+            self._cache = cache
         try:
             result = self._app.acquire_token_for_client(scopes=[graph_scope()])
         except requests.RequestException as exc:
-            self._drop_app(key)
             raise TokenError(0, "network_error", f"Entra ID could not be reached: {exc}") from exc
         except msal.exceptions.MsalError as exc:
-            self._drop_app(key)
             raise _msal_error(exc) from exc
         if "access_token" in result:
             return str(result["access_token"])
-        # A new application next time: msal's own throttle would otherwise answer every later
-        # try with this error for a while, without asking Entra ID.
-        self._drop_app(key)
         codes = result.get("error_codes") or [None]
         error = str(result.get("error") or "unknown_error")
         retry = DEFAULT_RETRY_AFTER if error == "temporarily_unavailable" else None
@@ -195,12 +181,6 @@ class GraphClient:
             aadsts=codes[0],
             retry_after=retry,
         )
-
-    def _drop_app(self, key: tuple[str, str, str]) -> None:
-        with _caches_lock:
-            if _apps.get(key) is self._app:
-                _apps.pop(key, None)
-        self._app = None
 
     def _application(
         self, client_id: str, credential: Any, cache: msal.TokenCache

@@ -1,6 +1,5 @@
-"""What a long-running worker keeps between runs: one msal application per tenant and credential
-(so Entra's OpenID configuration is fetched once), and each mailbox's contact folder id, found
-again when the user deleted the folder."""
+"""What a long-running worker keeps between runs: each mailbox's contact folder id, found again
+when the user deleted the folder."""
 
 from __future__ import annotations
 
@@ -11,15 +10,6 @@ from tests.providers.microsoft.conftest import TENANT, USER, Microsoft
 
 def _paths(microsoft: Microsoft, since: int) -> list[str]:
     return [path for _method, path, _status in microsoft.emulator.request_log[since:]]
-
-
-def test_clients_of_one_tenant_share_one_msal_application(microsoft: Microsoft) -> None:
-    GraphClient(TENANT).token()
-    start = len(microsoft.emulator.request_log)
-
-    GraphClient(TENANT).token()
-
-    assert _paths(microsoft, start) == []  # no OpenID configuration, no token request
 
 
 def test_a_later_store_of_the_mailbox_reuses_the_folder_id(microsoft: Microsoft) -> None:
