@@ -127,8 +127,8 @@ class Executor:
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
-        # The mappings are saved together, at the latest when the run stops (for whatever
-        # reason: what landed is recorded); pending rows and intents before their batch goes out.
+        # The mappings are saved together: pending rows and intents before their batch goes out,
+        # results once the batch's are all in, and whatever is left when the run stops.
         with _batch(self.repo):
             try:
                 return self._run(plan)
@@ -184,6 +184,7 @@ class Executor:
                         self._not_written(track)
                     else:
                         self._record(track, write, result)
+                _flush(self.repo)  # saved before anything else can stop the run
                 if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.

@@ -6,8 +6,8 @@ table consistent, and the user's lease keeps a second worker away in the first p
 Inside `batch()` the writes are kept in order and saved together when the scope ends (or at
 `flush()`, or every FLUSH_OPS writes): one transaction, one read of the rows they touch, then
 bulk deletes, updates and inserts. The executor opens one scope per run and flushes it before
-each store batch goes out (pending rows and intents must be saved first); results are saved at
-the next flush, so a mapping is still never saved before its item is written, and a crash in
+each store batch goes out (pending rows and intents must be saved first) and once the batch's
+results are in, so a mapping is still never saved before its item is written, and a crash in
 between is what markers and pending rows already cover.
 """
 
