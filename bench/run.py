@@ -4,6 +4,8 @@
     .venv/bin/python bench/run.py --providers [--contacts 500] [--events 300]
                                   [--mail microsoft365|google|both] [--json var/bench.json]
     .venv/bin/python bench/run.py exchange [--contacts 1000] [--latency-ms 40] [--json FILE]
+    .venv/bin/python bench/run.py --list
+    .venv/bin/python bench/run.py SCENARIO [--size N] [--json]   (bench/scenarios.py)
 
 Each scenario runs the real engine (planner, guards, executor, mapping repo) over in-memory
 stores, so the figures are the engine's own cost, without network latency. Peak memory is
@@ -12,6 +14,7 @@ tracemalloc's peak for the scenario.
 `--providers` runs bench/providers.py instead: a whole sync through the provider stores against
 the in-process emulators (its docstring says what it measures). The `exchange` scenario runs
 bench/exchange.py: Exchange's initial sync, bulk against per-item writes, at a set latency.
+The named scenarios of bench/scenarios.py print one JSON object each with `--json`.
 """
 
 from __future__ import annotations
@@ -116,11 +119,32 @@ def scenario(kind: str, size: int) -> list[Figure]:
     return figures
 
 
+def scenario_main(argv: list[str]) -> int:
+    from bench import scenarios
+
+    parser = argparse.ArgumentParser(description=scenarios.__doc__)
+    parser.add_argument("name", nargs="?", choices=sorted(scenarios.SCENARIOS))
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--latency-ms", type=float, default=40.0)
+    scenarios.add_arguments(parser)
+    args = parser.parse_args(argv)
+    return scenarios.main_with(args.name, args, args.json)
+
+
 def main() -> int:
     from bench import day
+    from bench.scenarios import SCENARIOS
 
-    if len(sys.argv) > 1 and sys.argv[1] in day.SCENARIOS:
-        return day.main(sys.argv[1:])  # the simulated days of issue 15 (bench/day.py)
+    argv = sys.argv[1:]
+    if argv and argv[0] in day.SCENARIOS:
+        return day.main(argv)  # the simulated days of issue 15 (bench/day.py)
+    if "--list" in argv:
+        scenario_main(argv)
+        for name in sorted(day.SCENARIOS):
+            print(f"{name:<24} a simulated day with the Salesforce change feed (bench/day.py)")
+        return 0
+    if argv and argv[0] in SCENARIOS:
+        return scenario_main(argv)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -36,17 +36,22 @@ SIDE_OF = {"salesforce": "salesforce", "microsoft": "mailbox", "google": "mailbo
 
 
 def configure_django(directory: Path) -> None:
-    """Django on a fresh SQLite file in `directory`, migrated; for the command line only (the
+    """Django on a fresh SQLite file in `directory` (or the emptied LSYNC_BENCH_DATABASE_URL),
+    migrated; for the command line only (the
     smoke test runs under pytest-django, which has configured Django already)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    # Overridden, not defaulted: the benchmark must never write into a configured database.
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+    # Overridden, not defaulted: the benchmark must never write into a configured database. A
+    # throwaway database may be named on purpose (PostgreSQL figures): it is emptied first.
+    scratch = os.environ.get("LSYNC_BENCH_DATABASE_URL", "")
+    os.environ["DATABASE_URL"] = scratch or f"sqlite:///{directory / 'bench.sqlite3'}"
     os.environ["LSYNC_VAR_DIR"] = str(directory)
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
+    if scratch:
+        call_command("flush", verbosity=0, interactive=False)
 
 
 class _Refused(BaseAdapter):

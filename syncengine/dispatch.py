@@ -1,8 +1,8 @@
 """Who is due, who holds a user, and how long a failing user waits.
 
 Claims never lock for longer than one statement (healthchecks' `sendalerts` style): a claim is
-a conditional UPDATE that repeats the "free" condition, and it counts only when exactly one row
-changed. On PostgreSQL the candidates are also read with FOR UPDATE SKIP LOCKED so that
+one conditional UPDATE per chunk of users that repeats the "due" condition and returns the ids
+it changed. On PostgreSQL the candidates are read with FOR UPDATE SKIP LOCKED so that
 dispatchers on several machines split the due users instead of racing for the same ones.
 """
 
@@ -26,7 +26,6 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 60 * 60
 # A provider's Retry-After is honoured beyond our cap, but not beyond a day.
 RETRY_AFTER_MAX_SECONDS = 24 * 60 * 60
-DISPATCH_BATCH = 200
 
 
 def lease_seconds() -> int:
@@ -68,31 +67,74 @@ def due_users(now: datetime) -> QuerySet[SyncUser]:
     return eligible_users().filter(_free(now), not_backing_off, not_throttled, next_due_at__lte=now)
 
 
-def _mark_dispatched(pk: int, now: datetime, interval: timedelta) -> bool:
-    # The same conditions again: a concurrent dispatcher that got there first moved
-    # next_due_at, so this updates nothing and the user is not enqueued twice.
-    return due_users(now).filter(pk=pk).update(next_due_at=now + interval) == 1
+# Users claimed by one statement; a tick runs as many statements as its limit needs.
+CLAIM_CHUNK = 500
+# How often tasks.dispatch_due runs (its schedule), in seconds.
+TICK_SECONDS = 60
 
 
-def claim_due(now: datetime | None = None, limit: int = DISPATCH_BATCH) -> list[int]:
-    """Ids of due users this dispatcher now owns for one round (their next_due_at moved on)."""
+def tick_limit(user_count: int, interval: timedelta) -> int:
+    """How many users one tick may claim: twice the users that fall due per tick on average
+    (so a backlog drains within a few ticks), and never fewer than the workers can start.
+    Claiming far more than that would only queue tasks that go stale in the broker."""
+    workers = int(settings.Q_CLUSTER.get("workers", 2))
+    per_tick = -(-user_count * TICK_SECONDS // max(1, int(interval.total_seconds())))
+    return max(2 * per_tick, 10 * workers, 1)
+
+
+def _claim_chunk(now: datetime, interval: timedelta, size: int) -> list[int]:
+    """Claims up to `size` due users in one statement and returns their ids.
+
+    The subquery picks the candidates (FOR UPDATE SKIP LOCKED on PostgreSQL, so dispatchers on
+    several machines split them); the outer condition repeats "still due", so a user another
+    dispatcher claimed first (its next_due_at moved on) is not returned twice. SQLite runs one
+    writer at a time, so the statement alone is atomic there."""
+    candidates = due_users(now).order_by("next_due_at", "pk").values("pk")[:size]
+    picked = "id IN ({})"
+    if connection.vendor == "postgresql":
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        # As ARRAY(...) the subquery runs once, before the update. As IN (...) PostgreSQL may
+        # join it and run it again for every due row: quadratic, and past its LIMIT.
+        picked = "id = ANY(ARRAY({}))"
+    sub_sql, sub_params = candidates.query.sql_with_params()
+    table = connection.ops.quote_name(SyncUser._meta.db_table)
+    due = connection.ops.quote_name("next_due_at")
+    where = picked.format(sub_sql)
+    sql = f"UPDATE {table} SET {due} = %s WHERE {where} AND {due} <= %s RETURNING id"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(now + interval), *sub_params, adapt(now)])
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def claim_due(now: datetime | None = None, limit: int | None = None) -> list[int]:
+    """Ids of due users this dispatcher now owns for one round (their next_due_at moved on),
+    oldest due first, at most `limit` (by default tick_limit)."""
     now = now or timezone.now()
     close_abandoned_runs(now)
-    interval = sync_interval(eligible_users().count())
-    candidates = due_users(now).order_by("next_due_at", "pk").values_list("pk", flat=True)
-    if connection.vendor == "postgresql":
+    count = eligible_users().count()
+    interval = sync_interval(count)
+    limit = tick_limit(count, interval) if limit is None else limit
+    claimed: list[int] = []
+    while len(claimed) < limit:
+        size = min(CLAIM_CHUNK, limit - len(claimed))
         with transaction.atomic():
-            ids = list(candidates.select_for_update(skip_locked=True, of=("self",))[:limit])
-            return [pk for pk in ids if _mark_dispatched(pk, now, interval)]
-    return [pk for pk in list(candidates[:limit]) if _mark_dispatched(pk, now, interval)]
+            chunk = _claim_chunk(now, interval, size)
+        claimed += chunk
+        if len(chunk) < size:
+            break
+    return claimed
 
 
 def dispatch(
-    enqueue: Callable[[int], object], now: datetime | None = None, limit: int = DISPATCH_BATCH
+    enqueue: Callable[[list[int]], object],
+    now: datetime | None = None,
+    limit: int | None = None,
 ) -> list[int]:
+    """Claims the due users and hands them to `enqueue` all at once."""
     claimed = claim_due(now, limit)
-    for pk in claimed:
-        enqueue(pk)
+    if claimed:
+        enqueue(claimed)
     return claimed
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from syncengine.partial import Failed, Landed, Outcome, settle, stale
@@ -93,6 +94,19 @@ def error_code(error: ProviderError) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
+def _batch(repo: MappingRepo) -> AbstractContextManager[object]:
+    """The repo's scope that saves its writes together (DbMappingRepo.batch), where it has one."""
+    scope: Callable[[], AbstractContextManager[object]] | None = getattr(repo, "batch", None)
+    return scope() if scope is not None else nullcontext()
+
+
+def _flush(repo: MappingRepo) -> None:
+    """Saves the writes the repo's scope holds so far (DbMappingRepo.flush), where it has one."""
+    flush: Callable[[], None] | None = getattr(repo, "flush", None)
+    if flush is not None:
+        flush()
+
+
 def _verb(write: Write) -> str:
     op = write.op
     return "create" if isinstance(op, Create) else "delete" if isinstance(op, Delete) else "update"
@@ -113,11 +127,16 @@ class Executor:
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
-        try:
-            return self._run(plan)
-        except LeaseLost:
-            self.report.lease_lost = True
-            return self.report
+        # The mappings are saved together: pending rows and intents before their batch goes out,
+        # results once the batch's are all in, and whatever is left when the run stops.
+        with _batch(self.repo):
+            try:
+                return self._run(plan)
+            except LeaseLost:
+                self.report.lease_lost = True
+                return self.report
+            finally:
+                _flush(self.repo)
 
     def _run(self, plan: Plan) -> Report:
         if self.fence:
@@ -145,6 +164,7 @@ class Executor:
                 if side == "salesforce":
                     self._write_pending(batch)
                 self._write_intents(batch)
+                _flush(self.repo)  # saved before the batch goes out
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
@@ -164,6 +184,7 @@ class Executor:
                         self._not_written(track)
                     else:
                         self._record(track, write, result)
+                _flush(self.repo)  # saved before anything else can stop the run
                 if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.

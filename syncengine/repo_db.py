@@ -2,23 +2,48 @@
 
 No row locks: the unique constraints on each side's id and conditional updates keep the
 table consistent, and the user's lease keeps a second worker away in the first place.
+
+Inside `batch()` the writes are kept in order and saved together when the scope ends (or at
+`flush()`, or every FLUSH_OPS writes): one transaction, one read of the rows they touch, then
+bulk deletes, updates and inserts. The executor opens one scope per run and flushes it before
+each store batch goes out (pending rows and intents must be saved first) and once the batch's
+results are in, so a mapping is still never saved before its item is written, and a crash in
+between is what markers and pending rows already cover.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
+from syncengine.repo_rows import (
+    VALUE_FIELDS,
+    Ids,
+    Rows,
+    execute_many,
+    fingerprint,
+    ids_of,
+    insert_rows,
+    prepared,
+    quoted,
+    values_of,
+)
 from syncengine.state import MappingState, Status
 from syncengine.stores.base import Kind, Side
 
 SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
+# Ids per IN (...) lookup: far below SQLite's and PostgreSQL's limits on query parameters.
+CHUNK = 500
+# Writes a batch() scope holds at most before it saves them (its memory stays bounded).
+FLUSH_OPS = 2000
 
 
 def _either(salesforce_id: str | None, mailbox_id: str | None) -> Q:
@@ -45,6 +70,120 @@ class DbMappingRepo:
         # Both ids of every link this repo removed: a delete that landed (or a pair forgotten
         # because both sides are gone) is an item that synced, as far as its issues go.
         self.removed: set[str] = set()
+        # The writes of the open batch() scope, in order: ("upsert", mapping) or ("remove", ids).
+        self._buffer: list[tuple[str, Any]] | None = None
+        # What load() read, by ids, and the ids written or removed since: an upsert of a row
+        # exactly as loaded is skipped.
+        self._loaded: dict[Ids, int] = {}
+        self._touched: set[str | None] = set()
+        # Every id a row may hold (those loaded, and those saved since); None before load().
+        self._stored: set[str] | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Saves the scope's upserts and removes together when it ends, or none of them when it
+        ends with an exception. A scope inside an open one joins it."""
+        if self._buffer is not None:
+            yield
+            return
+        self._buffer = []
+        try:
+            yield
+            ops = self._buffer
+        finally:
+            self._buffer = None
+        if ops:
+            self._flush(ops)
+
+    def flush(self) -> None:
+        """Saves the writes the open scope holds so far; the scope stays open."""
+        if self._buffer:
+            ops, self._buffer = self._buffer, []
+            self._flush(ops)
+
+    def _buffered(self, op: str, arg: Any) -> bool:
+        if self._buffer is None:
+            return False
+        self._buffer.append((op, arg))
+        if len(self._buffer) >= FLUSH_OPS:
+            self.flush()  # bounds the memory a long scope holds
+        return True
+
+    def _flush(self, ops: list[tuple[str, Any]]) -> None:
+        wanted: list[set[str]] = [set(), set()]
+        for _op, arg in ops:
+            ids = ids_of(arg)
+            for n, item_id in enumerate(ids):
+                # After load(), an id no row held then and no write saved since is in no row:
+                # an initial sync's new items cost no look-up.
+                if item_id and (self._stored is None or item_id in self._stored):
+                    wanted[n].add(item_id)
+        try:
+            with transaction.atomic():
+                rows = Rows(self._holding(wanted))
+                for op, arg in ops:
+                    if op == "upsert":
+                        rows.upsert(ids_of(arg), values_of(arg))
+                    else:
+                        rows.remove(arg)
+                self._save_rows(rows)
+        except IntegrityError:
+            # Someone else wrote one of these rows meanwhile (the lease should prevent it): the
+            # writes one by one settle it as they always did.
+            for op, arg in ops:
+                if op == "upsert":
+                    self._upsert_now(arg)
+                else:
+                    self._remove_now(*arg)
+            return
+        self.removed |= rows.removed
+        self._remember_stored(ops)
+
+    def _remember_stored(self, ops: list[tuple[str, Any]]) -> None:
+        if self._stored is not None:
+            self._stored.update(i for op, arg in ops if op == "upsert" for i in ids_of(arg) if i)
+
+    def _holding(self, wanted: list[set[str]]) -> list[tuple[int, str | None, str | None]]:
+        """(pk, ids) of the rows holding any of these ids, read in chunks that stay under the
+        database's limit on query parameters."""
+        found: dict[int, tuple[int, str | None, str | None]] = {}
+        table = quoted(ItemMapping._meta.db_table)
+        with connection.cursor() as cursor:
+            for field, ids in zip(("salesforce_id", "mailbox_id"), wanted, strict=True):
+                ordered = sorted(ids)
+                for start in range(0, len(ordered), CHUNK):
+                    chunk = ordered[start : start + CHUNK]
+                    # Plain SQL: the ORM takes longer to build an IN of 500 than to run it.
+                    cursor.execute(
+                        f"SELECT id, salesforce_id, mailbox_id FROM {table} "
+                        f"WHERE sync_user_id = %s AND kind = %s AND {quoted(field)} IN "
+                        f"({', '.join(['%s'] * len(chunk))})",
+                        [self.sync_user.pk, self.kind, *chunk],
+                    )
+                    for pk, sf_id, mb_id in cursor.fetchall():
+                        found[pk] = (pk, sf_id, mb_id)
+        return list(found.values())
+
+    def _save_rows(self, rows: Rows) -> None:
+        for start in range(0, len(rows.deleted), CHUNK):
+            ItemMapping.objects.filter(pk__in=rows.deleted[start : start + CHUNK]).delete()
+        # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
+        # field) and bulk_create cost more CPU than the writes themselves.
+        table = quoted(ItemMapping._meta.db_table)
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        changed = [[*prepared(row.values, stamp), row.pk] for row in rows.changed() if row.values]
+        if changed:
+            setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
+            execute_many(f"UPDATE {table} SET {setting} WHERE id = %s", changed)
+        keys = [self.sync_user.pk, self.kind]
+        new = []
+        for row in rows.new:
+            if not row.dropped and row.values is not None:
+                values = prepared(row.values, stamp)
+                new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
+        if new:
+            names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
+            insert_rows(ItemMapping._meta.db_table, [*names, *VALUE_FIELDS, "created_at"], new)
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -63,7 +202,7 @@ class DbMappingRepo:
             "detached_side",
             "intents",
         )
-        return [
+        loaded = [
             MappingState(
                 sf_id or "",
                 mb_id or "",
@@ -76,19 +215,24 @@ class DbMappingRepo:
             )
             for sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes in rows
         ]
+        self._loaded = {ids_of(m): fingerprint(m) for m in loaded}
+        self._stored = {i for key in self._loaded for i in key if i}
+        self._touched = set()
+        return loaded
 
     def upsert(self, mapping: MappingState) -> None:
-        values = {
-            "salesforce_version": mapping.salesforce_version,
-            "mailbox_version": mapping.mailbox_version,
-            "field_hashes": dict(mapping.hashes),
-            "state": mapping.status,
-            "detached_side": (mapping.gone or "") if mapping.status == "detached" else "",
-            "intents": {side: notes for side, notes in mapping.intents.items() if notes},
-            # QuerySet.update() skips auto_now: without this, synced_since() never sees a
-            # repaired update and its issue stays open.
-            "updated_at": timezone.now(),
-        }
+        ids = ids_of(mapping)
+        if not (set(ids) & self._touched) and self._loaded.get(ids) == fingerprint(mapping):
+            # The row is as loaded and nothing since moved either id: writing it again would
+            # change nothing (a run that re-reads unchanged items writes nothing).
+            return
+        self._touched.update(i for i in ids if i)
+        if not self._buffered("upsert", mapping.copy()):
+            self._upsert_now(mapping)
+
+    def _upsert_now(self, mapping: MappingState) -> None:
+        self._remember_stored([("upsert", mapping)])
+        values = values_of(mapping)
         ids = {
             "salesforce_id": mapping.salesforce_id or None,
             "mailbox_id": mapping.mailbox_id or None,
@@ -113,6 +257,11 @@ class DbMappingRepo:
                     raise
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
+        self._touched.update(i for i in (salesforce_id, mailbox_id) if i)
+        if not self._buffered("remove", (salesforce_id or None, mailbox_id or None)):
+            self._remove_now(salesforce_id, mailbox_id)
+
+    def _remove_now(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
         gone = self._mappings().filter(_either(salesforce_id, mailbox_id))
         self.removed |= {
             i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair if i
@@ -125,6 +274,7 @@ class DbMappingRepo:
         target item of an update or delete but the source item of a create, so either side's id
         may match. Pending and detached rows keep their state: it is what the engine reads."""
         ids = [i for i in item_ids if i]
+        self._touched.update(ids)
         match = Q(salesforce_id__in=ids) | Q(mailbox_id__in=ids)
         linked = self._mappings().filter(match, state=ItemState.SYNCED)
         return linked.update(state=ItemState.ERROR)
@@ -158,5 +308,7 @@ class DbMappingRepo:
 
     def reset(self) -> None:
         """Forgets every link and cursor: the next run lists both sides and matches again."""
+        self._loaded.clear()
+        self._stored = None
         self._mappings().delete()
         self._cursors().delete()

@@ -225,7 +225,8 @@ class StoreContract:
         n = min(store.max_batch, 25)
         before = store.api_calls
         results = store.apply([Create(f"r{i}", sample(store.kind, i)) for i in range(n)])
-        assert store.api_calls - before == 1
+        # One call, or one round of the calls a store sends at once (Graph: 4 per mailbox).
+        assert 1 <= store.api_calls - before <= getattr(store, "concurrent_requests", 1)
         assert len(results) == n and all(r.ok for r in results)
 
     def test_an_update_moves_the_version(self, store: Store) -> None:

@@ -44,22 +44,53 @@ def test_two_interleaved_dispatchers_never_claim_the_same_user(
     make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     users = [make_user().pk for _ in range(5)]
-    real_mark = dispatch._mark_dispatched
+    real_claim = dispatch._claim_chunk
     inner: list[int] = []
 
-    def other_dispatcher_runs_in_between(pk: int, now: object, interval: object) -> bool:
+    def other_dispatcher_runs_in_between(now: object, interval: object, size: int) -> list[int]:
         if not inner:
-            # The first dispatcher has read its candidates; the second one runs to the end.
-            monkeypatch.setattr(dispatch, "_mark_dispatched", real_mark)
-            inner.extend(dispatch.dispatch(lambda pk: None))
-            monkeypatch.setattr(dispatch, "_mark_dispatched", other_dispatcher_runs_in_between)
-        return real_mark(pk, now, interval)  # type: ignore[arg-type]
+            # The first dispatcher is about to claim; the second one runs to the end first.
+            monkeypatch.setattr(dispatch, "_claim_chunk", real_claim)
+            inner.extend(dispatch.dispatch(lambda pks: None))
+            monkeypatch.setattr(dispatch, "_claim_chunk", other_dispatcher_runs_in_between)
+        return real_claim(now, interval, size)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(dispatch, "_mark_dispatched", other_dispatcher_runs_in_between)
-    outer = dispatch.dispatch(lambda pk: None)
+    monkeypatch.setattr(dispatch, "_claim_chunk", other_dispatcher_runs_in_between)
+    outer = dispatch.dispatch(lambda pks: None)
 
     assert sorted(inner) == sorted(users)
     assert outer == []
+
+
+def test_claims_in_chunks_never_return_a_user_twice(
+    make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "CLAIM_CHUNK", 3)
+    users = {make_user().pk for _ in range(10)}
+    now = timezone.now() + timedelta(seconds=1)
+    first = dispatch.claim_due(now, limit=7)
+    second = dispatch.claim_due(now)
+
+    assert len(first) == len(set(first)) == 7
+    assert set(first) | set(second) == users
+    assert not set(first) & set(second)
+    assert dispatch.claim_due(now) == []
+
+
+def test_one_tick_claims_more_than_the_old_cap_of_200_users(make_user: MakeUser) -> None:
+    interval = dispatch.sync_interval(10_000)
+    assert dispatch.tick_limit(10_000, interval) > 200
+    # Twice the users due per tick on average: a backlog of every user drains in half an interval.
+    assert dispatch.tick_limit(10_000, interval) * interval.total_seconds() / 60 >= 2 * 10_000
+
+
+def test_dispatch_enqueues_every_claimed_user_at_once(make_user: MakeUser) -> None:
+    users = sorted(make_user().pk for _ in range(4))
+    calls: list[list[int]] = []
+    claimed = dispatch.dispatch(calls.append, timezone.now() + timedelta(seconds=1))
+
+    assert sorted(claimed) == users
+    assert calls == [claimed]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,13 +100,15 @@ def test_dispatchers_in_two_threads_split_the_due_users(
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the interleaving test covers it")
     users = {make_user().pk for _ in range(12)}
-    real_mark = dispatch._mark_dispatched
+    monkeypatch.setattr(dispatch, "CLAIM_CHUNK", 2)
+    real_claim = dispatch._claim_chunk
 
-    def slow_mark(pk: int, now: object, interval: object) -> bool:
+    def slow_claim(now: object, interval: object, size: int) -> list[int]:
+        claimed = real_claim(now, interval, size)  # type: ignore[arg-type]
         time.sleep(0.01)  # keep both transactions open at the same time
-        return real_mark(pk, now, interval)  # type: ignore[arg-type]
+        return claimed
 
-    monkeypatch.setattr(dispatch, "_mark_dispatched", slow_mark)
+    monkeypatch.setattr(dispatch, "_claim_chunk", slow_claim)
     barrier = threading.Barrier(2)
     claimed: list[list[int]] = [[], []]
     errors: list[BaseException] = []
@@ -174,3 +207,23 @@ def test_the_interval_grows_with_the_number_of_users_up_to_an_hour() -> None:
     small, large, huge = (dispatch.sync_interval(n) for n in (10, 1000, 10**6))
     assert small == timedelta(minutes=5)
     assert small < large < huge == timedelta(hours=1)
+
+
+def test_due_users_are_queued_in_one_go_with_the_database_as_broker(
+    make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    from syncengine import tasks
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # the test settings run tasks inline
+    users = sorted(make_user().pk for _ in range(3))
+
+    assert tasks.dispatch_due() == 3
+
+    queued = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+    assert sorted(task["args"][0] for task in queued) == users
+    assert {task["func"] for task in queued} == {"syncengine.tasks.sync_user_task"}
+    assert len({task["id"] for task in queued}) == 3

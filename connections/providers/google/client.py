@@ -98,11 +98,15 @@ def stored_key_info() -> dict[str, Any]:
 
 _credentials: dict[tuple[str, str, str, tuple[str, ...], str], service_account.Credentials] = {}
 _lock = threading.Lock()
+# Ids a mailbox keeps between runs (its contact group): (service account, user, what).
+_ids: dict[tuple[str, str, str], str] = {}
 
 
 def clear_credentials_cache() -> None:
+    """Drops the cached credentials and remembered ids (tests; a changed key)."""
     with _lock:
         _credentials.clear()
+        _ids.clear()
 
 
 def credentials_for(
@@ -214,6 +218,22 @@ class GoogleClient:
             self.session.mount(prefix, adapter)
         self.calls = 0
         self.call_log: list[tuple[str, str]] = []
+
+    def remembered(self, what: str) -> str | None:
+        """An id this process found earlier for this mailbox (its contact group), if any."""
+        with _lock:
+            return _ids.get(self._id_key(what))
+
+    def remember(self, what: str, value: str | None) -> None:
+        """Keeps `value` for later runs; None forgets it."""
+        with _lock:
+            if value is None:
+                _ids.pop(self._id_key(what), None)
+            else:
+                _ids[self._id_key(what)] = value
+
+    def _id_key(self, what: str) -> tuple[str, str, str]:
+        return (str(self.info.get("client_email", "")), (self.subject or "").lower(), what)
 
     @property
     def client_id(self) -> str:

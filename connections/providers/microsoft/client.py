@@ -42,6 +42,8 @@ sleep: Callable[[float], None] = time.sleep  # tests replace it
 
 _caches: dict[tuple[str, str, str], msal.TokenCache] = {}
 _caches_lock = threading.Lock()
+# Ids a mailbox keeps between runs (its contact folder): (Graph base, tenant, mailbox, what).
+_ids: dict[tuple[str, str, str, str], str] = {}
 
 
 class GraphError(Exception):
@@ -99,9 +101,10 @@ def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
 
 
 def forget_tokens() -> None:
-    """Drop every cached token (tests; a changed app credential)."""
+    """Drop every cached token and remembered id (tests; a changed app credential)."""
     with _caches_lock:
         _caches.clear()
+        _ids.clear()
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -141,6 +144,7 @@ class GraphClient:
         self.session = session or http.build_session()
         self.base = graph_url()
         self.calls = 0
+        self._calls_lock = threading.Lock()
         self._app: msal.ConfidentialClientApplication | None = None
         self._cache: msal.TokenCache | None = None
 
@@ -204,6 +208,22 @@ class GraphClient:
                 400, "invalid_tenant", f"Tenant '{self.tenant_id}' was not found. ({exc})"
             ) from exc
 
+    # ------------------------------------------------------------------ remembered ids
+
+    def remembered(self, mailbox: str, what: str) -> str | None:
+        """An id this process found earlier for the mailbox (its contact folder), if any."""
+        with _caches_lock:
+            return _ids.get((self.base, self.tenant_id.lower(), mailbox.lower(), what))
+
+    def remember(self, mailbox: str, what: str, value: str | None) -> None:
+        """Keeps `value` for later runs; None forgets it (the item is gone)."""
+        key = (self.base, self.tenant_id.lower(), mailbox.lower(), what)
+        with _caches_lock:
+            if value is None:
+                _ids.pop(key, None)
+            else:
+                _ids[key] = value
+
     # ------------------------------------------------------------------ requests
 
     def send(
@@ -245,7 +265,8 @@ class GraphClient:
         headers: dict[str, str] | None,
         token: str,
     ) -> requests.Response:
-        self.calls += 1
+        with self._calls_lock:  # a store may send several requests at once
+            self.calls += 1
         all_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         all_headers.update(with_immutable_ids(headers))
         try:

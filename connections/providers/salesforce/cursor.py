@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 
 from syncengine.stores.base import CursorExpired
 
-BOUNDARY_CAP = 500
+# Rows remembered as already seen at the cursor's second (about 36 characters each). A bulk
+# load stamps thousands of rows in one second; forgetting them made every run within the next
+# minutes (until the cursor moves past that second) read them all again. Beyond the cap the
+# cursor would grow too long to store on every run, and they are read again instead.
+BOUNDARY_CAP = 10_000
 
 
 def soql_time(value: datetime) -> str:

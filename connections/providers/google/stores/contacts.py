@@ -71,11 +71,19 @@ class GoogleContactsStore:
 
     # ------------------------------------------------------------------ the group
 
-    def group(self) -> str:
-        """The group's resource name, created when missing."""
+    def group(self, *, recheck: bool = False) -> str:
+        """The group's resource name, created when missing: remembered from an earlier run of
+        this process unless `recheck` (a full listing looks it up again, so a group the user
+        deleted is found missing and made again)."""
+        what = f"contactGroup:{self.group_name}"
+        if recheck:
+            self._group = None
+        elif self._group is None:
+            self._group = self.client.remembered(what)
         if self._group is None:
             with translated():
                 self._group, _ = groups.ensure_group(self.client, self.group_name)
+            self.client.remember(what, self._group)
         return self._group
 
     # ------------------------------------------------------------------ reading
@@ -108,7 +116,7 @@ class GoogleContactsStore:
             params["pageToken"] = str(page["nextPageToken"])
 
     def changes(self, cursor: str | None) -> ChangePage:
-        group = self.group()
+        group = self.group(recheck=cursor is None)
         with translated():
             people, token = self._list(cursor)
         changed: list[Item] = []

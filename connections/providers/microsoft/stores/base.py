@@ -3,12 +3,19 @@ marker look-ups and error translation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from connections.providers.microsoft.client import BATCH_LIMIT, GraphClient, GraphError
+from connections.providers.microsoft.client import (
+    BATCH_LIMIT,
+    BatchResult,
+    GraphClient,
+    GraphError,
+)
 from connections.providers.microsoft.convert import MARKER_PROPERTY
 from connections.providers.microsoft.errors import store_error
 from syncengine.stores.base import (
@@ -29,6 +36,9 @@ from syncengine.stores.matching import first_matches
 
 EXPAND_MARKER = f"singleValueExtendedProperties($filter=id eq '{MARKER_PROPERTY}')"
 Step = dict[str, Any]
+# Graph serves at most 4 concurrent requests per mailbox and app: a write batch of the engine
+# goes out as up to 4 $batch requests of 20 at once.
+CONCURRENT_REQUESTS = 4
 
 
 @contextmanager
@@ -48,10 +58,24 @@ def chunks(values: Sequence[str], size: int = BATCH_LIMIT) -> Iterator[list[str]
         yield list(values[i : i + size])
 
 
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """Threads kept for the life of the worker process (starting them per batch cost more than
+    the requests' wait); per process id, as a forked worker cannot use its parent's threads."""
+    key = (os.getpid(), size)
+    pool = _pools.get(key)
+    if pool is None:
+        pool = _pools[key] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="graph")
+    return pool
+
+
 class GraphStore:
     side: Side = "mailbox"
     kind: Kind
-    max_batch = BATCH_LIMIT
+    max_batch = BATCH_LIMIT * CONCURRENT_REQUESTS
+    concurrent_requests = CONCURRENT_REQUESTS
 
     def __init__(self, client: GraphClient, mailbox: str) -> None:
         self.client = client
@@ -94,13 +118,14 @@ class GraphStore:
                 continue
             steps.append(step)
             where.append(n)
-        with translated():
-            answers = self.client.batch(steps)
+        answers = self._batches(steps)
         for n, answer in zip(where, answers, strict=True):
             op = ops[n]
             op_id = None if isinstance(op, Create) else op.id
-            error = answer.error
-            if error is not None:
+            error = answer if isinstance(answer, GraphError) else answer.error
+            if isinstance(answer, GraphError):
+                results[n] = OpResult(False, op_id, error=store_error(answer))
+            elif error is not None:
                 results[n] = OpResult(False, op_id, error=self._op_error(op, error))
             elif isinstance(op, Delete):
                 results[n] = OpResult(True, op.id, None)
@@ -113,6 +138,32 @@ class GraphStore:
             r if r is not None else OpResult(False, error=ProviderError("not applied"))
             for r in results
         ]
+
+    def _batches(self, steps: list[Step]) -> list[BatchResult | GraphError]:
+        """Every step's answer, the steps sent as $batch requests of 20, up to
+        CONCURRENT_REQUESTS at once. When every request failed as a whole, that error is raised
+        (nothing was written); when only some did, their steps carry the error and the others
+        their answers, since those landed."""
+        parts = [steps[i : i + BATCH_LIMIT] for i in range(0, len(steps), BATCH_LIMIT)]
+        if len(parts) <= 1:
+            with translated():
+                return list(self.client.batch(steps)) if steps else []
+        with translated():
+            self.client.token()  # one sign-in before the requests share it
+        outcomes = list(_pool(self.concurrent_requests).map(self._one_batch, parts))
+        failed = [o for o in outcomes if isinstance(o, GraphError)]
+        if len(failed) == len(outcomes):
+            raise store_error(failed[0]) from failed[0]
+        answers: list[BatchResult | GraphError] = []
+        for part, outcome in zip(parts, outcomes, strict=True):
+            answers += [outcome] * len(part) if isinstance(outcome, GraphError) else outcome
+        return answers
+
+    def _one_batch(self, part: list[Step]) -> list[BatchResult] | GraphError:
+        try:
+            return self.client.batch(part)
+        except GraphError as error:
+            return error
 
     def _op_error(self, op: Op, error: GraphError) -> ProviderError:
         return store_error(error)

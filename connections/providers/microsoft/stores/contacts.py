@@ -49,12 +49,22 @@ class GraphContactStore(GraphStore):
     # ------------------------------------------------------------------ the folder
 
     def folder_id(self, *, create: bool = True) -> str | None:
+        """The folder's id: remembered from an earlier run of this process, else found (or
+        made). A remembered folder that is gone is forgotten by `changes` and found again."""
+        what = f"contactFolder:{self.folder_name.lower()}"
+        if self._folder_id is None:
+            self._folder_id = self.client.remembered(self.mailbox, what)
         if self._folder_id is None:
             with translated():
                 self._folder_id = self._find_folder()
                 if self._folder_id is None and create:
                     self._folder_id = self._create_folder()
+            self.client.remember(self.mailbox, what, self._folder_id)
         return self._folder_id
+
+    def _forget_folder(self) -> None:
+        self._folder_id = None
+        self.client.remember(self.mailbox, f"contactFolder:{self.folder_name.lower()}", None)
 
     def _find_folder(self) -> str | None:
         name = self.folder_name.replace("'", "''")
@@ -107,18 +117,24 @@ class GraphContactStore(GraphStore):
     # ------------------------------------------------------------------ reads
 
     def changes(self, cursor: str | None) -> ChangePage:
-        folder = self.folder_id()
         if cursor is not None and not cursor.startswith(self.client.base):
             raise CursorExpired("the sync cursor belongs to another Graph endpoint")
-        url = cursor or f"{self.client.base}{self.user_path}/contactFolders/{folder}/contacts/delta"
-        try:
-            entries, link = self.delta_pages(
-                url, "odata.maxpagesize=200", expiring=cursor is not None
+        for attempt in (1, 2):
+            url = cursor or (
+                f"{self.client.base}{self.user_path}/contactFolders/{self.folder_id()}"
+                "/contacts/delta"
             )
-        except (CursorExpired, NotFound):
-            # The folder may be gone (a user deleted it): find or create it again next time.
-            self._folder_id = None
-            raise
+            try:
+                entries, link = self.delta_pages(
+                    url, "odata.maxpagesize=200", expiring=cursor is not None
+                )
+                break
+            except (CursorExpired, NotFound):
+                # The folder may be gone (a user deleted it): find or create it again, at once
+                # for a full listing, next time for a cursor (the engine then lists in full).
+                self._forget_folder()
+                if cursor is not None or attempt == 2:
+                    raise
         deleted = [str(e["id"]) for e in entries if "@removed" in e]
         changed = [e for e in entries if "@removed" not in e]
         markers = self._markers([str(e["id"]) for e in changed])

@@ -1,0 +1,116 @@
+"""Named scenarios for issue 14's figures: `bench/run.py --list`, `bench/run.py NAME --json`.
+
+Each scenario is a function of the parsed options that returns its figures as one flat dict (the
+keys the issue names where they apply, plus what explains them). Every scenario runs on a fresh
+SQLite database in a temporary directory, so two runs never share state. Nothing here asserts a
+time: the figures are printed, and bench/RESULTS.md keeps the ones measured for the issue.
+
+The scenarios only use product APIs that main had before issue 14 where they can (falling back
+when a newer one is missing), so the same file measures "before" on a copy of main's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Figures = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    run: Callable[[argparse.Namespace], Figures]
+
+
+def _mapping_writes(args: argparse.Namespace) -> Figures:
+    from bench import mapwrites
+
+    return mapwrites.run(args.size or 5000)
+
+
+def _nochange(mail: str) -> Callable[[argparse.Namespace], Figures]:
+    def run(args: argparse.Namespace) -> Figures:
+        from bench import nochange
+
+        return nochange.run(mail, args.size or 200)
+
+    return run
+
+
+def _dispatch(args: argparse.Namespace) -> Figures:
+    from bench import dispatching
+
+    return dispatching.run(args.size or 1000)
+
+
+def _initial_speedup(args: argparse.Namespace) -> Figures:
+    from bench import speedup
+
+    return speedup.run(args.size or 1000, args.latency_ms, args.repeat)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "mapping-writes",
+            "5,000 contacts over memory stores, the real mapping repo: share of the run spent "
+            "writing mappings (mapping_write_share)",
+            _mapping_writes,
+        ),
+        Scenario(
+            "nochange-microsoft365",
+            "Microsoft 365 emulator: HTTP requests of the run after the initial sync and of a "
+            "steady run with no changes (nochange_requests_per_side_kind)",
+            _nochange("microsoft365"),
+        ),
+        Scenario(
+            "nochange-google",
+            "Google emulator: the same as nochange-microsoft365",
+            _nochange("google"),
+        ),
+        Scenario(
+            "dispatch",
+            "1,000 due users claimed and enqueued in one dispatcher tick (dispatch_seconds)",
+            _dispatch,
+        ),
+        Scenario(
+            "initial-speedup",
+            "1,000 contacts at 40 ms per request: lsync's initial sync against the naive "
+            "per-item strategy in the same run (initial_speedup_vs_naive)",
+            _initial_speedup,
+        ),
+    )
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--list", action="store_true", help="name the scenarios and stop")
+    parser.add_argument("--size", type=int, default=0, help="items or users (scenario default)")
+    parser.add_argument("--repeat", type=int, default=3, help="initial-speedup: runs of each")
+
+
+def main_with(name: str | None, args: argparse.Namespace, as_json: bool) -> int:
+    if args.list or name is None:
+        for scenario in SCENARIOS.values():
+            print(f"{scenario.name:<24} {scenario.summary}")
+        return 0
+    from bench.wiring import configure_django
+
+    with tempfile.TemporaryDirectory(prefix="lsync-bench-") as directory:
+        configure_django(Path(directory))
+        figures = SCENARIOS[name].run(args)
+    figures = {"scenario": name, **figures}
+    if as_json:
+        print(json.dumps(figures, sort_keys=False))
+    else:
+        for key, value in figures.items():
+            print(f"{key:<36} {value}")
+    return 0

@@ -1,0 +1,174 @@
+"""The rows behind DbMappingRepo's batch() scope: what an upsert stores, the rows a batch
+touches as its writes leave them, and the plain statements that save them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, connections
+from django.utils import timezone
+
+from syncengine.state import MappingState
+
+
+def values_of(mapping: MappingState) -> dict[str, Any]:
+    return {
+        "salesforce_version": mapping.salesforce_version,
+        "mailbox_version": mapping.mailbox_version,
+        "field_hashes": dict(mapping.hashes),
+        "state": mapping.status,
+        "detached_side": (mapping.gone or "") if mapping.status == "detached" else "",
+        "intents": {side: notes for side, notes in mapping.intents.items() if notes},
+        # QuerySet.update() skips auto_now: without this, synced_since() never sees a
+        # repaired update and its issue stays open.
+        "updated_at": timezone.now(),
+    }
+
+
+Ids = tuple[str | None, str | None]
+VALUE_FIELDS = [
+    "salesforce_version",
+    "mailbox_version",
+    "field_hashes",
+    "state",
+    "detached_side",
+    "intents",
+    "updated_at",
+]
+
+
+def quoted(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def execute_many(sql: str, params: list[list[Any]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+# Rows per multi-row INSERT: far below SQLite's 32,766 parameters for a dozen columns.
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(
+    table: str, columns: list[str], rows: Sequence[Sequence[Any]], using: str = "default"
+) -> None:
+    """INSERT INTO table (columns) VALUES (...), (...): a few hundred rows per statement, which
+    costs PostgreSQL one round trip where executemany costs one per row."""
+    db = connections[using]
+    quote = db.ops.quote_name
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[start : start + ROWS_PER_INSERT]
+            cursor.execute(head + ", ".join([one] * len(part)), [v for row in part for v in row])
+
+
+def prepared(values: dict[str, Any], stamp: object) -> list[Any]:
+    """The values of VALUE_FIELDS (all of them columns of the same name) as the database
+    driver takes them, `stamp` the adapted time of the flush: what Field.get_db_prep_save does,
+    without its per-value cost."""
+    json = connection.ops.adapt_json_value
+    notes = values["intents"]
+    return [
+        values["salesforce_version"],
+        values["mailbox_version"],
+        json(values["field_hashes"], None),
+        values["state"],
+        values["detached_side"],
+        json(notes, None) if notes else EMPTY.setdefault(connection.vendor, json({}, None)),
+        stamp,
+    ]
+
+
+# The adapted empty JSON object per database vendor: most rows have no intents.
+EMPTY: dict[str, Any] = {}
+
+
+def fingerprint(m: MappingState) -> int:
+    """What an upsert of `m` would store, as one number (the ids aside)."""
+    notes = tuple(sorted((side, tuple(sorted(n.items()))) for side, n in m.intents.items() if n))
+    gone = m.gone if m.status == "detached" else None
+    return hash(
+        (
+            m.salesforce_version,
+            m.mailbox_version,
+            tuple(sorted(m.hashes.items())),
+            m.status,
+            gone,
+            notes,
+        )
+    )
+
+
+def ids_of(arg: MappingState | Ids) -> Ids:
+    if isinstance(arg, MappingState):
+        return (arg.salesforce_id or None, arg.mailbox_id or None)
+    return arg
+
+
+@dataclass
+class Row:
+    """A row as the buffered writes leave it: `pk` None for one they insert, `values` None for
+    one they do not change."""
+
+    pk: int | None
+    ids: Ids
+    values: dict[str, Any] | None = None
+    dropped: bool = False
+
+
+class Rows:
+    """The rows a batch touches, indexed on both ids, changed as the buffered writes would."""
+
+    def __init__(self, existing: list[tuple[int, str | None, str | None]]) -> None:
+        self.by_id: list[dict[str, Row]] = [{}, {}]
+        self.deleted: list[int] = []
+        self.new: list[Row] = []
+        self.removed: set[str] = set()
+        self.existing = [Row(pk, (sf_id, mb_id)) for pk, sf_id, mb_id in existing]
+        for row in self.existing:
+            self._index(row)
+
+    def _index(self, row: Row) -> None:
+        for n, item_id in enumerate(row.ids):
+            if item_id:
+                self.by_id[n][item_id] = row
+
+    def _drop(self, row: Row) -> None:
+        for n, item_id in enumerate(row.ids):
+            if item_id and self.by_id[n].get(item_id) is row:
+                del self.by_id[n][item_id]
+        row.dropped = True
+        if row.pk is not None:
+            self.deleted.append(row.pk)
+
+    def changed(self) -> list[Row]:
+        return [r for r in self.existing if r.values is not None and not r.dropped]
+
+    def holding(self, ids: Ids) -> list[Row]:
+        found = [self.by_id[n].get(i) for n, i in enumerate(ids) if i]
+        unique = {id(row): row for row in found if row is not None}
+        return list(unique.values())
+
+    def upsert(self, ids: Ids, values: dict[str, Any]) -> None:
+        same = None
+        for row in self.holding(ids):
+            if row.ids == ids:
+                same = row
+            else:
+                self._drop(row)  # the link moved: it replaces the old one
+        if same is None:
+            same = Row(None, ids)
+            self.new.append(same)
+            self._index(same)
+        same.values = values
+
+    def remove(self, ids: Ids) -> None:
+        for row in self.holding(ids):
+            self.removed |= {i for i in row.ids if i}
+            self._drop(row)
+        self.removed |= {i for i in ids if i}
