@@ -41,5 +41,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
         status = 403 if refused else 400
         return HttpResponse("no valid notification", status=status, content_type="text/plain")
     changefeed.wake(users, timezone.now())
-    dispatch.dispatch(tasks.enqueue_sync)
+    dispatch.dispatch(tasks.enqueue_syncs)
     return HttpResponse(status=202)

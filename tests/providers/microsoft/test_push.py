@@ -53,7 +53,7 @@ def ana(microsoft: Microsoft, settings: Any, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.fixture
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     out: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_sync", out.append)
+    monkeypatch.setattr(tasks, "enqueue_syncs", out.extend)
     return out
 
 
