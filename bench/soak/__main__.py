@@ -38,9 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-rounds", type=int, default=6)
     parser.add_argument("--max-minutes", type=float, default=120.0)
     parser.add_argument("--strict", action="store_true", help="exit 1 on a broken invariant")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="work in DIR and keep its database afterwards"
+    )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="lsync-soak-") as tmp:
-        findings = soak(args, Path(tmp))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        findings = soak(args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="lsync-soak-") as tmp:
+            findings = soak(args, Path(tmp))
     return 1 if args.strict and any(findings.counts[c] for c in check.COLUMNS) else 0
 
 
@@ -68,6 +75,9 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
             break
         stats["cycles"] += 1
         clear(world)
+        # A cycle stands for the time between two syncs: a Retry-After given in the last one has
+        # run out (otherwise one long 429 keeps a user out of every later cycle's faults).
+        let_throttles_pass()
         editor.edit(world.users, rng.randint(1, 4))
         for emulator in world.emulators.values():
             faults.inject(emulator, args.faults)

@@ -170,7 +170,10 @@ def test_throttling_stops_the_run_keeping_what_was_applied() -> None:
     mb.apply = throttle_second_batch  # type: ignore[method-assign]
     result = run_sync(sf, mb, repo, S)
     assert result.status == "throttled" and result.retry_after == 42
-    assert len(mb) == 2 and len(repo.mappings) == 2 and repo.cursors == {}
+    assert len(mb) == 2 and repo.cursors == {}
+    # The first batch linked; the refused one left its write-ahead (pending) rows.
+    states = sorted(m.status for m in repo.mappings.values())
+    assert states == ["pending", "pending", "synced", "synced"]
     assert result.issues[-1].code == "rate_limited" and result.issues[-1].retryable
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
@@ -214,7 +217,10 @@ def test_a_crash_after_a_mailbox_batch_creates_no_duplicates(crash_batch: int) -
     mb.apply = crash_on  # type: ignore[method-assign]
     with pytest.raises(SimulatedCrash):
         run_sync(sf, mb, repo, S)
-    assert len(repo.mappings) == 2 * (crash_batch - 1)
+    linked = [m for m in repo.load() if not is_pending(m)]
+    assert len(linked) == 2 * (crash_batch - 1)
+    # The crashed batch's creates left write-ahead rows, the later batches none.
+    assert sum(is_pending(m) for m in repo.load()) == min(2, 5 - len(linked))
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
     assert emails(mb) == emails(sf) and len(mb) == 5 and len(repo.mappings) == 5
