@@ -70,7 +70,9 @@ def check_pair(
             gone = next(iter(t.deleted_on))
             other: Side = "mailbox" if gone == "salesforce" else "salesforce"
             # Contacts are never deleted in Salesforce: removed from the mailbox they only unlink.
-            propagates = kind == "events" or gone == "salesforce"
+            # Nor where the user made them (decision table D1c): a contact made in the mailbox
+            # stays there when deleted in Salesforce.
+            propagates = kind == "events" or (gone == "salesforce" and t.origin == "salesforce")
             if propagates and here[other] and other not in t.deleted_on:
                 diverge("deletes not propagated", token, f"deleted in {gone}, still in {other}")
             continue
