@@ -243,6 +243,21 @@ def test_a_crash_after_a_salesforce_batch_creates_no_duplicates() -> None:
     )
 
 
+def test_an_edit_of_a_mailbox_copy_made_by_a_run_that_crashed_is_kept() -> None:
+    sf, mb, repo = pair()
+    sf.put(contact(0, title="Buyer"))
+    mb.crash_after_write(1)
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, S)
+    ((copy_id, copy),) = mb.records().items()
+    assert isinstance(copy, Contact) and [m.status for m in repo.load()] == ["pending"]
+    mb.edit(copy_id, replace(copy, title="Edited in Outlook"))
+    converge(sf, mb, repo)
+    titles = [r.title for r in [*sf.records().values(), *mb.records().values()]]  # type: ignore[union-attr]
+    assert titles == ["Edited in Outlook", "Edited in Outlook"]
+    assert [m.status for m in repo.load()] == ["synced"]
+
+
 def test_an_expired_cursor_lists_everything_and_matches_instead_of_duplicating() -> None:
     sf, mb, repo = pair()
     for n in range(3):
