@@ -626,8 +626,10 @@ def plan(
             continue
         want = side_hashes(p, "salesforce")
         free = [sf_view.items[i] for i in sorted(sf_view.page_ids - linked["salesforce"])]
-        found = next((c for c in free if hashes_of(c.record) == want), None) or next(
-            (c for c in free if _same_keys(kind, hashes_of(c.record), want)), None
+        found = (
+            next((c for c in free if hashes_of(c.record) == want), None)
+            or next((c for c in free if _same_keys(kind, hashes_of(c.record), want)), None)
+            or _closest(free, want)
         )
         if found is None and pm_item is not None and not settings.in_scope(pm_item.record):
             # Nothing was created (or it is gone) and the item left the scope: nothing to recover.
@@ -687,6 +689,26 @@ KEY_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
     "contacts": (("emails",), ("first_name", "last_name", "company")),
     "events": (("subject", "start", "end"),),
 }
+
+
+# How many written fields a user may have edited in a new Salesforce item before the run that
+# created it is recovered, for the item still to be recognised (an edit of "when" moves two).
+EDITS_TOLERATED = 3
+
+
+def _closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
+    """The one item still holding most of what was written (row U5): the user edited its
+    identifying fields before the crashed run was recovered. Fewer written fields differ than
+    agree, at most EDITS_TOLERATED, and no other item comes as close; else none (a tie would be
+    a guess)."""
+    written = {f: h for f, h in want.items() if h not in _EMPTY}
+    scored = sorted(
+        (sum(hashes_of(c.record).get(f) != h for f, h in written.items()), c.id, c) for c in free
+    )
+    near = [(d, c) for d, _, c in scored if d <= EDITS_TOLERATED and 2 * d < len(written)]
+    if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+        return None
+    return near[0][1]
 
 
 def _same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:

@@ -258,6 +258,32 @@ def test_an_edit_of_a_mailbox_copy_made_by_a_run_that_crashed_is_kept() -> None:
     assert [m.status for m in repo.load()] == ["synced"]
 
 
+def test_a_salesforce_copy_whose_identifying_fields_were_edited_after_a_crash_is_still_linked() -> (
+    None
+):
+    sf, mb, repo = pair()
+    mb_id = mb.put(contact(0, title="Buyer", mobile_phone="+47 900 00 001"))
+    sf.crash_after_write(1)
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, S)
+    ((sf_id, copy),) = sf.records().items()
+    assert isinstance(copy, Contact)
+    # Edited on both sides before the next run: the copy's name and e-mail, the original's title.
+    sf.edit(sf_id, replace(copy, first_name="Anna", emails=("anna@x.com",)))
+    original = mb.records()[mb_id]
+    assert isinstance(original, Contact)
+    mb.edit(mb_id, replace(original, title="Head of buying"))
+    converge(sf, mb, repo)
+    assert len(sf) == len(mb) == 1
+    for record in [*sf.records().values(), *mb.records().values()]:
+        assert isinstance(record, Contact)
+        assert (record.first_name, record.emails, record.title) == (
+            "Anna",
+            ("anna@x.com",),
+            "Head of buying",
+        )
+
+
 def test_an_expired_cursor_lists_everything_and_matches_instead_of_duplicating() -> None:
     sf, mb, repo = pair()
     for n in range(3):
