@@ -148,6 +148,7 @@ class Executor:
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
+                    self._recover_creates(side, batch)
                     self._fatal(error, side)
                     return self.report
                 refused: ProviderError | None = None
@@ -217,6 +218,26 @@ class Executor:
             row = with_intents(track.recorded, write.side, self._written_hashes(write.side, write))
             self.repo.upsert(row)
             track.intent = True
+
+    def _recover_creates(self, side: Side, batch: Sequence[tuple[_Track, Write]]) -> None:
+        """A mailbox batch whose answer was lost (a dropped connection) may have created items:
+        those are found by their marker and linked now, before the user can change or delete
+        them (a copy deleted before the next run would otherwise be created again)."""
+        creates = {
+            track.ids["salesforce"]: (track, write)
+            for track, write in batch
+            if isinstance(write.op, Create) and track.ids.get("salesforce")
+        }
+        if side != "mailbox" or not creates:
+            return
+        try:
+            hits = self.stores[side].find([("marker", sf_id) for sf_id in creates])
+        except ProviderError:
+            return  # the next run finds them by their marker (their pending rows)
+        for key, item_id in hits.items():
+            track, write = creates[key[1]]
+            # The version stays unknown: the next run reads the item by id.
+            self._record(track, write, OpResult(True, item_id, ""))
 
     def _save(self, track: _Track, row: MappingState) -> None:
         self.repo.upsert(row)

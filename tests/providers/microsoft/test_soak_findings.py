@@ -8,7 +8,7 @@ import pytest
 
 from syncengine.engine import run_sync
 from syncengine.repo_db import DbMappingRepo
-from syncengine.stores.base import Create, Update
+from syncengine.stores.base import Create, Delete, Update
 from tests.providers.microsoft.test_end_to_end import World, apply_one, sample
 from tests.providers.microsoft.test_end_to_end import world as world  # noqa: F401 (fixture)
 
@@ -33,3 +33,25 @@ def test_a_mailbox_edit_of_a_copy_whose_create_lost_its_answer_is_kept(world: Wo
     sf_items, mb_items = world.listing("contacts")
     assert [it.record.last_name for it in sf_items.values()] == ["Edited in Outlook"]
     assert [it.record.last_name for it in mb_items.values()] == ["Edited in Outlook"]
+
+
+def test_an_event_copy_whose_create_lost_its_answer_and_that_the_user_deleted_stays_deleted(
+    world: World,
+) -> None:
+    sf_user, mb_user = world.stores("events")
+    apply_one(sf_user, Create("kept", sample("events", 0)))
+    world.sync("events")
+    apply_one(sf_user, Create("a", sample("events", 1)))
+    world.microsoft.inject("reset_after", r"graph\.events\.create", times=1)
+    sf, mb = world.stores("events")
+    cut = run_sync(sf, mb, DbMappingRepo(world.user, "events"), world.config.settings_for("events"))
+    assert cut.status == "failed"
+    (copy,) = [it for it in mb_user.changes(None).changed if it.record.subject == "Review 1"]
+    apply_one(mb_user, Delete(copy.id))
+
+    world.sync("events")
+    world.sync("events")
+
+    sf_items, mb_items = world.listing("events")
+    assert [it.record.subject for it in sf_items.values()] == ["Review 0"]
+    assert [it.record.subject for it in mb_items.values()] == ["Review 0"]
