@@ -26,7 +26,7 @@ class Side(models.TextChoices):
 class ItemState(models.TextChoices):
     """The same values as syncengine.state.Status."""
 
-    PENDING = "pending", "Waiting for its Salesforce copy"
+    PENDING = "pending", "Waiting for its copy"
     SYNCED = "synced", "In sync"
     DETACHED = "detached", "Detached (one copy gone, the other kept unsynced)"
     ERROR = "error", "Last change failed"
@@ -35,8 +35,9 @@ class ItemState(models.TextChoices):
 class ItemMapping(models.Model):
     """Two items known to be the same, or one item on its way to being paired.
 
-    A pending row has no Salesforce id yet (its create in Salesforce is under way); every other
-    state has both ids. A detached row names the side whose item is gone."""
+    A pending row has exactly one id: its copy on the other side is being created (no Salesforce
+    id: a create in Salesforce; no mailbox id: a create in the mailbox). Every other state has
+    both ids. A detached row names the side whose item is gone."""
 
     sync_user = models.ForeignKey(SYNC_USER, on_delete=models.CASCADE, related_name="mappings")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -73,13 +74,18 @@ class ItemMapping(models.Model):
                 condition=models.Q(mailbox_id__isnull=False),
                 name="mapping_unique_mailbox",
             ),
-            # Only a pending row lacks an id, and it lacks exactly the Salesforce one.
+            # Only a pending row lacks an id, and it lacks exactly one.
             models.CheckConstraint(
-                condition=(
-                    models.Q(state=ItemState.PENDING, salesforce_id__isnull=True)
-                    | (~models.Q(state=ItemState.PENDING) & models.Q(salesforce_id__isnull=False))
+                condition=models.Q(
+                    state=ItemState.PENDING, salesforce_id__isnull=True, mailbox_id__isnull=False
                 )
-                & models.Q(mailbox_id__isnull=False),
+                | models.Q(
+                    state=ItemState.PENDING, salesforce_id__isnull=False, mailbox_id__isnull=True
+                )
+                | (
+                    ~models.Q(state=ItemState.PENDING)
+                    & models.Q(salesforce_id__isnull=False, mailbox_id__isnull=False)
+                ),
                 name="mapping_ids_by_state",
             ),
             models.CheckConstraint(

@@ -1,9 +1,9 @@
 """The executor: carries out a plan in each store's largest batches (ARCHITECTURE §5.5-6).
 
 - Each applied result is recorded in the repo as it arrives, so a stop at any point keeps what was
-  done. Before a batch creates items in Salesforce, a pending row per item is written: the next run
-  finds those items by content after a crash. Items created in the mailbox carry the Salesforce id
-  (the marker) instead.
+  done. Before a batch creates items, a pending row per item is written: after a crash the next
+  run finds those items (in Salesforce by content; in the mailbox by the Salesforce id they carry,
+  the marker) and knows what was written to them.
 - Per-item errors become issues and do not stop the other items, except a sign-in failure
   (AuthFailed): it is never an item's own, so it stops the run like an error of a whole call.
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
@@ -86,6 +86,7 @@ class _Track:
     outcomes: dict[Side, Outcome] = field(default_factory=dict)
     recorded: MappingState | None = None  # the row as last written to the repo
     intent: bool = False  # the row in the repo carries intents of a write under way
+    pending: bool = False  # a pending row stands for this action's create
 
 
 def error_code(error: ProviderError) -> str:
@@ -161,13 +162,13 @@ class Executor:
                 batch = queue[start : start + size]
                 if self.fence:
                     self.fence()
-                if side == "salesforce":
-                    self._write_pending(batch)
+                self._write_pending(side, batch)
                 self._write_intents(batch)
                 _flush(self.repo)  # saved before the batch goes out
                 try:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
+                    self._recover_creates(side, batch)
                     self._fatal(error, side)
                     return self.report
                 refused: ProviderError | None = None
@@ -181,7 +182,7 @@ class Executor:
                             throttled.append(result.error)
                         else:
                             refused = refused or result.error
-                        self._not_written(track)
+                        self._not_written(track, write)
                     else:
                         self._record(track, write, result)
                 _flush(self.repo)  # saved before anything else can stop the run
@@ -213,19 +214,21 @@ class Executor:
             self.repo.upsert(build_mapping(action.ids, action.versions, action.bases))
         self.report.count(TALLIES.get(action.type, action.type))
 
-    def _write_pending(self, batch: Sequence[tuple[_Track, Write]]) -> None:
+    def _write_pending(self, side: Side, batch: Sequence[tuple[_Track, Write]]) -> None:
+        """Before creating copies on `side`, a pending row per item: the source's id and what is
+        written. If the answer is lost (a crash, a dropped connection), the next run finds the
+        copy and compares it with what was written, instead of settling differences by policy
+        (which lost the user's edits of the copy)."""
+        source = other(side)
         for track, write in batch:
-            mailbox_id = track.ids.get("mailbox")
-            if not isinstance(write.op, Create) or not mailbox_id or track.action.bases is None:
+            source_id = track.ids.get(source)
+            if not isinstance(write.op, Create) or not source_id or track.action.bases is None:
                 continue
             bases = dict(track.action.bases)
-            bases["salesforce"] = self._written_hashes("salesforce", write)
-            versions: dict[Side, str] = {
-                "mailbox": (track.action.versions or {}).get("mailbox", "")
-            }
-            self.repo.upsert(
-                build_mapping({"mailbox": mailbox_id}, versions, bases, status="pending")
-            )
+            bases[side] = self._written_hashes(side, write)
+            versions: dict[Side, str] = {source: (track.action.versions or {}).get(source, "")}
+            self.repo.upsert(build_mapping({source: source_id}, versions, bases, status="pending"))
+            track.pending = True
 
     def _write_intents(self, batch: Sequence[tuple[_Track, Write]]) -> None:
         """Before updating linked items, note what is being written (MappingState.intents)."""
@@ -236,6 +239,26 @@ class Executor:
             row = with_intents(track.recorded, write.side, self._written_hashes(write.side, write))
             self.repo.upsert(row)
             track.intent = True
+
+    def _recover_creates(self, side: Side, batch: Sequence[tuple[_Track, Write]]) -> None:
+        """A mailbox batch whose answer was lost (a dropped connection) may have created items:
+        those are found by their marker and linked now, before the user can change or delete
+        them (a copy deleted before the next run would otherwise be created again)."""
+        creates = {
+            track.ids["salesforce"]: (track, write)
+            for track, write in batch
+            if isinstance(write.op, Create) and track.ids.get("salesforce")
+        }
+        if side != "mailbox" or not creates:
+            return
+        try:
+            hits = self.stores[side].find([("marker", sf_id) for sf_id in creates])
+        except ProviderError:
+            return  # the next run finds them by their marker (their pending rows)
+        for key, item_id in hits.items():
+            track, write = creates[key[1]]
+            # The version stays unknown: the next run reads the item by id.
+            self._record(track, write, OpResult(True, item_id, ""))
 
     def _save(self, track: _Track, row: MappingState) -> None:
         self.repo.upsert(row)
@@ -278,13 +301,19 @@ class Executor:
         if track.left == 0 and not track.failed and action.type in ("link", "conflict"):
             self.report.count(TALLIES[action.type])
 
-    def _not_written(self, track: _Track) -> None:
+    def _not_written(self, track: _Track, write: Write) -> None:
         """A write the provider did not take (sign-in refused, or asked to wait): the mapping
         stays as it was."""
         track.failed = True
         track.left -= 1
         if track.intent and track.recorded is not None:
             self._save(track, track.recorded)  # nothing written: drop the intent
+        elif track.pending and isinstance(write.op, Create):
+            track.pending = False
+            if track.recorded is not None:
+                self.repo.upsert(track.recorded)  # the row the pending one replaced
+            else:
+                self.repo.remove(track.ids.get("salesforce"), track.ids.get("mailbox"))
 
     def _item_error(self, track: _Track, write: Write, error: ProviderError) -> None:
         """The issue names the item it concerns: the target for updates and deletes, the source

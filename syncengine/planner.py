@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from syncengine.planning.actions import SIDES, Action, Plan, hashes_of, other
 from syncengine.planning.builder import Builder, View
-from syncengine.planning.matching import match_and_create, same_keys
+from syncengine.planning.matching import closest, match_and_create, same_keys
 from syncengine.planning.meetings import marked_again
 from syncengine.policy import SyncSettings
 from syncengine.state import (
@@ -72,6 +72,9 @@ def plan(
     for m in regular:
         for s in SIDES:
             linked[s].add(mapping_id(m, s))
+    # Copies being created in the mailbox (no mailbox id yet): settled with the markers below.
+    awaiting = {p.salesforce_id: p for p in pendings if not p.mailbox_id}
+    pendings = [p for p in pendings if p.mailbox_id]
 
     # Markers first: a mailbox item stamped with a Salesforce id belongs to that id.
     mb_view, sf_view = views["mailbox"], views["salesforce"]
@@ -100,7 +103,17 @@ def plan(
         if old is not None:
             regular.remove(old)
             linked["mailbox"].discard(old.mailbox_id)
-        if sf_item is None:
+        made = awaiting.pop(mb_item.marker or "", None)
+        if made is not None:
+            # lsync's own copy whose link was never recorded: compared with what was written to
+            # it, so an edit made to it since is a change (settling by policy would undo it).
+            if sf_item is None:
+                views["salesforce"].deleted.add(made.salesforce_id)
+            else:
+                linked["salesforce"].add(sf_item.id)
+            ids = (made.salesforce_id, mb_item.id, made.salesforce_version, "")
+            b.pair(MappingState(*ids, dict(made.hashes)), save=True)
+        elif sf_item is None:
             # The Salesforce item went away after lsync created this copy: as if it were linked.
             m = MappingState(
                 mb_item.marker or "",
@@ -140,8 +153,10 @@ def plan(
             continue
         want = side_hashes(p, "salesforce")
         free = [sf_view.items[i] for i in sorted(sf_view.page_ids - linked["salesforce"])]
-        found = next((c for c in free if hashes_of(c.record) == want), None) or next(
-            (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
+        found = (
+            next((c for c in free if hashes_of(c.record) == want), None)
+            or next((c for c in free if same_keys(kind, hashes_of(c.record), want)), None)
+            or closest(free, want)
         )
         if (
             found is None
@@ -169,6 +184,14 @@ def plan(
             b.pair(
                 MappingState(found.id, p.mailbox_id, "", p.mailbox_version, dict(p.hashes)),
                 save=True,
+            )
+
+    # A mailbox create under way whose copy is not there and whose source is gone.
+    for sid, p in awaiting.items():
+        if sid in sf_view.deleted or (sid not in sf_view.items and sf_view.full):
+            why = "pending create for an item now gone"
+            b.add(
+                Action("unlink", b.label(), "U5b", why, {"salesforce": sid}, before=p, forget=True)
             )
 
     # Tombstones: the survivor's deletion ends them; otherwise the survivor stays unsynced.

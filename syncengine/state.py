@@ -9,9 +9,11 @@ from typing import Literal, Protocol
 from syncengine.stores.base import Side
 
 # The state of a mapping; mappings.models.ItemState holds the same values for the database.
-# - "pending": written just before creating an item in Salesforce for a mailbox item; it has no
-#   Salesforce id yet. After a crash the next run finds the new Salesforce item by its content and
-#   links it instead of creating it twice (decision table U5).
+# - "pending": written just before creating an item's copy on the other side; it holds only the
+#   source's id (no Salesforce id: a create in Salesforce; no mailbox id: a create in the mailbox)
+#   and the hashes being written. After a crash, or a create whose answer was lost, the next run
+#   finds the copy (in Salesforce by its content, decision table U5; in the mailbox by its marker,
+#   U1) and links it with those hashes as the base, so an edit made to the copy since is kept.
 # - "synced": both items are linked and were equal after the last sync.
 # - "detached": a tombstone: the item on side `gone` is gone and, by configuration, the other one
 #   stays unsynced (not deleted, not created again).
@@ -23,7 +25,7 @@ LINKED: frozenset[str] = frozenset({"synced", "error"})
 
 @dataclass
 class MappingState:
-    """One mapping. `salesforce_id` is "" while its Salesforce create is pending (stored as NULL).
+    """One mapping. A pending row's missing id (the side being created) is "" (stored as NULL).
 
     `hashes` holds field hashes only: "<field>" for a field's last synced value, and
     "salesforce:<field>" / "mailbox:<field>" for a side's value where it differs from the common one

@@ -38,9 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-rounds", type=int, default=6)
     parser.add_argument("--max-minutes", type=float, default=120.0)
     parser.add_argument("--strict", action="store_true", help="exit 1 on a broken invariant")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="work in DIR and keep its database afterwards"
+    )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="lsync-soak-") as tmp:
-        findings = soak(args, Path(tmp))
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        findings = soak(args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="lsync-soak-") as tmp:
+            findings = soak(args, Path(tmp))
     return 1 if args.strict and any(findings.counts[c] for c in check.COLUMNS) else 0
 
 
@@ -68,12 +75,17 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
             break
         stats["cycles"] += 1
         clear(world)
+        # A cycle stands for the time between two syncs: a Retry-After given in the last one has
+        # run out (otherwise one long 429 keeps a user out of every later cycle's faults).
+        let_throttles_pass()
         editor.edit(world.users, rng.randint(1, 4))
         for emulator in world.emulators.values():
             faults.inject(emulator, args.faults)
         kill_at = rng.uniform(0.05, max(durations[-10:] or [3.0]) * 1.2)
+        mark = last_run()
         took = workers.sync(kill_at if rng.random() < args.kills else None)
         stats["syncs"] += 1
+        stats["guards approved"] += approve_guards(mark)
         if took is not None:
             durations.append(took)
         clear(world)
@@ -138,6 +150,23 @@ class Workers:
             self.process = None
 
 
+def last_run() -> int:
+    from mappings.models import SyncRun
+
+    return SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def approve_guards(mark: int) -> int:
+    """The administrator approves every run a guard stopped since run `mark`: the soak's users
+    delete freely, so each guard is a false alarm (counted in the table, not hidden)."""
+    from mappings.models import SyncRun
+    from syncengine.models import SyncUser
+    from syncengine.operations import approve_guard_once
+
+    stopped = SyncRun.objects.filter(pk__gt=mark, status="guard").values_list("sync_user_id")
+    return approve_guard_once(SyncUser.objects.filter(pk__in=stopped)) if stopped else 0
+
+
 def expire_leases() -> None:
     """Time passes until the killed worker's lease expires (minutes in production)."""
     from django.utils import timezone
@@ -164,9 +193,10 @@ def settle(workers: Workers, users: list[int], rounds: int) -> list[int]:
     quiet: set[int] = set()
     for _ in range(rounds):
         let_throttles_pass()
-        mark = SyncRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        mark = last_run()
         workers.sync(timeout=WORKER_TIMEOUT * 2)
         workers.stats["settling syncs"] += 1
+        workers.stats["guards approved"] += approve_guards(mark)
         quiet = set()
         for user in users:
             runs = list(SyncRun.objects.filter(sync_user_id=user, pk__gt=mark))
@@ -197,7 +227,7 @@ def report(
     rows.append(("requests faulted", sum(applied.values())))
     rows += [(f"faults: {name}", applied[name]) for name, _, _ in faults.KINDS]
     for key in ("syncs", "worker processes", "killed (SIGKILL)", "killed after timeout", "settling syncs",
-                "cycles cut by --max-minutes"):  # fmt: skip
+                "guards approved", "cycles cut by --max-minutes"):  # fmt: skip
         rows.append((key, stats[key]))
     rows += [(column, findings.counts[column]) for column in check.COLUMNS]
     rows.append(

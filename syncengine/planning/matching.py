@@ -3,7 +3,9 @@ docs/decision-table.md)."""
 
 from __future__ import annotations
 
-from syncengine.planning.actions import SIDES, Action, other
+from collections.abc import Sequence
+
+from syncengine.planning.actions import SIDES, Action, hashes_of, other
 from syncengine.planning.builder import Builder
 from syncengine.planning.meetings import kept_out, skip_kept_out
 from syncengine.records import value_hash
@@ -28,6 +30,26 @@ def same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
         ):
             return True
     return False
+
+
+# How many written fields a user may have edited in a new Salesforce item before the run that
+# created it is recovered, for the item still to be recognised (an edit of "when" moves two).
+EDITS_TOLERATED = 3
+
+
+def closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
+    """The one item still holding most of what was written (row U5): the user edited its
+    identifying fields before the crashed run was recovered. Fewer written fields differ than
+    agree, at most EDITS_TOLERATED, and no other item comes as close; else none (a tie would be
+    a guess)."""
+    written = {f: h for f, h in want.items() if h not in _EMPTY}
+    scored = sorted(
+        (sum(hashes_of(c.record).get(f) != h for f, h in written.items()), c.id, c) for c in free
+    )
+    near = [(d, c) for d, _, c in scored if d <= EDITS_TOLERATED and 2 * d < len(written)]
+    if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+        return None
+    return near[0][1]
 
 
 def match_and_create(

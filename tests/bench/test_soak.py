@@ -1,8 +1,7 @@
 """The soak's short profile: a few cycles over the HTTPS emulators, with faults and a killed
 worker, run as the command line runs it (its own process, database and emulators).
 
-No timing is asserted. The invariants that hold today are asserted; the others wait for the
-fixes of issue 13 (see the xfail)."""
+No timing is asserted. Every invariant is asserted (issue 13)."""
 
 from __future__ import annotations
 
@@ -54,10 +53,5 @@ def test_the_short_soak_ends_with_no_duplicate_and_nothing_lost(table: dict[str,
     assert table["users not quiet"] == "0"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 13: stale versions and bases after partial writes (fixes 1, 3, 4; branch "
-    "state) and runs of killed workers left 'running' (fix 6; branch faults)",
-)
 def test_the_short_soak_breaks_no_invariant(table: dict[str, str]) -> None:
     assert {c: table[c] for c in COLUMNS if table[c] != "0"} == {}

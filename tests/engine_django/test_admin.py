@@ -192,7 +192,7 @@ def test_mappings_are_listed_filtered_and_counted_by_state(
     page = admin_client.get(url).content.decode()
     # The filter shows each state's count next to its name, and a pending row says why it has no id.
     for label, count in [
-        ("Waiting for its Salesforce copy", 1),
+        ("Waiting for its copy", 1),
         ("In sync", 1),
         ("Last change failed", 1),
         ("Detached (one copy gone, the other kept unsynced)", 1),

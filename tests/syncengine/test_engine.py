@@ -170,7 +170,10 @@ def test_throttling_stops_the_run_keeping_what_was_applied() -> None:
     mb.apply = throttle_second_batch  # type: ignore[method-assign]
     result = run_sync(sf, mb, repo, S)
     assert result.status == "throttled" and result.retry_after == 42
-    assert len(mb) == 2 and len(repo.mappings) == 2 and repo.cursors == {}
+    assert len(mb) == 2 and repo.cursors == {}
+    # The first batch linked; the refused one left its write-ahead (pending) rows.
+    states = sorted(m.status for m in repo.mappings.values())
+    assert states == ["pending", "pending", "synced", "synced"]
     assert result.issues[-1].code == "rate_limited" and result.issues[-1].retryable
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
@@ -214,7 +217,10 @@ def test_a_crash_after_a_mailbox_batch_creates_no_duplicates(crash_batch: int) -
     mb.apply = crash_on  # type: ignore[method-assign]
     with pytest.raises(SimulatedCrash):
         run_sync(sf, mb, repo, S)
-    assert len(repo.mappings) == 2 * (crash_batch - 1)
+    linked = [m for m in repo.load() if not is_pending(m)]
+    assert len(linked) == 2 * (crash_batch - 1)
+    # The crashed batch's creates left write-ahead rows, the later batches none.
+    assert sum(is_pending(m) for m in repo.load()) == min(2, 5 - len(linked))
     mb.apply = real_apply  # type: ignore[method-assign]
     converge(sf, mb, repo)
     assert emails(mb) == emails(sf) and len(mb) == 5 and len(repo.mappings) == 5
@@ -235,6 +241,47 @@ def test_a_crash_after_a_salesforce_batch_creates_no_duplicates() -> None:
     assert any(
         isinstance(r, Contact) and r.title == "edited meanwhile" for r in sf.records().values()
     )
+
+
+def test_an_edit_of_a_mailbox_copy_made_by_a_run_that_crashed_is_kept() -> None:
+    sf, mb, repo = pair()
+    sf.put(contact(0, title="Buyer"))
+    mb.crash_after_write(1)
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, S)
+    ((copy_id, copy),) = mb.records().items()
+    assert isinstance(copy, Contact) and [m.status for m in repo.load()] == ["pending"]
+    mb.edit(copy_id, replace(copy, title="Edited in Outlook"))
+    converge(sf, mb, repo)
+    titles = [r.title for r in [*sf.records().values(), *mb.records().values()]]  # type: ignore[union-attr]
+    assert titles == ["Edited in Outlook", "Edited in Outlook"]
+    assert [m.status for m in repo.load()] == ["synced"]
+
+
+def test_a_salesforce_copy_whose_identifying_fields_were_edited_after_a_crash_is_still_linked() -> (
+    None
+):
+    sf, mb, repo = pair()
+    mb_id = mb.put(contact(0, title="Buyer", mobile_phone="+47 900 00 001"))
+    sf.crash_after_write(1)
+    with pytest.raises(SimulatedCrash):
+        run_sync(sf, mb, repo, S)
+    ((sf_id, copy),) = sf.records().items()
+    assert isinstance(copy, Contact)
+    # Edited on both sides before the next run: the copy's name and e-mail, the original's title.
+    sf.edit(sf_id, replace(copy, first_name="Anna", emails=("anna@x.com",)))
+    original = mb.records()[mb_id]
+    assert isinstance(original, Contact)
+    mb.edit(mb_id, replace(original, title="Head of buying"))
+    converge(sf, mb, repo)
+    assert len(sf) == len(mb) == 1
+    for record in [*sf.records().values(), *mb.records().values()]:
+        assert isinstance(record, Contact)
+        assert (record.first_name, record.emails, record.title) == (
+            "Anna",
+            ("anna@x.com",),
+            "Head of buying",
+        )
 
 
 def test_an_expired_cursor_lists_everything_and_matches_instead_of_duplicating() -> None:
