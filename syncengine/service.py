@@ -219,7 +219,8 @@ def _run(
     )
     if not dry_run:
         everything = all(result.full_listing.get(s) for s in ("salesforce", "mailbox"))
-        fixed = None if everything else repo.synced_since(run.started_at)
+        through = status in (RunStatus.OK, RunStatus.PARTIAL)
+        fixed = None if everything and through else repo.synced_since(run.started_at)
         _after_run(
             user, kind, run, result.issues, status, result.message, result.retry_after, fixed
         )
@@ -279,16 +280,19 @@ def _after_run(
     retry_after: float | None,
     fixed: set[str] | None,
 ) -> None:
-    """`fixed`: ids of items synced by this run, or None when it listed both sides in full."""
+    """`fixed`: ids of items this run synced; None when it got through with both sides listed."""
     now = timezone.now()
     with transaction.atomic():
         _save_issues(user, kind, run, issues)
         if status in (RunStatus.OK, RunStatus.PARTIAL):
-            # The run got through, so run-level problems are over. An item's problem is over
-            # when the item synced now, or when a full listing no longer reports it.
+            # Run-level problems are over; an item's, when it synced or a full listing dropped it.
             stale = _open_issues(user, kind).exclude(run=run)
             if fixed is not None:
                 stale = stale.filter(Q(item_id="") | Q(item_id__in=fixed))
+            stale.update(resolved_at=now, retry_requested=False)
+        elif fixed:
+            # A run stopped part-way still synced these items: their own problems are over.
+            stale = _open_issues(user, kind).exclude(run=run).filter(item_id__in=fixed)
             stale.update(resolved_at=now, retry_requested=False)
     if status == RunStatus.THROTTLED:
         until = dispatch.record_failure(user.pk, retry_after)

@@ -11,7 +11,7 @@ from syncengine import memory_backend, operations
 from syncengine.models import SyncUser
 from syncengine.records import Contact
 from syncengine.service import sync_user
-from syncengine.stores.base import Delete, Op, OpResult, ProviderError
+from syncengine.stores.base import Delete, Op, OpResult, ProviderError, RateLimited
 from syncengine.stores.memory import MemoryStore
 from tests.engine_django.conftest import MakeUser
 
@@ -94,3 +94,35 @@ def test_item3_reset_sync_keeps_the_users_unresolved_items(make_user: MakeUser) 
     item.refresh_from_db()
     ignored.refresh_from_db()
     assert item.is_open and ignored.ignored
+
+
+def test_item3_an_items_issue_closes_when_it_synced_in_a_run_that_was_then_throttled(
+    make_user: MakeUser,
+) -> None:
+    user = make_user()
+    assert sync_user(user.pk, "contacts").status == "ok"
+    sf, mb = _stores(user, "contacts")
+    fixed, other = ItemMapping.objects.filter(kind="contacts").order_by("pk")[:2]
+    sf.edit(fixed.salesforce_id, Contact.normalized(first_name="Zed", last_name="Zulu"))
+    mb.validator = lambda record: "The mailbox refuses this contact."
+    assert sync_user(user.pk, "contacts").status == "partial"
+    assert [i.item_id for i in _open()] == [fixed.mailbox_id]
+
+    # The fix reaches the mailbox, but the provider throttles the other item's write.
+    mb.validator = None
+    sf.edit(fixed.salesforce_id, Contact.normalized(first_name="Zed", last_name="Zorro"))
+    sf.edit(other.salesforce_id, Contact.normalized(first_name="Yan", last_name="Yu"))
+    apply = mb.apply
+
+    def throttling_the_other(ops: Sequence[Op]) -> list[OpResult]:
+        kept = [op for op in ops if getattr(op, "id", None) != other.mailbox_id]
+        results = iter(apply(kept))
+        busy = OpResult(False, error=RateLimited("slow down", retry_after=30))
+        return [
+            busy if getattr(op, "id", None) == other.mailbox_id else next(results) for op in ops
+        ]
+
+    mb.apply = throttling_the_other  # type: ignore[method-assign]
+    assert sync_user(user.pk, "contacts").status == "throttled"
+    assert mb.records()[fixed.mailbox_id].last_name == "Zorro"
+    assert [(i.code, i.item_id) for i in _open()] == [("rate_limited", "")]
