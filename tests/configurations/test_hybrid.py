@@ -369,3 +369,23 @@ def test_turning_hybrid_off_unlinks_only_the_other_methods_users_with_the_switch
     assert dag.link_status == LinkStatus.PENDING
     assert "switched from Service Account (Exchange)" in dag.link_error
     assert (connection("exchange").enabled, connection("microsoft365").enabled) == (False, True)
+
+
+def test_microsoft_365_consent_in_hybrid_mode_keeps_exchange_and_its_users_on(
+    hybrid_company: tuple[SyncUser, SyncUser], admin_client: Client
+) -> None:
+    ana, dag = hybrid_company
+    MailConnection.objects.filter(method="microsoft365").update(chosen=False)
+    MailConnection.objects.filter(method="exchange").update(chosen=True)
+    start = admin_client.post("/setup/outlook/consent/start/")
+    state = str(start["Location"].split("state=")[1])
+
+    admin_client.get("/setup/outlook/consent/", {"state": state, "tenant": TENANT})
+
+    exchange, m365 = connection("exchange"), connection("microsoft365")
+    assert (exchange.enabled, exchange.chosen, m365.enabled) == (True, True, True)
+    assert m365.tenant_id == TENANT and m365.consented_at is not None
+    for user in (ana, dag):
+        user.refresh_from_db()
+        assert user.link_status == LinkStatus.LINKED
+    assert shows_both_outlook_connections(admin_client)

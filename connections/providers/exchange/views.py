@@ -53,9 +53,10 @@ def restatus(exchange: MailConnection, changed: list[str]) -> None:
 
 
 def signs_in(form: forms.Form, stored: MailConnection) -> bool:
-    """Turning Exchange sync on (chosen, or kept on in hybrid mode) with new settings: they must sign in before they are stored,
-    so an unreachable host, an untrusted certificate or a wrong password is named on its field
-    and nothing is saved (no sync starts with settings that cannot work)."""
+    """Turning Exchange sync on (chosen, or kept on in hybrid mode) with new settings: they
+    must sign in before they are stored, so an unreachable host, an untrusted certificate or a
+    wrong password is named on its field and nothing is saved (no sync starts with settings
+    that cannot work)."""
     data = form.cleaned_data
     exchange_on = data["method"] == MailConnection.Method.EXCHANGE or data.get("hybrid")
     if not exchange_on or not data["enabled"]:
