@@ -84,6 +84,7 @@ class MailConnection(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices, unique=True)
     enabled = models.BooleanField(default=False)
     # Between exchange and microsoft365 exactly one is chosen once the Outlook page is saved.
+    # The other one is enabled too only in hybrid mode (see `outlook_hybrid`).
     chosen = models.BooleanField(default=False)
     sync_kinds = models.CharField(max_length=10, choices=SyncKinds.choices, default=SyncKinds.BOTH)
 
@@ -131,14 +132,30 @@ class MailConnection(models.Model):
         return chosen.method if chosen else cls.Method.EXCHANGE
 
     @classmethod
+    def outlook_hybrid(cls) -> bool:
+        """Both Outlook methods on, each for its own domains (a company mid-migration from
+        Exchange on premises to Microsoft 365). The page saves the method it does not choose
+        as off unless the admin asks for hybrid, so both rows enabled means hybrid."""
+        on = cls.objects.filter(method__in=cls.OUTLOOK_METHODS, enabled=True)
+        return on.count() == len(cls.OUTLOOK_METHODS)
+
+    @classmethod
+    def outlook_in_use(cls) -> list[str]:
+        """The Outlook methods users are linked through: the chosen one, both in hybrid mode."""
+        if cls.outlook_hybrid():
+            return list(cls.OUTLOOK_METHODS)
+        return [cls.outlook_choice()]
+
+    @classmethod
     def active(cls) -> models.QuerySet[MailConnection]:
         """The connections users sync through: Google and CalDAV if enabled, and the chosen
-        Outlook method."""
+        Outlook method (both in hybrid mode)."""
+        outlook = models.Q(chosen=True)
+        if cls.outlook_hybrid():
+            outlook |= models.Q(method__in=cls.OUTLOOK_METHODS)
         return (
             cls.objects.filter(enabled=True)
-            .filter(
-                models.Q(method__in=(cls.Method.GOOGLE, cls.Method.CALDAV)) | models.Q(chosen=True)
-            )
+            .filter(models.Q(method__in=(cls.Method.GOOGLE, cls.Method.CALDAV)) | outlook)
             .exclude(status=Status.NOT_CONFIGURED)
         )
 

@@ -44,27 +44,52 @@ class OutlookForm(SetupForm, ExchangeFields, Microsoft365Fields):
         ],
         widget=forms.RadioSelect,
     )
+    hybrid = forms.BooleanField(
+        label="Hybrid: keep the other method on for its own domains",
+        required=False,
+        help_text="For a migration between Exchange on premises and Microsoft 365: users in the "
+        "service account's domain and its additional domains sync through the service account, "
+        "users in the Microsoft 365 domains through Microsoft 365. A domain can be in one list "
+        "only. Turning this off stops the syncs of the other method's users until they are "
+        "linked through the chosen one.",
+    )
 
     def __init__(self, *args: Any, has_password: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.has_password = has_password
 
+    def exchange_on(self, data: dict[str, Any]) -> bool:
+        return bool(data.get("hybrid")) or data.get("method") == MailConnection.Method.EXCHANGE
+
     def _refuse_claimed(self, data: dict[str, Any]) -> None:
-        """A domain routed to another mail connection cannot be routed here too."""
+        """A domain routed to another mail connection cannot be routed here too. Both Outlook
+        methods are saved here, so their stored claims are not held against each other: in
+        hybrid mode the two lists are checked against one another instead."""
         if not data.get("enabled"):
             return
-        if data.get("method") == MailConnection.Method.MICROSOFT365:
-            key, name, domains = "microsoft365", "m365_domains", list(data.get("m365_domains", []))
-        else:
-            key, name, domains = "exchange", "additional_domains", self.exchange_domains(data)
-        error = claims.claim_error(key, domains, str(self.fields[name].label))
-        if error:
-            self.add_error(name, ValidationError(error, code="domain_claimed"))
+        exchange_domains = self.exchange_domains(data)
+        m365_domains = list(data.get("m365_domains", []))
+        wanted = []
+        if data.get("hybrid") or data.get("method") == MailConnection.Method.MICROSOFT365:
+            wanted.append(("microsoft365", "m365_domains", m365_domains))
+        if self.exchange_on(data):
+            wanted.append(("exchange", "additional_domains", exchange_domains))
+        for key, name, domains in wanted:
+            label = str(self.fields[name].label)
+            error = claims.claim_error(key, domains, label, ignore=MailConnection.OUTLOOK_METHODS)
+            if error:
+                self.add_error(name, ValidationError(error, code="domain_claimed"))
+        if data.get("hybrid") and "m365_domains" not in self.errors:
+            where = "the Exchange service account's domains (User name and Additional domains)"
+            label = str(self.fields["m365_domains"].label)
+            error = claims.overlap_error(label, m365_domains, where, exchange_domains)
+            if error:
+                self.add_error("m365_domains", ValidationError(error, code="domain_in_both"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self._refuse_claimed(data)
-        if data.get("method") == MailConnection.Method.EXCHANGE:
+        if self.exchange_on(data):
             self.clean_exchange(data)
         return data
 
@@ -75,16 +100,19 @@ def _initial(exchange: MailConnection, chosen: MailConnection) -> dict[str, obje
         "enabled": chosen.enabled,
         "sync_kinds": chosen.sync_kinds,
         "method": chosen.method,
+        "hybrid": MailConnection.outlook_hybrid(),
         "m365_domains": ", ".join(m365.additional_domains or []),
     }
 
 
-def _save(request: HttpRequest, form: OutlookForm) -> tuple[str, str]:
-    """Saves the page; returns the Outlook method before and after."""
+def _save(request: HttpRequest, form: OutlookForm) -> tuple[list[str], str]:
+    """Saves the page; returns the Outlook methods no longer in use, and the chosen one."""
     data = form.cleaned_data
     exchange = MailConnection.load(MailConnection.Method.EXCHANGE)
     m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
     before_method = MailConnection.outlook_choice()
+    before_in_use = MailConnection.outlook_in_use()
+    before_hybrid = MailConnection.outlook_hybrid()
     chosen = exchange if data["method"] == MailConnection.Method.EXCHANGE else m365
     fields = exchange_part.EXCHANGE_FIELDS
     before = snapshot(chosen, TOGGLE_FIELDS) | snapshot(exchange, fields)
@@ -94,7 +122,7 @@ def _save(request: HttpRequest, form: OutlookForm) -> tuple[str, str]:
     m365.additional_domains = data["m365_domains"]
     for conn in (exchange, m365):
         conn.chosen = conn is chosen
-        conn.enabled = data["enabled"] if conn is chosen else False
+        conn.enabled = data["enabled"] if conn is chosen or data["hybrid"] else False
         conn.sync_kinds = data["sync_kinds"]
 
     after = snapshot(chosen, TOGGLE_FIELDS) | snapshot(exchange, fields)
@@ -106,8 +134,11 @@ def _save(request: HttpRequest, form: OutlookForm) -> tuple[str, str]:
     exchange_part.restatus(exchange, changed)
     exchange.save()
     m365.save()
+    if before_hybrid != MailConnection.outlook_hybrid():
+        changed.append("hybrid")
     audit.record(request, "outlook", changed)
-    return before_method, chosen.method
+    in_use = MailConnection.outlook_in_use()
+    return [m for m in before_in_use if m not in in_use], chosen.method
 
 
 def _consent_context() -> dict[str, object]:
@@ -125,17 +156,18 @@ def outlook(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = OutlookForm(request.POST, has_password=has_password)
         if form.is_valid() and exchange_part.signs_in(form, stored=exchange):
-            count = 0
+            counts = {}
             with transaction.atomic():
-                old, new = _save(request, form)
-                if old != new:
-                    count = switching.linked_through(old)
+                dropped, new = _save(request, form)
+                for old in dropped:
+                    counts[old] = switching.linked_through(old)
                     switching.unlink_after_switch(old, new)
             messages.success(request, "Outlook Integration and Sync settings saved.")
-            if count:
-                messages.warning(request, switching.consequence(old, new, count, done=True))
+            for old, count in counts.items():
+                if count:
+                    messages.warning(request, switching.consequence(old, new, count, done=True))
             m365 = MailConnection.load(MailConnection.Method.MICROSOFT365)
-            if m365.chosen and m365.enabled and not m365.tenant_id:
+            if m365.enabled and not m365.tenant_id:
                 messages.warning(
                     request,
                     "Sync stays off until a Global Administrator gives consent: click Log in to "
@@ -148,12 +180,18 @@ def outlook(request: HttpRequest) -> HttpResponse:
         form = OutlookForm(initial=_initial(exchange, chosen), has_password=has_password)
     current = MailConnection.outlook_choice()
     other = next(m for m in MailConnection.OUTLOOK_METHODS if m != current)
-    linked = switching.linked_through(current)
+    hybrid = MailConnection.outlook_hybrid()
+    # In hybrid mode a switch of the chosen method stops nobody: turning hybrid off does.
+    leaving, staying = (other, current) if hybrid else (current, other)
+    linked = switching.linked_through(leaving)
     context = {
         "form": form,
         "exchange": exchange,
         "has_password": has_password,
-        "switch_notice": switching.consequence(current, other, linked) if linked else "",
+        "switch_heading": "Before you turn hybrid off:"
+        if hybrid
+        else "Before you switch the method:",
+        "switch_notice": switching.consequence(leaving, staying, linked) if linked else "",
         "waiting": switching.waiting(),
     }
     return render(request, "connections/outlook.html", context | _consent_context())

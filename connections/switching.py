@@ -2,7 +2,9 @@
 to the users linked through the old one, said before the switch (on the Outlook page), when it is
 saved, and after it (on /setup/), so a switch is never a silent stop.
 
-Users are linked to a mailbox through one connection (SyncUser.mail_connection). After a switch
+Users are linked to a mailbox through one connection (SyncUser.mail_connection). In hybrid mode
+both methods stay in use, each for its own domains, so only turning hybrid off stops anyone.
+After a switch
 they are no longer linked: they wait, with their reason, until enrollment links them through the
 new method; their links to the old method's items are then reset, and the first run matches
 items on both sides before it creates anything. Read through the app registry: connections must
@@ -90,8 +92,9 @@ class Waiting:
 
 def waiting() -> Waiting | None:
     chosen = MailConnection.outlook_choice()
+    in_use = MailConnection.outlook_in_use()
     for old in MailConnection.OUTLOOK_METHODS:
-        if old == chosen:
+        if old in in_use:
             continue
         count = _users().filter(mail_connection__method=old).exclude(link_status="error").count()
         if count:

@@ -22,3 +22,15 @@ def test_only_the_chosen_methods_settings_are_shown(page: Any, live_server: Any)
     assert page.get_by_label("Service Account").is_checked()
     assert page.get_by_label("User name").is_visible()
     assert page.get_by_role("button", name="Log in to Microsoft 365").is_hidden()
+
+
+def test_in_hybrid_mode_both_methods_settings_are_shown(page: Any, live_server: Any) -> None:
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/setup/outlook/")
+    page.locator("label[for=id_method_1]").click()
+    assert page.get_by_label("User name").is_hidden()
+
+    page.locator("label[for=id_hybrid]").click()
+    assert page.get_by_label("User name").is_visible()
+    assert page.get_by_role("button", name="Log in to Microsoft 365").is_visible()
+    assert page.get_by_label("Microsoft 365 domains").is_visible()

@@ -1,15 +1,20 @@
 """Hybrid companies: several mail connections at once, each user routed by the domain of its
-address to one of them, against the in-process Salesforce, Microsoft 365 and Google emulators."""
+address to one of them, against the in-process Salesforce, Microsoft 365, Google and Exchange
+emulators (Exchange on premises and Microsoft 365 side by side: the Outlook page's hybrid mode)."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from connections.models import MailConnection
+from connections.models import MailConnection, Status
+from connections.providers.exchange import client as exchange_client
 from mappings.models import ItemMapping
+from sandbox.exchange.app import ExchangeEmulator
 from sandbox.google.app import GoogleEmulator
 from sandbox.microsoft.app import MicrosoftEmulator
 from syncengine import registry
@@ -19,11 +24,14 @@ from syncengine.records import Contact, Event
 from syncengine.stores.base import Create, Store
 from syncengine.tasks import dispatch_due
 from tests.configurations.conftest import TENANT, Org, assign_user, configuration
+from tests.conftest import SandboxHandle
+from tests.providers.exchange.conftest import PASSWORD, SERVICE
 
 pytestmark = pytest.mark.django_db
 
 MICROSOFT_DOMAIN = "example.com"  # the tenant's domain in the microsoft365 fixture
 GOOGLE_DOMAIN = "fjord.example"
+EXCHANGE_DOMAIN = SERVICE.rpartition("@")[2]  # the service account's own domain
 
 
 def google_claims(*domains: str) -> None:
@@ -191,3 +199,193 @@ def test_the_outlook_page_refuses_a_domain_the_google_connection_claims(
         f"Microsoft 365 domains: {GOOGLE_DOMAIN} already belongs to the Google Workspace connection"
     ) in body
     assert MailConnection.objects.get(method="microsoft365").additional_domains == []
+
+
+def ews_url(sandbox: SandboxHandle) -> str:
+    return sandbox.bases["exchange"] + "/EWS/Exchange.asmx"
+
+
+@pytest.fixture
+def exchange_server(sandbox_product: SandboxHandle) -> ExchangeEmulator:
+    """The on-premises half of a company mid-migration: the EWS emulator with the service
+    account (its connection is made by each test, on the page or directly)."""
+    emulator: ExchangeEmulator = sandbox_product.apps["exchange"]
+    emulator.add_account(SERVICE, PASSWORD, netbios_domain="NORDVIK")
+    exchange_client.forget_endpoints()
+    return emulator
+
+
+def hybrid_form(sandbox: SandboxHandle, **changes: str) -> dict[str, str]:
+    form = {
+        "enabled": "on",
+        "sync_kinds": "both",
+        "method": "microsoft365",
+        "hybrid": "on",
+        "username": SERVICE,
+        "password": PASSWORD,
+        "ews_url": ews_url(sandbox),
+        "auth_basic": "on",
+        "m365_domains": MICROSOFT_DOMAIN,
+    }
+    return {key: value for key, value in (form | changes).items() if value}
+
+
+def connection(method: str) -> MailConnection:
+    return MailConnection.objects.get(method=method)
+
+
+def setup_rows(client: Client) -> dict[str, tuple[str, str]]:
+    """/setup/'s connections table: each connection's domains and whether it syncs."""
+    body = html.unescape(client.get("/setup/").content.decode())
+    row = (
+        r'<th scope="row"><a [^>]*>([^<]+)</a></th>\s*<td>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>(\w+)'
+    )
+    return {name: (domains, sync) for name, domains, sync in re.findall(row, body)}
+
+
+def shows_both_outlook_connections(client: Client) -> bool:
+    rows = setup_rows(client)
+    return rows["Exchange (service account)"] == (EXCHANGE_DOMAIN, "On") and rows[
+        "Microsoft 365"
+    ] == (MICROSOFT_DOMAIN, "On")
+
+
+def test_the_outlook_page_saves_hybrid_and_both_connections_are_enabled(
+    admin_client: Client,
+    microsoft365: MicrosoftEmulator,
+    exchange_server: ExchangeEmulator,
+    sandbox_product: SandboxHandle,
+) -> None:
+    response = admin_client.post("/setup/outlook/", hybrid_form(sandbox_product))
+    assert response.status_code == 302, response.content.decode()
+
+    exchange, m365 = connection("exchange"), connection("microsoft365")
+    assert (exchange.enabled, m365.enabled) == (True, True)
+    assert (exchange.chosen, m365.chosen) == (False, True)
+    assert MailConnection.outlook_hybrid()
+    assert set(MailConnection.active().values_list("method", flat=True)) == {
+        "exchange",
+        "microsoft365",
+    }
+    assert registry.provider("exchange").claimed_domains() == {EXCHANGE_DOMAIN}
+    page = html.unescape(admin_client.get("/setup/outlook/").content.decode())
+    assert 'id="id_hybrid" checked' in page
+    assert shows_both_outlook_connections(admin_client)
+
+
+def test_a_domain_in_both_outlook_methods_lists_is_refused_in_hybrid_mode(
+    admin_client: Client,
+    microsoft365: MicrosoftEmulator,
+    exchange_server: ExchangeEmulator,
+    sandbox_product: SandboxHandle,
+) -> None:
+    form = hybrid_form(sandbox_product, m365_domains=f"{MICROSOFT_DOMAIN}, {EXCHANGE_DOMAIN}")
+    body = html.unescape(admin_client.post("/setup/outlook/", form).content.decode())
+
+    assert "Nothing was saved" in body
+    assert (
+        f"Microsoft 365 domains: {EXCHANGE_DOMAIN} is also in the Exchange service account's "
+        "domains (User name and Additional domains)"
+    ) in body
+    assert not MailConnection.objects.filter(method="exchange").exists()
+    assert connection("microsoft365").additional_domains == []
+
+    extra = hybrid_form(sandbox_product, additional_domains=MICROSOFT_DOMAIN)
+    body = html.unescape(admin_client.post("/setup/outlook/", extra).content.decode())
+    assert f"Microsoft 365 domains: {MICROSOFT_DOMAIN} is also in" in body
+    assert not MailConnection.objects.filter(method="exchange").exists()
+
+
+@pytest.fixture
+def hybrid_company(
+    org: Org,
+    microsoft365: MicrosoftEmulator,
+    exchange_server: ExchangeEmulator,
+    sandbox_product: SandboxHandle,
+    settings: Any,
+) -> tuple[SyncUser, SyncUser]:
+    """Ana already on Microsoft 365, Dag still on Exchange; both enrolled, contacts only."""
+    settings.LSYNC_STORE_BACKEND = "providers"
+    MailConnection.objects.filter(method="microsoft365").update(
+        additional_domains=[MICROSOFT_DOMAIN]
+    )
+    MailConnection.objects.create(
+        method="exchange", enabled=True, chosen=False, username=SERVICE, password=PASSWORD,
+        ews_url=ews_url(sandbox_product), status=Status.VERIFIED,
+    )  # fmt: skip
+    microsoft365.add_mailbox(TENANT, f"ana@{MICROSOFT_DOMAIN}", "Ana User")
+    exchange_server.add_mailbox(f"dag@{EXCHANGE_DOMAIN}", "Dag Lie")
+    ana_id, dag_id = org.user(f"ana@{MICROSOFT_DOMAIN}"), org.user(f"dag@{EXCHANGE_DOMAIN}")
+    rows = enroll(contacts_only(), ana_id, dag_id)
+    return rows[ana_id], rows[dag_id]
+
+
+def test_a_hybrid_outlook_company_syncs_each_user_against_its_own_back_end_in_one_run(
+    hybrid_company: tuple[SyncUser, SyncUser], admin_client: Client
+) -> None:
+    ana, dag = hybrid_company
+    assert (ana.link_status, dag.link_status) == (LinkStatus.LINKED, LinkStatus.LINKED)
+    assert (method_of(ana), method_of(dag)) == ("microsoft365", "exchange")
+    salesforce = registry.salesforce()
+    create(salesforce.build_store(ana, "contacts"), person("Anne"))
+    create(salesforce.build_store(dag, "contacts"), person("Dagny"))
+
+    assert dispatch_due() == 2
+
+    assert names(registry.provider("microsoft365").build_store(ana, "contacts")) == ["Anne"]
+    assert names(registry.provider("exchange").build_store(dag, "contacts")) == ["Dagny"]
+    for user in (ana, dag):
+        user.refresh_from_db()
+        assert user.contacts_status == "in_sync", user.contacts_message
+    page = admin_client.get(f"/status/users/{dag.pk}/").content.decode()
+    assert f"Exchange (service account) ({EXCHANGE_DOMAIN})" in page
+    assert shows_both_outlook_connections(admin_client)
+
+
+def test_turning_hybrid_off_unlinks_only_the_other_methods_users_with_the_switching_notice(
+    hybrid_company: tuple[SyncUser, SyncUser],
+    admin_client: Client,
+    sandbox_product: SandboxHandle,
+) -> None:
+    ana, dag = hybrid_company
+    before = html.unescape(admin_client.get("/setup/outlook/").content.decode())
+    assert "Before you turn hybrid off:" in before
+    assert "1 user(s) are linked through Service Account (Exchange)" in before
+
+    # Switching the chosen method while hybrid stays on stops nobody.
+    switched = hybrid_form(sandbox_product, method="exchange", password="")
+    assert admin_client.post("/setup/outlook/", switched).status_code == 302
+    for user in (ana, dag):
+        user.refresh_from_db()
+        assert user.link_status == LinkStatus.LINKED
+
+    off = hybrid_form(sandbox_product, hybrid="", password="")
+    body = html.unescape(admin_client.post("/setup/outlook/", off, follow=True).content.decode())
+    assert "1 user(s) were linked through Service Account (Exchange)" in body
+    assert "the switch to OAuth 2.0 (Microsoft 365) stopped their syncs" in body
+    ana.refresh_from_db()
+    dag.refresh_from_db()
+    assert ana.link_status == LinkStatus.LINKED
+    assert dag.link_status == LinkStatus.PENDING
+    assert "switched from Service Account (Exchange)" in dag.link_error
+    assert (connection("exchange").enabled, connection("microsoft365").enabled) == (False, True)
+
+
+def test_microsoft_365_consent_in_hybrid_mode_keeps_exchange_and_its_users_on(
+    hybrid_company: tuple[SyncUser, SyncUser], admin_client: Client
+) -> None:
+    ana, dag = hybrid_company
+    MailConnection.objects.filter(method="microsoft365").update(chosen=False)
+    MailConnection.objects.filter(method="exchange").update(chosen=True)
+    start = admin_client.post("/setup/outlook/consent/start/")
+    state = str(start["Location"].split("state=")[1])
+
+    admin_client.get("/setup/outlook/consent/", {"state": state, "tenant": TENANT})
+
+    exchange, m365 = connection("exchange"), connection("microsoft365")
+    assert (exchange.enabled, exchange.chosen, m365.enabled) == (True, True, True)
+    assert m365.tenant_id == TENANT and m365.consented_at is not None
+    for user in (ana, dag):
+        user.refresh_from_db()
+        assert user.link_status == LinkStatus.LINKED
+    assert shows_both_outlook_connections(admin_client)

@@ -53,11 +53,13 @@ def restatus(exchange: MailConnection, changed: list[str]) -> None:
 
 
 def signs_in(form: forms.Form, stored: MailConnection) -> bool:
-    """Turning Exchange sync on with new settings: they must sign in before they are stored,
-    so an unreachable host, an untrusted certificate or a wrong password is named on its field
-    and nothing is saved (no sync starts with settings that cannot work)."""
+    """Turning Exchange sync on (chosen, or kept on in hybrid mode) with new settings: they
+    must sign in before they are stored, so an unreachable host, an untrusted certificate or a
+    wrong password is named on its field and nothing is saved (no sync starts with settings
+    that cannot work)."""
     data = form.cleaned_data
-    if data["method"] != MailConnection.Method.EXCHANGE or not data["enabled"]:
+    exchange_on = data["method"] == MailConnection.Method.EXCHANGE or data.get("hybrid")
+    if not exchange_on or not data["enabled"]:
         return True
     problem = checks.verify_outlook_form(data, stored)
     if problem is None:

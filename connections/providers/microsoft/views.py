@@ -107,16 +107,21 @@ def consent_callback(request: HttpRequest) -> HttpResponse:
         exchange = MailConnection.load(MailConnection.Method.EXCHANGE)
         before_method = MailConnection.outlook_choice()
         was_chosen_enabled = MailConnection.load(before_method).enabled
+        # In hybrid mode Microsoft 365 is on already, next to Exchange: consent only adds the
+        # tenant, and Exchange's users keep syncing.
+        hybrid = MailConnection.outlook_hybrid()
         m365.tenant_id = tenant
         m365.consented_at = timezone.now()
         m365.status, m365.status_message, m365.verified_at = Status.SAVED, "", None
-        m365.chosen, exchange.chosen = True, False
-        m365.enabled, exchange.enabled = was_chosen_enabled, False
+        if not hybrid:
+            m365.chosen, exchange.chosen = True, False
+            m365.enabled, exchange.enabled = was_chosen_enabled, False
         m365.save()
         exchange.save()
-        audit.record(request, "outlook", ["tenant_id", "method"], action="consent")
+        changed = ["tenant_id"] if hybrid else ["tenant_id", "method"]
+        audit.record(request, "outlook", changed, action="consent")
         count = 0
-        if before_method != m365.method:
+        if before_method != m365.method and not hybrid:
             count = switching.linked_through(before_method)
             switching.unlink_after_switch(before_method, m365.method)
     messages.success(request, "Microsoft 365 consent recorded; the tenant id is stored encrypted.")
