@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,10 @@ def xandikos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DavCli
 
     def plain(environ: dict[str, Any], start_response: Any) -> Any:
         environ.pop("HTTP_ACCEPT_ENCODING", None)  # the in-process adapter does not decompress
-        return app(environ, start_response)
+        # Xandikos answers through asyncio.run(), which refuses to start in a thread whose event
+        # loop is running (as the main thread's is after the browser tests): its own thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(lambda: list(app(environ, start_response))).result()
 
     def build_session() -> requests.Session:
         session = requests.Session()
