@@ -196,4 +196,6 @@ def test_a_share_outside_1_to_100_is_refused_naming_the_field(
     post(manager_client, rsa_pem)
     body = post(manager_client, None, api_budget_percent=value).content.decode()  # type: ignore[attr-defined]
     assert "enter a whole percentage from 1 to 100" in body
+    # Named once: "(label): (label): …" read as a stutter on the page.
+    assert body.count("share of the daily API allocation") == body.count("(%)")
     assert SalesforceConnection.objects.get().api_budget_percent == 10

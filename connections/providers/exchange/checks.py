@@ -188,7 +188,9 @@ def verify_settings(config: EwsConfig) -> tuple[str, str] | None:
     if failed is None:
         return None
     field, label = STEP_FIELDS.get(failed.name, ("ews_url", "EWS URL"))
-    if failed.name == "Sign-in" and "user name or password" not in failed.message:
+    if "EWS URL" in failed.message:
+        field, label = "ews_url", "EWS URL"
+    elif failed.name == "Sign-in" and "user name or password" not in failed.message:
         field, label = "username", "User name"
     message = failed.message
     if not message.startswith(label):

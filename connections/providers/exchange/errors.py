@@ -5,6 +5,8 @@ Each sentence says what to do; whether a retry can help is the error kind's `per
 
 from __future__ import annotations
 
+import re
+
 import requests
 from exchangelib import errors as ews
 
@@ -148,5 +150,26 @@ def store_error(
     if isinstance(error, ews.ResponseMessageError):
         return Rejected(f"Exchange refused the item ({type(error).__name__}): {error}")
     if isinstance(error, ews.TransportError | requests.exceptions.RequestException):
-        return ProviderError(f"Exchange failed: {error}", permanent=False)
-    return ProviderError(f"Exchange failed ({type(error).__name__}): {error}", permanent=False)
+        return ProviderError(f"Exchange failed: {plain(error)}", permanent=False)
+    return ProviderError(
+        f"Exchange failed ({type(error).__name__}): {plain(error)}", permanent=False
+    )
+
+
+# exchangelib's text for an answer it could not read: "Unknown failure in response. Code: 404
+# headers: {...} content: ...", the server's headers and body included.
+_UNKNOWN_ANSWER = re.compile(r"Unknown failure in response\. Code: (\d{3})")
+NOT_EWS = (
+    "the server at the EWS URL answered HTTP {code}, not as Exchange Web Services does. Check the "
+    "EWS URL (it usually ends in /EWS/Exchange.asmx), or leave it blank to use Autodiscover."
+)
+
+
+def plain(error: BaseException) -> str:
+    """The error in words for a page or an issue: never a server's headers or body."""
+    text = str(error)
+    match = _UNKNOWN_ANSWER.search(text)
+    if match:
+        return NOT_EWS.format(code=match.group(1))
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return first[:300]

@@ -57,8 +57,8 @@ class SalesforceForm(SetupForm):
             return 10
         if not 1 <= int(value) <= 100:
             raise ValidationError(
-                "lsync's share of the daily API allocation: enter a whole percentage from 1 to "
-                "100.",
+                "lsync's share of the daily API allocation (%): enter a whole percentage from 1 "
+                "to 100.",
                 code="out_of_range",
             )
         return int(value)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: {bases[name]}")
         self.stdout.write(f"CA certificate: {ca.resolve()}")
         self.stdout.write(self.style.SUCCESS("sandbox ready"))
+        # SIGTERM ends it like Ctrl-C: servers shut down and temporary files (the CalDAV server's
+        # accounts and collections) are removed at exit.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             while True:
                 time.sleep(3600)

@@ -107,3 +107,20 @@ def test_an_item_exchange_refuses_is_rejected() -> None:
 def test_an_exchange_online_url_is_refused_for_good_and_no_endpoint_is_retried() -> None:
     assert isinstance(store_error(ExchangeOnlineRefused("EWS URL: ...")), AuthFailed)
     assert not store_error(EndpointNotFound("EWS URL: ...")).permanent
+
+
+def test_a_server_that_is_not_exchange_is_named_without_its_headers_or_body() -> None:
+    raw = ews.TransportError(
+        "Unknown failure in response. Code: 404 headers: {'Server': 'WSGIServer/0.2', "
+        "'Sforce-Limit-Info': 'api-usage=106/15000'} content: [{\"errorCode\": \"NOT_FOUND\"}]"
+    )
+    error = store_error(raw)
+    assert not error.permanent
+    assert "answered HTTP 404, not as Exchange Web Services does" in error.message
+    assert "EWS URL" in error.message
+    assert "headers" not in error.message and "Sforce" not in error.message
+
+
+def test_an_unexpected_error_keeps_only_its_first_line() -> None:
+    error = store_error(RuntimeError("boom\nheaders: {'Set-Cookie': 'secret'}"))
+    assert error.message == "Exchange failed (RuntimeError): boom"
