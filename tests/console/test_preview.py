@@ -50,7 +50,7 @@ def test_a_configuration_can_be_previewed_before_it_is_turned_on(
     make_user("bob@example.com")
     url = f"/status/configurations/{configuration.pk}/preview/"
     assert f'href="{url}"' in body(manager.get("/status/"))
-    assert "of the configuration's 2 user(s)" in body(manager.get(url))
+    assert "It covers the configuration's 2 user(s)" in body(manager.get(url))
     page = body(manager.post(url))
     assert "ana@example.com: contacts" in page and "bob@example.com: events" in page
     assert page.count("Planned changes:") == 4
