@@ -97,6 +97,8 @@ def _with_domains(provider: MailProvider) -> str:
 
 def connection_words(user: SyncUser) -> str:
     """The mail connection the user syncs with, and its domains."""
+    if user.mail_connection is None and user.link_status == LinkStatus.ERROR:
+        return "None: the user could not be linked (the link error below says why)."
     if user.mail_connection is None:
         return "None yet: the next enrollment run links the user by the domain of its address."
     provider = registry.mail_provider(str(user.mail_connection.method))

@@ -104,6 +104,9 @@ def test_a_linking_error_is_shown_in_the_users_words(manager: Client, make_user:
         '<span class="slds-badge slds-theme_error">Link error</span> '
         "Can't link the user because another user" in body
     )
+    # Its mail connection does not promise a link the error contradicts.
+    assert "the next enrollment run links the user" not in body
+    assert "None: the user could not be linked" in body
     pending = make_user(link_status=LinkStatus.PENDING)
     assert "Not linked yet" in text(manager.get(f"/status/users/{pending.pk}/"))
 
