@@ -165,6 +165,11 @@ def _when(moment: datetime, e: Event) -> dict[str, str]:
             "timeZone": to_graph(e.time_zone),
         }
     local = moment.astimezone(ZoneInfo(e.time_zone))
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        # A wall time in the hour a DST change repeats names two moments, and Graph picks one:
+        # such a time is written in UTC, which names one.
+        utc = moment.astimezone(UTC)
+        return {"dateTime": utc.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
     return {"dateTime": local.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": to_graph(e.time_zone)}
 
 

@@ -271,3 +271,22 @@ def test_occurrence_expansion_agrees_with_the_emulators(rule: str) -> None:
         s.astimezone(ZoneInfo("Europe/Paris")).time() == time(9, 30)
         for s in occurrence_starts(rec, first, "Europe/Paris", until)
     )
+
+
+def test_a_time_in_the_hour_a_dst_change_repeats_is_written_in_utc() -> None:
+    from datetime import UTC, datetime
+
+    from connections.providers.microsoft.convert import canonical_event, event_to_graph
+    from syncengine.records import Event
+
+    # 2021-11-07 06:00 UTC is the second 01:00 in New York (clocks went back at 02:00 EDT).
+    e = Event.normalized(
+        subject="Late call",
+        start=datetime(2021, 11, 6, 9, 0, tzinfo=UTC),
+        end=datetime(2021, 11, 7, 6, 0, tzinfo=UTC),
+        time_zone="America/New_York",
+    )
+    body = event_to_graph(e, invitations=False)
+    assert body["end"] == {"dateTime": "2021-11-07T06:00:00", "timeZone": "UTC"}
+    assert body["start"]["timeZone"] != "UTC"
+    assert canonical_event(e, invitations=False).end == e.end
