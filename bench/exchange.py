@@ -50,6 +50,7 @@ def _configure() -> None:
 
 def run_strategy(strategy: str, contacts: int, latency_ms: float) -> ExchangeFigure:
     _configure()
+    from bench.speedup import buyers
     from connections import http
     from connections.providers.exchange import client as exchange_client
     from connections.providers.exchange.client import EwsConfig, ExchangeClient
@@ -58,7 +59,6 @@ def run_strategy(strategy: str, contacts: int, latency_ms: float) -> ExchangeFig
     from sandbox.exchange.transport import session_factory
     from syncengine.engine import run_sync
     from syncengine.policy import SyncSettings
-    from syncengine.records import Contact
     from syncengine.state import MemoryRepo
     from syncengine.stores.base import Create
     from syncengine.stores.memory import MemoryStore
@@ -72,17 +72,7 @@ def run_strategy(strategy: str, contacts: int, latency_ms: float) -> ExchangeFig
     exchange_client.forget_endpoints()
     try:
         salesforce = MemoryStore("salesforce", "contacts", max_batch=200)
-        records = [
-            Contact.normalized(
-                first_name=f"Per{n}",
-                last_name="Lie",
-                emails=[f"per{n}@client.example"],
-                company="Acme",
-                mobile_phone=f"+47 900 {n:05d}",
-                title="Buyer",
-            )  # fmt: skip
-            for n in range(contacts)
-        ]
+        records = buyers(contacts)
         for start in range(0, contacts, 200):
             salesforce.apply(
                 [Create(f"r{n}", r) for n, r in enumerate(records[start : start + 200])]

@@ -21,7 +21,8 @@ from typing import Any
 EMAIL = "ana.nunez@nordvik.example"
 
 
-def _records(count: int) -> list[Any]:
+def buyers(count: int) -> list[Any]:
+    """The contacts the initial-sync benchmarks write (also bench/exchange.py)."""
     from syncengine.records import Contact
 
     return [
@@ -51,7 +52,7 @@ def _one(sandbox: Any, strategy: str, round_no: int, count: int) -> tuple[float,
     mailbox = f"{strategy}{round_no}@nordvik.example"
     sandbox.microsoft.add_mailbox(TENANT, mailbox, "Per Lie")
     salesforce = MemoryStore("salesforce", "contacts", max_batch=200)
-    records = _records(count)
+    records = buyers(count)
     for start in range(0, count, 200):
         salesforce.apply([Create(f"r{n}", r) for n, r in enumerate(records[start : start + 200])])
     store = GraphContactStore(GraphClient(TENANT), mailbox)
