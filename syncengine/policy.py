@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from syncengine.vocabulary import ConflictPolicy, Direction
@@ -68,3 +68,12 @@ class SyncSettings:
             mb_time = mailbox.modified or oldest
             return "mailbox" if mb_time > sf_time else "salesforce"
         return self.conflict
+
+
+def event_window(
+    days_past: int, days_future: int, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """The calendar window, on whole UTC days so it stays the same through a day of runs."""
+    today = (now or datetime.now(UTC)).astimezone(UTC)
+    today = today.replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)

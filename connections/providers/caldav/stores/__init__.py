@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.caldav import discovery
@@ -11,6 +10,7 @@ from connections.providers.caldav.errors import translated
 from connections.providers.caldav.models import CalDavSettings
 from connections.providers.caldav.stores.contacts import DavContactStore
 from connections.providers.caldav.stores.events import DavEventStore
+from syncengine.policy import event_window
 from syncengine.provider import linked_mailbox
 from syncengine.stores.base import AuthFailed, Kind, Store
 
@@ -18,15 +18,6 @@ if TYPE_CHECKING:
     from syncengine.models import SyncUser
 
 __all__ = ["DavContactStore", "DavEventStore", "build_store", "client_for", "event_window"]
-
-
-def event_window(
-    days_past: int, days_future: int, now: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """The calendar window, on whole UTC days so it stays the same through a day of runs."""
-    today = (now or datetime.now(UTC)).astimezone(UTC)
-    today = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)
 
 
 def client_for(settings: CalDavSettings, address: str) -> DavClient:

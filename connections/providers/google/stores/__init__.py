@@ -6,13 +6,13 @@ impersonation: every store's client has ``subject`` = the user's mailbox address
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.google.client import GoogleClient, stored_key_info
 from connections.providers.google.errors import store_error
 from connections.providers.google.stores.contacts import GoogleContactsStore
 from connections.providers.google.stores.events import GoogleEventsStore
+from syncengine.policy import event_window
 from syncengine.provider import linked_mailbox
 from syncengine.stores.base import AuthFailed, Kind, Store
 
@@ -20,15 +20,6 @@ if TYPE_CHECKING:
     from syncengine.models import SyncUser
 
 __all__ = ["GoogleContactsStore", "GoogleEventsStore", "build_store", "event_window", "store_error"]
-
-
-def event_window(
-    days_past: int, days_future: int, now: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """The calendar window, on whole UTC days so it stays the same through a day of runs."""
-    today = (now or datetime.now(UTC)).astimezone(UTC)
-    today = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)
 
 
 def build_store(sync_user: SyncUser, kind: Kind) -> Store:

@@ -8,13 +8,13 @@ token (410, syncStateNotFound...) -> CursorExpired, other 4xx -> Rejected, 5xx a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.errors import store_error
 from connections.providers.microsoft.stores.contacts import GraphContactStore
 from connections.providers.microsoft.stores.events import GraphEventStore
+from syncengine.policy import event_window
 from syncengine.provider import linked_mailbox
 from syncengine.stores.base import AuthFailed, Kind, Store
 
@@ -22,18 +22,6 @@ if TYPE_CHECKING:
     from syncengine.models import SyncUser
 
 __all__ = ["GraphContactStore", "GraphEventStore", "build_store", "event_window", "store_error"]
-
-
-def event_window(
-    days_past: int, days_future: int, now: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """The calendar window, on whole UTC days so it stays the same through a day of runs."""
-    today = (
-        (now or datetime.now(UTC))
-        .astimezone(UTC)
-        .replace(hour=0, minute=0, second=0, microsecond=0)
-    )
-    return today - timedelta(days=days_past), today + timedelta(days=days_future + 1)
 
 
 def build_store(sync_user: SyncUser, kind: Kind) -> Store:
