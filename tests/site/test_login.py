@@ -4,6 +4,7 @@ open and sees only those pages in the navigation; failed logins are logged, slow
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -86,7 +87,8 @@ def test_repeated_failures_for_one_user_name_lock_it_from_every_address() -> Non
     response = log_in(Client(), "ops", "pw-ops-long", address="10.9.9.9")
     assert response.status_code == 429  # type: ignore[attr-defined]
     body = response.content.decode()  # type: ignore[attr-defined]
-    assert "Too many failed logins" in body and "0:01:00" in body
+    assert "Too many failed logins" in body and "failed to log in 5 times" in body
+    assert re.search(r"Try again in (1 minute|[1-5]?[0-9] seconds)\.", body), body
     assert "_auth_user_id" not in Client().session
 
 
@@ -108,6 +110,51 @@ def test_the_lock_lifts_after_the_cool_off() -> None:
     AccessFailureLog.objects.update(attempt_time=timezone.now() - timedelta(days=2))
     ok = log_in(Client(), "ops", "pw-ops-long")
     assert ok.redirect_chain[-1][0] == "/setup/"  # type: ignore[attr-defined]
+
+
+def shift_back(seconds: int) -> None:
+    """What the clock does: every recorded failure is that much older."""
+    for model in (AccessAttempt, AccessFailureLog):
+        for row in model.objects.all():
+            row.attempt_time -= timedelta(seconds=seconds)
+            row.save(update_fields=["attempt_time"])
+
+
+def test_attempts_during_the_pause_neither_restart_nor_lengthen_it() -> None:
+    make("ops", "manage_sync")
+    for n in range(5):
+        log_in(Client(), "ops", f"guess-{n}")
+    shift_back(50)
+    for n in range(5):
+        refused = log_in(Client(), "ops", f"more-{n}")
+        assert refused.status_code == 429  # type: ignore[attr-defined]
+    body = refused.content.decode()  # type: ignore[attr-defined]
+    assert "failed to log in 5 times" in body
+    seconds = re.search(r"Try again in (\d+) seconds\.", body)
+    assert seconds and 1 <= int(seconds.group(1)) <= 10, body
+    shift_back(15)  # the minute after the fifth failure is over
+    ok = log_in(Client(), "ops", "pw-ops-long")
+    assert ok.redirect_chain[-1][0] == "/setup/"  # type: ignore[attr-defined]
+
+
+def test_the_wait_is_said_in_minutes_and_seconds_rounded_up() -> None:
+    assert login_guard.in_words(timedelta(seconds=0.2)) == "1 second"
+    assert login_guard.in_words(timedelta(seconds=42.1)) == "43 seconds"
+    assert login_guard.in_words(timedelta(seconds=60)) == "1 minute"
+    assert login_guard.in_words(timedelta(seconds=61)) == "1 minute 1 second"
+    assert login_guard.in_words(timedelta(minutes=59, seconds=30)) == "59 minutes 30 seconds"
+
+
+def test_a_second_lockout_the_same_day_says_its_real_count_and_its_doubled_wait() -> None:
+    make("ops", "manage_sync")
+    for n in range(5):
+        log_in(Client(), "ops", f"guess-{n}")
+    shift_back(61)
+    for n in range(5):
+        refused = log_in(Client(), "ops", f"again-{n}")
+    body = refused.content.decode()  # type: ignore[attr-defined]
+    assert refused.status_code == 429 and "failed to log in 5 times" in body  # type: ignore[attr-defined]
+    assert re.search(r"Try again in (2 minutes|1 minute 5[0-9] seconds)\.", body), body
 
 
 def test_each_further_lockout_lasts_twice_as_long_up_to_an_hour() -> None:
