@@ -41,6 +41,8 @@ def _saved_message(data: dict[str, object]) -> str:
             "off: turning it on signs in first, and Test Connection checks a user."
         )
     if data["auth"] == PER_USER:
+        if not data["user_passwords"]:
+            return "CalDAV settings saved."
         return "CalDAV settings saved: the server accepted the app passwords entered."
     return f"CalDAV settings saved: the server accepted the service account {data['username']}."
 
