@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
@@ -120,15 +121,19 @@ def shift_back(seconds: int) -> None:
             row.save(update_fields=["attempt_time"])
 
 
+def fail(times: int, prefix: str) -> Any:
+    """`times` wrong passwords for ops; the last answer."""
+    answers = [log_in(Client(), "ops", f"{prefix}-{n}") for n in range(times)]
+    return answers[-1]
+
+
 def test_attempts_during_the_pause_neither_restart_nor_lengthen_it() -> None:
     make("ops", "manage_sync")
-    for n in range(5):
-        log_in(Client(), "ops", f"guess-{n}")
+    fail(5, "guess")
     shift_back(50)
-    for n in range(5):
-        refused = log_in(Client(), "ops", f"more-{n}")
-        assert refused.status_code == 429  # type: ignore[attr-defined]
-    body = refused.content.decode()  # type: ignore[attr-defined]
+    refused = fail(5, "more")
+    assert refused.status_code == 429
+    body = refused.content.decode()
     assert "failed to log in 5 times" in body
     seconds = re.search(r"Try again in (\d+) seconds\.", body)
     assert seconds and 1 <= int(seconds.group(1)) <= 10, body
@@ -147,13 +152,11 @@ def test_the_wait_is_said_in_minutes_and_seconds_rounded_up() -> None:
 
 def test_a_second_lockout_the_same_day_says_its_real_count_and_its_doubled_wait() -> None:
     make("ops", "manage_sync")
-    for n in range(5):
-        log_in(Client(), "ops", f"guess-{n}")
+    fail(5, "guess")
     shift_back(61)
-    for n in range(5):
-        refused = log_in(Client(), "ops", f"again-{n}")
-    body = refused.content.decode()  # type: ignore[attr-defined]
-    assert refused.status_code == 429 and "failed to log in 5 times" in body  # type: ignore[attr-defined]
+    refused = fail(5, "again")
+    body = refused.content.decode()
+    assert refused.status_code == 429 and "failed to log in 5 times" in body
     assert re.search(r"Try again in (2 minutes|1 minute 5[0-9] seconds)\.", body), body
 
 
