@@ -78,3 +78,11 @@ class SetupForm(LabelledErrorsMixin, forms.Form):
 
 def secret_input() -> forms.PasswordInput:
     return forms.PasswordInput(render_value=False, attrs=dict(SECRET_INPUT_ATTRS))
+
+
+class SecretTextarea(forms.Textarea):
+    """Lines of secrets: like a password input, a submitted value is never rendered back, also
+    not when the page comes back with an error."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None

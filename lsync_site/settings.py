@@ -191,7 +191,10 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 # Logs name the user name and address of each failure; passwords are always masked.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page says the real count and the real wait left (login_guard.locked_out); tries
+# during a lockout are refused without being recorded, so they cannot prolong it.
+AXES_LOCKOUT_CALLABLE = "lsync_site.login_guard.locked_out"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Behind a reverse proxy, the client's address is in X-Forwarded-For (set LSYNC_BEHIND_PROXY).
 AXES_IPWARE_PROXY_COUNT = 1 if env.bool("LSYNC_BEHIND_PROXY", default=False) else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (

@@ -42,7 +42,9 @@ QUIET_AFTER = timedelta(hours=1)
 @dataclass(frozen=True)
 class OrgSummary:
     """The organisation's figures, each with a tone (success, warning, error, neutral) so that
-    the summary reads at a glance: green is fine, yellow needs a look, red needs action."""
+    the summary reads at a glance: green is fine, yellow needs a look, red needs action. The
+    count of linked users is a plain figure: red goes on the users who cannot be linked and on
+    the open errors, where the action is."""
 
     methods: list[str]
     linked: int
@@ -58,14 +60,6 @@ class OrgSummary:
     def errors(self) -> int:
         """Users who cannot be linked count as errors: they do not sync at all."""
         return self.open_issues + self.link_errors
-
-    @property
-    def linked_tone(self) -> str:
-        if self.link_errors:
-            return "error"
-        if self.linked < self.users:
-            return "warning"
-        return "success" if self.users else "neutral"
 
     @property
     def errors_tone(self) -> str:

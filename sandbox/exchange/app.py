@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.core import FAULT_KINDS, Emulator, FaultRule, Request, Response
-from sandbox.exchange import autodiscover, folders, item_ops, records, seed
+from sandbox.exchange import autodiscover, folders, item_ops, meetings, records, seed
 from sandbox.exchange.auth import Authenticator, Unauthorized
 from sandbox.exchange.context import ACCEPTED_API_VERSIONS, SERVER_VERSIONS, Context, version_info
 from sandbox.exchange.find_item import find_item
@@ -229,6 +229,15 @@ class ExchangeEmulator(Emulator):
     def add_event(self, smtp: str, data: dict[str, Any]) -> str:
         with self.lock:
             return seed.add_event(self, smtp, data).id
+
+    def answer(self, smtp: str, copy_id: str, response: str) -> None:
+        """An attendee answers a meeting in their calendar (``Accept``, ``Decline``,
+        ``Tentative``): sandbox/exchange/meetings.py."""
+        with self.lock:
+            box = self.org.mailbox(smtp)
+            if box is None:
+                raise KeyError(smtp)
+            meetings.answer(self.org, box, copy_id, response)
 
     def set_server_version(self, name: str) -> None:
         if name not in SERVER_VERSIONS:

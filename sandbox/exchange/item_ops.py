@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import xml.etree.ElementTree as ET
 
-from sandbox.exchange import calendar, occurrences
+from sandbox.exchange import calendar, meetings, occurrences
 from sandbox.exchange.context import Context
 from sandbox.exchange.items import Shape, new_item, write_item
 from sandbox.exchange.soap import ItemError, ResponseBuilder, local, m, sub, t
@@ -80,6 +80,7 @@ def create_item(ctx: Context) -> ET.Element:
             continue
         box.items[item.id] = item
         _record_invitations(ctx, box, item, "CreateItem", invitations)
+        meetings.after_write(ctx.org, box, item, [], invitations)
         made = sub(sub(out.success(), m("Items")), t(kind))
         sub(made, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
     return out.root
@@ -142,8 +143,10 @@ def update_item(ctx: Context) -> ET.Element:
             resolved = occurrences.resolve(ctx, ref)
             if isinstance(resolved, occurrences.Occurrence):
                 item = occurrences.update(ctx, resolved, updates)
+                before = calendar.attendees(item)
             else:
                 item = resolved
+                before = calendar.attendees(item) if item.kind == "CalendarItem" else []
                 # Changes apply to a copy, so a refused change leaves the item as it was.
                 scratch = copy.deepcopy(item)
                 touched = apply_updates(scratch, updates)
@@ -159,6 +162,7 @@ def update_item(ctx: Context) -> ET.Element:
                     ctx.org.next_seq(), ctx.org.make_change_key(), touched, ctx.org.clock.now()
                 )
                 _record_invitations(ctx, box, item, "UpdateItem", invitations)
+            meetings.after_write(ctx.org, box, item, before, invitations)
         except ItemError as error:
             out.error(error)
             continue
@@ -185,6 +189,8 @@ def delete_item(ctx: Context) -> ET.Element:
             if isinstance(resolved, occurrences.Occurrence):
                 occurrences.delete(ctx, resolved)
                 item = resolved.master
+                attendees = calendar.attendees(item)
+                meetings.after_write(ctx.org, box, item, attendees, cancellations)
             else:
                 item = resolved
                 if item.kind == "CalendarItem" and cancellations is None:
@@ -193,6 +199,7 @@ def delete_item(ctx: Context) -> ET.Element:
                         "SendMeetingCancellations attribute is required for calendar items.",
                     )
                 _remove(ctx, box, item, delete_type)
+                meetings.after_delete(ctx.org, box, item, cancellations)
         except ItemError as error:
             out.error(error)
             continue

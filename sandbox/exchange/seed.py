@@ -77,7 +77,8 @@ def contact_element(data: dict[str, Any]) -> ET.Element:
 
 def event_element(data: dict[str, Any]) -> ET.Element:
     """Keys: subject, body, start, end (aware datetimes), time_zone (Windows name), all_day,
-    location, sensitivity, free_busy, attendees (list of addresses), optional (list),
+    location, sensitivity, free_busy, attendees (list of addresses), optional (list), uid
+    (the iCalendar UID of a meeting another organisation sends; else the server makes one),
     recurrence ({pattern: weekly, days: [Monday], interval, start: date, count})."""
     elem = ET.Element(t("CalendarItem"))
     sub(elem, t("Subject"), data.get("subject", ""))
@@ -90,6 +91,8 @@ def event_element(data: dict[str, Any]) -> ET.Element:
     sub(elem, t("LegacyFreeBusyStatus"), data.get("free_busy", "Busy"))
     if data.get("location"):
         sub(elem, t("Location"), data["location"])
+    if data.get("uid"):
+        sub(elem, t("UID"), data["uid"])
     for key, name in (("attendees", "RequiredAttendees"), ("optional", "OptionalAttendees")):
         if data.get(key):
             holder = sub(elem, t(name))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from syncengine.planning.actions import Action, Write
 from syncengine.records import Event
-from syncengine.state import MappingState
+from syncengine.state import MappingState, mapping_version
 from syncengine.stores.base import Item, Side
 
 if TYPE_CHECKING:
@@ -114,7 +114,8 @@ def decide_pair(
 
 def answers_write(b: Builder, m: MappingState, sf: PairState, mb: PairState) -> Write | None:
     """Row O5: the organizer's copy was rewritten with no field change, and its attendees'
-    answers are not what Salesforce holds (or Salesforce was not read): the attendee list goes
+    answers are not what Salesforce holds (or Salesforce was not read, and the copy's last
+    version was known, so that it did move): the attendee list goes
     to Salesforce, whose event store takes the answers given in the mailbox. Answers are not
     hashed (records.py), so this is how a reply reaches the invitee's status."""
     s, held = b.settings, mb.item
@@ -124,6 +125,11 @@ def answers_write(b: Builder, m: MappingState, sf: PairState, mb: PairState) -> 
         return None
     answered = {a.email: a.response for a in held.record.attendees if a.response != "none"}
     if not answered:
+        return None
+    if sf.item is None and not mapping_version(m, "mailbox"):
+        # The copy's version was unknown (lsync created it, or a write half landed), so reading
+        # it again is no sign of a reply, and Salesforce's answers are not in hand to compare:
+        # the answers it holds go with the copy's next change.
         return None
     if sf.item is not None and isinstance(sf.item.record, Event):
         known = {a.email: a.response for a in sf.item.record.attendees}

@@ -10,10 +10,11 @@ Terminology:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from syncengine.vocabulary import Kind, Side
 
@@ -66,6 +67,25 @@ class Rejected(ProviderError):
     data cannot help."""
 
     permanent = True
+
+
+ClientError = TypeVar("ClientError", bound=Exception)
+
+
+def translating(
+    raised: type[ClientError], table: Callable[[ClientError], ProviderError]
+) -> AbstractContextManager[None]:
+    """A block whose client errors (`raised`) come out as the engine's, through the provider's
+    own table (its errors.py `store_error`); the client's error stays the cause."""
+
+    @contextmanager
+    def block() -> Iterator[None]:
+        try:
+            yield
+        except raised as error:
+            raise table(error) from error
+
+    return block()
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def test_the_organisation_block_sums_up_the_whole_org(manager: Client, make_user
 
     body = text(manager.get("/status/"))
     assert "Connection method</th><td>Microsoft 365</td>" in body
-    assert figure(body, "org-linked") == ("error", "1 of 3: 1 cannot be linked (see Link below)")
+    assert figure(body, "org-linked") == ("neutral", "1 of 3: 1 cannot be linked (see Link below)")
     assert figure(body, "org-synced") == ("", "9")
     assert figure(body, "org-errors") == ("error", "2 (1 link error, 1 sync issue)")
     assert figure(body, "org-events") == ("neutral", "never")
@@ -158,7 +158,7 @@ def test_status_counts_link_errors_shows_them_as_red_badges_and_colours_the_summ
     body = manager.get("/status/").content.decode()
 
     assert figure(body, "org-errors") == ("error", "2 (2 link errors, 0 sync issues)")
-    assert figure(body, "org-linked")[0] == "error"
+    assert figure(body, "org-linked")[0] == "neutral"
     assert figure(body, "org-contacts")[0] == "success"
     assert figure(body, "org-unresolved") == ("success", "0")
     red = re.findall(
@@ -173,6 +173,25 @@ def test_a_summary_with_every_user_linked_and_nothing_open_is_all_green(
 ) -> None:
     make_user("ana@example.com", contacts_synced_at=timezone.now() - timedelta(hours=3))
     body = manager.get("/status/").content.decode()
-    assert figure(body, "org-linked") == ("success", "1 of 1")
+    assert figure(body, "org-linked") == ("neutral", "1 of 1")
     assert figure(body, "org-errors") == ("success", "0")
     assert figure(body, "org-contacts")[0] == "warning"  # hours without a sync need a look
+
+
+def test_the_red_badge_is_on_the_users_who_cannot_be_linked_never_on_the_linked_count(
+    manager: Client, make_user: MakeUser
+) -> None:
+    """A new admin read a red "4" as four users in trouble: four were fine, two were not."""
+    for name in ("ana", "bob", "cy", "dee"):
+        make_user(f"{name}@example.com", contacts_synced_at=timezone.now())
+    for name in ("eve", "fay"):
+        make_user(f"{name}@example.com", link_status=LinkStatus.ERROR, link_error="No mailbox")
+    failing = make_user("gus@example.com", contacts_status=KindStatus.ERROR)
+    SyncIssue.objects.create(sync_user=failing, kind="contacts", code="rejected", message="x")
+    body = manager.get("/status/").content.decode()
+    linked = re.search(r'<td id="org-linked"[^>]*>(.*?)</td>', body)
+    assert linked
+    assert '<span class="slds-badge slds-badge_lightest">5</span> of 7' in linked.group(1)
+    assert '<span class="slds-badge slds-theme_error">2 cannot be linked</span>' in linked.group(1)
+    errors = re.search(r'<td id="org-errors"[^>]*>(.*?)</td>', body)
+    assert errors and '<span class="slds-badge slds-theme_error">3</span>' in errors.group(1)

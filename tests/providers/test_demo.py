@@ -157,3 +157,10 @@ def test_the_demo_runs_on_a_radicale_server_and_a_second_run_creates_nothing(
     events = StringIO()
     call_command("sync_now", kind="events", stdout=events)
     assert "error" not in events.getvalue().lower(), events.getvalue()
+    # A second run with no edits writes nothing (it once sent the seeded meeting's accepted
+    # invitee back to Salesforce: "skipped 10, updated salesforce 1").
+    quiet = StringIO()
+    call_command("sync_now", kind="events", stdout=quiet)
+    assert not re.search(r"(created|updated|deleted) (salesforce|mailbox)", quiet.getvalue()), (
+        quiet.getvalue()
+    )

@@ -4,7 +4,9 @@ open and sees only those pages in the navigation; failed logins are logged, slow
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
@@ -86,7 +88,8 @@ def test_repeated_failures_for_one_user_name_lock_it_from_every_address() -> Non
     response = log_in(Client(), "ops", "pw-ops-long", address="10.9.9.9")
     assert response.status_code == 429  # type: ignore[attr-defined]
     body = response.content.decode()  # type: ignore[attr-defined]
-    assert "Too many failed logins" in body and "0:01:00" in body
+    assert "Too many failed logins" in body and "failed to log in 5 times" in body
+    assert re.search(r"Try again in (1 minute|[1-5]?[0-9] seconds)\.", body), body
     assert "_auth_user_id" not in Client().session
 
 
@@ -108,6 +111,53 @@ def test_the_lock_lifts_after_the_cool_off() -> None:
     AccessFailureLog.objects.update(attempt_time=timezone.now() - timedelta(days=2))
     ok = log_in(Client(), "ops", "pw-ops-long")
     assert ok.redirect_chain[-1][0] == "/setup/"  # type: ignore[attr-defined]
+
+
+def shift_back(seconds: int) -> None:
+    """What the clock does: every recorded failure is that much older."""
+    for model in (AccessAttempt, AccessFailureLog):
+        for row in model.objects.all():
+            row.attempt_time -= timedelta(seconds=seconds)
+            row.save(update_fields=["attempt_time"])
+
+
+def fail(times: int, prefix: str) -> Any:
+    """`times` wrong passwords for ops; the last answer."""
+    answers = [log_in(Client(), "ops", f"{prefix}-{n}") for n in range(times)]
+    return answers[-1]
+
+
+def test_attempts_during_the_pause_neither_restart_nor_lengthen_it() -> None:
+    make("ops", "manage_sync")
+    fail(5, "guess")
+    shift_back(50)
+    refused = fail(5, "more")
+    assert refused.status_code == 429
+    body = refused.content.decode()
+    assert "failed to log in 5 times" in body
+    seconds = re.search(r"Try again in (\d+) seconds\.", body)
+    assert seconds and 1 <= int(seconds.group(1)) <= 10, body
+    shift_back(15)  # the minute after the fifth failure is over
+    ok = log_in(Client(), "ops", "pw-ops-long")
+    assert ok.redirect_chain[-1][0] == "/setup/"  # type: ignore[attr-defined]
+
+
+def test_the_wait_is_said_in_minutes_and_seconds_rounded_up() -> None:
+    assert login_guard.in_words(timedelta(seconds=0.2)) == "1 second"
+    assert login_guard.in_words(timedelta(seconds=42.1)) == "43 seconds"
+    assert login_guard.in_words(timedelta(seconds=60)) == "1 minute"
+    assert login_guard.in_words(timedelta(seconds=61)) == "1 minute 1 second"
+    assert login_guard.in_words(timedelta(minutes=59, seconds=30)) == "59 minutes 30 seconds"
+
+
+def test_a_second_lockout_the_same_day_says_its_real_count_and_its_doubled_wait() -> None:
+    make("ops", "manage_sync")
+    fail(5, "guess")
+    shift_back(61)
+    refused = fail(5, "again")
+    body = refused.content.decode()
+    assert refused.status_code == 429 and "failed to log in 5 times" in body
+    assert re.search(r"Try again in (2 minutes|1 minute 5[0-9] seconds)\.", body), body
 
 
 def test_each_further_lockout_lasts_twice_as_long_up_to_an_hour() -> None:

@@ -131,6 +131,18 @@ def o5_an_answer_on_the_organizers_copy_goes_to_the_invitees_status() -> None:
     assert (c.rule, c.writes) == ("M1", ())
 
 
+def o5_a_copy_lsync_created_is_read_again_without_writing_its_answers_back() -> None:
+    """The CalDAV demo's second run: the meeting lsync had written to the organizer's calendar,
+    with an invitee's answer from Salesforce, went back to Salesforce as "updated salesforce 1"."""
+    guests = (Attendee.normalized(COLLEAGUE, response="accepted"),)
+    sf = replace(ESF, record=replace(ESF.record, attendees=guests))
+    mb = replace(EMB, record=replace(EMB.record, attendees=guests))
+    created = replace(linked(sf, mb), mailbox_version="")  # partial.UNKNOWN after a create
+    a = only(run("events", EMPTY, page(mb), [created], **SYNCING))
+    assert (a.rule, a.writes) == ("M1", ())
+    assert a.versions == {"salesforce": sf.version, "mailbox": mb.version}
+
+
 ROWS = [
     o1_an_invitation_from_a_colleague_who_syncs_is_the_organizers_event,
     o2_an_invitation_from_outside_stays_out_when_switched_off,
@@ -142,6 +154,7 @@ ROWS = [
     o4b_deleted_in_salesforce_the_attendees_copy_is_left_alone,
     o4c_linking_to_an_attendees_copy_writes_only_to_salesforce,
     o5_an_answer_on_the_organizers_copy_goes_to_the_invitees_status,
+    o5_a_copy_lsync_created_is_read_again_without_writing_its_answers_back,
 ]
 
 

@@ -23,10 +23,10 @@ BOOK_STEP, WRITE_STEP = "Address book", "Write permission"
 PROBE_CARD = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:lsync test\r\nEND:VCARD\r\n"
 
 
-def _server_problem(exc: DavError, settings: CalDavSettings, account: str) -> str:
+def _server_problem(exc: DavError, server_url: str, account: str) -> str:
     if exc.status == 0:
         return (
-            f"The server at {settings.server_url} could not be reached ({exc.message}). Check "
+            f"The server at {server_url} could not be reached ({exc.message}). Check "
             "the URL, the network, the proxy and the CA bundle, then try again."
         )
     if exc.status in (401, 403):
@@ -38,12 +38,17 @@ def _server_problem(exc: DavError, settings: CalDavSettings, account: str) -> st
     return f"The server answered HTTP {exc.status} to a WebDAV request: is it a CalDAV server?"
 
 
+def sign_in(client: DavClient) -> webdav.Multistatus:
+    """The service's context path (RFC 6764), asked for the signed-in account's principal."""
+    context = client.well_known("caldav")
+    return client.propfind(context, [webdav.CURRENT_USER_PRINCIPAL])
+
+
 def _server(client: DavClient, settings: CalDavSettings, account: str) -> CheckStep:
     try:
-        context = client.well_known("caldav")
-        answer = client.propfind(context, [webdav.CURRENT_USER_PRINCIPAL])
+        answer = sign_in(client)
     except DavError as exc:
-        return CheckStep(SERVER_STEP, False, _server_problem(exc, settings, account))
+        return CheckStep(SERVER_STEP, False, _server_problem(exc, settings.server_url, account))
     principal = answer.resources[0].hrefs(webdav.CURRENT_USER_PRINCIPAL) if answer.resources else []
     return CheckStep(
         SERVER_STEP,

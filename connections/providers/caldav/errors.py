@@ -8,8 +8,7 @@ retry can fix; other 4xx (a refused vCard or iCalendar, no space left) -> Reject
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -23,6 +22,7 @@ from syncengine.stores.base import (
     RateLimited,
     Rejected,
     VersionMismatch,
+    translating,
 )
 
 DEFAULT_BACKOFF = 60.0
@@ -65,9 +65,5 @@ def store_error(error: DavError) -> ProviderError:
     return Rejected(text)
 
 
-@contextmanager
-def translated() -> Iterator[None]:
-    try:
-        yield
-    except DavError as error:
-        raise store_error(error) from error
+def translated() -> AbstractContextManager[None]:
+    return translating(DavError, store_error)

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from connections import claims, validators
-from connections.forms import SECRET_INPUT_ATTRS, SetupForm, secret_input
+from connections.forms import SECRET_INPUT_ATTRS, SecretTextarea, SetupForm, secret_input
 from connections.models import SyncKinds
 from connections.providers.caldav.models import DELEGATION, PER_USER
 
@@ -120,7 +120,7 @@ class CalDavForm(SetupForm):
         required=False,
         # Masked as it is typed (lsync-masked) and not copyable (data-lsync-secret), like the
         # password inputs; a textarea, since it holds one line per user.
-        widget=forms.Textarea(
+        widget=SecretTextarea(
             attrs={**SECRET_INPUT_ATTRS, "rows": 4, "class": "slds-textarea lsync-masked"}
         ),
         strip=False,

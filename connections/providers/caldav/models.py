@@ -29,6 +29,12 @@ def read_user_passwords(text: str) -> dict[str, tuple[str, str]]:
     }
 
 
+def server_of(url_template: str) -> str:
+    """The server's root URL, from a user's principal URL template."""
+    parts = urlsplit(url_template)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 def write_user_passwords(passwords: dict[str, tuple[str, str]]) -> str:
     return json.dumps({a: [login, pw] for a, (login, pw) in sorted(passwords.items())})
 
@@ -56,8 +62,7 @@ class CalDavSettings:
 
     @property
     def server_url(self) -> str:
-        parts = urlsplit(self.url_template)
-        return f"{parts.scheme}://{parts.netloc}/"
+        return server_of(self.url_template)
 
     @property
     def per_user(self) -> bool:

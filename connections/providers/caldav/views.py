@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 from connections import audit
 from connections.models import MailConnection, Status
 from connections.permissions import manage_sync_required
+from connections.providers.caldav import signin
 from connections.providers.caldav.forms import CalDavForm
 from connections.providers.caldav.models import (
     DELEGATION,
+    PER_USER,
     read_user_passwords,
     write_user_passwords,
 )
@@ -25,6 +27,26 @@ FIELDS = [
 ]  # fmt: skip
 
 
+def _signs_in(form: CalDavForm, conn: MailConnection) -> bool:
+    problem = signin.verify(form.cleaned_data, conn)
+    if problem:
+        form.add_error(*problem)
+    return problem is None
+
+
+def _saved_message(data: dict[str, object]) -> str:
+    if not data["enabled"]:
+        return (
+            "CalDAV settings saved. They were not checked against the server since sync is "
+            "off: turning it on signs in first, and Test Connection checks a user."
+        )
+    if data["auth"] == PER_USER:
+        if not data["user_passwords"]:
+            return "CalDAV settings saved."
+        return "CalDAV settings saved: the server accepted the app passwords entered."
+    return f"CalDAV settings saved: the server accepted the service account {data['username']}."
+
+
 @manage_sync_required
 def caldav(request: HttpRequest) -> HttpResponse:
     conn = MailConnection.load(MailConnection.Method.CALDAV)
@@ -32,7 +54,7 @@ def caldav(request: HttpRequest) -> HttpResponse:
     stored = read_user_passwords(conn.dav_user_passwords or "")
     if request.method == "POST":
         form = CalDavForm(request.POST, has_password=has_password, stored_users=len(stored))
-        if form.is_valid():
+        if form.is_valid() and _signs_in(form, conn):
             data = form.cleaned_data
             with transaction.atomic():
                 before = snapshot(conn, FIELDS)
@@ -52,7 +74,7 @@ def caldav(request: HttpRequest) -> HttpResponse:
                     conn.status, conn.status_message, conn.verified_at = Status.SAVED, "", None
                 conn.save()
                 audit.record(request, "caldav", audit.changed_fields(before, after))
-            messages.success(request, "CalDAV settings saved.")
+            messages.success(request, _saved_message(data))
             return redirect("setup:caldav")
         messages.error(request, "Nothing was saved: correct the fields marked below.")
     else:

@@ -9,8 +9,7 @@ CursorExpired; 412 and People's stale-etag ``FAILED_PRECONDITION`` -> VersionMis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from connections.providers.google.client import GoogleApiError, GoogleAuthError
 from syncengine.stores.base import (
@@ -21,6 +20,7 @@ from syncengine.stores.base import (
     RateLimited,
     Rejected,
     VersionMismatch,
+    translating,
 )
 
 # 403s about one item, not about access: the user is an invitee, not the organizer, of it.
@@ -65,9 +65,5 @@ def store_error(error: GoogleApiError) -> ProviderError:
     return Rejected(text)
 
 
-@contextmanager
-def translated() -> Iterator[None]:
-    try:
-        yield
-    except GoogleApiError as error:
-        raise store_error(error) from error
+def translated() -> AbstractContextManager[None]:
+    return translating(GoogleApiError, store_error)

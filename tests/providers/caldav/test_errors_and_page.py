@@ -23,6 +23,7 @@ from syncengine.stores.base import (
     Rejected,
     VersionMismatch,
 )
+from tests.providers.caldav.conftest import BASE, PASSWORD, SERVICE, TEMPLATE, Dav
 
 
 @pytest.mark.parametrize(
@@ -77,31 +78,35 @@ def test_a_wrong_url_template_is_refused_with_its_own_error(value: str, code: st
 
 
 @pytest.mark.django_db
-def test_the_page_saves_settings_and_never_shows_the_password(admin_client: Client) -> None:
+def test_the_page_saves_settings_and_never_shows_the_password(
+    admin_client: Client, dav: Dav
+) -> None:
     data: dict[str, Any] = {
         "enabled": "on", "sync_kinds": "both", "domains": "fjord.example", "auth": "delegation",
-        "url_template": "https://dav.fjord.example/{email}/", "username": "svc",
-        "password": "a-secret-dav-password",
+        "url_template": TEMPLATE, "username": SERVICE, "password": PASSWORD,
     }  # fmt: skip
     answer = admin_client.post("/setup/caldav/", data)
     assert answer.status_code == 302
     row = MailConnection.objects.get(method="caldav")
-    assert row.password == "a-secret-dav-password" and row.dav_url_template.endswith("{email}/")
+    assert row.password == PASSWORD and row.dav_url_template.endswith("{email}/")
     page = admin_client.get("/setup/caldav/").content.decode()
-    assert "a-secret-dav-password" not in page and "A password is stored" in page
-    admin_client.post("/setup/caldav/", {**data, "password": ""})
-    assert MailConnection.objects.get(method="caldav").password == "a-secret-dav-password"
+    assert PASSWORD not in page and "A password is stored" in page
+    assert admin_client.post("/setup/caldav/", {**data, "password": ""}).status_code == 302
+    assert MailConnection.objects.get(method="caldav").password == PASSWORD
     refused = admin_client.post("/setup/caldav/", {**data, "url_template": "https://dav/x/"})
     assert "name where each user" in refused.content.decode()
 
 
 @pytest.mark.django_db
 def test_app_passwords_per_user_are_added_listed_by_address_and_never_shown(
-    admin_client: Client,
+    admin_client: Client, dav: Dav
 ) -> None:
+    for login, password in [("kari@fjord.example", "app-pass-kari-1"), ("ola2", "app-pass-ola-2"),
+                            ("bo@fjord.example", "app-pass-bo-3")]:  # fmt: skip
+        dav.server.add_user(login, password)
     data: dict[str, Any] = {
         "enabled": "on", "sync_kinds": "both", "domains": "fjord.example", "auth": "per_user",
-        "url_template": "https://dav.fjord.example/",
+        "url_template": BASE + "/",
         "user_passwords": "Kari@fjord.example app-pass-kari-1\nola@fjord.example ola2 app-pass-ola-2",
     }  # fmt: skip
     assert admin_client.post("/setup/caldav/", data).status_code == 302
@@ -116,8 +121,11 @@ def test_app_passwords_per_user_are_added_listed_by_address_and_never_shown(
     }
     page = admin_client.get("/setup/caldav/").content.decode()
     assert "kari@fjord.example" in page and "app-pass" not in page
-    refused = admin_client.post("/setup/caldav/", {**data, "user_passwords": "not-an-address pw"})
+    refused = admin_client.post(
+        "/setup/caldav/", {**data, "user_passwords": "not-an-address app-pass-typo-4"}
+    )
     assert "line 1 does not start with an e-mail address" in refused.content.decode()
+    assert "app-pass-typo-4" not in refused.content.decode()
 
 
 @pytest.mark.django_db

@@ -11,6 +11,8 @@ from exchangelib import CalendarItem, EWSDateTime
 
 from connections.providers.exchange.convert_meetings import has_category
 from connections.providers.exchange.stores import ExchangeEventStore
+from syncengine.records import Event
+from syncengine.stores.base import Create
 from tests.providers.exchange.conftest import USER, Exchange
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 6, 1, tzinfo=UTC))
@@ -73,3 +75,32 @@ def test_an_invitation_is_read_with_its_organizer_uid_and_the_users_answer(
     assert invitation is not None
     assert (invitation.organizer, invitation.response) == ("bo@partner.example", "tentative")
     assert invitation.uid
+
+
+def test_the_attendees_copy_is_an_invitation_with_the_organizers_uid(exchange: Exchange) -> None:
+    """Issue 11 item 5: a meeting lsync writes with invitations on reaches the colleague's
+    calendar; their store reads it as an invitation with the organizer's UID, and their answer
+    shows on it."""
+    colleague = "bo.berg@nordvik.example"
+    exchange.emulator.add_mailbox(colleague, "Bo Berg")
+    meeting = Event.normalized(
+        subject="Pricing", start=START, end=START + timedelta(hours=1), attendees=[colleague]
+    )
+    organizer = ExchangeEventStore(exchange.client(), USER, *WINDOW, invitations=True)
+    (made,) = organizer.apply([Create("m", meeting)])
+    (own,) = organizer.changes(None).changed
+    assert own.id == made.id and own.invitation is None
+
+    guest = ExchangeEventStore(exchange.client(), colleague, *WINDOW)
+    page = guest.changes(None)
+    (copy,) = page.changed
+    assert copy.invitation is not None
+    assert (copy.invitation.organizer, copy.invitation.response) == (USER, "none")
+    (stored,) = exchange.as_user().fetch(ids=[(made.id, None)])
+    assert copy.invitation.uid == stored.uid != ""
+
+    exchange.emulator.answer(colleague, copy.id, "Decline")
+    (answered,) = guest.changes(page.cursor).changed
+    assert answered.invitation is not None and answered.invitation.response == "declined"
+    (own,) = organizer.changes(None).changed
+    assert [(a.email, a.response) for a in own.record.attendees] == [(colleague, "declined")]  # type: ignore[union-attr]

@@ -15,15 +15,12 @@ from connections.models import MailConnection, Status
 from connections.providers.microsoft import client
 from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.stores import build_store as mailbox_store
-from connections.providers.salesforce.stores import build_store as salesforce_store
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.salesforce.app import SalesforceEmulator
-from syncengine.engine import RunResult, run_sync
-from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.records import Event
-from syncengine.repo_db import DbMappingRepo
+from syncengine.models import SyncUser
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
+from tests.providers.meeting_office import MeetingOffice
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +30,14 @@ ANA, BO = "ana.nunez@nordvik.example", "bo.berg@nordvik.example"
 START = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
 
 
-class Office:
+class Office(MeetingOffice):
     def __init__(
         self,
         sandbox: SandboxHandle,
         salesforce: SalesforceEmulator,
         make_sync_user: Callable[..., SyncUser],
     ) -> None:
+        super().__init__(mailbox_store)
         self.salesforce = salesforce
         self.microsoft: MicrosoftEmulator = sandbox.apps["microsoft"]
         self.microsoft.register_app(CLIENT_ID, client_secret="tests-only-client-secret")
@@ -51,23 +49,7 @@ class Office:
             method="microsoft365", tenant_id=TENANT, enabled=True, chosen=True, status=Status.SAVED
         )
         client.forget_tokens()
-        self.config = SyncConfiguration.objects.create(name="Sales")
-        self.users = {e: make_sync_user(e, configuration=self.config) for e in (ANA, BO)}
-
-    def sync(self, email: str) -> RunResult:
-        user = self.users[email]
-        settings = self.config.settings_for("events", email)
-        sf, mb = salesforce_store(user, "events"), mailbox_store(user, "events")
-        result = run_sync(sf, mb, DbMappingRepo(user, "events"), settings)
-        assert result.status == "ok" and not result.issues, (result.status, result.issues)
-        return result
-
-    def salesforce_events(self, email: str) -> list[Event]:
-        store = salesforce_store(self.users[email], "events")
-        return [it.record for it in store.changes(None).changed]  # type: ignore[misc]
-
-    def mailbox(self, email: str) -> list[Any]:
-        return mailbox_store(self.users[email], "events").changes(None).changed
+        self.enroll(make_sync_user, ANA, BO)
 
 
 @pytest.fixture

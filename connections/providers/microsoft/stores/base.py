@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -31,6 +31,7 @@ from syncengine.stores.base import (
     Rejected,
     Side,
     Update,
+    translating,
 )
 from syncengine.stores.matching import first_matches
 
@@ -41,12 +42,8 @@ Step = dict[str, Any]
 CONCURRENT_REQUESTS = 4
 
 
-@contextmanager
-def translated() -> Iterator[None]:
-    try:
-        yield
-    except GraphError as error:
-        raise store_error(error) from error
+def translated() -> AbstractContextManager[None]:
+    return translating(GraphError, store_error)
 
 
 def query(params: dict[str, str]) -> str:
