@@ -15,8 +15,11 @@ feed read per minute per kind). What is counted where:
 
 Edits: `change_share` of every user's contacts and events change during the day, at uniformly
 random times, half in Salesforce and half in the mailbox. A mailbox edit reaches Salesforce at the
-user's next poll (no mailbox push yet), is written there as lsync (`Sforce-Call-Options`), and the
-feed then sees that write too, which wakes the user once more: that echo is counted.
+user's next poll, is written there as lsync (`Sforce-Call-Options`), and the feed then sees that
+write too, which wakes the user once more: that echo is counted. With mailbox push (Graph change
+notifications; Google Calendar watch channels, contacts still polled) the same edit's user is
+dispatched when the notification arrives: bench/pushday.py says what is measured and what assumed.
+Push moves when a write happens, not how many there are, so the call counts are the same.
 
 Latency is from the edit to the run that carries it being dispatched; the run's own duration is
 not included (bench/run.py's engine and provider benchmarks measure that).
@@ -75,6 +78,7 @@ class DayConfig:
     invite_share: float = 0.1  # events that invite another sync user
     visible_share: float = 0.0  # users syncing "all contacts I can see" (Contact OWD public)
     reconcile_seconds: int = DAY
+    push_delivery_seconds: float = 30.0  # assumed: services publish no bound (bench/pushday.py)
     seed: int = 1
 
 
@@ -94,6 +98,8 @@ class Tally:
     writes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     sf_to_mail: list[float] = field(default_factory=list)
     mail_to_sf: list[float] = field(default_factory=list)
+    mail_to_sf_push: list[float] = field(default_factory=list)  # Graph: contacts and events
+    mail_to_sf_google: list[float] = field(default_factory=list)  # events pushed, contacts polled
 
 
 def polling_interval(users: int, base: int = 300) -> int:
@@ -221,6 +227,7 @@ class Day:
             sf_client.time = real
 
     def _run(self) -> dict[str, Any]:
+        from bench.pushday import measure
         from connections.providers.salesforce import convert
         from connections.providers.salesforce.feed import SalesforceFeed
         from connections.providers.salesforce.stores import build_client
@@ -228,6 +235,7 @@ class Day:
 
         edits = self.seed()
         costs = self.run_costs()
+        push, push_rng = measure(self.cfg.push_delivery_seconds), random.Random(self.cfg.seed + 1)
         self.clock.at = self.start
         interval = polling_interval(self.cfg.users)
         phase = [self.rng.uniform(0, interval) for _ in range(self.cfg.users)]
@@ -258,6 +266,9 @@ class Day:
                     waiting[edit.record_id] = edit.at
                 else:
                     pending_mail.setdefault(edit.owner, []).append(edit)
+                    self.tally.mail_to_sf_push.append(push.delay(push_rng))
+                    if edit.kind == "events":
+                        self.tally.mail_to_sf_google.append(push.delay(push_rng, "google"))
             self.clock.at = self.start + timedelta(seconds=end)
             self._polls(end, interval, phase, pending_mail)
             for kind in KINDS:
@@ -270,7 +281,7 @@ class Day:
                 for change in page.changes:
                     if change.record_id in waiting:
                         self.tally.sf_to_mail.append(end - waiting.pop(change.record_id))
-        return self.report(costs, interval, time.perf_counter() - wall)
+        return self.report(costs, interval, time.perf_counter() - wall) | {"push": push.report()}
 
     def _polls(
         self, end: int, interval: int, phase: list[float], pending: dict[int, list[Edit]]
@@ -287,6 +298,8 @@ class Day:
                                       as_user=self.user_ids[owner], client="lsync")  # fmt: skip
                 self.tally.writes[edit.kind] += 1
                 self.tally.mail_to_sf.append(max(poll_at, edit.at) - edit.at)
+                if edit.kind == "contacts":  # Google: People has no push
+                    self.tally.mail_to_sf_google.append(max(poll_at, edit.at) - edit.at)
 
     def report(
         self, costs: dict[str, dict[str, int]], interval: int, seconds: float
@@ -318,7 +331,8 @@ class Day:
             "p95_latency_seconds_salesforce_to_mailbox": p95(t.sf_to_mail),
             "p95_latency_seconds_salesforce_to_mailbox_polling": p95(polled_delays),
             "p95_latency_seconds_mailbox_to_salesforce": p95(t.mail_to_sf),
-            "p95_latency_seconds_mailbox_to_salesforce_push": None,  # mailbox push not built
+            "p95_latency_seconds_mailbox_to_salesforce_push": p95(t.mail_to_sf_push),
+            "p95_latency_seconds_mailbox_to_salesforce_push_google": p95(t.mail_to_sf_google),
             "polling_interval_seconds": interval,
             "edits": {"salesforce": sf_edits, "mailbox": len(t.mail_to_sf)},
             "breakdown": {

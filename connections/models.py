@@ -219,3 +219,29 @@ class GraphSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} notifications for user {self.sync_user_id}"
+
+
+class GoogleChannel(models.Model):
+    """A Google Calendar watch channel on one user's primary calendar
+    (connections/providers/google/push.py). `token` is the secret Google echoes in each message:
+    a message that does not carry it is refused. The mailbox is kept so that a channel can still
+    be stopped after its user left (deleted users leave the row without a user)."""
+
+    sync_user = models.ForeignKey(
+        "syncengine.SyncUser",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="google_channels",
+    )
+    mailbox = models.CharField(max_length=254)
+    channel_id = models.CharField(max_length=64, unique=True)
+    token = encrypt(models.CharField(max_length=128))
+    resource_id = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+    # When a message last queued the user: later messages queue it again only once a run has
+    # started since (or this is old), so a burst of messages makes one run.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar channel for user {self.sync_user_id}"

@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from connections.permissions import MANAGE_SYNC, VIEW_SYNC_STATUS
 from mappings.models import ApiUsageSample, RunStatus, SyncRun
-from syncengine import budget
+from syncengine import budget, latency
 from syncengine.models import SyncUser
 
 logger = logging.getLogger(__name__)
@@ -108,9 +108,7 @@ class LsyncCollector(Collector):
             "API calls lsync made in the last 24 h, per provider.",
             labels=["provider"],
         )
-        calls.add_metric(
-            ["salesforce"], budget.lsync_calls(now - WINDOW, now + timedelta(seconds=1))
-        )
+        calls.add_metric(["salesforce"], budget.Ledger(now).rolling(now))  # as /status/ sums it
         mail = runs.annotate(mail=F("api_calls") - F("salesforce_api_calls")).values(
             "sync_user__mail_connection__method"
         )
@@ -148,6 +146,17 @@ class LsyncCollector(Collector):
             org.add_metric(["used"], sample.used)
             org.add_metric(["allocation"], sample.daily_limit)
             yield org
+
+        delay = GaugeMetricFamily(
+            "lsync_sync_delay_seconds",
+            "Delay from an edit to lsync's write on the other side over the last 24 h.",
+            labels=["direction", "quantile"],
+        )
+        for direction in latency.summary(now):
+            for quantile, seconds in (("0.5", direction.p50), ("0.95", direction.p95)):
+                if seconds is not None:
+                    delay.add_metric([direction.key, quantile], seconds)
+        yield delay
 
         users = GaugeMetricFamily(
             "lsync_sync_users", "Enrolled sync users by link status.", labels=["link_status"]

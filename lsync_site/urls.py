@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from connections.providers.google import webhook as google_webhook
 from connections.providers.microsoft import webhook
 from lsync_site import monitoring
 from lsync_site.accounts import LoginForm, home
@@ -19,5 +20,6 @@ urlpatterns = [
     path("status/", include("lsync_site.console.urls")),
     path("health/", monitoring.health, name="health"),
     path("hooks/microsoft/", webhook.notifications, name="graph_notifications"),
+    path("hooks/google/", google_webhook.notifications, name="google_notifications"),
     path("metrics/", monitoring.metrics, name="metrics"),
 ]

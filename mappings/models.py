@@ -146,6 +146,9 @@ class SyncRun(models.Model):
         blank=True, help_text="The Sforce-Limit-Info header of the last Salesforce response."
     )
     message = models.TextField(blank=True)
+    # Seconds from an edit to lsync's write of it on the other side, per direction
+    # ("salesforce_to_mailbox", "mailbox_to_salesforce"); at most 50 each (syncengine/delays.py).
+    delays = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from mappings.models import RunStatus, SyncIssue, SyncRun
 from syncengine import changefeed, dispatch, eligibility, engine, heartbeat, registry, unresolved
 from syncengine.executor import Issue, LeaseLost, Progress
+from syncengine.latency import record_delays, watch_stores
 from syncengine.models import KindStatus, SyncUser
 from syncengine.redaction import redact
 from syncengine.repo_db import DbMappingRepo
@@ -175,9 +176,10 @@ def _run(
             # A connection that cannot be used (not set up, no store for its method): the
             # admin gets the store's own sentence, not "unexpected error".
             return _refused_by_store(user, kind, run, error, dry_run)
+        watched = watch_stores(sf_store, mail_store)  # the delay from each edit to its copy
         result = engine.run_sync(
-            sf_store,
-            mail_store,
+            watched["salesforce"],
+            watched["mailbox"],
             repo,
             settings,
             dry_run=dry_run,
@@ -218,6 +220,7 @@ def _run(
         limits=str(getattr(sf_store, "limit_info", "") or ""),
     )
     if not dry_run:
+        record_delays(run, result.plan, watched)
         everything = all(result.full_listing.get(s) for s in ("salesforce", "mailbox"))
         through = status in (RunStatus.OK, RunStatus.PARTIAL)
         fixed = None if everything and through else repo.synced_since(run.started_at)
@@ -233,16 +236,8 @@ def _run(
         reported = getattr(sf_store, "unresolved", None)
         if reported:
             unresolved.record_unresolved(user, kind, list(reported))
-    return RunOutcome(
-        user.pk,
-        kind,
-        status,
-        result.message,
-        run.pk,
-        dict(result.counts),
-        plan_lines,
-        result.retry_after,
-    )
+    counts = dict(result.counts)
+    return RunOutcome(user.pk, kind, status, result.message, run.pk, counts, plan_lines, result.retry_after)  # fmt: skip
 
 
 def _refused_by_store(

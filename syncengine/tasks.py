@@ -153,8 +153,9 @@ def read_change_feed() -> dict[str, str]:
 
 
 def renew_push() -> dict[str, dict[str, int]]:
-    """Runs hourly: each active mail provider that offers push (Graph change notifications)
-    subscribes its users, renews what expires soon and recreates what the service dropped."""
+    """Runs hourly: each active mail provider that offers push (Graph change notifications,
+    Google Calendar watch channels) subscribes its users, renews what expires soon, recreates
+    what the service dropped and stops what users who left still hold."""
     from syncengine import registry
 
     out: dict[str, dict[str, int]] = {}

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from connections.permissions import MANAGE_SYNC, manage_sync_required, view_sync_status_required
-from lsync_site.console import budget_chart, summary
+from lsync_site.console import budget_chart, latency_chart, summary
 from lsync_site.console.forms import UserFilterForm
 from mappings.models import SyncIssue, UnresolvedItem
 from syncengine import eligibility, operations
@@ -42,6 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "org": summary.org_summary(),
             "budget": budget_chart.build(),
             "feeds": budget_chart.feed_states(),
+            "latency": latency_chart.build(),
             "form": form,
             "page": page,
             "rows": rows,

@@ -29,6 +29,7 @@ from sandbox.google.lag import snapshot
 from sandbox.google.people import PeopleApi
 from sandbox.google.quota import Quotas, retry_seconds
 from sandbox.google.store import Mailbox, Pages
+from sandbox.google.watch import Channels
 
 #: Extra fault kinds (403 usageLimits errors), accepted by ``inject`` and /_control/faults.
 QUOTA_KINDS = ("rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded")
@@ -63,6 +64,8 @@ class GoogleEmulator(WorkspaceState, Emulator):
         self.quotas = Quotas(self.clock)
         people, groups = PeopleApi(self), GroupsApi(self)
         cal, batch = CalendarApi(self), BatchApi(self)
+        # Push: set `channels.deliver`, edit a calendar, then `channels.pump()` (watch.py).
+        self.channels = Channels(self, cal.mailbox)
         table: list[tuple[str, str, str, Callable[..., Response]]] = [
             ("POST", r"/token", "google.token", self.authority.token_endpoint),
             ("GET", PERSON + r"/connections", "google.people.connections.list", people.connections),
@@ -82,6 +85,8 @@ class GoogleEmulator(WorkspaceState, Emulator):
             ("POST", GROUP + r"/members:modify", "google.people.groups.modify", groups.modify),
             ("GET", EVENTS, "google.calendar.events.list", cal.list_events),
             ("POST", EVENTS, "google.calendar.events.insert", cal.insert),
+            ("POST", EVENTS + r"/watch", "google.calendar.events.watch", self.channels.watch),
+            ("POST", r"/calendar/v3/channels/stop", "google.calendar.channels.stop", self.channels.stop),
             ("GET", EVENTS + r"/(?P<event_id>[^/]+)/instances", "google.calendar.events.instances", cal.instances),
             ("GET", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.get", cal.get),
             ("PATCH", EVENTS + r"/(?P<event_id>[^/]+)", "google.calendar.events.patch", cal.patch),

@@ -49,7 +49,7 @@ class CalendarApi:
     def __init__(self, emulator: GoogleEmulator) -> None:
         self.emu = emulator
 
-    def _mailbox(self, request: Request, calendar_id: str, write: bool) -> Mailbox:
+    def mailbox(self, request: Request, calendar_id: str, write: bool) -> Mailbox:
         mailbox = self.emu.calendar_mailbox(request, write)
         if calendar_id != "primary" and calendar_id.lower() != mailbox.email:
             raise calendar_not_found()
@@ -57,7 +57,7 @@ class CalendarApi:
 
     # --- list --------------------------------------------------------------------------------
     def list_events(self, request: Request, calendar_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=False)
+        mailbox = self.mailbox(request, calendar_id, write=False)
         size = min(max(int_arg(request, "maxResults", 250), 1), 2500)
         page_token = request.arg("pageToken")
         offset = 0
@@ -161,7 +161,7 @@ class CalendarApi:
         }
 
     def instances(self, request: Request, calendar_id: str, event_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=False)
+        mailbox = self.mailbox(request, calendar_id, write=False)
         stored = mailbox.events.get(event_id)
         if stored is None or not stored.data.get("recurrence"):
             raise calendar_not_found()
@@ -185,7 +185,7 @@ class CalendarApi:
 
     # --- single events -----------------------------------------------------------------------
     def get(self, request: Request, calendar_id: str, event_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=False)
+        mailbox = self.mailbox(request, calendar_id, write=False)
         stored = mailbox.events.get(event_id)
         if stored is not None:
             return Response.json(stored.data)
@@ -195,7 +195,7 @@ class CalendarApi:
         return Response.json(found)
 
     def insert(self, request: Request, calendar_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=True)
+        mailbox = self.mailbox(request, calendar_id, write=True)
         send = _send_updates(request)
         body = request.json() or {}
         if not isinstance(body, dict):
@@ -261,18 +261,18 @@ class CalendarApi:
         return Response.json(full)
 
     def patch(self, request: Request, calendar_id: str, event_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=True)
+        mailbox = self.mailbox(request, calendar_id, write=True)
         old = self._existing(mailbox, event_id, request)
         current = {k: v for k, v in old.items() if k in writable(old)}
         return self._replace(mailbox, old, merge(current, writable(request.json() or {})), request)
 
     def update(self, request: Request, calendar_id: str, event_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=True)
+        mailbox = self.mailbox(request, calendar_id, write=True)
         old = self._existing(mailbox, event_id, request)
         return self._replace(mailbox, old, writable(request.json() or {}), request)
 
     def delete(self, request: Request, calendar_id: str, event_id: str) -> Response:
-        mailbox = self._mailbox(request, calendar_id, write=True)
+        mailbox = self.mailbox(request, calendar_id, write=True)
         send = _send_updates(request)
         stored = mailbox.events.get(event_id)
         if stored is not None and stored.cancelled:

@@ -14,6 +14,8 @@ KEYS = {
     "salesforce_calls_per_day_polling",
     "p95_latency_seconds_salesforce_to_mailbox",
     "p95_latency_seconds_mailbox_to_salesforce",
+    "p95_latency_seconds_mailbox_to_salesforce_push",
+    "p95_latency_seconds_mailbox_to_salesforce_push_google",
 }
 
 
@@ -30,3 +32,10 @@ def test_a_simulated_day_reads_the_feed_every_minute_and_costs_less_than_polling
     # Every edit made in Salesforce was fed to its owner within the day.
     assert report["breakdown"]["woken_runs"]["contacts"] >= 5
     assert report["salesforce_calls_per_day"] < report["salesforce_calls_per_day_polling"]
+    # Push: each mailbox edit went through the real webhook path (measured), within a minute.
+    assert report["p95_latency_seconds_mailbox_to_salesforce_push"] <= 60
+    assert report["p95_latency_seconds_mailbox_to_salesforce"] <= report["polling_interval_seconds"]
+    assert set(report["push"]) >= {
+        "graph_webhook_to_dispatch_seconds_measured",
+        "delivery_seconds_assumed_max",
+    }

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from connections.models import SalesforceConnection
+from lsync_site.console import budget_chart
 from mappings.models import ApiUsageSample, FeedCursor, FeedMark, SyncRun
 from syncengine import budget, changefeed
 from syncengine.models import SyncUser
@@ -102,3 +103,46 @@ def test_the_status_page_says_when_the_change_feed_was_read(viewer: Client) -> N
     state = body.split('id="feed-state">')[1].split("</p>")[0]
     assert "contacts read" in state
     assert "events" in state and "not read recently" in state
+
+
+def test_lsyncs_part_is_never_shown_above_the_orgs_use_and_the_page_says_why(
+    viewer: Client, make_user: MakeUser
+) -> None:
+    spend(make_user("ana@example.com"), 67, hours_ago=0.5)
+    budget.record(used=61, allocation=15_000, feed_calls=0)
+    body = viewer.get("/status/").content.decode()
+    assert '<strong id="budget-org">61</strong>' in body
+    assert '<strong id="budget-lsync">61</strong>' in body  # capped at the org's use
+    assert "(0.4 % of the allocation, 100 % of the org's use)" in body
+    assert 'id="budget-capped"' in body and "(67)" in body
+    last = body.split('class="budget-hour"')[-1]
+    assert "org 0.4 %, lsync 0.41 %" in last  # the chart's last hour: the text's numbers
+
+
+def test_the_chart_and_the_text_share_one_base_the_rolling_24_hours_at_the_sample(
+    viewer: Client, make_user: MakeUser
+) -> None:
+    ana = make_user("ana@example.com")
+    spend(ana, 1100, hours_ago=2)
+    budget.record(
+        used=11_000, allocation=110_000, feed_calls=0, now=timezone.now() - timedelta(minutes=5)
+    )
+    spend(ana, 40, hours_ago=0)  # after the sample: not in it
+    chart = budget_chart.build()
+    assert chart is not None
+    assert (chart.budget.org_used, chart.budget.lsync_in_sample, chart.budget.since_sample) == (
+        11_000,
+        1100,
+        40,
+    )
+    assert (chart.bars[-1].org_percent, chart.bars[-1].lsync_percent) == (10.0, 1.0)
+    assert all(b.lsync_percent is None for b in chart.bars[:-1])  # no sample in those hours
+    assert 'id="budget-since">40<' in viewer.get("/status/").content.decode()
+
+
+def test_an_old_sample_is_named_as_such(viewer: Client) -> None:
+    budget.record(
+        used=500, allocation=110_000, feed_calls=1, now=timezone.now() - timedelta(hours=3)
+    )
+    body = viewer.get("/status/").content.decode()
+    assert 'id="budget-stale"' in body and "3\xa0hours old" in body

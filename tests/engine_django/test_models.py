@@ -34,7 +34,7 @@ ALLOWED_FIELDS = {
     SyncCursor: {"id", "sync_user", "kind", "side", "value", "updated_at"},
     SyncRun: {
         "id", "sync_user", "kind", "started_at", "finished_at", "status", "counts",
-        "api_calls", "salesforce_api_calls", "salesforce_limits", "message", "issues",
+        "api_calls", "salesforce_api_calls", "salesforce_limits", "message", "issues", "delays",
     },
     FeedCursor: {
         "id", "kind", "value", "read_at", "lease_owner", "lease_expires_at", "updated_at",

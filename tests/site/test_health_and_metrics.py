@@ -68,7 +68,8 @@ def test_a_scraper_with_the_token_reads_runs_items_calls_throttles_and_queue_dep
         throttled_until=timezone.now() + timedelta(minutes=5),
     )  # fmt: skip
     SyncRun.objects.create(sync_user=ana, kind="contacts", status="ok", api_calls=9,
-                           salesforce_api_calls=4, counts={"created_mailbox": 3, "skipped": 2})  # fmt: skip
+                           salesforce_api_calls=4, counts={"created_mailbox": 3, "skipped": 2},
+                           delays={"salesforce_to_mailbox": [12, 40]})  # fmt: skip
     SyncRun.objects.create(sync_user=ana, kind="events", status="throttled")
     budget.record(used=500, allocation=110_000, feed_calls=2)
     async_task("math.floor", 1.5, sync=False)
@@ -83,6 +84,7 @@ def test_a_scraper_with_the_token_reads_runs_items_calls_throttles_and_queue_dep
         'lsync_throttled{what="users_now"} 1.0',
         'lsync_throttled{what="runs_24h"} 1.0',
         'lsync_salesforce_org_api{what="allocation"} 110000.0',
+        'lsync_sync_delay_seconds{direction="salesforce_to_mailbox",quantile="0.95"} 40.0',
     ):
         assert line in body
     # The broker's count (ORM: tasks whose lock time has passed); present and not "-1".

@@ -243,6 +243,13 @@ def canonical_contact(c: Contact) -> Contact:
     return contact_from_ews(fill_contact(EwsContact(), c))
 
 
+def modified_of(item: Any) -> datetime | None:
+    """The item's LastModifiedTime (UTC): where an edit's delay to Salesforce starts."""
+    value = getattr(item, "last_modified_time", None)
+    # Through a timestamp: an EWSDateTime refuses a plain datetime.timezone.
+    return datetime.fromtimestamp(value.timestamp(), UTC) if isinstance(value, datetime) else None
+
+
 def marker_of(item: Any) -> str | None:
     value = getattr(item, MARKER_FIELD, None)
     return str(value) if value else None

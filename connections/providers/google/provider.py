@@ -43,5 +43,12 @@ class GoogleProvider(MailConnectionProvider):
             return None
         return GoogleMailboxes(info, list(settings.mail.domains), known_good=list(known_good))
 
+    def maintain_push(self) -> dict[str, int]:
+        """Calendar watch channels: watch, replace before expiry, stop for users who left
+        (push.py). People has no push: contacts are polled."""
+        from connections.providers.google.push import maintain
+
+        return maintain()
+
     def claimed_domains(self) -> frozenset[str]:
         return frozenset(GoogleSettings.load().mail.domains)

@@ -348,3 +348,16 @@ def _as_utc(when: dict[str, str], all_day: bool) -> dict[str, str]:
     wall = datetime.fromisoformat(when["dateTime"])
     moment = wall.replace(tzinfo=ZoneInfo(to_iana(when["timeZone"]))).astimezone(UTC)
     return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+
+
+def modified_of(obj: dict[str, Any]) -> datetime | None:
+    """When the item last changed (`lastModifiedDateTime`, UTC): the start of an edit's delay to
+    Salesforce on the status page, and the time "newest wins" compares."""
+    stamp = obj.get("lastModifiedDateTime")
+    if not isinstance(stamp, str) or not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

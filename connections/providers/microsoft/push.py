@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from connections.models import GraphSubscription, MailConnection
 from connections.providers.microsoft.client import GraphClient, GraphError
 from connections.providers.microsoft.stores.contacts import GraphContactStore
+from connections.push import webhook_url
 from syncengine.models import LinkStatus, SyncUser
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,7 @@ WEBHOOK_PATH = "/hooks/microsoft/"
 
 
 def notification_url() -> str | None:
-    base = str(getattr(settings, "LSYNC_PUBLIC_URL", "") or "").rstrip("/")
-    return f"{base}{WEBHOOK_PATH}" if base.startswith("https://") else None
+    return webhook_url(WEBHOOK_PATH)
 
 
 def _graph_time(value: datetime) -> str:

@@ -24,6 +24,7 @@ from connections.providers.exchange.convert import (
     contact_from_ews,
     fill_contact,
     marker_of,
+    modified_of,
     updated_fields,
 )
 from connections.providers.exchange.stores.base import ExchangeStore
@@ -104,7 +105,8 @@ class ExchangeContactStore(ExchangeStore):
         parent = getattr(obj.parent_folder_id, "id", None)
         if self._folder_id and parent and str(parent) != self._folder_id:
             return None  # moved out of Salesforce_Sync: no longer ours to sync
-        return Item(str(obj.id), str(obj.changekey or ""), contact_from_ews(obj), marker_of(obj))
+        version = str(obj.changekey or "")
+        return Item(str(obj.id), version, contact_from_ews(obj), marker_of(obj), modified_of(obj))
 
     def fill(self, obj: Any, record: Any) -> Any:
         assert isinstance(record, Contact)

@@ -30,6 +30,7 @@ from connections.providers.exchange.convert import (
     event_from_ews,
     fill_event,
     marker_of,
+    modified_of,
     updated_fields,
 )
 from connections.providers.exchange.convert_meetings import has_category, invitation_of
@@ -102,7 +103,8 @@ class ExchangeEventStore(ExchangeStore):
         selected = has_category(obj, self.category)
         invitation = invitation_of(obj, self.mailbox)
         version = str(obj.changekey or "")
-        return Item(str(obj.id), version, record, marker_of(obj), None, selected, invitation)
+        modified = modified_of(obj)
+        return Item(str(obj.id), version, record, marker_of(obj), modified, selected, invitation)
 
     def in_window(self, obj: Any, item: Item) -> bool:
         start, end = self.window

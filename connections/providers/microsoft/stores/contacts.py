@@ -12,6 +12,7 @@ from connections.providers.microsoft.convert import (
     contact_to_graph,
     marker_json,
     marker_of,
+    modified_of,
 )
 from connections.providers.microsoft.stores.base import EXPAND_MARKER, GraphStore, Step, translated
 from syncengine.records import Contact, Event
@@ -32,7 +33,8 @@ LIST_THRESHOLD = 40
 
 
 def _item(obj: dict[str, Any], marker: str | None) -> Item:
-    return Item(str(obj["id"]), str(obj.get("changeKey") or ""), contact_from_graph(obj), marker)
+    version = str(obj.get("changeKey") or "")
+    return Item(str(obj["id"]), version, contact_from_graph(obj), marker, modified_of(obj))
 
 
 class GraphContactStore(GraphStore):

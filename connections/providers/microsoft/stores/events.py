@@ -39,6 +39,7 @@ from connections.providers.microsoft.convert import (
     invitation_of,
     marker_json,
     marker_of,
+    modified_of,
 )
 from connections.providers.microsoft.stores.base import (
     EXPAND_MARKER,
@@ -257,7 +258,8 @@ class GraphEventStore(GraphStore):
         record = event_from_graph(obj)
         selected = has_category(obj, self.category)
         version = str(obj.get("changeKey") or "")
-        return Item(str(obj["id"]), version, record, marker, None, selected, invitation_of(obj))
+        modified = modified_of(obj)
+        return Item(str(obj["id"]), version, record, marker, modified, selected, invitation_of(obj))
 
     def _master(self, obj: Obj, instances: list[Obj]) -> Item:
         record = event_from_graph(obj)
@@ -268,7 +270,8 @@ class GraphEventStore(GraphStore):
         record = event_from_graph(obj, exdates)
         selected = has_category(obj, self.category)
         invitation = invitation_of(obj)
-        return Item(str(obj["id"]), version, record, marker_of(obj), None, selected, invitation)
+        modified = modified_of(obj)
+        return Item(str(obj["id"]), version, record, marker_of(obj), modified, selected, invitation)
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         if not ids:
