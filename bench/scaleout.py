@@ -19,10 +19,11 @@ same person, so each user's first run links one pair and creates 3 contacts. Con
 Each round (k workers):
 1. The users (created once) get a fresh start: their runs, mappings and cursors are emptied,
    they are due now and nobody holds them.
-2. The benchmark dispatches them all at once as a backlog (`dispatch.dispatch(enqueue_syncs,
-   limit=N)`: claimed and pushed to Redis in one pipeline), then queues a second copy of a share
-   of them (`--duplicates`, 10 % by default) right behind the first, as a second dispatcher or a
-   re-delivered task would: the lease must keep two workers off one user.
+2. The benchmark dispatches them all at once as a backlog (`dispatch.dispatch(…, limit=N)`:
+   claimed and pushed to Redis in one pipeline), with a second copy of a share of them
+   (`--duplicates`, 10 % by default) right behind the first, as a second dispatcher or a
+   re-delivered task would queue it: two workers take the two copies at nearly the same moment,
+   and the lease must turn one away.
 3. k `manage.py qcluster` processes start (one worker process each, LSYNC_Q_WORKERS=1); the
    round ends once every user has a finished run and the queue is empty.
 
@@ -90,25 +91,13 @@ def setup(stack: ExitStack, directory: Path) -> str | None:
 
 
 def make_users(count: int) -> None:
-    from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
+    from bench import dispatching
+    from syncengine.models import SyncConfiguration
 
     config = SyncConfiguration.objects.create(
         name="Scale-out", contacts_direction="both", events_direction="off"
     )
-    SyncUser.objects.bulk_create(
-        [
-            SyncUser(
-                configuration=config,
-                salesforce_user_id=f"005{i:015d}",
-                username=f"rep{i}@scale.example",
-                email=f"rep{i}@scale.example",
-                mailbox_address=f"rep{i}@scale.example",
-                link_status=LinkStatus.LINKED,
-            )  # fmt: skip
-            for i in range(count)
-        ],
-        batch_size=1000,
-    )
+    dispatching.make_users(count, config)
 
 
 def fresh_start(due: datetime) -> None:
@@ -174,34 +163,49 @@ def start_workers(stack: ExitStack, count: int, directory: Path) -> list[subproc
     return processes
 
 
+def with_copies(ids: list[int], share: float) -> list[int]:
+    """`ids` in order, with a second copy of every 1/share-th right behind its first."""
+    step = round(1 / share) if share > 0 else 0
+    out: list[int] = []
+    for n, pk in enumerate(ids):
+        out += [pk, pk] if step and n % step == 0 else [pk]
+    return out
+
+
 def queue_round(count: int, duplicate_share: float) -> tuple[datetime, float, int]:
-    """(due time, seconds to claim and queue, duplicates queued)."""
+    """(due time, seconds to claim and queue, copies queued)."""
     from django.utils import timezone
 
     from syncengine import dispatch, queueing
 
     due = timezone.now() - timedelta(seconds=1)
     fresh_start(due)
+    queued: list[int] = []
+
+    def enqueue(ids: list[int]) -> None:
+        queued.extend(with_copies(ids, duplicate_share))
+        queueing.enqueue_syncs(queued)
+
     began = time.perf_counter()
-    claimed = dispatch.dispatch(queueing.enqueue_syncs, limit=count)
-    seconds = time.perf_counter() - began
-    step = round(1 / duplicate_share) if duplicate_share > 0 else 0
-    again = claimed[::step] if step else []
-    if again:
-        queueing.enqueue_syncs(again)
-    return due, seconds, len(again)
+    claimed = dispatch.dispatch(enqueue, limit=count)
+    return due, time.perf_counter() - began, len(queued) - len(claimed)
 
 
 def wait_for_runs(count: int, timeout: float, processes: list[subprocess.Popen[bytes]]) -> bool:
+    """Until every user has a finished run, nothing runs or waits in Redis, and no run has
+    started for 3 s (a worker's cluster holds a few tasks it took from Redis already)."""
     from django_q.brokers import get_broker
 
     from mappings.models import SyncRun
 
     broker, deadline = get_broker(), time.monotonic() + timeout
+    runs, quiet = -1, 0
     while time.monotonic() < deadline:
         done = SyncRun.objects.filter(finished_at__isnull=False).values("sync_user").distinct()
         running = SyncRun.objects.filter(finished_at__isnull=True).exists()
-        if done.count() >= count and not running and broker.queue_size() == 0:
+        now_runs = SyncRun.objects.count()
+        quiet, runs = (quiet + 1 if now_runs == runs else 0), now_runs
+        if done.count() >= count and not running and broker.queue_size() == 0 and quiet >= 3:
             return True
         if any(p.poll() is not None for p in processes):
             return False
@@ -227,6 +231,9 @@ def round_figures(count: int, due: datetime, interval: float, tick: float) -> di
     return {
         "users_synced": len(users),
         "runs": len(runs),
+        # A copy that found its user's previous run finished syncs it again (no change to
+        # make); one that found it running was turned away by the lease ("busy", no run).
+        "second_runs": len(runs) - len(first_start),
         "run_statuses": dict(statuses),
         "users_per_minute": per_minute(len(users), span["first"], span["last"])
         if span["first"] and span["last"]
@@ -263,6 +270,7 @@ def run(count: int, workers: list[int], duplicate_share: float, directory: Path)
                 "duplicate_tasks": again,
                 "wall_seconds": round(time.perf_counter() - began, 1),
                 **figures,
+                "duplicates_turned_away": again - figures["second_runs"],
             }
     finally:
         Conf.SYNC = inline

@@ -76,3 +76,8 @@ def test_a_named_redis_that_does_not_answer_skips_the_scenario(
     with ExitStack() as stack:
         url, missing = services.redis_server(stack, tmp_path)
     assert missing is not None and "does not answer" in missing
+
+
+def test_a_copy_is_queued_right_behind_every_tenth_user() -> None:
+    assert scaleout.with_copies(list(range(1, 13)), 0.1) == [1, 1, *range(2, 11), 11, 11, 12]
+    assert scaleout.with_copies([5, 6], 0) == [5, 6]
