@@ -25,7 +25,9 @@ Each round (k workers):
    re-delivered task would queue it: two workers take the two copies at nearly the same moment,
    and the lease must turn one away.
 3. k `manage.py qcluster` processes start (one worker process each, LSYNC_Q_WORKERS=1); the
-   round ends once every user has a finished run and the queue is empty.
+   round ends once every user has a finished run, the queue is empty and no run has started
+   for 3 s. The product's tick would queue such a backlog over several ticks (`tick_limit`);
+   queued at once, the wait shows what the workers alone make of it.
 
 Figures, all read from the SyncRun rows: `users_per_minute` (users over the time from the first
 run's start to the last run's end, so worker start-up is left out), `double_claims` (pairs of
