@@ -12,15 +12,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from syncengine.models import SyncConfiguration
 
 
-def make_users(count: int) -> None:
+def make_users(count: int, config: SyncConfiguration | None = None) -> None:
+    """`count` linked users, due a minute ago, in `config` (by default a new one)."""
     from django.utils import timezone
 
     from syncengine.models import LinkStatus, SyncConfiguration, SyncUser
 
-    config = SyncConfiguration.objects.create(name="Dispatch")
+    config = config or SyncConfiguration.objects.create(name="Dispatch")
     due = timezone.now() - timedelta(minutes=1)
     SyncUser.objects.bulk_create(
         [
@@ -29,12 +33,13 @@ def make_users(count: int) -> None:
                 salesforce_user_id=f"005{i:015d}",
                 username=f"u{i}@x.example",
                 email=f"u{i}@x.example",
+                mailbox_address=f"u{i}@x.example",
                 link_status=LinkStatus.LINKED,
                 next_due_at=due,
             )  # fmt: skip
             for i in range(count)
         ],
-        batch_size=500,
+        batch_size=1000,
     )
 
 

@@ -15,6 +15,7 @@ import argparse
 import json
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ class Scenario:
     name: str
     summary: str
     run: Callable[[argparse.Namespace], Figures]
+    # Runs before Django starts (services the scenario needs); returns why it is skipped or None.
+    setup: Callable[[ExitStack, Path], str | None] | None = None
 
 
 def _mapping_writes(args: argparse.Namespace) -> Figures:
@@ -48,6 +51,19 @@ def _dispatch(args: argparse.Namespace) -> Figures:
     from bench import dispatching
 
     return dispatching.run(args.size or 1000)
+
+
+def _scaleout(args: argparse.Namespace) -> Figures:
+    from bench import scaleout
+
+    workers = [int(w) for w in args.workers.split(",")]
+    return scaleout.run(args.size or 10000, workers, args.duplicates, Path(args.directory))
+
+
+def _scaleout_setup(stack: ExitStack, directory: Path) -> str | None:
+    from bench import scaleout
+
+    return scaleout.setup(stack, directory)
 
 
 def _initial_speedup(args: argparse.Namespace) -> Figures:
@@ -87,6 +103,13 @@ SCENARIOS: dict[str, Scenario] = {
             "per-item strategy in the same run (initial_speedup_vs_naive)",
             _initial_speedup,
         ),
+        Scenario(
+            "scaleout",
+            "django-q2 with Redis and PostgreSQL, 1, 2 and 3 qcluster processes over 10,000 "
+            "users (users_per_minute, double_claims); skipped without PostgreSQL or Redis",
+            _scaleout,
+            _scaleout_setup,
+        ),
     )
 }
 
@@ -95,6 +118,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="name the scenarios and stop")
     parser.add_argument("--size", type=int, default=0, help="items or users (scenario default)")
     parser.add_argument("--repeat", type=int, default=3, help="initial-speedup: runs of each")
+    parser.add_argument("--workers", default="1,2,3", help="scaleout: qcluster processes per round")
+    parser.add_argument(
+        "--duplicates", type=float, default=0.1, help="scaleout: share of users queued twice"
+    )
 
 
 def main_with(name: str | None, args: argparse.Namespace, as_json: bool) -> int:
@@ -104,9 +131,15 @@ def main_with(name: str | None, args: argparse.Namespace, as_json: bool) -> int:
         return 0
     from bench.wiring import configure_django
 
-    with tempfile.TemporaryDirectory(prefix="lsync-bench-") as directory:
-        configure_django(Path(directory))
-        figures = SCENARIOS[name].run(args)
+    scenario = SCENARIOS[name]
+    with tempfile.TemporaryDirectory(prefix="lsync-bench-") as directory, ExitStack() as stack:
+        skipped = scenario.setup(stack, Path(directory)) if scenario.setup else None
+        if skipped is None:
+            args.directory = directory
+            configure_django(Path(directory))
+            figures = scenario.run(args)
+    if skipped is not None:
+        figures = {"skipped": f"{name} skipped: {skipped}"}
     figures = {"scenario": name, **figures}
     if as_json:
         print(json.dumps(figures, sort_keys=False))

@@ -67,8 +67,11 @@ def due_users(now: datetime) -> QuerySet[SyncUser]:
     return eligible_users().filter(_free(now), not_backing_off, not_throttled, next_due_at__lte=now)
 
 
-# Users claimed by one statement; a tick runs as many statements as its limit needs.
-CLAIM_CHUNK = 500
+# Users claimed by one statement; a tick runs as many statements as its limit needs. Each
+# statement reads and sorts every due user to pick its chunk, so a few large chunks cost less
+# than many small ones (10,000 users on PostgreSQL: 1.1 s in chunks of 500, 0.6 s of 2,000);
+# the rows stay locked for one statement either way.
+CLAIM_CHUNK = 2000
 # How often tasks.dispatch_due runs (its schedule), in seconds.
 TICK_SECONDS = 60
 

@@ -4,23 +4,13 @@ lease keeps a second copy away while the first runs, and a later copy finds noth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import uuid4
 
-from django.core.signing import TimestampSigner
-from django.db import connections, transaction
-from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.brokers.orm import ORM
-from django_q.conf import Conf
-from django_q.models import OrmQ, Schedule
-from django_q.signals import pre_enqueue
-from django_q.signing import PickleSerializer
+from django.db import transaction
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from syncengine import dispatch, service
+from syncengine import dispatch, queueing, service
 from syncengine.models import KINDS, SyncUser
-from syncengine.repo_rows import insert_rows
 
 TASKS = "syncengine.tasks."
 
@@ -74,47 +64,12 @@ def ensure_schedules() -> dict[str, bool]:
 
 
 def enqueue_sync(sync_user_id: int) -> None:
-    async_task(f"{TASKS}sync_user_task", sync_user_id, group="sync")
+    async_task(queueing.SYNC_TASK, sync_user_id, group="sync")
 
 
 def enqueue_syncs(sync_user_ids: list[int]) -> None:
-    """One sync task per user, queued together: with the database as the broker, one INSERT
-    for all of them (django-q2's enqueue would insert, and reconnect, once per task)."""
-    broker = get_broker()
-    if Conf.SYNC or not isinstance(broker, ORM):
-        for pk in sync_user_ids:
-            enqueue_sync(pk)
-        return
-    now = timezone.now()
-    key = broker.list_key or Conf.CLUSTER_NAME
-    signer = TimestampSigner(key=Conf.SECRET_KEY, salt=Conf.PREFIX)
-    lock = connections[Conf.ORM].ops.adapt_datetimefield_value(now)
-    rows = [(key, _package(pk, now, signer), lock) for pk in sync_user_ids]
-    # Plain multi-row INSERTs: bulk_create spends more on each value than the insert itself.
-    with transaction.atomic(using=Conf.ORM):
-        insert_rows(OrmQ._meta.db_table, ["key", "payload", "lock"], rows, using=Conf.ORM)
-
-
-def _package(sync_user_id: int, now: datetime, signer: TimestampSigner) -> str:
-    """The signed task django-q2's async_task would queue for enqueue_sync (SignedPackage.dumps
-    with one signer for the lot). Named after its user: django-q2's word names cost more than
-    the rest of the package."""
-    task_id = uuid4().hex
-    task = {
-        "id": task_id,
-        "name": f"sync-{sync_user_id}-{task_id[:8]}",
-        "func": f"{TASKS}sync_user_task",
-        "args": (sync_user_id,),
-        "group": "sync",
-        "kwargs": {},
-        "started": now,
-    }
-    if Conf.CACHED:
-        task["cached"] = Conf.CACHED
-    if Conf.ACK_FAILURES:
-        task["ack_failure"] = Conf.ACK_FAILURES
-    pre_enqueue.send(sender="django_q", task=task)
-    return signer.sign_object(task, serializer=PickleSerializer, compress=Conf.COMPRESSED)
+    """One sync task per user, queued together (syncengine/queueing.py)."""
+    queueing.enqueue_syncs(sync_user_ids)
 
 
 def dispatch_due() -> int:

@@ -16,6 +16,7 @@ def test_every_scenario_is_listed_by_name() -> None:
         "nochange-google",
         "dispatch",
         "initial-speedup",
+        "scaleout",
     }
 
 
