@@ -76,9 +76,7 @@ def _local_rule(pattern: str, zone: ZoneInfo, all_day: bool) -> str:
                 value = value + "T235959"
             elif value.endswith("Z"):
                 moment = datetime.strptime(value[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-                value = (moment if all_day else moment.astimezone(zone)).strftime(
-                    "%Y%m%dT%H%M%S"
-                )
+                value = (moment if all_day else moment.astimezone(zone)).strftime("%Y%m%dT%H%M%S")
         if key:
             parts.append(f"{key}={value}")
     return ";".join(parts)
@@ -104,9 +102,7 @@ def starts(series: dict[str, Any], now: datetime) -> list[datetime]:
     horizon = (max(now, first) + timedelta(days=HORIZON_DAYS)).astimezone(zone)
     out: list[datetime] = []
     for moment in rule:
-        if len(out) >= MAX_OCCURRENCES or (
-            not bounded and moment > horizon.replace(tzinfo=None)
-        ):
+        if len(out) >= MAX_OCCURRENCES or (not bounded and moment > horizon.replace(tzinfo=None)):
             break
         aware = moment.replace(tzinfo=UTC) if all_day else moment.replace(tzinfo=zone)
         out.append(aware.astimezone(UTC))

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.salesforce import events, ids, schema
-from sandbox.salesforce.series import Series
 from sandbox.salesforce.errors import RecordError, SfError
+from sandbox.salesforce.series import Series
 from sandbox.salesforce.values import coerce
 
 DELETE_LOG_DAYS = 15

@@ -83,9 +83,9 @@ def test_a_series_of_ten_is_the_series_row_and_ten_occurrence_rows(org: Org) -> 
 def test_occurrences_keep_the_wall_time_of_the_series_zone_across_daylight_saving(org: Org) -> None:
     series = org.series("FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=30")
     hours = {
-        datetime.fromisoformat(r["StartDateTime"].replace("+0000", "+00:00")).astimezone(
-            ZoneInfo("Europe/Oslo")
-        ).hour
+        datetime.fromisoformat(r["StartDateTime"].replace("+0000", "+00:00"))
+        .astimezone(ZoneInfo("Europe/Oslo"))
+        .hour
         for r in org.occurrences(series)
     }
     assert hours == {MONDAY.astimezone(ZoneInfo("Europe/Oslo")).hour}
@@ -138,7 +138,9 @@ def test_retitling_the_series_reaches_every_occurrence_but_the_exceptions(org: O
 def test_changing_the_pattern_makes_the_occurrences_again(org: Org) -> None:
     series = org.series()
     old = {r["Id"] for r in org.occurrences(series)}
-    org.sf.Event.update(series, {"Recurrence2PatternText": "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;COUNT=4"})
+    org.sf.Event.update(
+        series, {"Recurrence2PatternText": "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;COUNT=4"}
+    )
     rows = org.occurrences(series)
     assert len(rows) == 4 and not old & {r["Id"] for r in rows}
     starts = [r["StartDateTime"][:10] for r in rows]

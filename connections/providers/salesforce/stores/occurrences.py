@@ -1,0 +1,109 @@
+"""Writes to the occurrences of a Lightning event series (docs/series.md):
+- a modified occurrence from the mailbox (`Create.occurrence`) is written over that occurrence's
+  row (found by its series and its start), which Salesforce then marks as an exception; no new
+  Event is created;
+- a series written with exception dates loses the plain occurrence rows at those starts (a
+  cancelled occurrence is a deleted row; a moved one's row was already moved by the first rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from connections.providers.salesforce import errors
+from connections.providers.salesforce.client import SalesforceError
+from connections.providers.salesforce.convert import parse_datetime
+from connections.providers.salesforce.cursor import soql_time
+from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores.base import Written, chunks
+from syncengine.records import EVENT_FIELDS, Event
+from syncengine.stores.base import Create, NotFound, Op, OpResult, ProviderError, Rejected
+
+if TYPE_CHECKING:
+    from connections.providers.salesforce.stores.base import SalesforceStore
+
+    Base = SalesforceStore
+else:
+    Base = object
+
+# What an occurrence can be given on its own (its pattern belongs to the series).
+OWN_FIELDS = frozenset(EVENT_FIELDS) - {"recurrence"}
+
+
+class OccurrenceWrites(Base):
+    def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        placed = [i for i, op in enumerate(ops) if isinstance(op, Create) and op.occurrence]
+        if not placed:
+            return super().apply(ops)
+        results: dict[int, OpResult] = {i: self.write_occurrence(ops[i]) for i in placed}  # type: ignore[arg-type]
+        rest = [i for i in range(len(ops)) if i not in results]
+        for index, result in zip(rest, super().apply([ops[i] for i in rest]), strict=True):
+            results[index] = result
+        return [results[i] for i in range(len(ops))]
+
+    def write_occurrence(self, op: Create) -> OpResult:
+        assert op.occurrence is not None and isinstance(op.record, Event)
+        target = op.occurrence
+        soql = self.soql(
+            ["Id"],
+            [
+                f"RecurrenceActivityId = {quote(target.series)}",
+                f"StartDateTime = {soql_time(target.start)}",
+                "IsRecurrence2Exception = false",
+            ],
+        )
+        try:
+            rows = self.query(soql)
+            if not rows:
+                raise NotFound("this occurrence of the series is no longer in Salesforce")
+            row_id = str(rows[0]["Id"])
+            body: dict[str, Any] = self.body(op.record, OWN_FIELDS)
+            body["attributes"] = {"type": self.sobject}
+            body["id"] = row_id
+            answer = self.call(
+                self.client.write,
+                "PATCH",
+                "composite/sobjects",
+                json={"allOrNone": False, "records": [body]},
+            )
+        except (ProviderError, ValueError) as exc:
+            error = exc if isinstance(exc, ProviderError) else Rejected(str(exc))
+            if not isinstance(error, Rejected | NotFound):
+                raise
+            return OpResult(False, None, error=error)
+        outcome = (answer or [{}])[0]
+        if not outcome.get("success"):
+            return OpResult(False, None, error=errors.from_result(outcome))
+        self.after_write([Written(row_id, op.record, False, OWN_FIELDS)])
+        return OpResult(True, row_id, self.version(self.canonical(op.record)))
+
+    def remove_occurrences(self, written: list[Written]) -> None:
+        wanted: dict[str, set[datetime]] = {}
+        for w in written:
+            series = w.record.recurrence if isinstance(w.record, Event) else None
+            if series and series.exdates and (w.fields is None or "recurrence" in w.fields):
+                wanted[w.id] = set(series.exdates)
+        doomed: list[str] = []
+        for part in chunks(sorted(wanted)):
+            condition = f"RecurrenceActivityId IN ({', '.join(quote(i) for i in part)})"
+            fields = ["Id", "StartDateTime", "RecurrenceActivityId"]
+            query = self.soql(fields, [condition, "IsRecurrence2Exception = false"])
+            for row in self.query(query):
+                if parse_datetime(row["StartDateTime"]) in wanted[row["RecurrenceActivityId"]]:
+                    doomed.append(str(row["Id"]))
+        for ids in chunks(doomed):
+            try:
+                self.client.write(
+                    "DELETE",
+                    "composite/sobjects",
+                    params={"ids": ",".join(ids), "allOrNone": "false"},
+                )
+            except SalesforceError as exc:
+                error = errors.translate(exc, self.client.username, self.client.login_url)
+                if not isinstance(error, Rejected | NotFound):
+                    raise error from exc
+                self.unresolved.append(
+                    ("", f"Removed occurrences could not be deleted: {exc.message}")
+                )

@@ -1,0 +1,84 @@
+"""Modified occurrences of a series (docs/series.md): a moved or retitled occurrence is an item of
+its own on each side (`Item.occurrence`), and its copy on the other side is written over the same
+occurrence of the linked series there, never as a second event.
+
+This pass runs after the other rows are decided: each create whose source is a modified
+occurrence gets the other side's series id (`Create.occurrence`), or waits when the series is
+not linked yet (row R2). Those creates go first, so an occurrence is modified before the series'
+new exception dates would remove it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from syncengine.planning.actions import Action, Write, other
+from syncengine.planning.builder import View
+from syncengine.state import MappingState, is_linked
+from syncengine.stores.base import Create, Occurrence, Side
+
+
+def _pairs(
+    mappings: Sequence[MappingState], actions: Sequence[Action]
+) -> dict[Side, dict[str, str]]:
+    out: dict[Side, dict[str, str]] = {"salesforce": {}, "mailbox": {}}
+
+    def pair(sf: str, mb: str) -> None:
+        if sf and mb:
+            out["salesforce"][sf] = mb
+            out["mailbox"][mb] = sf
+
+    for m in mappings:
+        if is_linked(m):
+            pair(m.salesforce_id, m.mailbox_id)
+    for a in actions:
+        if not a.forget and a.tombstone is None:
+            pair(a.ids.get("salesforce", ""), a.ids.get("mailbox", ""))
+    return out
+
+
+def place_occurrences(
+    actions: list[Action], views: dict[Side, View], mappings: Sequence[MappingState]
+) -> list[Action]:
+    pairs = _pairs(mappings, actions)
+    first: list[Action] = []
+    rest: list[Action] = []
+    for action in actions:
+        placed = _place(action, views, pairs)
+        if placed is None:
+            rest.append(action)
+        else:
+            first.append(placed)
+    return first + rest
+
+
+def _place(
+    action: Action, views: dict[Side, View], pairs: dict[Side, dict[str, str]]
+) -> Action | None:
+    """The action with its occurrence creates placed; None when it creates no occurrence."""
+    writes: list[Write] = []
+    found = False
+    for write in action.writes:
+        op = write.op
+        source_side, _, source_id = (
+            op.ref.partition(":") if isinstance(op, Create) else ("", "", "")
+        )
+        item = views[source_side].items.get(source_id) if source_side in views else None  # type: ignore[index]
+        if not isinstance(op, Create) or item is None or item.occurrence is None:
+            writes.append(write)
+            continue
+        found = True
+        side: Side = "salesforce" if source_side == "salesforce" else "mailbox"
+        series = pairs[side].get(item.occurrence.series)
+        if series is None:
+            return Action(
+                "skip",
+                action.label,
+                "R2",
+                "a modified occurrence of a series that is not linked yet: it waits for its series",
+                {side: source_id},
+            )
+        placed = replace(op, occurrence=Occurrence(series, item.occurrence.start))
+        assert write.side == other(side)
+        writes.append(Write(write.side, placed))
+    return replace(action, writes=tuple(writes)) if found else None
