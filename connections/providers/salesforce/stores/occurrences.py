@@ -33,14 +33,29 @@ OWN_FIELDS = frozenset(EVENT_FIELDS) - {"recurrence"}
 
 
 class OccurrenceWrites(Base):
+    # Occurrences this batch modifies: a series written with their starts as exception dates
+    # keeps their rows (they are moved, not cancelled).
+    _keep: frozenset[tuple[str, datetime]] = frozenset()
+
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         placed = [i for i, op in enumerate(ops) if isinstance(op, Create) and op.occurrence]
         if not placed:
             return super().apply(ops)
-        results: dict[int, OpResult] = {i: self.write_occurrence(ops[i]) for i in placed}  # type: ignore[arg-type]
-        rest = [i for i in range(len(ops)) if i not in results]
-        for index, result in zip(rest, super().apply([ops[i] for i in rest]), strict=True):
-            results[index] = result
+        self._keep = frozenset(
+            (o.series, o.start)
+            for i in placed
+            if (o := ops[i].occurrence)  # type: ignore[union-attr]
+        )
+        rest = [i for i in range(len(ops)) if i not in placed]
+        # The other writes first: a modified occurrence changes its series' exception dates, so
+        # a series update checked after it would find the series changed meanwhile.
+        try:
+            done = super().apply([ops[i] for i in rest])
+        finally:
+            self._keep = frozenset()
+        results: dict[int, OpResult] = dict(zip(rest, done, strict=True))
+        for i in placed:
+            results[i] = self.write_occurrence(ops[i])  # type: ignore[arg-type]
         return [results[i] for i in range(len(ops))]
 
     def write_occurrence(self, op: Create) -> OpResult:
@@ -91,7 +106,9 @@ class OccurrenceWrites(Base):
             fields = ["Id", "StartDateTime", "RecurrenceActivityId"]
             query = self.soql(fields, [condition, "IsRecurrence2Exception = false"])
             for row in self.query(query):
-                if parse_datetime(row["StartDateTime"]) in wanted[row["RecurrenceActivityId"]]:
+                start = parse_datetime(row["StartDateTime"])
+                series_id = str(row["RecurrenceActivityId"])
+                if start in wanted[series_id] and (series_id, start) not in self._keep:
                     doomed.append(str(row["Id"]))
         for ids in chunks(doomed):
             try:

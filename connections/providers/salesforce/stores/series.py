@@ -26,7 +26,7 @@ from connections.providers.salesforce.convert import parse_datetime
 
 Row = dict[str, Any]
 OCCURRENCE_SELECT = [
-    "Id", "StartDateTime", "RecurrenceActivityId", "IsRecurrence2Exception", "IsRecurrence2Exclusion",
+    "Id", "StartDateTime", "IsRecurrence2", "RecurrenceActivityId", "IsRecurrence2Exception", "IsRecurrence2Exclusion",
 ]  # fmt: skip
 
 
