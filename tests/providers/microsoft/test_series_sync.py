@@ -24,6 +24,7 @@ from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Item
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
+from tests.providers.series_checks import assert_one_salesforce_series
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +83,9 @@ class Office:
         )
 
     def instances(self, master: str) -> list[dict[str, Any]]:
-        start, end = (START - WEEK).strftime("%Y-%m-%dT%H:%M:%SZ"), (START + 20 * WEEK).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
+        start, end = (
+            (START - WEEK).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            (START + 20 * WEEK).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         path = f"/users/{ANA}/events/{master}/instances?startDateTime={start}&endDateTime={end}"
         return list(self.graph.send("GET", path)["value"])
@@ -118,16 +120,14 @@ def assert_one_series_with_one_exception_and_one_cancellation(office: Office, ti
     assert len(listed) == 9
     assert sorted(i["type"] for i in listed) == ["exception"] + ["occurrence"] * 8
 
-    rows = office.salesforce_rows()
-    (head,) = [r for r in rows if r["IsRecurrence2"] and not r["RecurrenceActivityId"]]
-    assert head["Subject"] == title
-    occurrences = [r for r in rows if r["RecurrenceActivityId"] == head["Id"]]
-    assert len(occurrences) == 9 and len(rows) == 10  # no Event outside the series
-    (exception,) = [r for r in occurrences if r["IsRecurrence2Exception"]]
-    assert exception["StartDateTime"] == MOVED
-    plain = [r for r in occurrences if not r["IsRecurrence2Exception"]]
-    assert {r["Subject"] for r in plain} == {title}
-    assert START + 4 * WEEK not in {r["StartDateTime"] for r in occurrences}
+    assert_one_salesforce_series(
+        office.salesforce,
+        office.user.salesforce_user_id,
+        title,
+        occurrences=9,
+        moved_to=MOVED,
+        cancelled=START + 4 * WEEK,
+    )
 
 
 def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
@@ -174,7 +174,9 @@ def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
         "start": when(MOVED), "end": when(MOVED + timedelta(hours=1)),
     })  # fmt: skip
     office.graph.send("DELETE", f"/users/{ANA}/events/{listed[4]['id']}")
-    office.graph.send("PATCH", f"/users/{ANA}/events/{made['id']}", body={"subject": "Forecast call"})
+    office.graph.send(
+        "PATCH", f"/users/{ANA}/events/{made['id']}", body={"subject": "Forecast call"}
+    )
     office.settle()
 
     assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
