@@ -4,7 +4,7 @@ occurrence of the linked series there, never as a second event.
 
 This pass runs after the other rows are decided: each create whose source is a modified
 occurrence gets the other side's series id (`Create.occurrence`), or waits when the series is
-not linked yet (row R2). Those creates go first, so an occurrence is modified before the series'
+not linked yet (row R2); else it is row R1. Those creates go first, so an occurrence is modified before the series'
 new exception dates would remove it."""
 
 from __future__ import annotations
@@ -81,4 +81,7 @@ def _place(
         placed = replace(op, occurrence=Occurrence(series, item.occurrence.start))
         assert write.side == other(side)
         writes.append(Write(write.side, placed))
-    return replace(action, writes=tuple(writes)) if found else None
+    if not found:
+        return None
+    why = "a modified occurrence: written over that occurrence of the linked series"
+    return replace(action, writes=tuple(writes), rule="R1", reason=why)

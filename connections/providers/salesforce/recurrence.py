@@ -7,7 +7,7 @@ Lightning event series keep an RFC 5545 RRULE subset in ``Recurrence2PatternText
 What the pattern cannot hold (checked before writing, so the item fails alone with a clear
 message instead of a Salesforce error): sub-daily frequencies and the BYHOUR/BYMINUTE/BYSECOND/
 BYWEEKNO/BYYEARDAY parts. Removed occurrences (EXDATE) have no place in the pattern either; in
-Salesforce they are missing occurrence rows, which this store does not read (see field-maps.md).
+Salesforce they are missing occurrence rows (stores/series.py, docs/series.md).
 """
 
 from __future__ import annotations
