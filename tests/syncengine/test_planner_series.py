@@ -11,8 +11,9 @@ from datetime import timedelta
 
 import pytest
 
+from syncengine.records import Recurrence
 from syncengine.stores.base import Create, Item, Occurrence
-from tests.syncengine.test_planner_table import event, item, linked, page, run
+from tests.syncengine.test_planner_table import event, item, linked, only, page, run
 
 SERIES_SF = item("00US", event(1, recurrence="FREQ=WEEKLY;COUNT=10"))
 SERIES_MB = item("AAMkS", event(1, recurrence="FREQ=WEEKLY;COUNT=10"))
@@ -50,19 +51,40 @@ def r1_occurrence_writes_go_before_the_series_update() -> None:
     assert [a.rule for a in plan.actions if a.writes] == ["R1", "M2"]
 
 
-def r2_a_moved_occurrence_of_a_series_not_linked_yet_waits() -> None:
+def r2_a_moved_occurrence_of_a_series_created_in_this_run_waits_for_it() -> None:
+    removed = (ORIGINAL, ORIGINAL + timedelta(days=14))
+    series = replace(
+        SERIES_SF,
+        record=replace(
+            SERIES_SF.record, recurrence=Recurrence("FREQ=WEEKLY;COUNT=10", exdates=removed)
+        ),
+    )
     exception = moved("00UX", SERIES_SF.id)
-    plan = run("events", page(SERIES_SF, exception), page())
-    rules = {a.ids.get("salesforce"): (a.rule, a.type) for a in plan.actions}
-    assert rules["00UX"] == ("R2", "skip")
-    assert rules[SERIES_SF.id] == ("U7", "create")  # the series itself is created
+    plan = run("events", page(series, exception), page())
+    rules = {a.ids.get("salesforce"): a for a in plan.actions}
+    assert (rules["00UX"].rule, rules["00UX"].type) == ("R2", "skip")
+    made = rules[SERIES_SF.id]
+    assert (made.rule, made.type) == ("U7", "create")
+    # Created without the moved occurrence's start, so the occurrence is there to be moved.
+    (w,) = made.writes
+    assert isinstance(w.op, Create) and w.op.record.recurrence is not None
+    assert w.op.record.recurrence.exdates == (removed[1],)
+    assert made.bases is not None
+    assert made.bases["mailbox"] == w.op.record.field_hashes()
+
+
+def r3_a_moved_occurrence_of_a_series_that_is_not_synced_is_left_alone() -> None:
+    exception = moved("00UX", "00UNOTSYNCED")
+    a = only(run("events", page(exception), page()))
+    assert (a.rule, a.type, a.writes) == ("R3", "skip", ())
 
 
 ROWS = [
     r1_a_moved_occurrence_from_salesforce_is_written_over_that_occurrence_in_the_mailbox,
     r1_a_moved_occurrence_from_the_mailbox_is_written_over_that_occurrence_row,
     r1_occurrence_writes_go_before_the_series_update,
-    r2_a_moved_occurrence_of_a_series_not_linked_yet_waits,
+    r2_a_moved_occurrence_of_a_series_created_in_this_run_waits_for_it,
+    r3_a_moved_occurrence_of_a_series_that_is_not_synced_is_left_alone,
 ]
 
 

@@ -67,12 +67,12 @@ class Office:
         return result
 
     def settle(self) -> None:
-        """Runs until nothing is left to write (at most three)."""
-        for _ in range(3):
+        """Runs until nothing is left to write (at most four)."""
+        for _ in range(4):
             counts = self.sync().counts
             if not any(k.startswith(("created", "updated", "deleted")) for k in counts):
                 return
-        raise AssertionError(f"still writing after three runs: {counts}")
+        raise AssertionError(f"still writing after four runs: {counts}")
 
     def mailbox(self) -> list[Item]:
         return google_adapters.build_store(self.user, "events").changes(None).changed

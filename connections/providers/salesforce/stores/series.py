@@ -18,11 +18,13 @@ exceptions being placed in order; a move far past another removed occurrence can
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from connections.providers.salesforce import recurrence
 from connections.providers.salesforce.convert import parse_datetime
+from syncengine.records import Event
 
 Row = dict[str, Any]
 OCCURRENCE_SELECT = [
@@ -75,3 +77,27 @@ def layout(
             at = starts[row["Id"]]
             originals[row["Id"]] = min(open_, key=lambda s: (abs((s - at).total_seconds()), s))
     return [s for s in free if window[0] <= s <= window[1]], originals
+
+
+def same_rule(current: Event, wanted: Event) -> Event:
+    """`wanted` with the rule of `current` when both give the same starts (the exception dates
+    are `wanted`'s)."""
+    old, new = current.recurrence, wanted.recurrence
+    if old is None or new is None or old.rrule == new.rrule:
+        return wanted
+    if (current.start, current.all_day, current.time_zone) != (
+        wanted.start,
+        wanted.all_day,
+        wanted.time_zone,
+    ):
+        return wanted
+    until = wanted.start + timedelta(days=3 * 366)
+
+    def starts(rule: str) -> list[datetime]:
+        return recurrence.occurrence_starts(
+            rule, wanted.start, wanted.time_zone, wanted.all_day, until
+        )
+
+    if starts(old.rrule) != starts(new.rrule):
+        return wanted
+    return replace(wanted, recurrence=replace(new, rrule=old.rrule))
