@@ -175,6 +175,8 @@ class EventStore(OccurrenceWrites, SalesforceStore):
             condition = f"StartDateTime IN ({', '.join(soql_time(s) for s in part)})"
             rows = self.query(self.soql(self.select(), [*self.base_scope(), condition], "Id"))
             for row in rows:
+                if series.series_of(row):
+                    continue  # an occurrence belongs to its series, never to another event
                 record = convert.event_from_row(row, [], self.zone or "UTC")
                 for key in record.match_keys():
                     if key in wanted and key not in found:
