@@ -23,7 +23,12 @@ from syncengine.stores.base import Item
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.google.conftest import service_account_key
-from tests.providers.series_checks import assert_one_salesforce_series
+from tests.providers.series_checks import (
+    assert_one_mailbox_series,
+    assert_one_salesforce_series,
+    edit_salesforce_series,
+    make_salesforce_series,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,13 +100,13 @@ def at(moment: datetime) -> dict[str, str]:
 
 
 def assert_one_series(office: Office, title: str) -> None:
-    items = office.mailbox()
-    (master,) = [it for it in items if it.record.recurrence is not None]
-    assert master.record.subject == title  # type: ignore[union-attr]
-    assert master.record.recurrence.exdates == (START + 2 * WEEK, START + 4 * WEEK)  # type: ignore[union-attr]
-    (moved,) = [it for it in items if it is not master]
-    assert moved.occurrence is not None and moved.occurrence.series == master.id
-    assert moved.occurrence.start == START + 2 * WEEK and moved.record.start == MOVED
+    master = assert_one_mailbox_series(
+        office.mailbox(),
+        title,
+        exdates=(START + 2 * WEEK, START + 4 * WEEK),
+        original=START + 2 * WEEK,
+        moved_to=MOVED,
+    )
     listed = office.instances(master.id)
     assert len(listed) == 9
     assert sum(1 for i in listed if i["start"] != i["originalStartTime"]) == 1
@@ -119,25 +124,12 @@ def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
     office: Office,
 ) -> None:
     owner = office.user.salesforce_user_id
-    series = office.salesforce.add_record("Event", {
-        "Subject": "Pipeline review", "StartDateTime": START.isoformat(),
-        "EndDateTime": (START + timedelta(hours=1)).isoformat(), "IsRecurrence2": True,
-        "Recurrence2PatternText": "RRULE:FREQ=WEEKLY;INTERVAL=1;COUNT=10",
-        "Recurrence2PatternTimeZone": "UTC",
-    }, as_user=owner)  # fmt: skip
+    series = make_salesforce_series(office.salesforce, owner, START)
     assert office.sync().counts.get("created_mailbox") == 1
     (master,) = office.mailbox()
     assert len(office.instances(master.id)) == 10
 
-    rows = sorted(
-        (r for r in office.salesforce.store.live("Event") if r["RecurrenceActivityId"] == series),
-        key=lambda r: r["StartDateTime"],
-    )
-    office.salesforce.update_record(rows[2]["Id"], {
-        "StartDateTime": MOVED.isoformat(), "EndDateTime": (MOVED + timedelta(hours=1)).isoformat(),
-    }, as_user=owner)  # fmt: skip
-    office.salesforce.delete_record(rows[4]["Id"], as_user=owner)
-    office.salesforce.update_record(series, {"Subject": "Forecast call"}, as_user=owner)
+    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
     office.settle()
 
     assert_one_series(office, "Forecast call")
