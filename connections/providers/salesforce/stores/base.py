@@ -266,7 +266,7 @@ class SalesforceStore:
         pending = [op for i, op in enumerate(ops) if results[i] is None]
         self.prepare(pending)
         self.write_group(ops, results, Create)
-        self.write_group(ops, results, Update, records)
+        self.write_group(ops, results, Update)
         self.write_group(ops, results, Delete)
         written = [
             Written(r.id, records[i], isinstance(ops[i], Create), getattr(ops[i], "fields", None))
@@ -282,15 +282,7 @@ class SalesforceStore:
             final.append(result)
         return final
 
-    def write_group(
-        self,
-        ops: Sequence[Op],
-        results: list[OpResult | None],
-        kind: type,
-        merged: dict[int, Record] | None = None,
-    ) -> None:
-        """One collections call for the ops of `kind`; updates write their `merged` record (what
-        `merge` made of the current one) where there is one."""
+    def write_group(self, ops: Sequence[Op], results: list[OpResult | None], kind: type) -> None:
         group: list[tuple[int, dict[str, Any] | str]] = []
         for index, op in enumerate(ops):
             if results[index] is not None or not isinstance(op, kind):
@@ -299,9 +291,8 @@ class SalesforceStore:
                 group.append((index, op.id))
                 continue
             assert isinstance(op, Create | Update)
-            record = (merged or {}).get(index, op.record)
             try:
-                body = self.body(record, op.fields if isinstance(op, Update) else None)
+                body = self.body(op.record, op.fields if isinstance(op, Update) else None)
             except ValueError as exc:
                 results[index] = OpResult(False, getattr(op, "id", None), error=Rejected(str(exc)))
                 continue

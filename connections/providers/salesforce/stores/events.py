@@ -187,11 +187,6 @@ class EventStore(OccurrenceWrites, SalesforceStore):
         self, current: Contact | Event, source: Contact | Event, fields: frozenset[str]
     ) -> Contact | Event:
         merged = super().merge(current, source, fields)
-        if "recurrence" in fields and isinstance(merged, Event) and isinstance(current, Event):
-            # The same rule written another way (Outlook adds BYDAY=WE to a weekly series that
-            # starts on a Wednesday) keeps the series' own text: a new pattern text makes
-            # Salesforce regenerate the occurrences and drop their exceptions.
-            merged = series.same_rule(current, merged)
         # An answer given in the mailbox is the invitee's status here (docs/meetings.md, O5).
         return take_answers(merged, source) if "attendees" in fields else merged
 

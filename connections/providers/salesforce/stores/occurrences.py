@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,17 @@ from connections.providers.salesforce.convert import parse_datetime
 from connections.providers.salesforce.cursor import soql_time
 from connections.providers.salesforce.soql import quote
 from connections.providers.salesforce.stores.base import Written, chunks
+from connections.providers.salesforce.stores.series import same_rule
 from syncengine.records import EVENT_FIELDS, Event
-from syncengine.stores.base import Create, NotFound, Op, OpResult, ProviderError, Rejected
+from syncengine.stores.base import (
+    Create,
+    NotFound,
+    Op,
+    OpResult,
+    ProviderError,
+    Rejected,
+    Update,
+)
 
 if TYPE_CHECKING:
     from connections.providers.salesforce.stores.base import SalesforceStore
@@ -38,6 +48,7 @@ class OccurrenceWrites(Base):
     _keep: frozenset[tuple[str, datetime]] = frozenset()
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
+        ops = self.keep_patterns(ops)
         placed = [i for i, op in enumerate(ops) if isinstance(op, Create) and op.occurrence]
         if not placed:
             return super().apply(ops)
@@ -57,6 +68,28 @@ class OccurrenceWrites(Base):
         for i in placed:
             results[i] = self.write_occurrence(ops[i])  # type: ignore[arg-type]
         return [results[i] for i in range(len(ops))]
+
+    def keep_patterns(self, ops: Sequence[Op]) -> list[Op]:
+        """Series updates that write the series' rule another way (Outlook adds BYDAY=WE to a
+        weekly series starting on a Wednesday) keep the series' own text: a new pattern text
+        makes Salesforce regenerate the occurrence rows and drop their exceptions."""
+        ids = [
+            op.id
+            for op in ops
+            if isinstance(op, Update)
+            and isinstance(op.record, Event)
+            and op.record.recurrence is not None
+            and (op.fields is None or "recurrence" in op.fields)
+        ]
+        current = self.get(ids) if ids else {}
+        out: list[Op] = []
+        for op in ops:
+            now = current.get(op.id) if isinstance(op, Update) else None
+            if now is not None and isinstance(now.record, Event) and isinstance(op, Update):
+                assert isinstance(op.record, Event)
+                op = replace(op, record=same_rule(now.record, op.record))
+            out.append(op)
+        return out
 
     def write_occurrence(self, op: Create) -> OpResult:
         assert op.occurrence is not None and isinstance(op.record, Event)
