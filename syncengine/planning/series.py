@@ -6,8 +6,8 @@ This pass runs after the other rows are decided: each create whose source is a m
 occurrence gets the other side's series id (`Create.occurrence`), or waits when the series is
 created in this run (row R2: its side's cursor is kept, so it is read again next run) or not
 synced at all (row R3); else it is row R1. A series created in this run keeps the occurrences
-its source modified (they are not cancelled on the other side). Occurrence creates go first, so an occurrence is modified before the series'
-new exception dates would remove it."""
+its source modified (they are not cancelled on the other side). Occurrence creates go first, so
+an occurrence is modified before the series' new exception dates would remove it."""
 
 from __future__ import annotations
 
