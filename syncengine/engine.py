@@ -307,6 +307,8 @@ def run_sync(
         return finish("abandoned")
     # A change whose write failed for a reason a retry can fix is read again next time: the
     # cursor of the side it came from stays where it was.
-    repo.save_cursors({s: pages[s].cursor for s in SIDES if s not in report.reread})
-    result.cursors_saved = not report.reread
+    # So is a modified occurrence waiting for the series created in this run (row R2).
+    again = report.reread | {s for a in the_plan.actions if a.rule == "R2" for s in a.ids}
+    repo.save_cursors({s: pages[s].cursor for s in SIDES if s not in again})
+    result.cursors_saved = not again
     return finish("partial" if report.issues else "ok")

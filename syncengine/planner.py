@@ -17,6 +17,7 @@ from syncengine.planning.actions import SIDES, Action, Plan, hashes_of, other
 from syncengine.planning.builder import Builder, View
 from syncengine.planning.matching import closest, match_and_create, same_keys
 from syncengine.planning.meetings import marked_again
+from syncengine.planning.series import place_occurrences
 from syncengine.policy import SyncSettings
 from syncengine.state import (
     MappingState,
@@ -211,4 +212,4 @@ def plan(
                 )
 
     match_and_create(b, linked, survivors)
-    return Plan(kind, b.actions)
+    return Plan(kind, place_occurrences(b.actions, views, mappings))

@@ -230,16 +230,16 @@ class Seeder:
             "IsRecurrence2": True, "Recurrence2PatternText": "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=10",
             "Recurrence2PatternTimeZone": person.time_zone,
         })  # fmt: skip
-        moved = create(
-            {
-                "Subject": "Weekly team sync (moved)",
-                "StartDateTime": local(monday + timedelta(days=15), 11),
-                "DurationInMinutes": 30,
-            }
-        )
-        exception = self.store.records["Event"][moved]
-        exception.update(IsRecurrence2Exception=True, RecurrenceActivityId=series)
-        count += 2
+        # One occurrence moved: an org makes that occurrence row an exception of the series.
+        third = sorted(
+            (e for e in self.store.live("Event") if e.get("RecurrenceActivityId") == series),
+            key=lambda e: e["StartDateTime"],
+        )[2]
+        self.store.update("Event", third["Id"], {
+            "Subject": "Weekly team sync (moved)", "StartDateTime": local(monday + timedelta(days=15), 11),
+            "DurationInMinutes": 30,
+        }, actor)  # fmt: skip
+        count += 11
         meeting = create(
             {
                 "Subject": "Cross-time-zone planning",

@@ -16,6 +16,7 @@ from typing import Any
 
 from sandbox.salesforce import events, ids, schema
 from sandbox.salesforce.errors import RecordError, SfError
+from sandbox.salesforce.series import Series
 from sandbox.salesforce.values import coerce
 
 DELETE_LOG_DAYS = 15
@@ -118,6 +119,14 @@ class OrgStore:
         record.pop("_", None)
         changed = self._merge(obj, record, data, creating=True)
         self._finish(obj, record, changed, actor, creating=True)
+        record_id = self._insert(obj, record, actor, record_id)
+        if obj == "Event":
+            self._series(actor).created(record, actor.now)
+        return record_id
+
+    def _insert(
+        self, obj: str, record: dict[str, Any], actor: Actor, record_id: str | None = None
+    ) -> str:
         record_id = record_id or self.new_id(obj)
         record.update(
             Id=record_id,
@@ -128,6 +137,23 @@ class OrgStore:
         self._store(obj, record)
         return record_id
 
+    def _series(self, actor: Actor) -> Series:
+        """The occurrence rows of event series (series.py), written as `actor`."""
+
+        def create(row: dict[str, Any]) -> str:
+            record: dict[str, Any] = {f.name: None for f in schema.fields("Event")}
+            record.update({f.name: False for f in schema.fields("Event") if f.type == "boolean"})
+            record.update(row)
+            self._finish("Event", record, {"StartDateTime", "EndDateTime"}, actor, creating=True)
+            return self._insert("Event", record, actor)
+
+        return Series(
+            lambda: self.live("Event"),
+            create,
+            lambda row: self._store("Event", row),
+            lambda row: self.delete("Event", row["Id"], actor),
+        )
+
     def update(self, obj: str | None, record_id: str, data: dict[str, Any], actor: Actor) -> None:
         found = self._existing(obj, record_id)
         obj, current = found
@@ -135,13 +161,18 @@ class OrgStore:
             raise SfError("JSON_PARSER_ERROR", "Expected a JSON object for the record")
         record = dict(current)
         changed = self._merge(obj, record, data, creating=False)
+        if obj == "Event":
+            self._series(actor).check_occurrence_update(current, changed)
         self._finish(obj, record, changed, actor, creating=False)
+        if obj == "Event":
+            record = self._series(actor).updated(current, record, changed, actor.now)
         self._store(obj, record)
 
     def delete(self, obj: str | None, record_id: str, actor: Actor) -> None:
         obj, record = self._existing(obj, record_id)
         self._soft_delete(obj, record, actor)
         if obj == "Event":
+            self._series(actor).deleted(record)
             for relation in list(self.live("EventRelation")):
                 if relation["EventId"] == record["Id"]:
                     self._soft_delete("EventRelation", relation, actor)

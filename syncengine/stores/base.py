@@ -99,6 +99,16 @@ class Invitation:
 
 
 @dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a series, as its side knows it: the series item's id there and the
+    start the rule gave the occurrence (UTC). A modified occurrence is an item of its own that
+    carries this (docs/series.md)."""
+
+    series: str
+    start: datetime
+
+
+@dataclass(frozen=True)
 class Item:
     id: str
     version: str
@@ -112,6 +122,8 @@ class Item:
     # Mailbox events: set when the user only attends (docs/meetings.md); None when the user
     # organizes it or the side has no such notion (Salesforce).
     invitation: Invitation | None = None
+    # Events: set on a modified occurrence of a series (never on the series or a single event).
+    occurrence: Occurrence | None = None
 
 
 @dataclass(frozen=True)
@@ -124,9 +136,13 @@ class ChangePage:
 
 @dataclass(frozen=True)
 class Create:
+    """Create `record`; with `occurrence` (the series' id on the written side), write it over that
+    occurrence of the series instead: the occurrence becomes a modified one."""
+
     ref: str
     record: Contact | Event
     marker: str | None = None
+    occurrence: Occurrence | None = None
 
 
 @dataclass(frozen=True)

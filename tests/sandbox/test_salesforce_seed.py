@@ -23,7 +23,7 @@ def test_seeding_the_company_is_deterministic() -> None:
     first, second = SalesforceEmulator(seed=1), SalesforceEmulator(seed=9)
     counts = first.seed({"company": {"users": 4, "seed": 11}})
     second.seed({"company": {"users": 4, "seed": 11}})
-    assert counts == {"users": 4, "contacts": 32, "leads": 8, "events": 44}
+    assert counts == {"users": 4, "contacts": 32, "leads": 8, "events": 80}
     assert snapshot(first) == snapshot(second)
     assert any(not (r["LastName"] or "").isascii() for r in first.store.live("Contact"))
 
@@ -59,7 +59,8 @@ def test_each_user_owns_contacts_and_a_varied_calendar() -> None:
     assert any(e["IsAllDayEvent"] and e["DurationInMinutes"] == 1440 for e in events)
     assert any(e["IsAllDayEvent"] and e["DurationInMinutes"] > 1440 for e in events)
     assert any(e["IsPrivate"] for e in events)
-    series = [e for e in events if e["IsRecurrence2"]]
+    series = [e for e in events if e["IsRecurrence2"] and not e["RecurrenceActivityId"]]
+    assert len([e for e in events if e["RecurrenceActivityId"] == series[0]["Id"]]) == 10
     assert len(series) == 1 and series[0]["Recurrence2PatternText"].startswith("RRULE:FREQ=WEEKLY")
     assert any(
         e["IsRecurrence2Exception"] and e["RecurrenceActivityId"] == series[0]["Id"] for e in events

@@ -22,6 +22,7 @@ from connections.providers.google.convert_events import (
     event_to_api,
     has_color,
     invitation_of,
+    original_start,
     patch_body,
 )
 from syncengine.records import Address, Contact
@@ -289,6 +290,7 @@ __all__ = [
     "has_color",
     "invitation_of",
     "new_person",
+    "original_start",
     "patch_body",
     "person_fields_for",
     "person_from_contact",

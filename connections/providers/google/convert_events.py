@@ -57,6 +57,16 @@ def _moment(value: Mapping[str, Any] | None) -> date | datetime | None:
     return None
 
 
+def original_start(data: Mapping[str, Any]) -> datetime | None:
+    """An instance's ``originalStartTime`` in UTC (a date: its midnight UTC)."""
+    value = _moment(data.get("originalStartTime"))
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
 def _ical_moment(text: str, params: Mapping[str, str], zone: str) -> date | datetime:
     text = text.strip()
     if params.get("VALUE", "").upper() == "DATE" or len(text) == 8:

@@ -10,6 +10,7 @@ from typing import Any
 from connections.providers.microsoft.recurrence import occurrence_starts
 from connections.providers.microsoft.stores.base import GraphStore, chunks, query, translated
 from syncengine.records import Event, norm_datetime
+from syncengine.stores.base import Occurrence
 
 Obj = dict[str, Any]
 Window = tuple[datetime, datetime]
@@ -76,3 +77,25 @@ def cancel(store: GraphStore, window: Window, wanted: dict[str, set[datetime]]) 
     for part in chunks(doomed):
         with translated():
             store.client.batch([{"method": "DELETE", "url": store.item_path(i)} for i in part])
+
+
+def locate(store: GraphStore, window: Window, wanted: list[Occurrence]) -> dict[Occurrence, str]:
+    """The id of each wanted occurrence that is still a plain occurrence of its series (a
+    modified occurrence from Salesforce is written over it, which makes it an exception)."""
+    found: dict[Occurrence, str] = {}
+    masters = sorted({o.series for o in wanted})
+    for master, listed in instances(store, window, masters, {}).items():
+        for inst in listed:
+            if inst.get("type") == "occurrence" and inst.get("originalStart"):
+                at = Occurrence(master, norm_datetime(inst["originalStart"]))
+                found[at] = str(inst["id"])
+    return {o: found[o] for o in wanted if o in found}
+
+
+def occurrence_of(obj: Obj) -> Occurrence | None:
+    """A modified occurrence's place in its series."""
+    if obj.get("type") != "exception" or not obj.get("seriesMasterId"):
+        return None
+    if not obj.get("originalStart"):
+        return None
+    return Occurrence(str(obj["seriesMasterId"]), norm_datetime(obj["originalStart"]))

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from connections.providers.salesforce import recurrence
-from syncengine.records import Address, Attendee, Contact, Event, Recurrence
+from syncengine.records import Address, Attendee, Contact, Event
 
 # --------------------------------------------------------------------------- contacts
 
@@ -123,6 +123,9 @@ EVENT_SELECT = [
     "IsRecurrence2",
     "Recurrence2PatternText",
     "Recurrence2PatternTimeZone",
+    "RecurrenceActivityId",
+    "IsRecurrence2Exception",
+    "IsRecurrence2Exclusion",
 ]
 
 
@@ -247,13 +250,13 @@ def event_to_fields(record: Event, names: frozenset[str] | None = None) -> dict[
 
 def canonical_event(record: Event, user_zone: str = "UTC") -> Event:
     """What Salesforce keeps of `record`: no tentative / working-elsewhere free-busy state (busy),
-    no removed occurrences in a series, no organizer of its own (the owner is the organizer), and
-    the owner's zone for single events (Salesforce keeps a zone only for series)."""
+    no organizer of its own (the owner is the organizer), and the owner's zone for single events
+    (Salesforce keeps a zone only for series). A series' removed occurrences are kept: they are
+    occurrence rows the series no longer has (stores/series.py)."""
     series = record.recurrence
     return replace(
         record,
         show_as=record.show_as if record.show_as in SHOW_AS_TO_SF else "busy",
-        recurrence=Recurrence(series.rrule) if series else None,
         time_zone=record.time_zone if series else user_zone,
         organizer=None,
     )

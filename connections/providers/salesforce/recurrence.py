@@ -7,12 +7,13 @@ Lightning event series keep an RFC 5545 RRULE subset in ``Recurrence2PatternText
 What the pattern cannot hold (checked before writing, so the item fails alone with a clear
 message instead of a Salesforce error): sub-daily frequencies and the BYHOUR/BYMINUTE/BYSECOND/
 BYWEEKNO/BYYEARDAY parts. Removed occurrences (EXDATE) have no place in the pattern either; in
-Salesforce they are missing occurrence rows, which this store does not read (see field-maps.md).
+Salesforce they are missing occurrence rows (stores/series.py, docs/series.md).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
@@ -86,3 +87,49 @@ def from_pattern(text: str | None) -> str:
         if line.upper().startswith("RRULE:"):
             return norm_rrule(line)
     return norm_rrule(text or "") if "FREQ=" in (text or "").upper() else ""
+
+
+# A rule without an end is expanded no further than this many occurrences.
+MAX_OCCURRENCES = 1000
+
+
+def occurrence_starts(
+    text: str | None, first: datetime, zone: str, all_day: bool, until: datetime
+) -> list[datetime]:
+    """The UTC starts a series' pattern gives, from its first start to `until` at the latest:
+    expanded at the wall time of `zone` (UTC dates for all-day series), so a weekly 9:00 stays at
+    9:00 across daylight saving. UNTIL in the pattern is a UTC time (or a date)."""
+    rule = from_pattern(text)
+    if not rule:
+        return []
+    tz = ZoneInfo("UTC") if all_day else _zone(zone)
+    found = parts(rule)
+    if "UNTIL" in found:
+        value = found["UNTIL"]
+        if "T" not in value:
+            found["UNTIL"] = value + "T235959"
+        elif value.endswith("Z") and not all_day:
+            moment = datetime.strptime(value[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            found["UNTIL"] = moment.astimezone(tz).strftime("%Y%m%dT%H%M%S")
+        else:
+            found["UNTIL"] = value[:15]
+    text_rule = ";".join(f"{k}={v}" for k, v in found.items())
+    start = first.astimezone(tz).replace(tzinfo=None)
+    try:
+        expanded = rrulestr(text_rule, dtstart=start)
+    except ValueError:
+        return []
+    out: list[datetime] = []
+    for moment in expanded:
+        aware = moment.replace(tzinfo=tz).astimezone(UTC)
+        if aware > until or len(out) >= MAX_OCCURRENCES:
+            break
+        out.append(aware)
+    return out
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -3,6 +3,7 @@ keeps of it, `canonical_*`), table-driven and with Hypothesis."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connections.providers.salesforce import convert
-from syncengine.records import Address, Attendee, Contact, Event
+from syncengine.records import Address, Attendee, Contact, Event, Recurrence
 from tests.syncengine.conftest import engine_settings
 
 SECOND = "Secondary_Email__c"
@@ -238,7 +239,7 @@ def test_tentative_and_working_elsewhere_become_busy_in_salesforce() -> None:
         assert convert.canonical_event(record).show_as == "busy"
 
 
-def test_removed_occurrences_and_the_organizer_are_what_salesforce_cannot_hold() -> None:
+def test_the_organizer_is_what_salesforce_cannot_hold_and_removed_occurrences_stay() -> None:
     record = Event.normalized(
         subject="S",
         start=START,
@@ -247,9 +248,12 @@ def test_removed_occurrences_and_the_organizer_are_what_salesforce_cannot_hold()
         organizer="boss@example.com",
     )
     kept = convert.canonical_event(record)
-    assert kept.recurrence is not None and kept.recurrence.exdates == ()
+    # Removed occurrences are occurrence rows the series lacks (stores/series.py), not fields.
+    assert kept.recurrence == record.recurrence
     assert kept.organizer is None
-    assert event_round_trip(record) == convert.canonical_event(record, ZONE)
+    assert event_round_trip(record) == replace(
+        convert.canonical_event(record, ZONE), recurrence=Recurrence("FREQ=DAILY;COUNT=3")
+    )
 
 
 def test_a_single_event_takes_the_owners_zone_because_salesforce_keeps_none() -> None:

@@ -205,6 +205,12 @@ class ExchangeStore:
         deletes: list[tuple[int, tuple[str, str | None]]] = []
         for n, op in enumerate(ops):
             try:
+                if isinstance(op, Create) and op.occurrence is not None:
+                    # Never a second meeting: a modified occurrence of a series is not written
+                    # to Exchange yet (docs/series.md).
+                    raise ValueError(
+                        "a moved or edited occurrence of a series is not synced to Exchange yet"
+                    )
                 if isinstance(op, Create):
                     obj = self.fill(self.item_class(account=account), op.record)
                     if op.marker:

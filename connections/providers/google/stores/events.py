@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from connections.providers.google import convert
+from connections.providers.google import convert, series
 from connections.providers.google.batch import BatchAnswer, BatchCall
 from connections.providers.google.client import GoogleClient, answer_error
 from connections.providers.google.errors import store_error, translated
@@ -58,6 +58,13 @@ def _until(rrule: str) -> datetime | None:
                 return datetime.strptime(digits, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
             return datetime.strptime(digits[:8], "%Y%m%d").replace(tzinfo=UTC) + timedelta(days=1)
     return None
+
+
+def _writes_exdates(op: Update) -> bool:
+    record = op.record
+    if not isinstance(record, Event) or record.recurrence is None:
+        return False
+    return bool(record.recurrence.exdates) and (op.fields is None or "recurrence" in op.fields)
 
 
 def _stamp(value: datetime) -> str:
@@ -119,19 +126,24 @@ class GoogleEventsStore:
                 answers += self.client.calendar_batch(calls[start : start + MAX_BATCH])
         return answers
 
-    def _cancelled_occurrences(self, master_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-        """``originalStartTime`` of each series' cancelled occurrences (one batch call)."""
+    def _removed_occurrences(
+        self, masters: dict[str, dict[str, Any]], cancelled: bool = True
+    ) -> dict[str, list[dict[str, Any]]]:
+        """``originalStartTime`` of each series' cancelled (unless told not to) and modified
+        occurrences (one batch call): the series' exception dates (series.py)."""
         params = {"showDeleted": "true", "maxResults": "2500"}
-        calls = [BatchCall("GET", f"{self.path}/{quote(i)}/instances", params) for i in master_ids]
+        ids = list(masters)
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}/instances", params) for i in ids]
         out: dict[str, list[dict[str, Any]]] = {}
-        for master_id, answer in zip(master_ids, self._batch(calls), strict=True):
+        for master_id, answer in zip(ids, self._batch(calls), strict=True):
             if not answer.ok and answer.status not in (404, 410):
                 raise store_error(answer_error(answer))
             items = answer.body.get("items") if isinstance(answer.body, dict) else None
             out[master_id] = [
                 i.get("originalStartTime") or {}
                 for i in items or []
-                if i.get("status") == "cancelled"
+                if (cancelled and i.get("status") == "cancelled")
+                or series.is_modified(i, masters[master_id])
             ]
         return out
 
@@ -145,6 +157,7 @@ class GoogleEventsStore:
             modified=norm_datetime(updated) if updated else None,
             selected=convert.has_color(data, self.color),
             invitation=convert.invitation_of(data),
+            occurrence=series.occurrence_of(data),
         )
 
     def changes(self, cursor: str | None) -> ChangePage:
@@ -156,14 +169,18 @@ class GoogleEventsStore:
         items, zone, token = self._list(params)
         cancelled: dict[str, list[dict[str, Any]]] = {}
         masters: dict[str, dict[str, Any]] = {}
+        modified: dict[str, dict[str, Any]] = {}
         deleted: list[str] = []
         for data in items:
-            series = data.get("recurringEventId")
-            if series:
-                if data.get("status") == "cancelled":
-                    cancelled.setdefault(str(series), []).append(
-                        data.get("originalStartTime") or {}
-                    )
+            master = data.get("recurringEventId")
+            if master:
+                # Cancelled and modified occurrences: the series' exception dates; a modified
+                # one is also an item of its own, and one cancelled later is deleted.
+                cancelled.setdefault(str(master), []).append(data.get("originalStartTime") or {})
+                if data.get("status") != "cancelled":
+                    modified[str(data["id"])] = data
+                elif cursor:
+                    deleted.append(str(data["id"]))
             elif data.get("status") == "cancelled":
                 if cursor:
                     deleted.append(str(data["id"]))
@@ -172,12 +189,13 @@ class GoogleEventsStore:
             else:
                 masters[str(data["id"])] = data
         # An incremental page holds only this run's cancellations: ask for all of them.
-        series = [i for i, d in masters.items() if d.get("recurrence")] if cursor else []
-        refreshed = self._cancelled_occurrences(series) if series else {}
+        heads = {i: d for i, d in masters.items() if d.get("recurrence")} if cursor else {}
+        refreshed = self._removed_occurrences(heads) if heads else {}
         changed = [
             self._item(data, zone, refreshed.get(event_id, cancelled.get(event_id, [])))
             for event_id, data in masters.items()
         ]
+        changed += [self._item(data, zone, []) for data in modified.values()]
         if cursor:
             others = sorted(set(cancelled) - set(masters) - set(deleted))
             changed += self.get(others).values() if others else []
@@ -228,12 +246,12 @@ class GoogleEventsStore:
             if not answer.ok:
                 raise store_error(answer_error(answer))
             data = answer.body if isinstance(answer.body, dict) else {}
-            if data.get("status") == "cancelled" or data.get("recurringEventId"):
+            if data.get("status") == "cancelled":
                 continue
             if data.get("eventType") not in SKIPPED_TYPES:
                 found[event_id] = data
-        series = [i for i, d in found.items() if d.get("recurrence")]
-        occurrences = self._cancelled_occurrences(series) if series else {}
+        heads = {i: d for i, d in found.items() if d.get("recurrence")}
+        occurrences = self._removed_occurrences(heads) if heads else {}
         return {
             event_id: self._item(
                 data,
@@ -248,8 +266,15 @@ class GoogleEventsStore:
 
     # ------------------------------------------------------------------ writing
 
-    def _call(self, op: Op) -> BatchCall:
+    def _call(self, op: Op, moved: dict[str, set[datetime]]) -> BatchCall:
         params = {"sendUpdates": self.send_updates}
+        if isinstance(op, Create) and op.occurrence is not None:
+            assert isinstance(op.record, Event)
+            target = f"{self.path}/{quote(series.instance_id(op.occurrence, op.record.all_day))}"
+            body = convert.patch_body(
+                op.record, [f for f in convert.EVENT_KEYS if f != "recurrence"]
+            )
+            return BatchCall("PATCH", target, params, body)
         if isinstance(op, Create):
             assert isinstance(op.record, Event)
             body = convert.event_to_api(op.record)
@@ -261,15 +286,40 @@ class GoogleEventsStore:
         if isinstance(op, Delete):
             return BatchCall("DELETE", target, params, None, headers)
         assert isinstance(op.record, Event)
-        return BatchCall("PATCH", target, params, convert.patch_body(op.record, op.fields), headers)
+        record = series.without(op.record, moved.get(op.id, ()))
+        return BatchCall("PATCH", target, params, convert.patch_body(record, op.fields), headers)
+
+    def _moved(self, ops: Sequence[Op]) -> dict[str, set[datetime]]:
+        """For each series this batch writes exception dates to: the starts of its modified
+        occurrences (kept out of EXDATE, series.py), those modified in this batch included."""
+        out: dict[str, set[datetime]] = {}
+        heads: list[str] = []
+        for op in ops:
+            if isinstance(op, Create) and op.occurrence is not None:
+                out.setdefault(op.occurrence.series, set()).add(op.occurrence.start)
+            elif isinstance(op, Update) and _writes_exdates(op):
+                heads.append(op.id)
+        # Modified means: unlike the series as Google holds it now (not as this batch writes it).
+        calls = [BatchCall("GET", f"{self.path}/{quote(i)}") for i in heads]
+        current = {
+            i: a.body
+            for i, a in zip(heads, self._batch(calls) if calls else [], strict=True)
+            if a.ok and isinstance(a.body, dict)
+        }
+        if current:
+            for master, found in self._removed_occurrences(current, cancelled=False).items():
+                starts = (convert.original_start({"originalStartTime": o}) for o in found)
+                out.setdefault(master, set()).update(s for s in starts if s is not None)
+        return out
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         if len(ops) > self.max_batch:
             raise ValueError(f"batch of {len(ops)} exceeds max_batch={self.max_batch}")
         if not ops:
             return []
+        moved = self._moved(ops)
         with translated():
-            answers = self.client.calendar_batch([self._call(op) for op in ops])
+            answers = self.client.calendar_batch([self._call(op, moved) for op in ops])
         results = []
         for op, answer in zip(ops, answers, strict=True):
             own_id = None if isinstance(op, Create) else op.id

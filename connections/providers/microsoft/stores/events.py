@@ -55,6 +55,7 @@ from syncengine.stores.base import (
     Item,
     Kind,
     MatchKey,
+    Occurrence,
     Op,
     OpResult,
     Update,
@@ -83,6 +84,7 @@ class GraphEventStore(GraphStore):
         self.invitations = invitations
         self.category = category  # "only events users select": the mark, else None
         self._invited: dict[str, set[str]] = {}
+        self._occurrences: dict[Occurrence, str] = {}
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
         if not isinstance(record, Event):
@@ -96,12 +98,24 @@ class GraphEventStore(GraphStore):
 
     def create_step(self, op: Create) -> Step:
         assert isinstance(op.record, Event)
+        if op.occurrence is not None:
+            return self._occurrence_step(op)
         body = event_to_graph(op.record, invitations=self.invitations)
         if body.get("recurrence") is None:
             body.pop("recurrence", None)
         if op.marker:
             body["singleValueExtendedProperties"] = marker_json(op.marker)
         return {"method": "POST", "url": f"{self.user_path}/events", "body": body}
+
+    def _occurrence_step(self, op: Create) -> Step:
+        """A modified occurrence from Salesforce: written over that occurrence of the series."""
+        assert isinstance(op.record, Event) and op.occurrence is not None
+        target = self._occurrences.get(op.occurrence)
+        if target is None:
+            raise ValueError("this occurrence is no longer in its series in Outlook")
+        body = event_to_graph(op.record, invitations=self.invitations)
+        body.pop("recurrence", None)
+        return {"method": "PATCH", "url": self.item_path(target), "body": body}
 
     def update_step(self, op: Update) -> Step:
         assert isinstance(op.record, Event)
@@ -126,6 +140,8 @@ class GraphEventStore(GraphStore):
 
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         self._invited = self._real_attendees(ops)
+        wanted = [op.occurrence for op in ops if isinstance(op, Create) and op.occurrence]
+        self._occurrences = series.locate(self, self.window, wanted) if wanted else {}
         results = super().apply(ops)
         cancel: dict[str, set[datetime]] = {}
         for op, result in zip(ops, results, strict=True):
@@ -258,8 +274,10 @@ class GraphEventStore(GraphStore):
         record = event_from_graph(obj)
         selected = has_category(obj, self.category)
         version = str(obj.get("changeKey") or "")
-        modified = modified_of(obj)
-        return Item(str(obj["id"]), version, record, marker, modified, selected, invitation_of(obj))
+        return Item(
+            str(obj["id"]), version, record, marker, modified_of(obj), selected,
+            invitation_of(obj), series.occurrence_of(obj),
+        )  # fmt: skip
 
     def _master(self, obj: Obj, instances: list[Obj]) -> Item:
         record = event_from_graph(obj)

@@ -98,8 +98,16 @@ class SalesforceStore:
         """The part of the scope a record cannot leave by being edited (events: the owner)."""
         return []
 
-    def items(self, rows: list[dict[str, Any]]) -> list[Item]:
+    def items(
+        self, rows: list[dict[str, Any]], touched: Sequence[dict[str, Any]] = ()
+    ) -> list[Item]:
+        """The items of `rows` (events: rows may stand for no item, or bring their series;
+        `touched` are the rows an incremental read saw change, deleted ones included)."""
         raise NotImplementedError
+
+    def touched_fields(self) -> list[str]:
+        """Fields the incremental read also asks of every touched row (deleted ones too)."""
+        return []
 
     def body(self, record: Record, names: frozenset[str] | None) -> dict[str, Any]:
         raise NotImplementedError
@@ -173,7 +181,8 @@ class SalesforceStore:
             rows = self.query(self.soql(self.select(), self.scope(), "Id"))
             items = self.items(rows)
             at = max([now - SKEW, *(_stamp(r) for r in rows)])
-            seen = {it.id: it.version for it, r in zip(items, rows, strict=True) if _stamp(r) == at}
+            stamps = {r["Id"]: _stamp(r) for r in rows}
+            seen = {it.id: it.version for it in items if stamps.get(it.id) == at}
             return ChangePage(items, [], Cursor(at, earliest, seen).encode(), True)
         old = Cursor.decode(cursor)
         if now - old.at > DELETE_LOG:
@@ -187,21 +196,24 @@ class SalesforceStore:
         # All touched rows first, then the ones in scope: a write landing between the two reads
         # then shows up as changed, never as a deletion.
         touched = self.query(
-            self.soql(["Id", "IsDeleted", "SystemModstamp"], [after, *self.base_scope()]),
+            self.soql(
+                ["Id", "IsDeleted", "SystemModstamp", *self.touched_fields()],
+                [after, *self.base_scope()],
+            ),
             include_deleted=True,
         )
         rows = self.query(self.soql(self.select(), [after, *self.scope()], "Id"))
-        items = self.items(rows)
-        in_scope = {it.id for it in items}
+        items = self.items(rows, touched)
+        # A row in scope is no deletion even when it stands for no item (an event's occurrence).
+        in_scope = {it.id for it in items} | {r["Id"] for r in rows}
         changed = [it for it in items if old.seen.get(it.id) != it.version]
         deleted = sorted(
             r["Id"] for r in touched if r["Id"] not in in_scope and old.seen.get(r["Id"]) != "-"
         )
         at = max([old.at, now - SKEW, *(_stamp(r) for r in touched)])
         seen = {r["Id"]: "-" for r in touched if _stamp(r) == at and r["Id"] not in in_scope}
-        seen.update(
-            {it.id: it.version for it, r in zip(items, rows, strict=True) if _stamp(r) == at}
-        )
+        stamps = {r["Id"]: _stamp(r) for r in rows}
+        seen.update({it.id: it.version for it in items if stamps.get(it.id) == at})
         return ChangePage(changed, deleted, Cursor(at, earliest, seen).encode(), False)
 
     def delete_log_start(self, start: datetime, now: datetime) -> datetime:

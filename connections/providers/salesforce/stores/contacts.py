@@ -44,7 +44,9 @@ class ContactStore(SalesforceStore):
         conditions = [f"OwnerId = {quote(self.user_id)}"] if self.mine else []
         return conditions + ([self.soql_filter] if self.soql_filter else [])
 
-    def items(self, rows: list[dict[str, Any]]) -> list[Item]:
+    def items(
+        self, rows: list[dict[str, Any]], touched: Sequence[dict[str, Any]] = ()
+    ) -> list[Item]:
         out = []
         for row in rows:
             record = convert.contact_from_row(row, self.second_email)

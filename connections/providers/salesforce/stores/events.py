@@ -1,6 +1,6 @@
 """The Salesforce event store: events the user owns (private ones and series included: the
 planner applies the configuration's choices) within a window around today, with invitees from
-EventRelation."""
+EventRelation. A series is its series row; its occurrence rows are read as series.py says."""
 
 from __future__ import annotations
 
@@ -13,15 +13,26 @@ from connections.providers.salesforce import convert, errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
 from connections.providers.salesforce.cursor import soql_time
 from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores import series
 from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
-from syncengine.records import Attendee, Contact, Event, norm_email, take_answers
-from syncengine.stores.base import Create, Item, Kind, MatchKey, NotFound, Op, Rejected
+from connections.providers.salesforce.stores.occurrences import OccurrenceWrites
+from syncengine.records import Attendee, Contact, Event, Recurrence, norm_email, take_answers
+from syncengine.stores.base import (
+    Create,
+    Item,
+    Kind,
+    MatchKey,
+    NotFound,
+    Occurrence,
+    Op,
+    Rejected,
+)
 
 # Who an attendee's e-mail can be in Salesforce, in the order we look.
 INVITEE_OBJECTS = ("Contact", "Lead", "User")
 
 
-class EventStore(SalesforceStore):
+class EventStore(OccurrenceWrites, SalesforceStore):
     kind: Kind = "events"
     sobject = "Event"
 
@@ -50,13 +61,15 @@ class EventStore(SalesforceStore):
     def base_scope(self) -> list[str]:
         return [f"OwnerId = {quote(self.user_id)}", "IsChild = false"]
 
-    def scope(self) -> list[str]:
+    def window(self) -> tuple[datetime, datetime]:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        past = soql_time(today - timedelta(days=self.days_past))
-        future = soql_time(today + timedelta(days=self.days_future + 1))
+        return today - timedelta(days=self.days_past), today + timedelta(days=self.days_future + 1)
+
+    def scope(self) -> list[str]:
+        past, future = (soql_time(moment) for moment in self.window())
         window = (
             f"(EndDateTime >= {past} AND StartDateTime <= {future}) OR "
-            f"(IsRecurrence2 = true AND StartDateTime <= {future})"
+            f"(IsRecurrence2 = true AND RecurrenceActivityId = null AND StartDateTime <= {future})"
         )
         # Private events and series stay listed even when the configuration leaves them out:
         # the planner decides (an event turning private is left alone, not deleted).
@@ -80,12 +93,41 @@ class EventStore(SalesforceStore):
                 out.setdefault(row["EventId"], []).append(row)
         return out
 
-    def items(self, rows: list[dict[str, Any]]) -> list[Item]:
-        relations = self.relations([r["Id"] for r in rows]) if rows else {}
-        if rows and not self.zone:
+    def touched_fields(self) -> list[str]:
+        return ["IsRecurrence2", "RecurrenceActivityId"]
+
+    def occurrence_rows(self, series_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for part in chunks(list(series_ids)):
+            condition = f"RecurrenceActivityId IN ({', '.join(quote(i) for i in part)})"
+            for row in self.query(self.soql(series.OCCURRENCE_SELECT, [condition], "Id")):
+                out.setdefault(str(row["RecurrenceActivityId"]), []).append(row)
+        return out
+
+    def items(
+        self, rows: list[dict[str, Any]], touched: Sequence[dict[str, Any]] = ()
+    ) -> list[Item]:
+        # An occurrence that changed (or went) changes its series: the series is read with it.
+        have = {r["Id"] for r in rows}
+        wanted = sorted({series.series_of(r) for r in [*rows, *touched]} - {""} - have)
+        for part in chunks(wanted):
+            condition = f"Id IN ({', '.join(quote(i) for i in part)})"
+            rows = rows + self.query(self.soql(self.select(), [condition, *self.scope()]))
+        listed = [r for r in rows if not series.series_of(r) or series.is_exception(r)]
+        relations = self.relations([r["Id"] for r in listed]) if listed else {}
+        if listed and not self.zone:
             self.load_zone()
+        zone = self.zone or "UTC"
+        heads = [r for r in listed if series.is_series(r)]
+        occurrences = self.occurrence_rows([r["Id"] for r in heads]) if heads else {}
+        exdates: dict[str, list[datetime]] = {}
+        originals: dict[str, datetime] = {}
+        for row in heads:
+            found = occurrences.get(row["Id"], [])
+            exdates[row["Id"]], placed = series.layout(row, found, self.window(), zone)
+            originals.update(placed)
         out = []
-        for row in rows:
+        for row in listed:
             for rel in relations.get(row["Id"], []):
                 email = norm_email((rel.get("Relation") or {}).get("Email"))
                 if email:
@@ -93,13 +135,27 @@ class EventStore(SalesforceStore):
                         rel["RelationId"],
                         (rel.get("Relation") or {}).get("Name") or "",
                     )
-            record = convert.event_from_row(row, relations.get(row["Id"], []), self.zone or "UTC")
-            out.append(self.item(row, record))
+            occurrence = None
+            if series.series_of(row):
+                if row["Id"] not in originals:
+                    continue  # its series is out of reach: it cannot be placed
+                occurrence = Occurrence(series.series_of(row), originals[row["Id"]])
+                row = {**row, "IsRecurrence2": False}
+            record = convert.event_from_row(row, relations.get(row["Id"], []), zone)
+            if record.recurrence is not None:
+                kept = Recurrence.normalized(record.recurrence.rrule, exdates.get(row["Id"], ()))
+                record = replace(record, recurrence=kept)
+            out.append(replace(self.item(row, record), occurrence=occurrence))
         return out
 
     def canonical(self, record: Contact | Event) -> Contact | Event:
         assert isinstance(record, Event)
         kept = convert.canonical_event(record, self.zone or "UTC")
+        if kept.recurrence is not None:
+            # Removed occurrences are read within the window only (series.layout).
+            start, end = self.window()
+            exdates = tuple(d for d in kept.recurrence.exdates if start <= d <= end)
+            kept = replace(kept, recurrence=replace(kept.recurrence, exdates=exdates))
         attendees = tuple(
             replace(a, name=self.invitees[a.email][1]) if a.email in self.invitees else a
             for a in kept.attendees
@@ -119,6 +175,8 @@ class EventStore(SalesforceStore):
             condition = f"StartDateTime IN ({', '.join(soql_time(s) for s in part)})"
             rows = self.query(self.soql(self.select(), [*self.base_scope(), condition], "Id"))
             for row in rows:
+                if series.series_of(row):
+                    continue  # an occurrence belongs to its series, never to another event
                 record = convert.event_from_row(row, [], self.zone or "UTC")
                 for key in record.match_keys():
                     if key in wanted and key not in found:
@@ -154,6 +212,7 @@ class EventStore(SalesforceStore):
 
     # --- invitees ------------------------------------------------------------------------------
     def after_write(self, written: list[Written]) -> None:
+        self.remove_occurrences(written)
         targets = [
             w
             for w in written

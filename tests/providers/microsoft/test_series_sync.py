@@ -1,0 +1,186 @@
+"""Issue 11 item 2 on Microsoft 365: a series of 10 created on one side, one occurrence moved,
+one cancelled and the whole series renamed, through the engine and both emulators. Afterwards
+Outlook holds one series with one exception and one cancelled occurrence, Salesforce one series
+row with its occurrence rows (one an exception, one gone), and neither side an extra event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connections.models import MailConnection, Status
+from connections.providers.microsoft import client
+from connections.providers.microsoft.client import GraphClient
+from connections.providers.microsoft.stores import build_store as mailbox_store
+from connections.providers.salesforce.stores import build_store as salesforce_store
+from sandbox.microsoft.app import MicrosoftEmulator
+from sandbox.salesforce.app import SalesforceEmulator
+from syncengine.engine import RunResult, run_sync
+from syncengine.models import SyncConfiguration, SyncUser
+from syncengine.repo_db import DbMappingRepo
+from syncengine.stores.base import Item
+from tests.conftest import SandboxHandle
+from tests.providers.conftest import SalesforceSetup
+from tests.providers.series_checks import (
+    assert_one_mailbox_series,
+    assert_one_salesforce_series,
+    edit_salesforce_series,
+    make_salesforce_series,
+)
+
+pytestmark = pytest.mark.django_db
+
+TENANT = "5f2b8c1e-3d4a-4b6c-9e8f-0a1b2c3d4e5f"
+CLIENT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+ANA = "ana.nunez@nordvik.example"
+START = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
+WEEK = timedelta(days=7)
+MOVED = START + 2 * WEEK + timedelta(hours=3)  # the third occurrence, three hours later
+
+
+class Office:
+    def __init__(
+        self,
+        sandbox: SandboxHandle,
+        salesforce: SalesforceEmulator,
+        make_sync_user: Callable[..., SyncUser],
+    ) -> None:
+        self.salesforce = salesforce
+        self.microsoft: MicrosoftEmulator = sandbox.apps["microsoft"]
+        self.microsoft.register_app(CLIENT_ID, client_secret="tests-only-client-secret")
+        self.microsoft.add_tenant(TENANT, ["nordvik.example"])
+        self.microsoft.grant_consent(TENANT, CLIENT_ID)
+        self.microsoft.add_mailbox(TENANT, ANA, "Ana Núñez")
+        MailConnection.objects.create(
+            method="microsoft365", tenant_id=TENANT, enabled=True, chosen=True, status=Status.SAVED
+        )
+        client.forget_tokens()
+        self.config = SyncConfiguration.objects.create(name="Sales")
+        self.user = make_sync_user(ANA, configuration=self.config)
+        self.graph = GraphClient(TENANT)
+
+    def sync(self) -> RunResult:
+        settings = self.config.settings_for("events", ANA)
+        sf, mb = salesforce_store(self.user, "events"), mailbox_store(self.user, "events")
+        result = run_sync(sf, mb, DbMappingRepo(self.user, "events"), settings)
+        assert result.status == "ok" and not result.issues, (result.status, result.issues)
+        return result
+
+    def settle(self) -> None:
+        """Runs until nothing is left to write (at most four)."""
+        for _ in range(4):
+            counts = self.sync().counts
+            if not any(k.startswith(("created", "updated", "deleted")) for k in counts):
+                return
+        raise AssertionError(f"still writing after four runs: {counts}")
+
+    def mailbox(self) -> list[Item]:
+        return mailbox_store(self.user, "events").changes(None).changed
+
+    def salesforce_rows(self) -> list[dict[str, Any]]:
+        owner = self.user.salesforce_user_id
+        return sorted(
+            (r for r in self.salesforce.store.live("Event") if r["OwnerId"] == owner),
+            key=lambda r: r["StartDateTime"],
+        )
+
+    def instances(self, master: str) -> list[dict[str, Any]]:
+        start, end = (
+            (START - WEEK).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            (START + 20 * WEEK).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        path = f"/users/{ANA}/events/{master}/instances?startDateTime={start}&endDateTime={end}"
+        return list(self.graph.send("GET", path)["value"])
+
+
+@pytest.fixture
+def office(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+    settings: Any,
+) -> Office:
+    settings.LSYNC_MICROSOFT_CLIENT_ID = CLIENT_ID
+    settings.LSYNC_MICROSOFT_CLIENT_SECRET = "tests-only-client-secret"
+    settings.LSYNC_MICROSOFT_CERT_PATH = ""
+    return Office(sandbox_product, salesforce_connection.emulator, make_sync_user)
+
+
+def when(moment: datetime) -> dict[str, str]:
+    return {"dateTime": moment.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+
+
+def assert_one_series_with_one_exception_and_one_cancellation(office: Office, title: str) -> None:
+    master = assert_one_mailbox_series(
+        office.mailbox(),
+        title,
+        exdates=(START + 2 * WEEK, START + 4 * WEEK),
+        original=START + 2 * WEEK,
+        moved_to=MOVED,
+    )
+    listed = office.instances(master.id)
+    assert len(listed) == 9
+    assert sorted(i["type"] for i in listed) == ["exception"] + ["occurrence"] * 8
+
+    assert_one_salesforce_series(
+        office.salesforce,
+        office.user.salesforce_user_id,
+        title,
+        occurrences=9,
+        moved_to=MOVED,
+        cancelled=START + 4 * WEEK,
+    )
+
+
+def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
+    office: Office,
+) -> None:
+    owner = office.user.salesforce_user_id
+    series = make_salesforce_series(office.salesforce, owner, START)
+    assert office.sync().counts.get("created_mailbox") == 1
+    (master,) = office.mailbox()
+    assert master.record.recurrence is not None and len(office.instances(master.id)) == 10
+
+    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
+    office.settle()
+
+    assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
+    assert not any(k.startswith(("created", "updated", "deleted")) for k in office.sync().counts)
+
+
+def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
+    office: Office,
+) -> None:
+    made = office.graph.send("POST", f"/users/{ANA}/events", body={
+        "subject": "Pipeline review", "start": when(START), "end": when(START + timedelta(hours=1)),
+        "recurrence": {
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [START.strftime("%A").lower()]},
+            "range": {"type": "numbered", "startDate": START.date().isoformat(), "numberOfOccurrences": 10},
+        },
+    })  # fmt: skip
+    assert office.sync().counts.get("created_salesforce") == 1
+    assert len(office.salesforce_rows()) == 11
+
+    listed = sorted(office.instances(made["id"]), key=lambda i: i["originalStart"])
+    office.graph.send("PATCH", f"/users/{ANA}/events/{listed[2]['id']}", body={
+        "start": when(MOVED), "end": when(MOVED + timedelta(hours=1)),
+    })  # fmt: skip
+    office.graph.send("DELETE", f"/users/{ANA}/events/{listed[4]['id']}")
+    office.graph.send(
+        "PATCH", f"/users/{ANA}/events/{made['id']}", body={"subject": "Forecast call"}
+    )
+    office.settle()
+
+    assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
+
+
+def test_an_occurrence_moved_before_the_first_sync_is_moved_in_outlook_too(office: Office) -> None:
+    owner = office.user.salesforce_user_id
+    series = make_salesforce_series(office.salesforce, owner, START)
+    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
+    office.settle()
+
+    assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
