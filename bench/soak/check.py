@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.soak.edits import listing
-from bench.soak.model import COMPARED, SIDES, Ledger, Truth, values
+from bench.soak.model import COMPARED, SIDES, WHEN, Ledger, Truth, values
 from syncengine.stores.base import Item, Kind, Side, Store
 
 COLUMNS = (
@@ -96,6 +96,9 @@ def check_pair(
         for f, edits in t.edits.items():
             if a[f] not in edits.values():
                 findings.add("edits lost", f"{where} {token} {f}={a[f]!r}, edits were {edits!r}")
+        when = tuple(a[f] for f in WHEN)
+        if t.when and when not in t.when.values():
+            findings.add("edits lost", f"{where} {token} when={when!r}, edits were {t.when!r}")
     stale = [i for i in open_issues if not i.item_id or i.item_id not in problem_ids]
     findings.counts["open issues"] += len(open_issues)
     for issue in stale:
