@@ -96,7 +96,7 @@ def check_pair(
         for f, edits in t.edits.items():
             if a[f] not in edits.values():
                 findings.add("edits lost", f"{where} {token} {f}={a[f]!r}, edits were {edits!r}")
-        when = tuple(a[f] for f in WHEN)
+        when = tuple(a[f] for f in WHEN) if t.when else None
         if t.when and when not in t.when.values():
             findings.add("edits lost", f"{where} {token} when={when!r}, edits were {t.when!r}")
     stale = [i for i in open_issues if not i.item_id or i.item_id not in problem_ids]

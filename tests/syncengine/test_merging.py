@@ -27,7 +27,9 @@ def test_a_change_of_any_of_an_events_times_counts_as_a_change_of_all_three() ->
 
 
 def test_a_series_times_are_written_with_its_rule_unless_the_target_changed_the_rule() -> None:
-    series = Item("s", "1", Event.normalized(**{**vars(ALL_DAY), "recurrence": "FREQ=WEEKLY;COUNT=4"}))
+    series = Item(
+        "s", "1", Event.normalized(**{**vars(ALL_DAY), "recurrence": "FREQ=WEEKLY;COUNT=4"})
+    )
     assert written_fields(series, {"start", "end", "all_day"}, set()) == {
         "start", "end", "all_day", "recurrence",
     }  # fmt: skip
@@ -45,7 +47,7 @@ def test_a_write_carries_the_targets_own_values_outside_the_fields_written() -> 
     assert overlay(None, source, {"subject"}) is source
 
 
-def test_times_changed_on_both_sides_are_one_conflict_and_the_winner_keeps_its_whole_moment() -> None:
+def test_times_changed_on_both_sides_are_one_conflict_settled_for_the_whole_moment() -> None:
     clock = Clock()
     sf = MemoryStore("salesforce", "events", clock=clock)
     mb = MemoryStore("mailbox", "events", clock=clock)

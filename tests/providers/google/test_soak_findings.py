@@ -53,7 +53,9 @@ def test_a_change_to_timed_in_google_survives_a_rule_change_in_salesforce(world:
     _, google = world.stores()
     (edited,) = google.apply([Update(mb_id, timed, fields=frozenset({"all_day", "start", "end"}))])
     series = replace(original, recurrence="FREQ=DAILY;COUNT=3")
-    (ruled,) = sf.apply([Update(sf_id, Event.normalized(**vars(series)), fields=frozenset({"recurrence"}))])
+    (ruled,) = sf.apply(
+        [Update(sf_id, Event.normalized(**vars(series)), fields=frozenset({"recurrence"}))]
+    )
     assert edited.ok and ruled.ok
 
     world.sync()

@@ -73,7 +73,9 @@ def _series(world: World, **changes: object) -> tuple[str, str]:
 
 
 def _moved(record: Event, days: int) -> Event:
-    return replace(record, start=record.start + timedelta(days=days), end=record.end + timedelta(days=days))
+    return replace(
+        record, start=record.start + timedelta(days=days), end=record.end + timedelta(days=days)
+    )
 
 
 def _rule(record: Event) -> str | None:
@@ -106,7 +108,9 @@ def test_a_series_cleared_in_outlook_while_moved_in_salesforce_ends_as_one_event
     copy = mb_user.get([mb_id])[mb_id].record
     original = sf_user.get([sf_id])[sf_id].record
     assert isinstance(copy, Event) and isinstance(original, Event)
-    apply_one(mb_user, Update(mb_id, replace(copy, recurrence=None), fields=frozenset({"recurrence"})))
+    apply_one(
+        mb_user, Update(mb_id, replace(copy, recurrence=None), fields=frozenset({"recurrence"}))
+    )
     apply_one(sf_user, Update(sf_id, _moved(original, 2), fields=frozenset({"start", "end"})))
 
     world.sync("events")
