@@ -47,7 +47,7 @@ def check_pair(
         return {it.id for s in SIDES for it in live[s].get(token, [])}
 
     def diverge(column: str, token: str, detail: str) -> None:
-        findings.add(column, f"{where} {token}: {detail}")
+        findings.add(column, f"{where} {token}: {detail} [{', '.join(sorted(ids(token)))}]")
         problem_ids.update(ids(token))
         if not (ids(token) & named):
             findings.add("silent divergence", f"{where} {token}: {column}, no issue names it")
@@ -65,7 +65,8 @@ def check_pair(
         if t.deleted_on:
             for s in t.deleted_on:
                 if here[s]:
-                    findings.add("resurrected", f"{where} {token} deleted in {s}, back")
+                    back = ", ".join(it.id for it in here[s])
+                    findings.add("resurrected", f"{where} {token} deleted in {s}, back [{back}]")
                     problem_ids.update(ids(token))
             gone = next(iter(t.deleted_on))
             other: Side = "mailbox" if gone == "salesforce" else "salesforce"

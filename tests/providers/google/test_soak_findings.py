@@ -13,7 +13,8 @@ import pytest
 
 from syncengine.models import SyncUser
 from syncengine.records import Event
-from syncengine.stores.base import Create, Update
+from syncengine.state import build_mapping
+from syncengine.stores.base import Create, Delete, Update
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.google.conftest import soon
@@ -65,3 +66,35 @@ def test_a_change_to_timed_in_google_survives_a_rule_change_in_salesforce(world:
         _, record = _one(world, side)
         assert (record.all_day, record.start, record.end) == (False, timed.start, timed.end), side
         assert record.recurrence is not None and "FREQ=DAILY" in record.recurrence.rrule, side
+
+
+def test_a_copy_whose_create_landed_before_the_worker_died_and_that_the_user_deleted_stays_deleted(
+    world: World,
+) -> None:
+    sf, google = world.stores()
+    start = soon(days=6)
+    kept, event = (
+        Event.normalized(subject=s, start=start, end=start + timedelta(hours=1), time_zone="UTC")
+        for s in ("Kept", "Review")
+    )
+    sf.apply([Create("k", kept)])
+    world.sync()
+    (made,) = sf.apply([Create("a", event)])
+    sf_id = made.id or ""
+    # What a worker killed after Calendar applied the create leaves: the pending row written
+    # before the batch, and the copy, carrying its marker, that nothing recorded.
+    hashes = event.field_hashes()
+    world.repo.upsert(
+        build_mapping({"salesforce": sf_id}, {"salesforce": made.version or ""},
+                      {"salesforce": hashes, "mailbox": hashes}, status="pending")
+    )  # fmt: skip
+    (copy,) = google.apply([Create("a", event, marker=sf_id)])
+    (deleted,) = google.apply([Delete(copy.id or "")])
+    assert copy.ok and deleted.ok
+
+    world.sync()
+    world.sync()
+
+    for side in ("salesforce", "mailbox"):
+        assert [it.record.subject for it in world.items(side)] == ["Kept"], side
+    assert len(world.repo.load()) == 1
