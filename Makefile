@@ -41,7 +41,7 @@ thorough: $(STAMP)
 		tests/providers/test_state_machine.py
 
 # Random edits, faults and SIGKILLed workers over the HTTPS emulators, then the invariants
-# (bench/soak/). Options: make soak CYCLES=500 MAIL=google SEED=3
+# (bench/soak/). Options: make soak CYCLES=500 MAIL=google SEED=3 (MAIL: microsoft, google, exchange)
 CYCLES ?= 100
 MAIL ?= microsoft
 SEED ?= 1

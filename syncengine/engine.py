@@ -13,6 +13,7 @@ from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, err
 from syncengine.planner import plan
 from syncengine.planning.actions import SIDES, Plan, hashes_of, other
 from syncengine.policy import SyncSettings
+from syncengine.recovery import landed_and_deleted
 from syncengine.state import (
     MappingRepo,
     MappingState,
@@ -265,6 +266,9 @@ def run_sync(
         result.full_listing = {s: pages[s].full for s in SIDES}
         mappings = repo.load()
         known, pages = _context(stores, pages, mappings, settings)
+        mappings, pages["mailbox"] = landed_and_deleted(
+            stores["mailbox"], pages["mailbox"], known["mailbox"], mappings
+        )
     except ProviderError as error:
         result.issues.append(
             Issue(

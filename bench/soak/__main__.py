@@ -1,4 +1,5 @@
-"""The soak: `python -m bench.soak --cycles N --mail microsoft|google --seed S` (`make soak`).
+"""The soak: `python -m bench.soak --cycles N --mail microsoft|google|exchange --seed S`
+(`make soak`).
 
 A company of users over the HTTPS emulators; each cycle the users edit both sides (faults off),
 then a real `sync_now` process syncs everyone while about a fifth of all requests fail (every
@@ -30,7 +31,7 @@ WORKER_TIMEOUT = 180.0
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--cycles", type=int, default=50)
-    parser.add_argument("--mail", choices=("microsoft", "google"), default="microsoft")
+    parser.add_argument("--mail", choices=("microsoft", "google", "exchange"), default="microsoft")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--users", type=int, default=3)
     parser.add_argument("--faults", type=float, default=0.2, help="share of requests that fail")

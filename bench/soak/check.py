@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.soak.edits import listing
-from bench.soak.model import COMPARED, SIDES, Ledger, Truth, values
+from bench.soak.model import COMPARED, SIDES, WHEN, Ledger, Truth, values
 from syncengine.stores.base import Item, Kind, Side, Store
 
 COLUMNS = (
@@ -47,7 +47,7 @@ def check_pair(
         return {it.id for s in SIDES for it in live[s].get(token, [])}
 
     def diverge(column: str, token: str, detail: str) -> None:
-        findings.add(column, f"{where} {token}: {detail}")
+        findings.add(column, f"{where} {token}: {detail} [{', '.join(sorted(ids(token)))}]")
         problem_ids.update(ids(token))
         if not (ids(token) & named):
             findings.add("silent divergence", f"{where} {token}: {column}, no issue names it")
@@ -65,7 +65,8 @@ def check_pair(
         if t.deleted_on:
             for s in t.deleted_on:
                 if here[s]:
-                    findings.add("resurrected", f"{where} {token} deleted in {s}, back")
+                    back = ", ".join(it.id for it in here[s])
+                    findings.add("resurrected", f"{where} {token} deleted in {s}, back [{back}]")
                     problem_ids.update(ids(token))
             gone = next(iter(t.deleted_on))
             other: Side = "mailbox" if gone == "salesforce" else "salesforce"
@@ -96,6 +97,9 @@ def check_pair(
         for f, edits in t.edits.items():
             if a[f] not in edits.values():
                 findings.add("edits lost", f"{where} {token} {f}={a[f]!r}, edits were {edits!r}")
+        when = tuple(a[f] for f in WHEN) if t.when else None
+        if t.when and when not in t.when.values():
+            findings.add("edits lost", f"{where} {token} when={when!r}, edits were {t.when!r}")
     stale = [i for i in open_issues if not i.item_id or i.item_id not in problem_ids]
     findings.counts["open issues"] += len(open_issues)
     for issue in stale:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bench.soak.model import COMPARED, FIELDS, SIDES, Ledger, Maker, Truth, token_of, values
+from bench.soak.model import COMPARED, FIELDS, SIDES, WHEN, Ledger, Maker, Truth, token_of, values
 from syncengine.stores.base import Create, Delete, Item, Kind, Op, OpResult, Side, Store, Update
 
 KINDS: tuple[Kind, ...] = ("contacts", "events")
@@ -132,8 +132,10 @@ class Editor:
             return
         kind: Kind = store.kind
         after = values(kind, record)
-        for f in written & set(COMPARED[kind]):
+        for f in written & set(COMPARED[kind]) - set(WHEN):
             truth.edits.setdefault(f, {})[side] = after[f]
+        if kind == "events" and written & set(WHEN):
+            truth.when[side] = tuple(after[f] for f in WHEN)
         truth.edited_at[side] = datetime.now(UTC)
         self.ledger.count("updates")
 

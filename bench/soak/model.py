@@ -30,6 +30,9 @@ COMPARED: dict[Kind, tuple[str, ...]] = {
 WORDS = ["Ärger", "café", "naïve", "Ωmega", "日本語", "Zürich", "façade", "smörgåsbord", "Łódź",
          "emoji ✓", "O'Brien", "São Paulo", "Ḱṓṣṁọṡ"]  # fmt: skip
 TOKEN_PREFIX = "soak#"
+# An event's start, end and all-day flag are one moment: an edit of any of them is checked as the
+# three together (a conflict over the moment is settled as one, syncengine/planning/merging.py).
+WHEN = ("start", "end", "all_day")
 
 
 def token_of(record: Record) -> str | None:
@@ -68,6 +71,8 @@ class Truth:
     # field -> side -> the last value the user wrote there
     edits: dict[str, dict[Side, Any]] = field(default_factory=dict)
     edited_at: dict[Side, datetime] = field(default_factory=dict)
+    # side -> the event's (start, end, all_day) as that side's last edit of any of them left it
+    when: dict[Side, tuple[Any, ...]] = field(default_factory=dict)
     deleted_at: datetime | None = None
 
 

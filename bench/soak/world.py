@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.core import Emulator
+from sandbox.exchange.app import ExchangeEmulator
 from sandbox.google.app import GoogleEmulator
 from sandbox.google.keys import generate_service_account_key
 from sandbox.microsoft.app import MicrosoftEmulator
@@ -32,7 +33,12 @@ TENANT = "5f2b8c1e-3d4a-4b6c-9e8f-0a1b2c3d4e5f"
 MS_CLIENT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 MS_SECRET = "soak-only-client-secret"
 DOMAIN = "nordvik.example"
-MAIL_METHOD = {"microsoft": "microsoft365", "google": "google"}
+MAIL_METHOD = {"microsoft": "microsoft365", "google": "google", "exchange": "exchange"}
+EWS_ACCOUNT = f"svc-lsync@{DOMAIN}"
+EWS_PASSWORD = "soak-only-exchange-password"
+MAILS: dict[str, type[MicrosoftEmulator] | type[GoogleEmulator] | type[ExchangeEmulator]] = {
+    "microsoft": MicrosoftEmulator, "google": GoogleEmulator, "exchange": ExchangeEmulator,
+}  # fmt: skip
 # Unicode on purpose: names travel through three JSON APIs and a SQLite database.
 NAMES = [("Ana", "Núñez"), ("Björn", "Ødegård"), ("Zoë", "Łukasiewicz"), ("Jürgen", "Straße"),
          ("Chloé", "D'Arcy"), ("Sørina", "Ōtake"), ("Ilse", "Ğüneş"), ("Renée", "Čapek")]  # fmt: skip
@@ -47,7 +53,7 @@ def _free_port() -> int:
 @dataclass
 class World:
     directory: Path
-    mail: str  # "microsoft" | "google"
+    mail: str  # "microsoft" | "google" | "exchange"
     seed: int
     emulators: dict[str, Emulator] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -60,9 +66,7 @@ class World:
         ca, cert, key = ensure_certificates(self.directory / "tls")
         self.emulators = {
             "salesforce": SalesforceEmulator(seed=self.seed),
-            self.mail: MicrosoftEmulator(seed=self.seed)
-            if self.mail == "microsoft"
-            else GoogleEmulator(seed=self.seed),
+            self.mail: MAILS[self.mail](seed=self.seed),
         }
         env: dict[str, str] = {}
         for _name, app in self.emulators.items():
@@ -134,6 +138,14 @@ class World:
                 method="microsoft365", tenant_id=TENANT, enabled=True, chosen=True,
                 status=Status.SAVED,
             )  # fmt: skip
+        elif self.mail == "exchange":
+            ews = self.mailbox
+            assert isinstance(ews, ExchangeEmulator)
+            ews.add_account(EWS_ACCOUNT, EWS_PASSWORD, netbios_domain="NORDVIK")
+            MailConnection.objects.create(
+                method="exchange", username=EWS_ACCOUNT, password=EWS_PASSWORD,
+                ews_url=self.env["LSYNC_EWS_URL"], enabled=True, chosen=True, status=Status.SAVED,
+            )  # fmt: skip
         else:
             from connections.providers.google.client import SCOPES
 
@@ -162,6 +174,8 @@ class World:
                 ms = self.mailbox
                 assert isinstance(ms, MicrosoftEmulator)
                 ms.add_mailbox(TENANT, email, f"{first} {last}")
+            elif isinstance(self.mailbox, ExchangeEmulator):
+                self.mailbox.add_mailbox(email, f"{first} {last}")
             else:
                 google = self.mailbox
                 assert isinstance(google, GoogleEmulator)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from syncengine.planning.actions import SIDES, Action, ActionType, Write, hashes_of, other
 from syncengine.planning.meetings import attendee_copy, decide_pair
+from syncengine.planning.merging import changed_fields, overlay, written_fields
 from syncengine.policy import SyncSettings
 from syncengine.state import (
     MappingState,
@@ -72,7 +73,7 @@ class Builder:
         changed = frozenset(f for f, h in now.items() if base.get(f) != h)
         if not changed:
             return PairState("unchanged", item, refreshed=True)
-        return PairState("changed", item, changed)
+        return PairState("changed", item, changed_fields(self.kind, changed))
 
     def settle_intents(self, m: MappingState) -> MappingState:
         """An update under way when a run stopped: where the item now holds exactly what was being
@@ -264,18 +265,17 @@ class Builder:
                     continue
             to_write[other(win)].add(f)
         for target in SIDES:
-            fields = to_write[target]
-            if not fields:
+            source, target_item = states[other(target)].item, states[target].item
+            if not to_write[target]:
                 continue
-            source = states[other(target)].item
             assert source is not None
-            target_item = states[target].item
+            fields = written_fields(source, to_write[target], states[target].fields)
             writes.append(
                 self.update(
                     target,
                     ids[target],
                     target_item.version if target_item else mapping_version(m, target),
-                    source,
+                    overlay(target_item, source, fields),
                     fields,
                 )
             )

@@ -4,9 +4,14 @@ applied it), then a user's edit before the next run."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
+from bench.soak.model import values
 from syncengine.engine import run_sync
+from syncengine.records import Event
 from syncengine.repo_db import DbMappingRepo
 from syncengine.stores.base import Create, Delete, Update
 from tests.providers.microsoft.test_end_to_end import World, apply_one, sample
@@ -55,3 +60,64 @@ def test_an_event_copy_whose_create_lost_its_answer_and_that_the_user_deleted_st
     sf_items, mb_items = world.listing("events")
     assert [it.record.subject for it in sf_items.values()] == ["Review 0"]
     assert [it.record.subject for it in mb_items.values()] == ["Review 0"]
+
+
+def _series(world: World, **changes: object) -> tuple[str, str]:
+    """A weekly series made in Salesforce (its rule names no day: the start's weekday) and its
+    Outlook copy (Graph spells the day out)."""
+    sf_user, _ = world.stores("events")
+    sf_id = apply_one(sf_user, Create("a", sample("events", 3, recurrence="FREQ=WEEKLY;COUNT=4")))
+    world.sync("events")
+    ((mapping,),) = [DbMappingRepo(world.user, "events").load()]
+    return sf_id, mapping.mailbox_id
+
+
+def _moved(record: Event, days: int) -> Event:
+    return replace(
+        record, start=record.start + timedelta(days=days), end=record.end + timedelta(days=days)
+    )
+
+
+def _rule(record: Event) -> str | None:
+    return values("events", record)["recurrence"]
+
+
+def test_a_series_whose_start_moves_to_another_weekday_in_outlook_repeats_on_the_same_days_on_both_sides(
+    world: World,
+) -> None:
+    sf_id, mb_id = _series(world)
+    sf_user, mb_user = world.stores("events")
+    copy = mb_user.get([mb_id])[mb_id].record
+    assert isinstance(copy, Event)
+    apply_one(mb_user, Update(mb_id, _moved(copy, 1), fields=frozenset({"start", "end"})))
+
+    world.sync("events")
+
+    sf_items, mb_items = world.listing("events")
+    sf_record, mb_record = sf_items[sf_id].record, mb_items[mb_id].record
+    assert isinstance(sf_record, Event) and isinstance(mb_record, Event)
+    assert sf_record.start == mb_record.start == copy.start + timedelta(days=1)
+    assert _rule(sf_record) == _rule(mb_record)
+
+
+def test_a_series_cleared_in_outlook_while_moved_in_salesforce_ends_as_one_event_at_the_new_time(
+    world: World,
+) -> None:
+    sf_id, mb_id = _series(world)
+    sf_user, mb_user = world.stores("events")
+    copy = mb_user.get([mb_id])[mb_id].record
+    original = sf_user.get([sf_id])[sf_id].record
+    assert isinstance(copy, Event) and isinstance(original, Event)
+    apply_one(
+        mb_user, Update(mb_id, replace(copy, recurrence=None), fields=frozenset({"recurrence"}))
+    )
+    apply_one(sf_user, Update(sf_id, _moved(original, 2), fields=frozenset({"start", "end"})))
+
+    world.sync("events")
+    world.sync("events")
+
+    sf_items, mb_items = world.listing("events")
+    sf_record, mb_record = sf_items[sf_id].record, mb_items[mb_id].record
+    assert isinstance(sf_record, Event) and isinstance(mb_record, Event)
+    assert sf_record.recurrence is None and mb_record.recurrence is None
+    assert sf_record.start == mb_record.start == original.start + timedelta(days=2)

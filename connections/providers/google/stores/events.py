@@ -264,6 +264,18 @@ class GoogleEventsStore:
     def find(self, keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
         return first_matches(self.changes(None).changed, keys)
 
+    def deleted_copies(self, markers: Sequence[str]) -> dict[str, str]:
+        """The cancelled event carrying each marker, where no live one does (syncengine/recovery.py):
+        Calendar keeps deleted events listable with `showDeleted`, extended properties included."""
+        out: dict[str, str] = {}
+        for marker in markers:
+            found = f"{convert.MARKER_PROPERTY}={marker}"
+            params = {"showDeleted": "true", "privateExtendedProperty": found}
+            items = [d for d in self._list(params)[0] if not d.get("recurringEventId")]
+            if items and all(d.get("status") == "cancelled" for d in items):
+                out[marker] = str(items[0]["id"])
+        return out
+
     # ------------------------------------------------------------------ writing
 
     def _call(self, op: Op, moved: dict[str, set[datetime]]) -> BatchCall:

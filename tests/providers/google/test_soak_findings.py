@@ -1,0 +1,100 @@
+"""What the soak found on Google (issue 13): an event's all-day flag changed in Google while its
+series rule changed in Salesforce. Calendar writes a series' rule together with its times, and
+the engine used to send Salesforce's whole record, so Salesforce's old all-day times came back
+to Google and the user's change to a timed event was lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from syncengine.models import SyncUser
+from syncengine.records import Event
+from syncengine.state import build_mapping
+from syncengine.stores.base import Create, Delete, Update
+from tests.conftest import SandboxHandle
+from tests.providers.conftest import SalesforceSetup
+from tests.providers.google.conftest import soon
+from tests.providers.google.test_end_to_end import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+) -> World:
+    return World(sandbox_product, salesforce_connection, make_sync_user, "events", "both")
+
+
+def _one(world: World, side: str) -> tuple[str, Event]:
+    ((item_id, item),) = {it.id: it for it in world.items(side)}.items()
+    assert isinstance(item.record, Event)
+    return item_id, item.record
+
+
+def test_a_change_to_timed_in_google_survives_a_rule_change_in_salesforce(world: World) -> None:
+    sf, _ = world.stores()
+    day = soon(days=4).replace(hour=0)
+    all_day = Event.normalized(
+        subject="Offsite", start=day, end=day + timedelta(days=1), all_day=True,
+        time_zone="Europe/Oslo",
+    )  # fmt: skip
+    (made,) = sf.apply([Create("a", all_day)])
+    assert made.ok
+    world.sync()
+    mb_id, copy = _one(world, "mailbox")
+    sf_id, original = _one(world, "salesforce")
+    timed = replace(copy, all_day=False, start=day.replace(hour=9), end=day.replace(hour=10))
+    _, google = world.stores()
+    (edited,) = google.apply([Update(mb_id, timed, fields=frozenset({"all_day", "start", "end"}))])
+    series = replace(original, recurrence="FREQ=DAILY;COUNT=3")
+    (ruled,) = sf.apply(
+        [Update(sf_id, Event.normalized(**vars(series)), fields=frozenset({"recurrence"}))]
+    )
+    assert edited.ok and ruled.ok
+
+    world.sync()
+    world.sync()
+
+    for side in ("salesforce", "mailbox"):
+        _, record = _one(world, side)
+        assert (record.all_day, record.start, record.end) == (False, timed.start, timed.end), side
+        assert record.recurrence is not None and "FREQ=DAILY" in record.recurrence.rrule, side
+
+
+def test_a_copy_whose_create_landed_before_the_worker_died_and_that_the_user_deleted_stays_deleted(
+    world: World,
+) -> None:
+    sf, google = world.stores()
+    start = soon(days=6)
+    kept, event = (
+        Event.normalized(subject=s, start=start, end=start + timedelta(hours=1), time_zone="UTC")
+        for s in ("Kept", "Review")
+    )
+    sf.apply([Create("k", kept)])
+    world.sync()
+    (made,) = sf.apply([Create("a", event)])
+    sf_id = made.id or ""
+    # What a worker killed after Calendar applied the create leaves: the pending row written
+    # before the batch, and the copy, carrying its marker, that nothing recorded.
+    hashes = event.field_hashes()
+    world.repo.upsert(
+        build_mapping({"salesforce": sf_id}, {"salesforce": made.version or ""},
+                      {"salesforce": hashes, "mailbox": hashes}, status="pending")
+    )  # fmt: skip
+    (copy,) = google.apply([Create("a", event, marker=sf_id)])
+    (deleted,) = google.apply([Delete(copy.id or "")])
+    assert copy.ok and deleted.ok
+
+    world.sync()
+    world.sync()
+
+    for side in ("salesforce", "mailbox"):
+        assert [it.record.subject for it in world.items(side)] == ["Kept"], side
+    assert len(world.repo.load()) == 1
