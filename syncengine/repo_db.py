@@ -13,10 +13,10 @@ between is what markers and pending rows already cover.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
@@ -25,6 +25,8 @@ from django.utils import timezone
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
 from syncengine.repo_rows import (
+    LINKED_STATES,
+    STATE_FIELDS,
     VALUE_FIELDS,
     Ids,
     Rows,
@@ -34,9 +36,10 @@ from syncengine.repo_rows import (
     insert_rows,
     prepared,
     quoted,
+    state_of,
     values_of,
 )
-from syncengine.state import MappingState, Status
+from syncengine.state import MappingState
 from syncengine.stores.base import Kind, Side
 
 SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
@@ -192,32 +195,45 @@ class DbMappingRepo:
         return SyncCursor.objects.filter(sync_user=self.sync_user, kind=self.kind)
 
     def load(self) -> list[MappingState]:
-        rows = self._mappings().values_list(
-            "salesforce_id",
-            "mailbox_id",
-            "salesforce_version",
-            "mailbox_version",
-            "field_hashes",
-            "state",
-            "detached_side",
-            "intents",
-        )
-        loaded = [
-            MappingState(
-                sf_id or "",
-                mb_id or "",
-                sf_version,
-                mb_version,
-                dict(hashes or {}),
-                status=cast(Status, state),
-                gone=cast(Side, gone) if gone else None,
-                intents={side: dict(notes) for side, notes in (notes or {}).items()},
-            )
-            for sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes in rows
-        ]
-        self._loaded = {ids_of(m): fingerprint(m) for m in loaded}
-        self._stored = {i for key in self._loaded for i in key if i}
-        self._touched = set()
+        """Every mapping of the user and kind (a run with a full listing needs them all)."""
+        rows = self._mappings().values_list(*STATE_FIELDS)
+        return self._remember([state_of(row) for row in rows], complete=True)
+
+    def load_for(self, ids: Mapping[Side, Collection[str]]) -> list[MappingState]:
+        """The mappings holding any of these ids on that side, read in chunks."""
+        found: dict[int, tuple[Any, ...]] = {}
+        table = quoted(ItemMapping._meta.db_table)
+        columns = ", ".join(quoted(c) for c in STATE_FIELDS)
+        with connection.cursor() as cursor:
+            for side, wanted in ids.items():
+                ordered = sorted(i for i in wanted if i)
+                for start in range(0, len(ordered), CHUNK):
+                    chunk = ordered[start : start + CHUNK]
+                    cursor.execute(
+                        f"SELECT {columns} FROM {table} WHERE sync_user_id = %s AND kind = %s "
+                        f"AND {quoted(side + '_id')} IN ({', '.join(['%s'] * len(chunk))})",
+                        [self.sync_user.pk, self.kind, *chunk],
+                    )
+                    for row in cursor.fetchall():
+                        found[row[0]] = row
+        return self._remember([state_of(row, decode=True) for row in found.values()])
+
+    def load_unsettled(self) -> list[MappingState]:
+        linked = Q(state__in=LINKED_STATES) & (Q(salesforce_version="") | Q(mailbox_version=""))
+        rows = self._mappings().filter(Q(state=ItemState.PENDING) | linked)
+        return self._remember([state_of(row) for row in rows.values_list(*STATE_FIELDS)])
+
+    def count_linked(self) -> int:
+        return self._mappings().filter(state__in=LINKED_STATES).count()
+
+    def _remember(self, loaded: list[MappingState], complete: bool = False) -> list[MappingState]:
+        """Notes what was read, so that writing a row back unchanged is skipped. Only after a
+        complete load is an id in no loaded row known to be in no row at all."""
+        if complete:
+            self._loaded = {}
+            self._touched = set()
+        self._loaded.update((ids_of(m), fingerprint(m)) for m in loaded)
+        self._stored = {i for key in self._loaded for i in key if i} if complete else None
         return loaded
 
     def upsert(self, mapping: MappingState) -> None:

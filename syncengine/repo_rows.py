@@ -3,14 +3,55 @@ touches as its writes leave them, and the plain statements that save them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, connections
 from django.utils import timezone
 
-from syncengine.state import MappingState
+from mappings.models import ItemState
+from syncengine.state import MappingState, Status
+from syncengine.stores.base import Side
+
+# The columns a MappingState is read from, in state_of's order.
+STATE_FIELDS = (
+    "id",
+    "salesforce_id",
+    "mailbox_id",
+    "salesforce_version",
+    "mailbox_version",
+    "field_hashes",
+    "state",
+    "detached_side",
+    "intents",
+)
+LINKED_STATES = [ItemState.SYNCED, ItemState.ERROR]
+
+
+def _json(value: Any) -> Any:
+    # SQLite hands JSON columns back as text; a driver may decode them itself.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def state_of(row: Sequence[Any], decode: bool = False) -> MappingState:
+    """The MappingState of a row of STATE_FIELDS; `decode`: its JSON columns are still text (a
+    plain SQL read, not the ORM's)."""
+    pk, sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes = row
+    if decode:
+        hashes, notes = _json(hashes), _json(notes)
+    return MappingState(
+        sf_id or "",
+        mb_id or "",
+        sf_version,
+        mb_version,
+        dict(hashes or {}),
+        status=cast(Status, state),
+        gone=cast(Side, gone) if gone else None,
+        intents={side: dict(n) for side, n in (notes or {}).items()},
+        seq=pk,
+    )
 
 
 def values_of(mapping: MappingState) -> dict[str, Any]:
