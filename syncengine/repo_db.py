@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
@@ -29,12 +28,13 @@ from syncengine.repo_rows import (
     STATE_FIELDS,
     VALUE_FIELDS,
     Ids,
+    Prepared,
     Rows,
+    delete_rows,
     execute_many,
     fingerprint,
     ids_of,
     insert_rows,
-    prepared,
     quoted,
     state_of,
     values_of,
@@ -126,7 +126,7 @@ class DbMappingRepo:
                 rows = Rows(self._holding(wanted))
                 for op, arg in ops:
                     if op == "upsert":
-                        rows.upsert(ids_of(arg), values_of(arg))
+                        rows.upsert(ids_of(arg), arg)
                     else:
                         rows.remove(arg)
                 self._save_rows(rows)
@@ -168,25 +168,24 @@ class DbMappingRepo:
         return list(found.values())
 
     def _save_rows(self, rows: Rows) -> None:
-        for start in range(0, len(rows.deleted), CHUNK):
-            ItemMapping.objects.filter(pk__in=rows.deleted[start : start + CHUNK]).delete()
+        table = ItemMapping._meta.db_table
+        delete_rows(table, rows.deleted, CHUNK)
         # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
         # field) and bulk_create cost more CPU than the writes themselves.
-        table = quoted(ItemMapping._meta.db_table)
-        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        changed = [[*prepared(row.values, stamp), row.pk] for row in rows.changed() if row.values]
+        prepare = Prepared()
+        changed = [[*prepare(row.values), row.pk] for row in rows.changed() if row.values]
         if changed:
             setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
-            execute_many(f"UPDATE {table} SET {setting} WHERE id = %s", changed)
+            execute_many(f"UPDATE {quoted(table)} SET {setting} WHERE id = %s", changed)
         keys = [self.sync_user.pk, self.kind]
         new = []
         for row in rows.new:
             if not row.dropped and row.values is not None:
-                values = prepared(row.values, stamp)
+                values = prepare(row.values)
                 new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
-            insert_rows(ItemMapping._meta.db_table, [*names, *VALUE_FIELDS, "created_at"], new)
+            insert_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -238,7 +237,8 @@ class DbMappingRepo:
 
     def upsert(self, mapping: MappingState) -> None:
         ids = ids_of(mapping)
-        if not (set(ids) & self._touched) and self._loaded.get(ids) == fingerprint(mapping):
+        loaded = self._loaded.get(ids)
+        if loaded is not None and not (set(ids) & self._touched) and loaded == fingerprint(mapping):
             # The row is as loaded and nothing since moved either id: writing it again would
             # change nothing (a run that re-reads unchanged items writes nothing).
             return

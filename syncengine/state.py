@@ -49,10 +49,17 @@ class MappingState:
     seq: int = field(default=0, compare=False, repr=False)
 
     def copy(self) -> MappingState:
-        return replace(
-            self,
-            hashes=dict(self.hashes),
-            intents={s: dict(v) for s, v in self.intents.items()},
+        # Spelled out: dataclasses.replace costs several times more, once per mapping written.
+        return MappingState(
+            self.salesforce_id,
+            self.mailbox_id,
+            self.salesforce_version,
+            self.mailbox_version,
+            dict(self.hashes),
+            self.status,
+            self.gone,
+            {s: dict(v) for s, v in self.intents.items()},
+            self.seq,
         )
 
 
