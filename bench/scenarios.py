@@ -52,6 +52,12 @@ def _dispatch(args: argparse.Namespace) -> Figures:
     return dispatching.run(args.size or 1000)
 
 
+def _large_user(args: argparse.Namespace) -> Figures:
+    from bench import largeuser
+
+    return largeuser.run(args.size or 50000)
+
+
 def _initial_speedup(args: argparse.Namespace) -> Figures:
     from bench import speedup
 
@@ -100,6 +106,12 @@ SCENARIOS: dict[str, Scenario] = {
             "1,000 contacts at 40 ms per request: lsync's initial sync against the naive "
             "per-item strategy in the same run (initial_speedup_vs_naive)",
             _initial_speedup,
+        ),
+        Scenario(
+            "large-user",
+            "50,000 contacts for one user over the HTTPS emulators, a fresh worker process per "
+            "phase: peak_rss_mb per phase, nochange_seconds, first_run_after_initial_seconds",
+            _large_user,
         ),
     )
 }

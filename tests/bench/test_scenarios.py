@@ -18,6 +18,7 @@ def test_every_scenario_is_listed_by_name() -> None:
         "nochange-google-feed",
         "dispatch",
         "initial-speedup",
+        "large-user",
     }
 
 
