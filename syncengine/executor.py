@@ -126,7 +126,6 @@ class Executor:
         self.progress = progress
         self.fence = fence
         self.report = Report()
-        self._written: dict[int, tuple[Write, dict[str, str]]] = {}
 
     def run(self, plan: Plan) -> Report:
         # The mappings are saved together: pending rows and intents before their batch goes out
@@ -269,13 +268,8 @@ class Executor:
 
     def _written_hashes(self, side: Side, write: Write) -> dict[str, str]:
         """Hashes of the fields `write` sets on `side`: the store's canonical form when it has
-        one. Asked before the write (pending rows, intents) and after it: worked out once."""
-        known = self._written.get(id(write))
-        if known is None or known[0] is not write:
-            known = self._written[id(write)] = (write, self._hashes_written(side, write))
-        return dict(known[1])
-
-    def _hashes_written(self, side: Side, write: Write) -> dict[str, str]:
+        one. Asked again once the write landed, not kept from before it: a store's canonical
+        form may depend on what the write found (the Salesforce events store's invitees)."""
         op = write.op
         assert isinstance(op, Create | Update)
         canonical = getattr(self.stores[side], "canonical", None)
