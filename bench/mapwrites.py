@@ -32,7 +32,7 @@ class TimedRepo:
         attr = getattr(self.repo, name)
         if name in WRITES:
             return self._timed(attr)
-        if name == "load":
+        if name in ("load", "load_for", "load_unsettled", "count_linked"):
             return self._timed_load(attr)
         return attr
 

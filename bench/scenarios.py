@@ -38,11 +38,13 @@ def _mapping_writes(args: argparse.Namespace) -> Figures:
     return mapwrites.run(args.size or 5000)
 
 
-def _nochange(mail: str) -> Callable[[argparse.Namespace], Figures]:
+def _nochange(mail: str, feed: bool = False) -> Callable[[argparse.Namespace], Figures]:
     def run(args: argparse.Namespace) -> Figures:
         from bench import nochange
 
-        return nochange.run(mail, args.size or 200)
+        if not feed:
+            return nochange.run(mail, args.size or 200)  # main's signature: "before" runs too
+        return nochange.run(mail, args.size or 200, feed=True)
 
     return run
 
@@ -64,6 +66,12 @@ def _scaleout_setup(stack: ExitStack, directory: Path) -> str | None:
     from bench import scaleout
 
     return scaleout.setup(stack, directory)
+
+
+def _large_user(args: argparse.Namespace) -> Figures:
+    from bench import largeuser
+
+    return largeuser.run(args.size or 50000)
 
 
 def _initial_speedup(args: argparse.Namespace) -> Figures:
@@ -93,6 +101,18 @@ SCENARIOS: dict[str, Scenario] = {
             _nochange("google"),
         ),
         Scenario(
+            "nochange-microsoft365-feed",
+            "nochange-microsoft365 with the Salesforce change feed on: the feed is read once per "
+            "kind for the org (feed_requests), a user's run reads Salesforce only when it saw "
+            "something of theirs",
+            _nochange("microsoft365", feed=True),
+        ),
+        Scenario(
+            "nochange-google-feed",
+            "nochange-google with the Salesforce change feed on",
+            _nochange("google", feed=True),
+        ),
+        Scenario(
             "dispatch",
             "1,000 due users claimed and enqueued in one dispatcher tick (dispatch_seconds)",
             _dispatch,
@@ -109,6 +129,12 @@ SCENARIOS: dict[str, Scenario] = {
             "users (users_per_minute, double_claims); skipped without PostgreSQL or Redis",
             _scaleout,
             _scaleout_setup,
+        ),
+        Scenario(
+            "large-user",
+            "50,000 contacts for one user over the HTTPS emulators, a fresh worker process per "
+            "phase: peak_rss_mb per phase, nochange_seconds, first_run_after_initial_seconds",
+            _large_user,
         ),
     )
 }

@@ -14,6 +14,7 @@ from syncengine.planner import plan
 from syncengine.planning.actions import SIDES, Plan, hashes_of, other
 from syncengine.policy import SyncSettings
 from syncengine.recovery import landed_and_deleted
+from syncengine.scope import Scope
 from syncengine.state import (
     MappingRepo,
     MappingState,
@@ -98,7 +99,7 @@ def _fetch(store: Store, ids: set[str]) -> dict[str, Item]:
 def _context(
     stores: dict[Side, Store],
     pages: dict[Side, ChangePage],
-    mappings: Sequence[MappingState],
+    scope: Scope,
     settings: SyncSettings,
 ) -> tuple[dict[Side, dict[str, Item]], dict[Side, ChangePage]]:
     """Items the planner needs besides the pages: marker targets and matches found by `find`.
@@ -106,14 +107,19 @@ def _context(
     mapped: dict[Side, set[str]] = {s: set() for s in SIDES}
     regular: dict[Side, set[str]] = {s: set() for s in SIDES}
     unknown: dict[Side, set[str]] = {s: set() for s in SIDES}
-    for m in mappings:
-        if not is_pending(m):
-            for s in SIDES:
-                mapped[s].add(mapping_id(m, s))
-                if detached_side(m) is None:
-                    regular[s].add(mapping_id(m, s))
-                    if not mapping_version(m, s):
-                        unknown[s].add(mapping_id(m, s))
+
+    def note(loaded: Sequence[MappingState]) -> None:
+        for m in loaded:
+            if not is_pending(m):
+                for s in SIDES:
+                    mapped[s].add(mapping_id(m, s))
+                    if detached_side(m) is None:
+                        regular[s].add(mapping_id(m, s))
+                        if not mapping_version(m, s):
+                            unknown[s].add(mapping_id(m, s))
+
+    note(scope.mappings)
+    mappings = scope.mappings
     in_hand = {s: {it.id for it in pages[s].changed} for s in SIDES}
     known: dict[Side, dict[str, Item]] = {s: {} for s in SIDES}
     unmapped = {
@@ -133,6 +139,7 @@ def _context(
         if side == "salesforce":
             keys += [("marker", it.id) for it in unmapped[side]]
         hits = stores[opp].find(keys) if keys else {}
+        note(scope.cover({opp: set(hits.values())}))
         for item_id in hits.values():
             if item_id not in in_hand[opp] and item_id not in regular[opp]:
                 wanted[opp].add(item_id)
@@ -264,10 +271,11 @@ def run_sync(
     try:
         pages = {s: _read(stores[s], repo.get_cursor(s)) for s in SIDES}
         result.full_listing = {s: pages[s].full for s in SIDES}
-        mappings = repo.load()
-        known, pages = _context(stores, pages, mappings, settings)
+        scope = Scope(repo, pages)
+        known, pages = _context(stores, pages, scope, settings)
+        scope.cover_items({s: known[s].values() for s in SIDES})
         mappings, pages["mailbox"] = landed_and_deleted(
-            stores["mailbox"], pages["mailbox"], known["mailbox"], mappings
+            stores["mailbox"], pages["mailbox"], known["mailbox"], scope.mappings
         )
     except ProviderError as error:
         result.issues.append(
@@ -288,7 +296,9 @@ def run_sync(
     result.plan = the_plan
     if not approve_guard:
         try:
-            guards.check(the_plan, pages, mappings, settings)
+            deletes = any(pages[s].deleted or the_plan.deletes(s) for s in SIDES)
+            total = scope.linked_total() if deletes else None
+            guards.check(the_plan, pages, mappings, settings, total)
         except guards.GuardTripped as tripped:
             result.guard = tripped
             result.issues.append(Issue(tripped.side, "", tripped.code, tripped.message, False))

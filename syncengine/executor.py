@@ -128,8 +128,8 @@ class Executor:
         self.report = Report()
 
     def run(self, plan: Plan) -> Report:
-        # The mappings are saved together: pending rows and intents before their batch goes out,
-        # results once the batch's are all in, and whatever is left when the run stops.
+        # The mappings are saved together: pending rows and intents before their batch goes out
+        # (with the results of the batch before), and whatever is left when the run stops.
         with _batch(self.repo):
             try:
                 return self._run(plan)
@@ -185,7 +185,9 @@ class Executor:
                         self._not_written(track, write)
                     else:
                         self._record(track, write, result)
-                _flush(self.repo)  # saved before anything else can stop the run
+                # Not saved here: with the next batch's pending rows, or when the run stops
+                # (`run`'s finally). A crash in between is one after this batch went out, which
+                # pending rows, intents and markers already cover.
                 if refused is None and throttled:
                     # A Retry-After on any item holds back every later write of the run, as one
                     # on the whole call does: the run ends "throttled" and the user backs off.
@@ -266,7 +268,8 @@ class Executor:
 
     def _written_hashes(self, side: Side, write: Write) -> dict[str, str]:
         """Hashes of the fields `write` sets on `side`: the store's canonical form when it has
-        one."""
+        one. Asked again once the write landed, not kept from before it: a store's canonical
+        form may depend on what the write found (the Salesforce events store's invitees)."""
         op = write.op
         assert isinstance(op, Create | Update)
         canonical = getattr(self.stores[side], "canonical", None)

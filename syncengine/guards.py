@@ -39,21 +39,22 @@ def linked(mappings: Sequence[MappingState]) -> list[MappingState]:
     return [m for m in mappings if not is_pending(m) and detached_side(m) is None]
 
 
-def _suddenly_empty(page: ChangePage, linked_ids: set[str]) -> bool:
-    """Whether none of the linked items is left on a side after this page, whatever the plan
-    makes of that (a delete, or for contacts only an unlink). A full listing that lists nothing
-    trips it at any size. From PERCENT_FLOOR linked items on, so that a user who deletes the few
-    they had is not held up, it also trips when a full listing holds none of them or a change
-    feed reports them all gone (a deleted contact group or folder looks like that)."""
-    if not linked_ids:
+def _suddenly_empty(page: ChangePage, linked_ids: set[str], total: int) -> bool:
+    """Whether none of the `total` linked items is left on a side after this page, whatever the
+    plan makes of that (a delete, or for contacts only an unlink). A full listing that lists
+    nothing trips it at any size. From PERCENT_FLOOR linked items on, so that a user who deletes
+    the few they had is not held up, it also trips when a full listing holds none of them or a
+    change feed reports them all gone (a deleted contact group or folder looks like that).
+    `linked_ids` holds every linked id after a full listing, else at least those it deletes."""
+    if not total:
         return False
     if page.full and not page.changed:
         return True
-    if len(linked_ids) < PERCENT_FLOOR:
+    if total < PERCENT_FLOOR:
         return False
     if page.full:
         return not linked_ids & {item.id for item in page.changed}
-    return not linked_ids - set(page.deleted)
+    return len(linked_ids & set(page.deleted)) >= total
 
 
 def check(
@@ -61,19 +62,22 @@ def check(
     pages: dict[Side, ChangePage],
     mappings: Sequence[MappingState],
     settings: SyncSettings,
+    total: int | None = None,
 ) -> None:
-    """Raise the first guard the plan trips."""
+    """Raise the first guard the plan trips. `total`: how many pairs are linked, where
+    `mappings` holds only those of the items in hand (syncengine.scope)."""
     live = linked(mappings)
+    if total is None:
+        total = len(live)
     for side in SIDES:
-        if _suddenly_empty(pages[side], {mapping_id(m, side) for m in live}):
+        if _suddenly_empty(pages[side], {mapping_id(m, side) for m in live}, total):
             raise SideSuddenlyEmpty(
-                f"The {side} listed no {plan.kind} at all, but {len(live)} were linked before. "
+                f"The {side} listed no {plan.kind} at all, but {total} were linked before. "
                 "This usually means a wrong or deleted folder or contact group, a permission "
                 "change or an outage, so nothing was changed. Approve the run if the items were "
                 "really removed.",
                 side,
             )
-    total = len(live)
     for side in SIDES:
         n = plan.deletes(side)
         if n == 0:

@@ -92,7 +92,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# What json.dumps(..., ensure_ascii=False) writes for one string.
+_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _blob(value: Any) -> str:
+    """The value as compact JSON with sorted keys. Strings, None and tuples of strings (most
+    fields) are written directly, as json.dumps would write them, at a fraction of its cost."""
+    if value is None:
+        return "null"
+    if value.__class__ is str:
+        return str(_json_string(value))
+    if value.__class__ is tuple and all(v.__class__ is str for v in value):
+        return "[" + ",".join(_json_string(v) for v in value) + "]"
+    return json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def value_hash(value: Any) -> str:
-    """A short, stable hash of one normalized field value."""
-    blob = json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    """A short, stable hash of one normalized field value (stored: it must never change)."""
+    return hashlib.sha256(_blob(value).encode()).hexdigest()[:16]

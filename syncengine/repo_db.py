@@ -13,30 +13,33 @@ between is what markers and pending rows already cover.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
 from syncengine.repo_rows import (
+    LINKED_STATES,
+    STATE_FIELDS,
     VALUE_FIELDS,
     Ids,
+    Prepared,
     Rows,
+    delete_rows,
     execute_many,
     fingerprint,
     ids_of,
     insert_rows,
-    prepared,
     quoted,
+    state_of,
     values_of,
 )
-from syncengine.state import MappingState, Status
+from syncengine.state import MappingState
 from syncengine.stores.base import Kind, Side
 
 SIDES: tuple[Side, ...] = ("salesforce", "mailbox")
@@ -123,7 +126,7 @@ class DbMappingRepo:
                 rows = Rows(self._holding(wanted))
                 for op, arg in ops:
                     if op == "upsert":
-                        rows.upsert(ids_of(arg), values_of(arg))
+                        rows.upsert(ids_of(arg), arg)
                     else:
                         rows.remove(arg)
                 self._save_rows(rows)
@@ -165,25 +168,24 @@ class DbMappingRepo:
         return list(found.values())
 
     def _save_rows(self, rows: Rows) -> None:
-        for start in range(0, len(rows.deleted), CHUNK):
-            ItemMapping.objects.filter(pk__in=rows.deleted[start : start + CHUNK]).delete()
+        table = ItemMapping._meta.db_table
+        delete_rows(table, rows.deleted, CHUNK)
         # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
         # field) and bulk_create cost more CPU than the writes themselves.
-        table = quoted(ItemMapping._meta.db_table)
-        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        changed = [[*prepared(row.values, stamp), row.pk] for row in rows.changed() if row.values]
+        prepare = Prepared()
+        changed = [[*prepare(row.values), row.pk] for row in rows.changed() if row.values]
         if changed:
             setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
-            execute_many(f"UPDATE {table} SET {setting} WHERE id = %s", changed)
+            execute_many(f"UPDATE {quoted(table)} SET {setting} WHERE id = %s", changed)
         keys = [self.sync_user.pk, self.kind]
         new = []
         for row in rows.new:
             if not row.dropped and row.values is not None:
-                values = prepared(row.values, stamp)
+                values = prepare(row.values)
                 new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
-            insert_rows(ItemMapping._meta.db_table, [*names, *VALUE_FIELDS, "created_at"], new)
+            insert_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -192,37 +194,51 @@ class DbMappingRepo:
         return SyncCursor.objects.filter(sync_user=self.sync_user, kind=self.kind)
 
     def load(self) -> list[MappingState]:
-        rows = self._mappings().values_list(
-            "salesforce_id",
-            "mailbox_id",
-            "salesforce_version",
-            "mailbox_version",
-            "field_hashes",
-            "state",
-            "detached_side",
-            "intents",
-        )
-        loaded = [
-            MappingState(
-                sf_id or "",
-                mb_id or "",
-                sf_version,
-                mb_version,
-                dict(hashes or {}),
-                status=cast(Status, state),
-                gone=cast(Side, gone) if gone else None,
-                intents={side: dict(notes) for side, notes in (notes or {}).items()},
-            )
-            for sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes in rows
-        ]
-        self._loaded = {ids_of(m): fingerprint(m) for m in loaded}
-        self._stored = {i for key in self._loaded for i in key if i}
-        self._touched = set()
+        """Every mapping of the user and kind (a run with a full listing needs them all)."""
+        rows = self._mappings().values_list(*STATE_FIELDS)
+        return self._remember([state_of(row) for row in rows], complete=True)
+
+    def load_for(self, ids: Mapping[Side, Collection[str]]) -> list[MappingState]:
+        """The mappings holding any of these ids on that side, read in chunks."""
+        found: dict[int, tuple[Any, ...]] = {}
+        table = quoted(ItemMapping._meta.db_table)
+        columns = ", ".join(quoted(c) for c in STATE_FIELDS)
+        with connection.cursor() as cursor:
+            for side, wanted in ids.items():
+                ordered = sorted(i for i in wanted if i)
+                for start in range(0, len(ordered), CHUNK):
+                    chunk = ordered[start : start + CHUNK]
+                    cursor.execute(
+                        f"SELECT {columns} FROM {table} WHERE sync_user_id = %s AND kind = %s "
+                        f"AND {quoted(side + '_id')} IN ({', '.join(['%s'] * len(chunk))})",
+                        [self.sync_user.pk, self.kind, *chunk],
+                    )
+                    for row in cursor.fetchall():
+                        found[row[0]] = row
+        return self._remember([state_of(row, decode=True) for row in found.values()])
+
+    def load_unsettled(self) -> list[MappingState]:
+        linked = Q(state__in=LINKED_STATES) & (Q(salesforce_version="") | Q(mailbox_version=""))
+        rows = self._mappings().filter(Q(state=ItemState.PENDING) | linked)
+        return self._remember([state_of(row) for row in rows.values_list(*STATE_FIELDS)])
+
+    def count_linked(self) -> int:
+        return self._mappings().filter(state__in=LINKED_STATES).count()
+
+    def _remember(self, loaded: list[MappingState], complete: bool = False) -> list[MappingState]:
+        """Notes what was read, so that writing a row back unchanged is skipped. Only after a
+        complete load is an id in no loaded row known to be in no row at all."""
+        if complete:
+            self._loaded = {}
+            self._touched = set()
+        self._loaded.update((ids_of(m), fingerprint(m)) for m in loaded)
+        self._stored = {i for key in self._loaded for i in key if i} if complete else None
         return loaded
 
     def upsert(self, mapping: MappingState) -> None:
         ids = ids_of(mapping)
-        if not (set(ids) & self._touched) and self._loaded.get(ids) == fingerprint(mapping):
+        loaded = self._loaded.get(ids)
+        if loaded is not None and not (set(ids) & self._touched) and loaded == fingerprint(mapping):
             # The row is as loaded and nothing since moved either id: writing it again would
             # change nothing (a run that re-reads unchanged items writes nothing).
             return

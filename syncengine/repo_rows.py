@@ -3,14 +3,55 @@ touches as its writes leave them, and the plain statements that save them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, connections
 from django.utils import timezone
 
-from syncengine.state import MappingState
+from mappings.models import ItemState
+from syncengine.state import MappingState, Status
+from syncengine.stores.base import Side
+
+# The columns a MappingState is read from, in state_of's order.
+STATE_FIELDS = (
+    "id",
+    "salesforce_id",
+    "mailbox_id",
+    "salesforce_version",
+    "mailbox_version",
+    "field_hashes",
+    "state",
+    "detached_side",
+    "intents",
+)
+LINKED_STATES = [ItemState.SYNCED, ItemState.ERROR]
+
+
+def _json(value: Any) -> Any:
+    # SQLite hands JSON columns back as text; a driver may decode them itself.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def state_of(row: Sequence[Any], decode: bool = False) -> MappingState:
+    """The MappingState of a row of STATE_FIELDS; `decode`: its JSON columns are still text (a
+    plain SQL read, not the ORM's)."""
+    pk, sf_id, mb_id, sf_version, mb_version, hashes, state, gone, notes = row
+    if decode:
+        hashes, notes = _json(hashes), _json(notes)
+    return MappingState(
+        sf_id or "",
+        mb_id or "",
+        sf_version,
+        mb_version,
+        dict(hashes or {}),
+        status=cast(Status, state),
+        gone=cast(Side, gone) if gone else None,
+        intents={side: dict(n) for side, n in (notes or {}).items()},
+        seq=pk,
+    )
 
 
 def values_of(mapping: MappingState) -> dict[str, Any]:
@@ -48,6 +89,18 @@ def execute_many(sql: str, params: list[list[Any]]) -> None:
         cursor.executemany(sql, params)
 
 
+def delete_rows(table: str, pks: Sequence[int], chunk: int) -> None:
+    """DELETE by primary key, a chunk at a time: nothing refers to these rows, so the ORM's
+    collector would only add its cost."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), chunk):
+            part = pks[start : start + chunk]
+            cursor.execute(
+                f"DELETE FROM {quoted(table)} WHERE id IN ({', '.join(['%s'] * len(part))})",
+                list(part),
+            )
+
+
 # Rows per multi-row INSERT: far below SQLite's 32,766 parameters for a dozen columns.
 ROWS_PER_INSERT = 500
 
@@ -67,25 +120,28 @@ def insert_rows(
             cursor.execute(head + ", ".join([one] * len(part)), [v for row in part for v in row])
 
 
-def prepared(values: dict[str, Any], stamp: object) -> list[Any]:
-    """The values of VALUE_FIELDS (all of them columns of the same name) as the database
-    driver takes them, `stamp` the adapted time of the flush: what Field.get_db_prep_save does,
-    without its per-value cost."""
-    json = connection.ops.adapt_json_value
-    notes = values["intents"]
-    return [
-        values["salesforce_version"],
-        values["mailbox_version"],
-        json(values["field_hashes"], None),
-        values["state"],
-        values["detached_side"],
-        json(notes, None) if notes else EMPTY.setdefault(connection.vendor, json({}, None)),
-        stamp,
-    ]
+class Prepared:
+    """The values of VALUE_FIELDS (all of them columns of the same name) of a mapping, as the
+    database driver takes them, stamped with the time of the flush: what Field.get_db_prep_save
+    does, without its per-value cost (the connection's operations are looked up once)."""
 
+    def __init__(self) -> None:
+        ops = connection.ops
+        self.json = ops.adapt_json_value
+        self.empty = self.json({}, None)  # most rows have no intents
+        self.stamp = ops.adapt_datetimefield_value(timezone.now())
 
-# The adapted empty JSON object per database vendor: most rows have no intents.
-EMPTY: dict[str, Any] = {}
+    def __call__(self, m: MappingState) -> list[Any]:
+        notes = {side: n for side, n in m.intents.items() if n}
+        return [
+            m.salesforce_version,
+            m.mailbox_version,
+            self.json(m.hashes, None),
+            m.status,
+            (m.gone or "") if m.status == "detached" else "",
+            self.json(notes, None) if notes else self.empty,
+            self.stamp,
+        ]
 
 
 def fingerprint(m: MappingState) -> int:
@@ -117,7 +173,7 @@ class Row:
 
     pk: int | None
     ids: Ids
-    values: dict[str, Any] | None = None
+    values: MappingState | None = None
     dropped: bool = False
 
 
@@ -154,7 +210,7 @@ class Rows:
         unique = {id(row): row for row in found if row is not None}
         return list(unique.values())
 
-    def upsert(self, ids: Ids, values: dict[str, Any]) -> None:
+    def upsert(self, ids: Ids, values: MappingState) -> None:
         same = None
         for row in self.holding(ids):
             if row.ids == ids:

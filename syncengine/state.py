@@ -3,6 +3,7 @@ mapping's state and the writes under way."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -43,17 +44,40 @@ class MappingState:
     status: Status = "synced"
     gone: Side | None = None  # "detached": the side whose item is gone
     intents: dict[Side, dict[str, str]] = field(default_factory=dict)
+    # Where the repo keeps it (the row's primary key): a run that loads its mappings in parts
+    # puts them back in the repo's order, so that it plans in the same order as from all of them.
+    seq: int = field(default=0, compare=False, repr=False)
 
     def copy(self) -> MappingState:
-        return replace(
-            self,
-            hashes=dict(self.hashes),
-            intents={s: dict(v) for s, v in self.intents.items()},
+        # Spelled out: dataclasses.replace costs several times more, once per mapping written.
+        return MappingState(
+            self.salesforce_id,
+            self.mailbox_id,
+            self.salesforce_version,
+            self.mailbox_version,
+            dict(self.hashes),
+            self.status,
+            self.gone,
+            {s: dict(v) for s, v in self.intents.items()},
+            self.seq,
         )
 
 
 class MappingRepo(Protocol):
     def load(self) -> list[MappingState]: ...
+
+    def load_for(self, ids: Mapping[Side, Collection[str]]) -> list[MappingState]:
+        """The mappings holding any of these ids on that side (syncengine.scope)."""
+        ...
+
+    def load_unsettled(self) -> list[MappingState]:
+        """Pending rows, and linked rows missing a side's version: a run settles them whatever
+        its pages hold."""
+        ...
+
+    def count_linked(self) -> int:
+        """How many pairs are linked (not pending, not detached): what the guards compare with."""
+        ...
 
     def upsert(self, mapping: MappingState) -> None:
         """Insert or replace the mapping keyed by either side's id (a pending row by its
@@ -74,14 +98,31 @@ class MemoryRepo:
         # Indexed on both ids: a linear scan here made a run quadratic in the mailbox size.
         self._by_side: dict[Side, dict[str, tuple[str, str]]] = {"salesforce": {}, "mailbox": {}}
         self.cursors: dict[Side, str | None] = {}
+        self._seq = 0
 
     def load(self) -> list[MappingState]:
         return [m.copy() for m in self.mappings.values()]
 
+    def load_for(self, ids: Mapping[Side, Collection[str]]) -> list[MappingState]:
+        keys = {
+            key
+            for side, wanted in ids.items()
+            for item_id in wanted
+            if (key := self._by_side[side].get(item_id)) is not None
+        }
+        return [self.mappings[key].copy() for key in keys]
+
+    def load_unsettled(self) -> list[MappingState]:
+        return [m.copy() for m in self.mappings.values() if unsettled(m)]
+
+    def count_linked(self) -> int:
+        return sum(1 for m in self.mappings.values() if is_linked(m))
+
     def upsert(self, mapping: MappingState) -> None:
         self.remove(mapping.salesforce_id, mapping.mailbox_id)
         key = (mapping.salesforce_id, mapping.mailbox_id)
-        self.mappings[key] = mapping.copy()
+        self._seq += 1
+        self.mappings[key] = replace(mapping.copy(), seq=self._seq)
         for side, item_id in zip(("salesforce", "mailbox"), key, strict=True):
             if item_id:
                 self._by_side[side][item_id] = key  # type: ignore[index]
@@ -119,6 +160,12 @@ def detached_side(m: MappingState) -> Side | None:
 def is_linked(m: MappingState) -> bool:
     """Both items exist and are kept in sync (not pending, not a tombstone)."""
     return m.status in LINKED
+
+
+def unsettled(m: MappingState) -> bool:
+    """A pending row, or a link missing a side's version (a write to the pair failed or half
+    landed): a run reads its items by id whatever the change feeds say."""
+    return is_pending(m) or (is_linked(m) and not (m.salesforce_version and m.mailbox_version))
 
 
 def side_hashes(m: MappingState, side: Side) -> dict[str, str]:

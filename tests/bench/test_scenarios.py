@@ -14,9 +14,12 @@ def test_every_scenario_is_listed_by_name() -> None:
         "mapping-writes",
         "nochange-microsoft365",
         "nochange-google",
+        "nochange-microsoft365-feed",
+        "nochange-google-feed",
         "dispatch",
         "initial-speedup",
         "scaleout",
+        "large-user",
     }
 
 
@@ -42,6 +45,15 @@ def test_the_nochange_scenarios_count_requests_per_side_and_kind(mail: str) -> N
         f"{side}/{kind}" for side in ("salesforce", "mailbox") for kind in ("contacts", "events")
     }
     assert figures["nochange_requests_per_side_kind"] >= 1
+
+
+@pytest.mark.django_db
+def test_with_the_change_feed_on_a_quiet_run_reads_salesforce_only_through_the_orgs_feed() -> None:
+    figures = nochange.run("microsoft365", 4, feed=True)
+    assert figures["statuses"][-1] == {"contacts": "ok", "events": "ok"}
+    steady = figures["nochange_requests"]
+    assert steady["salesforce/contacts"] == steady["salesforce/events"] == 0
+    assert figures["feed_requests"] == {"feed/contacts": 1, "feed/events": 1}
 
 
 @pytest.mark.django_db

@@ -160,3 +160,32 @@ def test_only_linked_pairs_are_flagged_as_failed(make_user: MakeUser) -> None:
 
 def test_the_database_knows_exactly_the_engines_mapping_states() -> None:
     assert set(ItemState.values) == set(get_args(Status))
+
+
+def test_it_reads_the_mappings_of_given_ids_in_chunks_as_the_full_load_does(
+    make_user: MakeUser,
+) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    with repo.batch():
+        for n in range(1200):  # more than one chunk of ids
+            repo.upsert(_m(f"003{n:05d}", f"M{n:05d}", hashes={"email": f"h{n}"}))
+    everything = {m.salesforce_id: m for m in repo.load()}
+    wanted_sf = {f"003{n:05d}" for n in range(0, 1200, 2)}
+    wanted_mb = {f"M{n:05d}" for n in range(1, 1200, 4)} | {"M00000", "unknown"}
+    got = DbMappingRepo(repo.sync_user, "contacts").load_for(
+        {"salesforce": wanted_sf, "mailbox": wanted_mb}
+    )
+    expected = {i for i in everything if i in wanted_sf or everything[i].mailbox_id in wanted_mb}
+    assert sorted(m.salesforce_id for m in got) == sorted(expected)
+    assert all(m == everything[m.salesforce_id] for m in got)
+
+
+def test_it_reads_the_unsettled_rows_and_counts_the_links(make_user: MakeUser) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    repo.upsert(_m("003A", "AAA"))
+    repo.upsert(MappingState("003B", "BBB", "", "mb1", {"email": "h"}))  # a write half landed
+    repo.upsert(MappingState("", "CCC", "", "mb1", {"email": "h"}, status="pending"))
+    repo.upsert(MappingState("003D", "DDD", "sf1", "mb1", {}, status="detached", gone="mailbox"))
+    unsettled = sorted((m.salesforce_id, m.mailbox_id) for m in repo.load_unsettled())
+    assert unsettled == [("", "CCC"), ("003B", "BBB")]
+    assert repo.count_linked() == 2

@@ -18,13 +18,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import msal
 import requests
 
 from connections import http
+from connections.providers.microsoft.answers import (
+    DEFAULT_RETRY_AFTER,
+    GraphError,
+    TokenError,
+    error_of,
+    retry_after_of,
+)
 from connections.providers.microsoft.credentials import (
     CredentialMissing,
     app_credential,
@@ -36,7 +42,6 @@ from connections.providers.microsoft.credentials import (
 
 # Throttles with a Retry-After up to this many seconds are waited out once inside the call.
 SHORT_RETRY = 5.0
-DEFAULT_RETRY_AFTER = 30.0
 BATCH_LIMIT = 20
 sleep: Callable[[float], None] = time.sleep  # tests replace it
 
@@ -44,37 +49,37 @@ _caches: dict[tuple[str, str, str], msal.TokenCache] = {}
 _caches_lock = threading.Lock()
 # Ids a mailbox keeps between runs (its contact folder): (Graph base, tenant, mailbox, what).
 _ids: dict[tuple[str, str, str, str], str] = {}
+# Each tenant's OpenID configuration by URL, with when it was read (msal keeps it a day too).
+_discovery: dict[str, tuple[float, requests.Response]] = {}
 
 
-class GraphError(Exception):
-    """An error answer from Graph or Entra ID. `status` 0 means no answer (network error).
+class _KeptDiscovery:
+    """msal's HTTP client: the session, answering a tenant's OpenID configuration from what this
+    process read before. Each client builds its own msal application, which reads that document
+    first (an application shared by all lost an event in the Microsoft soak, cause not found)."""
 
-    `code` is Graph's `error.code` (or the OAuth `error` for token failures), `aadsts` the Entra
-    ID error number when there is one (e.g. 7000215: wrong client secret)."""
+    def __init__(self, session: requests.Session) -> None:
+        self.session = session
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        aadsts: int | None = None,
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
-        self.aadsts = aadsts
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        if not url.endswith("/.well-known/openid-configuration"):
+            return self.session.get(url, **kwargs)
+        with _caches_lock:
+            kept = _discovery.get(url)
+        if kept is not None and time.monotonic() - kept[0] < 86400:
+            return kept[1]
+        response = self.session.get(url, **kwargs)
+        if response.status_code == 200:
+            response.content  # noqa: B018 - read now: the answer is handed out again later
+            with _caches_lock:
+                _discovery[url] = (time.monotonic(), response)
+        return response
 
-    @property
-    def throttled(self) -> bool:
-        return self.status in (429, 503, 504) or self.code == "temporarily_unavailable"
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.session.post(url, **kwargs)
 
-
-class TokenError(GraphError):
-    """No app-only token could be had for the tenant (consent, credential, tenant id)."""
+    def close(self) -> None:
+        self.session.close()
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ class BatchResult:
     def error(self) -> GraphError | None:
         if self.status < 400:
             return None
-        return _error(self.status, self.body, self.headers)
+        return error_of(self.status, self.body, self.headers)
 
 
 def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
@@ -101,39 +106,12 @@ def with_immutable_ids(headers: dict[str, str] | None) -> dict[str, str]:
 
 
 def forget_tokens() -> None:
-    """Drop every cached token and remembered id (tests; a changed app credential)."""
+    """Drop every cached token, remembered id and OpenID configuration (tests; a changed app
+    credential)."""
     with _caches_lock:
         _caches.clear()
         _ids.clear()
-
-
-def _retry_after(headers: Any) -> float | None:
-    raw = None
-    for key, value in dict(headers or {}).items():
-        if str(key).lower() == "retry-after":
-            raw = str(value).strip()
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER
-
-
-def _error(status: int, body: Any, headers: Any) -> GraphError:
-    error = body.get("error") if isinstance(body, dict) else None
-    code, message = "UnknownError", f"HTTP {status}"
-    if isinstance(error, dict):
-        code = str(error.get("code") or code)
-        message = str(error.get("message") or message)
-    retry = _retry_after(headers)
-    if retry is None and status in (429, 503, 504):
-        retry = DEFAULT_RETRY_AFTER
-    return GraphError(status, code, message, retry_after=retry)
+        _discovery.clear()
 
 
 class GraphClient:
@@ -195,7 +173,7 @@ class GraphClient:
                 authority=authority,
                 client_credential=credential,
                 token_cache=cache,
-                http_client=self.session,
+                http_client=_KeptDiscovery(self.session),
                 **extra,
             )
         except requests.RequestException as exc:
@@ -245,7 +223,7 @@ class GraphClient:
                 refreshed, token = True, self.token(fresh=True)
                 continue
             if status in (429, 503, 504) and not waited:
-                retry = _retry_after(response.headers)
+                retry = retry_after_of(response.headers)
                 if retry is not None and retry <= SHORT_RETRY:
                     waited = True
                     sleep(retry)
@@ -253,7 +231,7 @@ class GraphClient:
             break
         data = _json(response)
         if status >= 400:
-            raise _error(status, data, response.headers)
+            raise error_of(status, data, response.headers)
         return data
 
     def _http(
@@ -301,7 +279,7 @@ class GraphClient:
         results = self._batch_once(steps)
         throttled = [i for i, r in enumerate(results) if r.status in (429, 503, 504)]
         if throttled:
-            waits = [_retry_after(results[i].headers) or DEFAULT_RETRY_AFTER for i in throttled]
+            waits = [retry_after_of(results[i].headers) or DEFAULT_RETRY_AFTER for i in throttled]
             if max(waits) <= SHORT_RETRY:
                 sleep(max(waits))
                 again = self._batch_once([steps[i] for i in throttled])

@@ -35,3 +35,16 @@ def test_a_remembered_folder_the_user_deleted_is_found_again_by_a_full_listing(
     assert page.full and page.changed == []
     assert store.folder_id() not in (None, old)
     assert GraphContactStore(GraphClient(TENANT), USER).folder_id() == store.folder_id()
+
+
+def test_a_later_client_of_the_tenant_signs_in_without_reading_the_openid_configuration_again(
+    microsoft: Microsoft,
+) -> None:
+    GraphClient(TENANT).token()
+    start = len(microsoft.emulator.request_log)
+
+    GraphClient(TENANT).token(fresh=True)
+
+    paths = _paths(microsoft, start)
+    assert not any("openid-configuration" in p for p in paths)
+    assert any("token" in p for p in paths)  # a new application, a new token: only discovery kept
