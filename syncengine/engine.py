@@ -13,7 +13,7 @@ from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, err
 from syncengine.planner import plan
 from syncengine.planning.actions import SIDES, Plan, hashes_of, other
 from syncengine.policy import SyncSettings
-from syncengine.recovery import landed_and_deleted
+from syncengine.recovery import created_and_deleted, landed_and_deleted
 from syncengine.scope import Scope
 from syncengine.state import (
     MappingRepo,
@@ -277,6 +277,13 @@ def run_sync(
         mappings, pages["mailbox"] = landed_and_deleted(
             stores["mailbox"], pages["mailbox"], known["mailbox"], scope.mappings
         )
+        mappings = created_and_deleted(stores["salesforce"], pages["salesforce"], mappings)
+        # The mailbox item of a pair so recovered decides between rows D1 and D1c: read it.
+        held = {it.id for it in pages["mailbox"].changed} | set(known["mailbox"])
+        unread = {m.mailbox_id for m in mappings if m.status != "pending"} - held
+        unread &= {p.mailbox_id for p in scope.mappings if is_pending(p)}
+        if unread:
+            known["mailbox"].update(_fetch(stores["mailbox"], unread))
     except ProviderError as error:
         result.issues.append(
             Issue(

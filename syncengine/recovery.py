@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from syncengine.state import MappingState, is_pending
-from syncengine.stores.base import ChangePage, Item, Store
+from syncengine.planning.actions import hashes_of
+from syncengine.planning.matching import same_keys
+from syncengine.state import MappingState, is_pending, side_hashes
+from syncengine.stores.base import ChangePage, Item, Kind, Store
 
 
 def landed_and_deleted(
@@ -45,3 +47,48 @@ def landed_and_deleted(
     ]
     gone = [i for i in found.values() if i not in page.deleted]
     return out, ChangePage(page.changed, [*page.deleted, *gone], page.cursor, page.full)
+
+
+def created_and_deleted(
+    store: Store,
+    page: ChangePage,
+    mappings: Sequence[MappingState],
+) -> list[MappingState]:
+    """Row U5d, the Salesforce side of U5c: a Salesforce create whose answer was lost (the
+    connection dropped after Salesforce applied it, or the worker was killed), then the record
+    deleted by the user before the next run. The pending row names the mailbox item only, and
+    the next run looks for the record among live ones: finding none, it would create it again.
+    A Salesforce store offering `deleted_items` shows the records this page reports deleted that
+    no mapping holds; one holding what the pending row wrote becomes that row's Salesforce item,
+    deleted there, and the planner treats the pair as any linked pair whose Salesforce item was
+    deleted (rows D). A record created and deleted before a full listing is not reported
+    deleted: that window stays (docs/decision-table.md)."""
+    waiting = [m for m in mappings if is_pending(m) and m.mailbox_id and not m.salesforce_id]
+    look: Callable[[Sequence[str]], dict[str, Item]] | None = getattr(store, "deleted_items", None)
+    held = {m.salesforce_id for m in mappings if m.salesforce_id}
+    unknown = sorted(set(page.deleted) - held)
+    if not waiting or not unknown or look is None:
+        return list(mappings)
+    gone = list(look(unknown).values())
+    live = [it for it in page.changed if it.id not in held]
+    linked: dict[str, str] = {}  # pending mailbox id -> deleted Salesforce id
+    for m in waiting:
+        want = side_hashes(m, "salesforce")
+        if any(_same(store.kind, hashes_of(it.record), want) for it in live):
+            continue  # a live record holds it: the planner links that one (row U5)
+        free = [it for it in gone if it.id not in linked.values()]
+        found = next((it for it in free if hashes_of(it.record) == want), None) or next(
+            (it for it in free if _same(store.kind, hashes_of(it.record), want)), None
+        )
+        if found is not None:
+            linked[m.mailbox_id] = found.id
+    return [
+        replace(m, salesforce_id=linked[m.mailbox_id], status="synced")
+        if is_pending(m) and not m.salesforce_id and m.mailbox_id in linked
+        else m
+        for m in mappings
+    ]
+
+
+def _same(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
+    return have == want or same_keys(kind, have, want)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from syncengine.engine import run_sync
 from syncengine.models import SyncUser
 from syncengine.records import Event
 from syncengine.state import build_mapping
@@ -98,3 +99,39 @@ def test_a_copy_whose_create_landed_before_the_worker_died_and_that_the_user_del
     for side in ("salesforce", "mailbox"):
         assert [it.record.subject for it in world.items(side)] == ["Kept"], side
     assert len(world.repo.load()) == 1
+
+
+@pytest.fixture
+def contacts_world(
+    sandbox_product: SandboxHandle,
+    salesforce_connection: SalesforceSetup,
+    make_sync_user: Callable[..., SyncUser],
+) -> World:
+    return World(sandbox_product, salesforce_connection, make_sync_user, "contacts", "both")
+
+
+def test_a_salesforce_contact_whose_create_lost_its_answer_and_that_the_user_deleted_stays_deleted(
+    contacts_world: World,
+) -> None:
+    # The soak's resurrected contact (seed 11): Salesforce applied the create of a contact the
+    # user made in Google, the answer was lost, and the user deleted the new Salesforce contact
+    # before the next run, which found no record holding what the pending row wrote.
+    world = contacts_world
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+    lost = run_sync(sf, google, world.repo, world.config.settings_for("contacts"))
+    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    world.delete("salesforce", "B1")
+
+    world.sync()
+    world.edit("mailbox", "B1", title="still mine")
+    world.sync()
+
+    assert sorted(world.item_ids("salesforce")) == ["A1"]
+    # Row D1c: the user made it in Google, so it stays there, unsynced.
+    assert sorted(world.item_ids("mailbox")) == ["A1", "B1"]
+    (tombstone,) = [m for m in world.repo.load() if m.status == "detached"]
+    assert (tombstone.mailbox_id, tombstone.gone) == (world.item_ids("mailbox")["B1"], "salesforce")

@@ -234,6 +234,17 @@ class SalesforceStore:
                 out[it.id] = it
         return out
 
+    def deleted_items(self, ids: Sequence[str]) -> dict[str, Item]:
+        """Deleted records among `ids`, as they were (queryAll reads the recycle bin): what
+        syncengine/recovery.py compares with what a lost create wrote (row U5d)."""
+        out: dict[str, Item] = {}
+        for part in chunks(list(dict.fromkeys(ids))):
+            condition = f"Id IN ({', '.join(quote(i) for i in part)})"
+            rows = self.query(self.soql(self.select(), [condition]), include_deleted=True)
+            for it in self.items(rows):
+                out[it.id] = it
+        return out
+
     # --- writing -----------------------------------------------------------------------------
     def apply(self, ops: Sequence[Op]) -> list[OpResult]:
         if len(ops) > self.max_batch:
