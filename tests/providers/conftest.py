@@ -14,16 +14,19 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
+from django.utils import timezone
 
 from connections import http
-from connections.models import SalesforceConnection, Status
+from connections.models import MailConnection, SalesforceConnection, Status
 from connections.providers.salesforce.client import clear_token_cache
 from sandbox.salesforce.app import SalesforceEmulator
 from sandbox.salesforce.testkit import make_certificate
+from syncengine import tasks
 from syncengine.models import SyncConfiguration, SyncUser
 from tests.conftest import SandboxHandle
 
@@ -103,3 +106,22 @@ def make_sync_user(salesforce_connection: SalesforceSetup) -> Callable[..., Sync
         )
 
     return make
+
+
+def linked_push_user(connection: MailConnection, address: str) -> SyncUser:
+    """A linked user of `connection` not due for an hour: what a push webhook queues must come
+    from the notification, never from the dispatcher."""
+    config = SyncConfiguration.objects.create(name="Sales")
+    return SyncUser.objects.create(
+        configuration=config, salesforce_user_id="005A", username="ana@sf", email=address,
+        mailbox_address=address, link_status="linked", mail_connection=connection,
+        next_due_at=timezone.now() + timedelta(hours=1),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The users a webhook queued, in order (instead of the task queue)."""
+    out: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue_syncs", out.extend)
+    return out

@@ -17,8 +17,8 @@ from django.utils import timezone
 from connections.models import GoogleChannel, MailConnection
 from connections.providers.google import push
 from mappings.models import SyncRun
-from syncengine import tasks
-from syncengine.models import SyncConfiguration, SyncUser
+from syncengine.models import SyncUser
+from tests.providers.conftest import linked_push_user
 from tests.providers.google.conftest import USER, GoogleRig
 
 pytestmark = pytest.mark.django_db
@@ -45,19 +45,7 @@ def ana(google: GoogleRig, settings: Any) -> SyncUser:
     connection = MailConnection.objects.create(
         method="google", service_account_key=json.dumps(google.info), enabled=True, chosen=True
     )
-    config = SyncConfiguration.objects.create(name="Sales")
-    return SyncUser.objects.create(
-        configuration=config, salesforce_user_id="005A", username="ana@sf", email=USER,
-        mailbox_address=USER, link_status="linked", mail_connection=connection,
-        next_due_at=timezone.now() + timedelta(hours=1),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    out: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_syncs", out.extend)
-    return out
+    return linked_push_user(connection, USER)
 
 
 def message(channel: GoogleChannel, state: str = "exists", **changed: str) -> dict[str, str]:

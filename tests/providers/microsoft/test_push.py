@@ -16,8 +16,8 @@ from django.utils import timezone
 from connections.models import GraphSubscription, MailConnection
 from connections.providers.microsoft import push
 from connections.providers.microsoft.client import GraphClient
-from syncengine import tasks
-from syncengine.models import SyncConfiguration, SyncUser
+from syncengine.models import SyncUser
+from tests.providers.conftest import linked_push_user
 from tests.providers.microsoft.conftest import TENANT, USER, Microsoft
 
 pytestmark = pytest.mark.django_db
@@ -42,19 +42,7 @@ def ana(microsoft: Microsoft, settings: Any, monkeypatch: pytest.MonkeyPatch) ->
     connection = MailConnection.objects.create(
         method="microsoft365", tenant_id=TENANT, enabled=True, chosen=True
     )
-    config = SyncConfiguration.objects.create(name="Sales")
-    return SyncUser.objects.create(
-        configuration=config, salesforce_user_id="005A", username="ana@sf", email=USER,
-        mailbox_address=USER, link_status="linked", mail_connection=connection,
-        next_due_at=timezone.now() + timedelta(hours=1),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    out: list[int] = []
-    monkeypatch.setattr(tasks, "enqueue_syncs", out.extend)
-    return out
+    return linked_push_user(connection, USER)
 
 
 def test_the_webhook_echoes_the_validation_token_as_plain_text(client: Client) -> None:
