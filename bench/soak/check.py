@@ -55,7 +55,8 @@ def check_pair(
     for s in SIDES:
         for token, items in live[s].items():
             if len(items) > 1:
-                findings.add("duplicates", f"{where} {token} ×{len(items)} in {s}")
+                shown = "; ".join(shape(it) for it in items)
+                findings.add("duplicates", f"{where} {token} ×{len(items)} in {s}: {shown}")
                 problem_ids.update(it.id for it in items)
     for token, t in truth.items():
         here = {s: live[s].get(token, []) for s in SIDES}
@@ -65,7 +66,7 @@ def check_pair(
         if t.deleted_on:
             for s in t.deleted_on:
                 if here[s]:
-                    back = ", ".join(it.id for it in here[s])
+                    back = "; ".join(shape(it) for it in here[s])
                     findings.add("resurrected", f"{where} {token} deleted in {s}, back [{back}]")
                     problem_ids.update(ids(token))
             gone = next(iter(t.deleted_on))
@@ -129,6 +130,19 @@ def table(rows: Iterable[tuple[str, Any]]) -> str:
     rows = list(rows)
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name:<{width}}  {value:>8}" for name, value in rows)
+
+
+def shape(item: Item) -> str:
+    """An item as the findings show it: its id, and what a series makes of it."""
+    out = item.id
+    if item.occurrence is not None:
+        out += (
+            f" (occurrence of {item.occurrence.series} at {item.occurrence.start:%Y-%m-%d %H:%M})"
+        )
+    recurrence = getattr(item.record, "recurrence", None)
+    if recurrence is not None:
+        out += f" (series {recurrence.rrule}, {len(recurrence.exdates)} exception dates)"
+    return out
 
 
 def describe(items: list[Item]) -> str:
