@@ -4,8 +4,9 @@
   pull subscription per linked user on the folders of the kinds it syncs; a user whose kinds
   changed is subscribed again; rows of users who left are dropped (Exchange forgets their
   subscriptions after the timeout).
-- `due()` / `check(ids)` (the "check mailbox events" task, every minute, in batches): one GetEvents
-  per subscription whose interval has passed; the users with an item event are returned to be
+- `due()` / `check(ids)` (the "check mailbox events" task, every minute, in batches): a user
+  linked since the last round is subscribed at once; one GetEvents per subscription whose
+  interval has passed; the users with an item event are returned to be
   queued, the others cost that one call. A subscription Exchange no longer holds (timed out while
   lsync was down, a server restart) or a watermark it no longer takes is made again and its user
   queued, since changes may have been missed meanwhile.
@@ -141,11 +142,22 @@ def maintain(client: ExchangeClient | None = None) -> dict[str, int]:
 
 
 def due() -> list[int]:
-    """Subscriptions whose interval has passed (failed ones too: they are tried again)."""
+    """Subscriptions whose interval has passed (failed ones too: they are tried again). A user
+    linked since the last round gets an empty row, due now: its check subscribes it."""
     seconds = interval_seconds()
     if not seconds:
         return []
-    cutoff = timezone.now() - timedelta(seconds=seconds) + SLACK
+    now = timezone.now()
+    new = linked_users(MailConnection.Method.EXCHANGE).filter(exchange_subscription__isnull=True)
+    ExchangeSubscription.objects.bulk_create(
+        [
+            ExchangeSubscription(sync_user=user, kinds=kinds, checked_at=now - timedelta(days=1))
+            for user in new
+            if (kinds := _kinds(user))
+        ],
+        ignore_conflicts=True,
+    )
+    cutoff = now - timedelta(seconds=seconds) + SLACK
     rows = ExchangeSubscription.objects.filter(checked_at__lte=cutoff)
     return list(rows.order_by("checked_at").values_list("pk", flat=True))
 

@@ -199,3 +199,16 @@ def test_a_user_who_syncs_only_events_subscribes_only_the_calendar(
     pull.maintain()
     assert ExchangeSubscription.objects.get().kinds == "events"
     assert "Salesforce_Sync" not in [f.name for f in exchange.as_user().contacts.children]
+
+
+def test_a_newly_linked_user_is_subscribed_at_the_next_check_and_queued(
+    exchange: Exchange, ana: SyncUser, queued: list[int]
+) -> None:
+    assert tasks.check_mail_events() == {"exchange": 1}
+    row = ExchangeSubscription.objects.get(sync_user=ana)
+    assert row.subscription_id and row.kinds == "contacts,events" and row.failure == ""
+    assert queued == [ana.pk]
+    add_contacts(exchange, 1)
+    a_minute_later()
+    tasks.check_mail_events()
+    assert queued == [ana.pk, ana.pk]
