@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -122,7 +122,9 @@ def maintain(client: ExchangeClient | None = None) -> dict[str, int]:
     users = {u.pk: u for u in linked_users(MailConnection.Method.EXCHANGE)}
     gone = ExchangeSubscription.objects.exclude(sync_user_id__in=list(users))
     counts["dropped"] = gone.delete()[0]
-    rows = {r.sync_user_id: r for r in ExchangeSubscription.objects.filter(sync_user_id__in=users)}
+    rows = {
+        r.sync_user_id: r for r in ExchangeSubscription.objects.filter(sync_user_id__in=list(users))
+    }
     for pk, user in users.items():
         kinds = _kinds(user)
         row = rows.get(pk)
@@ -157,25 +159,35 @@ def due() -> list[int]:
         ],
         ignore_conflicts=True,
     )
-    cutoff = now - timedelta(seconds=seconds) + SLACK
-    rows = ExchangeSubscription.objects.filter(checked_at__lte=cutoff)
+    rows = ExchangeSubscription.objects.filter(
+        checked_at__lte=_cutoff(now, seconds),
+        sync_user__in=linked_users(MailConnection.Method.EXCHANGE),
+    )
     return list(rows.order_by("checked_at").values_list("pk", flat=True))
+
+
+def _cutoff(now: datetime, seconds: int) -> datetime:
+    """A row checked at or before this is due."""
+    return now - timedelta(seconds=seconds) + SLACK
 
 
 def check(ids: Sequence[int], client: ExchangeClient | None = None) -> set[int]:
     """The users among these subscriptions whose synced folders changed (or whose subscription
-    was made again). Each row is claimed by moving `checked_at` conditionally, so two copies of
-    the task never ask for the same events."""
+    was made again). Each row is claimed while it is due by moving `checked_at` to now, so a
+    second copy of the task (or an overlapping round) finds it checked and asks nothing."""
+    seconds = interval_seconds()
     client = client or _client()
-    if client is None:
+    if client is None or not seconds:
         return set()
     woken: set[int] = set()
     rows = ExchangeSubscription.objects.select_related("sync_user__configuration")
     for row in rows.filter(pk__in=list(ids)):
         now = timezone.now()
-        claimed = ExchangeSubscription.objects.filter(pk=row.pk, checked_at=row.checked_at)
+        claimed = ExchangeSubscription.objects.filter(
+            pk=row.pk, checked_at__lte=_cutoff(now, seconds)
+        )
         if claimed.update(checked_at=now) != 1:
-            continue  # another worker checks it now
+            continue  # checked meanwhile by another copy
         if _check_one(client, row):
             woken.add(row.sync_user_id)
     return woken
@@ -191,7 +203,7 @@ def _check_one(client: ExchangeClient, row: ExchangeSubscription) -> bool:
             mailbox, lambda account: client.pull_events(account, row.subscription_id, row.watermark)
         )
     except (LookupError, *SUBSCRIPTION_LOST):
-        return _again(client, user, row.kinds or _kinds(user))
+        return _again(client, user, _kinds(user))
     except Exception as error:
         _failed(user, row.kinds, _words(error, client, mailbox))
         return False
@@ -203,6 +215,9 @@ def _check_one(client: ExchangeClient, row: ExchangeSubscription) -> bool:
 
 def _again(client: ExchangeClient, user: SyncUser, kinds: str) -> bool:
     """A new subscription; True (queue the user) once it exists, since events may be lost."""
+    if not kinds:  # the configuration syncs nothing now
+        ExchangeSubscription.objects.filter(sync_user=user).delete()
+        return False
     try:
         subscribe(client, user, kinds)
     except Exception as error:
