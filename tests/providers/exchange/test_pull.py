@@ -215,3 +215,18 @@ def test_a_newly_linked_user_is_subscribed_at_the_next_check_and_queued(
     a_minute_later()
     tasks.check_mail_events()
     assert queued == [ana.pk, ana.pk]
+
+
+def test_exchange_busy_answering_get_events_leaves_the_user_on_polling_until_the_next_round(
+    exchange: Exchange, ana: SyncUser, queued: list[int]
+) -> None:
+    pull.maintain()
+    add_contacts(exchange, 1)
+    exchange.emulator.inject("server_busy", route="ews.GetEvents", retry_after=30)
+    a_minute_later()
+    tasks.check_mail_events()
+    assert queued == []
+    assert "Exchange is busy" in ExchangeSubscription.objects.get().failure
+    a_minute_later()
+    tasks.check_mail_events()  # the same subscription and watermark: the edit is not lost
+    assert queued == [ana.pk] and ExchangeSubscription.objects.get().failure == ""
