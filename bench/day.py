@@ -7,8 +7,9 @@
 Each prints one JSON object per size (bench/feedday.py says what is counted and how):
 `users`, `salesforce_calls_per_day`, `salesforce_allocation_per_day`, the polling figures of the
 same run (`..._polling`), and the p95 delays per direction: mailbox -> Salesforce by polling
-(`p95_latency_seconds_mailbox_to_salesforce`), with Graph push (`..._push`) and with Google's
-(`..._push_google`: calendar pushed, contacts polled); bench/pushday.py says what is measured.
+(`p95_latency_seconds_mailbox_to_salesforce`), with Graph push (`..._push`), with Google's
+(`..._push_google`: calendar pushed, contacts polled) and with Exchange's EWS pull notifications
+(`..._pull_exchange`); bench/pushday.py says what is measured.
 """
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ random times, half in Salesforce and half in the mailbox. A mailbox edit reaches
 user's next poll, is written there as lsync (`Sforce-Call-Options`), and the feed then sees that
 write too, which wakes the user once more: that echo is counted. With mailbox push (Graph change
 notifications; Google Calendar watch channels, contacts still polled) the same edit's user is
-dispatched when the notification arrives: bench/pushday.py says what is measured and what assumed.
-Push moves when a write happens, not how many there are, so the call counts are the same.
+dispatched when the notification arrives; with Exchange's EWS pull notifications, at the user's
+next events check (every minute): bench/pushday.py says what is measured and what assumed.
+Push and pull move when a write happens, not how many there are, so the Salesforce call counts
+are the same.
 
 Latency is from the edit to the run that carries it being dispatched; the run's own duration is
 not included (bench/run.py's engine and provider benchmarks measure that).
@@ -100,6 +102,7 @@ class Tally:
     mail_to_sf: list[float] = field(default_factory=list)
     mail_to_sf_push: list[float] = field(default_factory=list)  # Graph: contacts and events
     mail_to_sf_google: list[float] = field(default_factory=list)  # events pushed, contacts polled
+    mail_to_sf_exchange: list[float] = field(default_factory=list)  # EWS pull, both kinds
 
 
 def polling_interval(users: int, base: int = 300) -> int:
@@ -267,6 +270,7 @@ class Day:
                 else:
                     pending_mail.setdefault(edit.owner, []).append(edit)
                     self.tally.mail_to_sf_push.append(push.delay(push_rng))
+                    self.tally.mail_to_sf_exchange.append(push.delay(push_rng, "exchange"))
                     if edit.kind == "events":
                         self.tally.mail_to_sf_google.append(push.delay(push_rng, "google"))
             self.clock.at = self.start + timedelta(seconds=end)
@@ -333,6 +337,7 @@ class Day:
             "p95_latency_seconds_mailbox_to_salesforce": p95(t.mail_to_sf),
             "p95_latency_seconds_mailbox_to_salesforce_push": p95(t.mail_to_sf_push),
             "p95_latency_seconds_mailbox_to_salesforce_push_google": p95(t.mail_to_sf_google),
+            "p95_latency_seconds_mailbox_to_salesforce_pull_exchange": p95(t.mail_to_sf_exchange),
             "polling_interval_seconds": interval,
             "edits": {"salesforce": sf_edits, "mailbox": len(t.mail_to_sf)},
             "breakdown": {

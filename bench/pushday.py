@@ -11,6 +11,12 @@ user's run is dispatched when the mail service notifies lsync, against the poll.
   0 to `delivery_seconds` (30 s by default) and says so in its output.
 - Google Calendar has watch channels, People (contacts) has none: a Google user's contact edits
   still wait for the poll.
+- Exchange on-premises (EWS pull notifications): nothing is delivered; lsync asks every
+  `exchange_pull_seconds` (60 s), so an edit waits uniformly 0 to 60 s for the check, plus the
+  check itself: measured as the product's `check_mail_event_batch` of one subscription with one
+  new event, its GetEvents answered by the in-process EWS emulator (no network latency), the user
+  woken and dispatched. The GetEvents calls go to Exchange, not Salesforce: one per user per
+  interval, reported as `exchange_get_events_per_user_per_day`.
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ import random
 import statistics
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SAMPLES = 20
+EWS_HOST = "exchange.bench.test"
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,12 @@ class PushModel:
     delivery_seconds: float  # assumed upper bound of the service's delivery delay
     graph_handling_seconds: float  # measured: webhook -> dispatch, median
     google_handling_seconds: float
+    exchange_handling_seconds: float  # measured: one subscription's check -> dispatch, median
+    exchange_pull_seconds: int = 60
 
     def delay(self, rng: random.Random, service: str = "graph") -> float:
+        if service == "exchange":
+            return rng.uniform(0, self.exchange_pull_seconds) + self.exchange_handling_seconds
         handling = (
             self.graph_handling_seconds if service == "graph" else self.google_handling_seconds
         )
@@ -43,6 +54,9 @@ class PushModel:
             "delivery_seconds_assumed_max": self.delivery_seconds,
             "graph_webhook_to_dispatch_seconds_measured": round(self.graph_handling_seconds, 4),
             "google_webhook_to_dispatch_seconds_measured": round(self.google_handling_seconds, 4),
+            "exchange_check_to_dispatch_seconds_measured": round(self.exchange_handling_seconds, 4),
+            "exchange_pull_interval_seconds": self.exchange_pull_seconds,
+            "exchange_get_events_per_user_per_day": 86400 // self.exchange_pull_seconds,
         }
 
 
@@ -80,10 +94,12 @@ def _timed(post: Any, expected_user: int, queued: list[int], reset: Any = None) 
 
 
 def measure(delivery_seconds: float = 30.0) -> PushModel:
-    """Both webhooks' handling, measured on the product's database (a throwaway one)."""
+    """Both webhooks' and Exchange's events check's handling, measured on the product's database
+    (a throwaway one)."""
     from django.test import Client
 
     from connections.models import GoogleChannel, GraphSubscription
+    from connections.providers.exchange import pull
     from syncengine import tasks
 
     web = Client(HTTP_HOST="localhost")
@@ -119,6 +135,53 @@ def measure(delivery_seconds: float = 30.0) -> PushModel:
             queued,
             lambda: again.update(notified_at=None),
         )
+        exchange = _exchange(queued)
     finally:
         tasks.enqueue_syncs = real  # type: ignore[assignment]
-    return PushModel(delivery_seconds, graph, google)
+    return PushModel(delivery_seconds, graph, google, exchange, pull.interval_seconds())
+
+
+def _exchange(queued: list[int]) -> float:
+    """One pull subscription's check with one new event, against the in-process EWS emulator."""
+    from connections import http
+    from connections.models import ExchangeSubscription, MailConnection
+    from connections.providers.exchange import client as exchange_client
+    from connections.providers.exchange import pull
+    from sandbox.exchange.app import ExchangeEmulator
+    from sandbox.exchange.transport import session_factory
+    from syncengine import tasks
+
+    address, service, password = "cy.push@bench.example", "svc-lsync@bench.example", "bench-only"
+    emulator = ExchangeEmulator(seed=5)
+    emulator.add_account(service, password, netbios_domain="BENCH")
+    emulator.add_mailbox(address, "Cy Push")
+    MailConnection.objects.update_or_create(
+        method="exchange",
+        defaults={"username": service, "password": password, "enabled": True, "chosen": True,
+                  "ews_url": f"https://{EWS_HOST}/EWS/Exchange.asmx"},
+    )  # fmt: skip
+    real = http.build_session
+    http.build_session = session_factory({EWS_HOST: emulator})
+    exchange_client.forget_endpoints()
+    try:
+        cy = _user("exchange", address)
+        pull.maintain()
+        row = ExchangeSubscription.objects.get(sync_user=cy)
+        times = []
+        long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+        for n in range(SAMPLES):
+            queued.clear()
+            # Outside the timing: each sample is a later round, with the subscription due.
+            ExchangeSubscription.objects.filter(pk=row.pk).update(checked_at=long_ago)
+            at = datetime(2026, 12, 8, 9, tzinfo=UTC) + timedelta(days=n)
+            emulator.add_event(address, {"subject": f"Edit {n}", "start": at,
+                                         "end": at + timedelta(hours=1)})  # fmt: skip
+            start = time.perf_counter()
+            tasks.check_mail_event_batch("exchange", [row.pk])
+            times.append(time.perf_counter() - start)
+            if queued != [cy.pk]:
+                raise RuntimeError(f"the events check did not queue its user: {queued}")
+    finally:
+        http.build_session = real  # type: ignore[assignment]
+        exchange_client.forget_endpoints()
+    return statistics.median(times)

@@ -245,3 +245,26 @@ class GoogleChannel(models.Model):
 
     def __str__(self) -> str:
         return f"calendar channel for user {self.sync_user_id}"
+
+
+class ExchangeSubscription(models.Model):
+    """An EWS pull subscription on one user's Salesforce_Sync contacts folder and calendar
+    (connections/providers/exchange/pull.py). Exchange keeps the events after `watermark` while
+    lsync asks for them (GetEvents) within the subscription's timeout; past it, the subscription
+    is gone and is made again. Neither value is a secret: GetEvents also needs the service
+    account's sign-in."""
+
+    sync_user = models.OneToOneField(
+        "syncengine.SyncUser", on_delete=models.CASCADE, related_name="exchange_subscription"
+    )
+    subscription_id = models.CharField(max_length=255, blank=True)
+    watermark = models.CharField(max_length=1024, blank=True)
+    kinds = models.CharField(max_length=32)  # the folders subscribed: "contacts,events"
+    # The last GetEvents or Subscribe that answered; a check claims the row by moving it.
+    checked_at = models.DateTimeField()
+    # Why the last attempt failed, in words for the status page (blank: working). A failed
+    # user is read by polling only until a later attempt succeeds.
+    failure = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Exchange notifications for user {self.sync_user_id}"

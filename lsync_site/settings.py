@@ -304,6 +304,9 @@ LSYNC_MICROSOFT_CERT_PATH = env.str("LSYNC_MICROSOFT_CERT_PATH", default="")
 LSYNC_MICROSOFT_CERT_THUMBPRINT = env.str("LSYNC_MICROSOFT_CERT_THUMBPRINT", default="")
 # Where Microsoft sends the admin back after consent; derived from the request when blank.
 LSYNC_PUBLIC_URL = env.str("LSYNC_PUBLIC_URL", default="")
+# Exchange on-premises: how often each user's EWS pull subscription is asked for events
+# (GetEvents; the schedule runs every minute, so at least 60); 0 turns them off (polling only).
+LSYNC_EXCHANGE_PULL_SECONDS = env.int("LSYNC_EXCHANGE_PULL_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

@@ -3,13 +3,15 @@ lease keeps a second copy away while the first runs, and a later copy finds noth
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from syncengine import dispatch, queueing, service
+from syncengine import changefeed, dispatch, queueing, service
 from syncengine.models import KINDS, SyncUser
 
 TASKS = "syncengine.tasks."
@@ -27,7 +29,9 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec("lsync: resolve enrollment", f"{TASKS}resolve_enrollment", minutes=15),
     ScheduleSpec("lsync: read change feed", f"{TASKS}read_change_feed", minutes=1),
     ScheduleSpec("lsync: renew mailbox subscriptions", f"{TASKS}renew_push", minutes=60),
+    ScheduleSpec("lsync: check mailbox events", f"{TASKS}check_mail_events", minutes=1),
 )
+EVENT_BATCH = 50  # subscriptions per check task: about 50 GetEvents in a row
 
 
 def ensure_schedules() -> dict[str, bool]:
@@ -70,6 +74,17 @@ def enqueue_sync(sync_user_id: int) -> None:
 def enqueue_syncs(sync_user_ids: list[int]) -> None:
     """One sync task per user, queued together (syncengine/queueing.py)."""
     queueing.enqueue_syncs(sync_user_ids)
+
+
+def queue_users(user_ids: Iterable[int]) -> int:
+    """What a mailbox change notification does (Graph and Google webhooks, Exchange's events):
+    the users due now and dispatched at once. A burst for one user makes one run: a user due
+    now is claimed once. Returns the number of sync tasks queued."""
+    ids = set(user_ids)
+    if not ids:
+        return 0
+    changefeed.wake(ids, timezone.now())
+    return len(dispatch.dispatch(enqueue_syncs))
 
 
 def dispatch_due() -> int:
@@ -119,3 +134,40 @@ def renew_push() -> dict[str, dict[str, int]]:
         if maintain is not None and provider.is_active():
             out[provider.key] = maintain()
     return out
+
+
+def check_mail_events() -> dict[str, int]:
+    """Runs every minute: each active mail provider whose mailboxes are asked for their events
+    (Exchange's EWS pull notifications) names the subscriptions due a check; they are checked
+    in batches, one task per batch, so several workers share them."""
+    from syncengine import registry
+
+    out: dict[str, int] = {}
+    for provider in registry.mail_providers():
+        due = getattr(provider, "events_due", None)
+        if due is None or not provider.is_active():
+            continue
+        ids: list[int] = due()
+        for start in range(0, len(ids), EVENT_BATCH):
+            async_task(
+                f"{TASKS}check_mail_event_batch",
+                provider.key,
+                ids[start : start + EVENT_BATCH],
+                group="events",
+            )
+        out[provider.key] = len(ids)
+    return out
+
+
+def check_mail_event_batch(provider_key: str, subscription_ids: list[int]) -> int:
+    """Checks these subscriptions' events once and queues only the users with a change (or whose
+    subscription had to be made again). Safe to run twice: each subscription is claimed by a
+    conditional update, so a second copy finds nothing due and queues nobody."""
+    from syncengine import registry
+
+    provider = registry.mail_provider(provider_key)
+    check = getattr(provider, "check_events", None)
+    if check is None:
+        return 0
+    users: set[int] = check(subscription_ids)
+    return queue_users(users)

@@ -1,5 +1,6 @@
 """The setup pages' sentence on how mailbox changes reach lsync: push when lsync has a public
-https address the service can call, polling (and how often) when it has none."""
+https address the service can call, polling (and how often) when it has none; for Exchange
+on-premises, its pull notifications (how often, how many mailboxes, why some fail)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django import template
 
 from connections import push
+from connections.providers.exchange import pull as exchange_pull
 
 register = template.Library()
 
@@ -23,4 +25,6 @@ def push_notice(page: str) -> dict[str, Any]:
         "url": url,
         "minutes": push.polling_minutes(),
         "why": "is not set" if not base else f"is {base}, not an https address",
+        # Exchange on-premises asks for its events (EWS pull): no public address needed.
+        "exchange": exchange_pull.summary() if page == "outlook" else None,
     }

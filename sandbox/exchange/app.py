@@ -2,7 +2,8 @@
 ``/autodiscover/autodiscover.svc``, and the shared ``/_control/`` surface.
 
 Python API for tests: ``add_mailbox``, ``add_account``, ``set_impersonation``, ``add_contact``,
-``add_event``, ``items``, ``deletes``, ``invitations``, ``expire_cursors``; attributes
+``add_event``, ``items``, ``deletes``, ``invitations``, ``expire_cursors``,
+``drop_subscriptions``; attributes
 ``server_version`` ("Exchange2013" | "Exchange2016" | "Exchange2019") and ``auth.methods``.
 ``seed`` keys are documented in ``seed.seed``. Route names (for faults and latency) are
 ``ews.{Operation}`` and ``autodiscover.GetUserSettings``.
@@ -18,7 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.core import FAULT_KINDS, Emulator, FaultRule, Request, Response
-from sandbox.exchange import autodiscover, folders, item_ops, meetings, records, seed
+from sandbox.exchange import (
+    autodiscover,
+    folders,
+    item_ops,
+    meetings,
+    notifications,
+    records,
+    seed,
+)
 from sandbox.exchange.auth import Authenticator, Unauthorized
 from sandbox.exchange.context import ACCEPTED_API_VERSIONS, SERVER_VERSIONS, Context, version_info
 from sandbox.exchange.find_item import find_item
@@ -46,6 +55,9 @@ OPERATIONS: dict[str, Operation] = {
     "FindItem": find_item,
     "SyncFolderItems": sync_folder_items,
     "ConvertId": records.convert_id,
+    "Subscribe": notifications.subscribe,
+    "GetEvents": notifications.get_events,
+    "Unsubscribe": notifications.unsubscribe,
 }
 
 
@@ -176,8 +188,14 @@ class ExchangeEmulator(Emulator):
         self.auth.forget_handshakes()
 
     def expire_cursors(self) -> None:
+        """Every sync state and notification watermark handed out so far becomes invalid."""
         with self.lock:
             self.org.sync_generation += 1
+
+    def drop_subscriptions(self) -> None:
+        """What a mailbox server restart does: every pull subscription is forgotten."""
+        with self.lock:
+            self.org.subscriptions.clear()
 
     # --- control and Python API ----------------------------------------------------------------
     def _control_records(self, request: Request) -> Response:

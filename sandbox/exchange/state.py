@@ -8,8 +8,12 @@ import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sandbox.core import Clock
+
+if TYPE_CHECKING:
+    from sandbox.exchange.notifications import PullSubscription
 
 # Distinguished folders every mailbox has: (distinguished id, display name, class, kind).
 DEFAULT_FOLDERS = (
@@ -169,6 +173,8 @@ class Organisation:
         self.domains: list[str] = []
         # SyncFolderItems errors without SyncState/IncludesLastItemInRange (schema-legal).
         self.omit_sync_state_on_error = False
+        # Pull subscriptions by id (sandbox/exchange/notifications.py).
+        self.subscriptions: dict[str, PullSubscription] = {}
 
     # --- ids ---------------------------------------------------------------------------------
     def make_id(self, kind: str) -> str:

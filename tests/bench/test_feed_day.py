@@ -16,6 +16,7 @@ KEYS = {
     "p95_latency_seconds_mailbox_to_salesforce",
     "p95_latency_seconds_mailbox_to_salesforce_push",
     "p95_latency_seconds_mailbox_to_salesforce_push_google",
+    "p95_latency_seconds_mailbox_to_salesforce_pull_exchange",
 }
 
 
@@ -38,4 +39,9 @@ def test_a_simulated_day_reads_the_feed_every_minute_and_costs_less_than_polling
     assert set(report["push"]) >= {
         "graph_webhook_to_dispatch_seconds_measured",
         "delivery_seconds_assumed_max",
+        "exchange_check_to_dispatch_seconds_measured",
     }
+    # Exchange: each mailbox edit waited for the next events check (every minute), measured
+    # through the product's check task against the EWS emulator.
+    assert report["push"]["exchange_pull_interval_seconds"] == 60
+    assert report["p95_latency_seconds_mailbox_to_salesforce_pull_exchange"] is not None

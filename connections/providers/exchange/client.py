@@ -35,7 +35,10 @@ from exchangelib import (
     FailFast,
 )
 from exchangelib.autodiscover.protocol import AutodiscoverProtocol
+from exchangelib.folders import BaseFolder, FolderCollection
+from exchangelib.properties import StatusEvent
 from exchangelib.protocol import CachingProtocol, Protocol
+from exchangelib.services import GetEvents
 from exchangelib.transport import DEFAULT_HEADERS
 from exchangelib.version import Version
 
@@ -49,6 +52,8 @@ T = TypeVar("T")
 # Exchange Online hosts: EWS there needs OAuth 2.0 (Basic is retired) and ends in October 2026.
 AUTODISCOVER_PATH = "/autodiscover/autodiscover.svc"
 UTC_ZONE = EWSTimeZone("UTC")
+# Pull notifications: the item events that mean a synced folder changed (not NewMail, FreeBusy).
+ITEM_EVENTS = ("CreatedEvent", "ModifiedEvent", "DeletedEvent", "MovedEvent", "CopiedEvent")
 
 
 class _Uncached(CachingProtocol):
@@ -290,6 +295,37 @@ class ExchangeClient:
                 del _endpoints[domain]
             _versions.pop(url, None)
         self._protocols.pop(url, None)
+
+    # ------------------------------------------------------------------ pull notifications
+
+    def subscribe_pull(
+        self, account: Account, folders: list[BaseFolder], minutes: int
+    ) -> tuple[str, str]:
+        """(subscription id, watermark): one Subscribe for the item events of `folders`, kept by
+        Exchange while a GetEvents comes at least every `minutes`."""
+        collection = FolderCollection(account=account, folders=folders)
+        made = collection.subscribe_to_pull(event_types=ITEM_EVENTS, timeout=minutes)
+        if made is None:
+            raise ValueError("no folder to subscribe to")
+        return str(made[0]), str(made[1])
+
+    def pull_events(
+        self, account: Account, subscription_id: str, watermark: str
+    ) -> tuple[int, str]:
+        """(item events, the watermark after them) since `watermark`: GetEvents again with the
+        last watermark while Exchange says MoreEvents (exchangelib's own loop asks with the first
+        watermark each time)."""
+        service = GetEvents(account=account)
+        count = 0
+        while True:
+            note = service.get(subscription_id=subscription_id, watermark=watermark)
+            for event in note.events or ():
+                if event.watermark:
+                    watermark = str(event.watermark)
+                if not isinstance(event, StatusEvent):
+                    count += 1
+            if not note.more_events:
+                return count, watermark
 
     # ------------------------------------------------------------------ Test Connection
 

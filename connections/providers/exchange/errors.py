@@ -40,6 +40,16 @@ GONE = (ews.ErrorItemNotFound, ews.ErrorInvalidIdMalformed, ews.ErrorInvalidIdNo
 CONFLICT = (ews.ErrorIrresolvableConflict, ews.ErrorChangeKeyRequiredForWriteOperations)
 # Sync state no longer usable: a full listing follows.
 STALE_CURSOR = (ews.ErrorInvalidSyncStateData, ews.ErrorSyncFolderNotFound)
+# A pull subscription Exchange no longer holds (timed out, server restarted) or a watermark it no
+# longer takes: subscribe again, and sync, since events may have been missed meanwhile.
+SUBSCRIPTION_LOST = (
+    ews.ErrorSubscriptionNotFound,
+    ews.ErrorExpiredSubscription,
+    ews.ErrorInvalidSubscription,
+    ews.ErrorInvalidPullSubscriptionId,
+    ews.ErrorSubscriptionUnsubsribed,
+    ews.ErrorInvalidWatermark,
+)
 # The server is briefly unable to serve; a later run will do.
 TRANSIENT = (
     ews.ErrorMailboxStoreUnavailable,

@@ -33,6 +33,24 @@ class ExchangeProvider(MailConnectionProvider):
 
         return run_checks(email)
 
+    def maintain_push(self) -> dict[str, int]:
+        """EWS pull subscriptions: one per linked user, made again when its kinds changed."""
+        from connections.providers.exchange.pull import maintain
+
+        return maintain()
+
+    def events_due(self) -> list[int]:
+        """The pull subscriptions due a GetEvents (the "check mailbox events" task)."""
+        from connections.providers.exchange.pull import due
+
+        return due()
+
+    def check_events(self, subscription_ids: list[int]) -> set[int]:
+        """The sync users whose mailbox changed, among these subscriptions (pull.py)."""
+        from connections.providers.exchange.pull import check
+
+        return check(subscription_ids)
+
     def claimed_domains(self) -> frozenset[str]:
         settings = ExchangeSettings.load()
         account = {settings.account_domain} if settings.account_domain else set()

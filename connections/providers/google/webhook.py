@@ -11,12 +11,11 @@ message loses and duplicates nothing, and a burst of messages makes one run.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from connections.providers.google import push
-from syncengine import changefeed, dispatch, tasks
+from syncengine import tasks
 
 
 @csrf_exempt
@@ -31,6 +30,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if outcome == "refused":
         return HttpResponse("unknown channel", status=403, content_type="text/plain")
     if user is not None:
-        changefeed.wake([user], timezone.now())
-        dispatch.dispatch(tasks.enqueue_syncs)
+        tasks.queue_users([user])
     return HttpResponse(status=200)

@@ -27,8 +27,8 @@ from django.utils import timezone
 from connections.models import GraphSubscription, MailConnection
 from connections.providers.microsoft.client import GraphClient, GraphError
 from connections.providers.microsoft.stores.contacts import GraphContactStore
-from connections.push import webhook_url
-from syncengine.models import LinkStatus, SyncUser
+from connections.push import linked_users, webhook_url
+from syncengine.models import SyncUser
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,7 @@ def _graph_time(value: datetime) -> str:
 
 
 def _users() -> Iterable[SyncUser]:
-    return SyncUser.objects.select_related("configuration", "mail_connection").filter(
-        link_status=LinkStatus.LINKED,
-        mail_connection__method=MailConnection.Method.MICROSOFT365,
-        configuration__active=True,
-    )
+    return linked_users(MailConnection.Method.MICROSOFT365)
 
 
 def _resource(client: GraphClient, user: SyncUser, kind: str) -> str:

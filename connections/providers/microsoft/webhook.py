@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from connections.providers.microsoft import push
-from syncengine import changefeed, dispatch, tasks
+from syncengine import tasks
 
 MAX_TOKEN = 512
 
@@ -40,6 +39,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if not users:
         status = 403 if refused else 400
         return HttpResponse("no valid notification", status=status, content_type="text/plain")
-    changefeed.wake(users, timezone.now())
-    dispatch.dispatch(tasks.enqueue_syncs)
+    tasks.queue_users(users)
     return HttpResponse(status=202)
