@@ -207,9 +207,9 @@ def test_without_shared_activities_is_parent_and_event_who_relation_do_not_exist
         sf.EventWhoRelation.describe()
     # Invitees work as before, and WhoId is one contact, with no relation rows.
     sf.EventRelation.create({"EventId": meeting, "RelationId": one, "IsInvitee": True})
-    assert sf.query(f"SELECT COUNT() FROM EventRelation WHERE EventId = '{meeting}'")[
-        "totalSize"
-    ] == 1
+    assert (
+        sf.query(f"SELECT COUNT() FROM EventRelation WHERE EventId = '{meeting}'")["totalSize"] == 1
+    )
 
 
 def test_a_seeded_company_can_have_shared_activities(keys: tuple[str, str]) -> None:

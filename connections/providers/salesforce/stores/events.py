@@ -26,6 +26,7 @@ from syncengine.stores.base import (
     MatchKey,
     Occurrence,
     Op,
+    Update,
 )
 
 
@@ -189,7 +190,11 @@ class EventStore(InviteeWrites, OccurrenceWrites, SalesforceStore):
     # --- auto-relate (Name and Related To) -----------------------------------------------------
     def prepare(self, ops: Sequence[Op]) -> None:
         """Auto-relate: the attendees of every event this batch creates are looked up at once
-        (one query per object and 200 e-mails, shared with the invitees written afterwards)."""
+        (one query per object and 200 e-mails, shared with the invitees written afterwards).
+        Whether the org has Shared Activities is known before anything is written, so a failed
+        describe leaves no event written without its invitees."""
+        if any(writes_attendees(op) for op in ops):
+            self.shared_activities()
         if not self.auto_relate:
             return
         emails = {
@@ -210,3 +215,10 @@ class EventStore(InviteeWrites, OccurrenceWrites, SalesforceStore):
     def after_write(self, written: list[Written]) -> None:
         self.remove_occurrences(written)
         self.write_attendees(written)
+
+
+def writes_attendees(op: Op) -> bool:
+    """Whether writing `op` writes the event's EventRelation rows (InviteeWrites)."""
+    if isinstance(op, Update):
+        return isinstance(op.record, Event) and (op.fields is None or "attendees" in op.fields)
+    return isinstance(op, Create) and isinstance(op.record, Event) and bool(op.record.attendees)

@@ -63,7 +63,10 @@ class InviteeWrites(Base):
         try:
             described = self.client.describe("Event")
         except SalesforceError as exc:
-            raise errors.translate(exc, self.client.username, self.client.login_url) from exc
+            error = errors.translate(exc, self.client.username, self.client.login_url)
+            if isinstance(error, Rejected | NotFound):
+                return False  # the plain behaviour, asked again next time
+            raise error from exc
         fields = described.get("fields", []) if isinstance(described, dict) else []
         on = any(f.get("name") == "WhoCount" for f in fields)
         with _shared_lock:
