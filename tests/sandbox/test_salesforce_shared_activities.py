@@ -8,12 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
-from sandbox.inprocess import mount
 from sandbox.salesforce.app import SalesforceEmulator
-from sandbox.salesforce.testkit import connect, make_certificate
+from sandbox.salesforce.testkit import connect_in_process, make_certificate
 
 KEY = "3MVG9lsync.shared"
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -28,11 +26,7 @@ def make_org(keys: tuple[str, str], shared: bool) -> tuple[SalesforceEmulator, A
     app = SalesforceEmulator(seed=3)
     app.seed({"settings": {"shared_activities": shared}})
     app.add_user("sync@acme.sf", "sync@acme.example", "Sync", "User")
-    app.register_connected_app(KEY, keys[1])
-    session = requests.Session()
-    session.trust_env = False
-    base = mount(session, {"salesforce": app})["salesforce"]
-    return app, connect(session, base, keys[0], KEY, "sync@acme.sf")
+    return app, connect_in_process(app, keys, KEY, "sync@acme.sf")
 
 
 @pytest.fixture

@@ -78,11 +78,9 @@ class InviteeWrites(Base):
         and leads too (IsParent; relations to accounts and other records are left out)."""
         out: dict[str, list[Row]] = {}
         fields = [*convert.RELATION_SELECT, *(("IsInvitee", "IsParent") if shared else ())]
-        which = (
-            "(IsInvitee = true OR IsParent = true) AND IsWhat = false"
-            if shared
-            else ("IsInvitee = true")
-        )
+        which = "IsInvitee = true"
+        if shared:
+            which = "(IsInvitee = true OR IsParent = true) AND IsWhat = false"
         for part in chunks(list(event_ids)):
             soql = (
                 f"SELECT {', '.join(fields)} FROM EventRelation WHERE EventId IN "
