@@ -87,6 +87,8 @@ WIRED: dict[str, tuple[str, ...]] = {
     "SyncConfiguration.events_auto_relate": (
         "tests/providers/salesforce/test_auto_relate.py::test_on_the_event_names_the_matching_contact_and_relates_to_its_account",
         "tests/providers/salesforce/test_auto_relate.py::test_off_the_event_is_related_to_nothing_but_invitees_still_mirror_attendees",
+        "tests/providers/salesforce/test_auto_relate_shared.py::test_every_contact_attendee_is_related_and_the_first_is_the_name",
+        "tests/providers/salesforce/test_auto_relate_shared.py::test_off_nothing_is_related_and_invitees_still_mirror_attendees",
     ),
     "SyncConfiguration.events_sync_private": (
         MODELS_TEST,

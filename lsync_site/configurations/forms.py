@@ -144,7 +144,9 @@ class ConfigurationForm(LabelledErrorsMixin, forms.ModelForm):  # type: ignore[t
             "are always the organizer's Salesforce event, never a second one.",
             "events_auto_relate": "An event created in Salesforce from the mailbox gets the "
             "first attendee found as a contact (else as a lead) as its Name, and that contact's "
-            "account as Related To. Attendees become invitees either way.",
+            "account as Related To; with Shared Activities, every attendee found as a contact "
+            "is related too, and the relations follow the attendees. Attendees become invitees "
+            "either way.",
             "events_send_invitations": "Off: attendees of events synced from Salesforce are "
             "not e-mailed by the mailbox.",
             "mass_delete_percent": "A run that would delete more than this share of one side's "

@@ -37,6 +37,10 @@ class OrgAdmin:
                 app["consumer_key"], app["certificate_pem"], app.get("preauthorized_usernames")
             )
             result["connected_app"] = app["consumer_key"]
+        # Before the company is seeded, so its events get their relations as such an org's do.
+        for place in ("company", "settings"):
+            if "shared_activities" in (payload.get(place) or {}):
+                self.shared_activities = payload[place]["shared_activities"]
         if "company" in payload:
             spec = payload["company"]
             company = make_company(int(spec.get("users", 3)), int(spec.get("seed", 1)))
@@ -61,6 +65,16 @@ class OrgAdmin:
                 self.clock.now()
             ).isoformat(),
         }
+
+    @property
+    def shared_activities(self) -> bool:
+        """The org setting "Allow Users to Relate Multiple Contacts to Tasks and Events"."""
+        return self.store.shared_activities
+
+    @shared_activities.setter
+    def shared_activities(self, on: bool) -> None:
+        with self.lock:
+            self.store.shared_activities = bool(on)
 
     def register_connected_app(
         self,

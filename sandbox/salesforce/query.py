@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.salesforce import ids, schema, sharing, soql
+from sandbox.salesforce import ids, schema, shared_activities, sharing, soql
 from sandbox.salesforce.errors import SfError
 from sandbox.salesforce.store import OrgStore
 from sandbox.salesforce.values import to_json
@@ -175,7 +175,7 @@ class Runner:
         except soql.SoqlError as exc:
             raise SfError("MALFORMED_QUERY", exc.message) from exc
         obj = schema.object_name(query.object)
-        if obj is None:
+        if obj is None or shared_activities.hidden_object(self.store, obj):
             raise SfError(
                 "INVALID_TYPE",
                 f"sObject type '{query.object}' is not supported. If you are attempting to use "
@@ -183,8 +183,15 @@ class Runner:
                 "reference your WSDL or the describe call for the appropriate names.",
             )
         paths = [resolve(obj, p)[0] for p in query.fields]
+        for path in [*paths, *(resolve(obj, p)[0] for p in _filtered(query.where))]:
+            if len(path) == 1 and shared_activities.hidden_field(self.store, obj, path[0]):
+                raise _invalid_field(
+                    f"No such column '{path[0]}' on entity '{obj}'. {_CUSTOM_HINT}"
+                )
         if obj == "UserRecordAccess":
             rows = sharing.access_rows(self.store, query.where)
+        elif obj == "EventWhoRelation":
+            rows = self.store.shared.who_rows(include_deleted)
         else:
             rows = self.store.rows(obj, include_deleted)
         if query.where is not None:
@@ -203,6 +210,15 @@ class Runner:
         if query.count:
             return len(rows), []
         return len(rows), [self.shape(obj, r, paths) for r in rows]
+
+
+def _filtered(cond: soql.Condition | None) -> list[soql.Path]:
+    """The field paths a WHERE clause names."""
+    if isinstance(cond, soql.And | soql.Or):
+        return [p for c in cond.operands for p in _filtered(c)]
+    if isinstance(cond, soql.Not):
+        return _filtered(cond.operand)
+    return [] if cond is None else [cond.path]
 
 
 def _fold(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.core import Request, Response
-from sandbox.salesforce import ids, schema
+from sandbox.salesforce import ids, schema, shared_activities
 from sandbox.salesforce.context import Ctx
 from sandbox.salesforce.errors import SfError, not_found
 from sandbox.salesforce.query import Runner
@@ -36,11 +36,12 @@ class SObjectApi:
              "createable": True, "updateable": True, "deletable": True, "replicateable": True,
              "urls": {"sobject": f"/services/data/v{ctx.version}/sobjects/{name}"}}
             for name in schema.OBJECTS
+            if not shared_activities.hidden_object(self.store, name)
         ]  # fmt: skip
         return Response.json({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
     def describe(self, request: Request, ctx: Ctx, obj: str) -> Response:
-        name = object_or_404(obj)
+        name = self.visible(obj)
         fields = [
             {
                 "name": f.name,
@@ -59,7 +60,7 @@ class SObjectApi:
                     for v in f.values
                 ],
             }
-            for f in schema.fields(name)
+            for f in self.fields(name)
         ]
         return Response.json(
             {
@@ -70,6 +71,18 @@ class SObjectApi:
             }
         )
 
+    def visible(self, obj: str) -> str:
+        name = object_or_404(obj)
+        if shared_activities.hidden_object(self.store, name):
+            raise not_found()
+        return name
+
+    def fields(self, obj: str) -> list[schema.Field]:
+        return [
+            f for f in schema.fields(obj)
+            if not shared_activities.hidden_field(self.store, obj, f.name)
+        ]  # fmt: skip
+
     def create(self, request: Request, ctx: Ctx, obj: str) -> Response:
         name = object_or_404(obj)
         record_id = self.store.create(name, body(request) or {}, ctx.actor)
@@ -79,8 +92,11 @@ class SObjectApi:
         )
 
     def get(self, request: Request, ctx: Ctx, obj: str, record_id: str) -> Response:
-        name = object_or_404(obj)
+        name = self.visible(obj)
         found = self.store.find(record_id)
+        if name == "EventWhoRelation" and found and found[0] == "EventRelation":
+            rows = [r for r in self.store.shared.who_rows(False) if r["Id"] == found[1]["Id"]]
+            found = (name, rows[0]) if rows else None
         if found is None or found[0] != name:
             raise not_found()
         if found[1]["IsDeleted"]:
@@ -90,13 +106,13 @@ class SObjectApi:
             fields = []
             for part in wanted.split(","):
                 f = schema.field(name, part.strip())
-                if f is None:
+                if f is None or shared_activities.hidden_field(self.store, name, f.name):
                     raise SfError(
                         "INVALID_FIELD", f"No such column '{part.strip()}' on entity '{name}'."
                     )
                 fields.append(f.name)
         else:
-            fields = [f.name for f in schema.fields(name)]
+            fields = [f.name for f in self.fields(name)]
         return Response.json(
             Runner(self.store, ctx.version).shape(name, found[1], [(f,) for f in fields])
         )

@@ -157,6 +157,7 @@ OBJECTS: dict[str, list[Field]] = {
         Field("IsPrivate", "boolean"),
         _ref("WhoId", "Contact", "Lead"),
         _ref("WhatId", "Account"),
+        Field("WhoCount", "int", createable=False, updateable=False),
         _ref("AccountId", "Account", writable=False),
         Field("IsReminderSet", "boolean"),
         Field("ReminderDateTime", "datetime"),
@@ -183,6 +184,15 @@ OBJECTS: dict[str, list[Field]] = {
         Field("IsInvitee", "boolean"),
         Field("IsParent", "boolean"),
         Field("IsWhat", "boolean"),
+        _ref("AccountId", "Account", writable=False),
+    ],
+    # Shared Activities only (shared_activities.py): derived from EventRelation, read-only.
+    "EventWhoRelation": [
+        *_system(owner=()),
+        _ref("EventId", "Event", writable=False),
+        _ref("RelationId", "Contact", "Lead", writable=False),
+        _ro("Type", "string", length=50),
+        _ref("AccountId", "Account", writable=False),
     ],
     "User": [
         *_system(owner=()),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.salesforce import events, ids, schema
+from sandbox.salesforce import events, ids, schema, shared_activities
 from sandbox.salesforce.errors import RecordError, SfError
 from sandbox.salesforce.series import Series
 from sandbox.salesforce.values import coerce
@@ -48,6 +48,9 @@ class OrgStore:
         # Sharing (sharing.py): objects with a Private org-wide default, and (record, user) shares.
         self.private_objects: set[str] = set()
         self.shares: set[tuple[str, str]] = set()
+        # Shared Activities (shared_activities.py): several contacts related to one event.
+        self.shared_activities = False
+        self.shared = shared_activities.SharedActivities(self)
 
     # --- reading -----------------------------------------------------------------------------
     def find(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
@@ -94,6 +97,10 @@ class OrgStore:
             self._journal.append((obj, record["Id"], dict(previous) if previous else None))
         self.records[obj][record["Id"]] = record
 
+    def put(self, obj: str, record: dict[str, Any]) -> None:
+        """Stores a record as it is (bookkeeping already done by the caller)."""
+        self._store(obj, record)
+
     # --- writing -----------------------------------------------------------------------------
     def new_id(self, obj: str) -> str:
         self.counter += 1
@@ -104,6 +111,7 @@ class OrgStore:
     ) -> str:
         if not isinstance(data, dict):
             raise SfError("JSON_PARSER_ERROR", "Expected a JSON object for the record")
+        self._check_object(obj, "inserted")
         if any(k.lower() == "id" for k in data):
             raise RecordError(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -118,11 +126,24 @@ class OrgStore:
         record["OwnerId" if "OwnerId" in record else "_"] = actor.user_id
         record.pop("_", None)
         changed = self._merge(obj, record, data, creating=True)
+        if obj == "EventRelation" and self.shared_activities:
+            self.shared.defaults(record, {k.lower() for k in data})
         self._finish(obj, record, changed, actor, creating=True)
+        if obj == "EventRelation":
+            self.shared.check_relation(record, creating=True)
         record_id = self._insert(obj, record, actor, record_id)
         if obj == "Event":
             self._series(actor).created(record, actor.now)
+            self.shared.event_written(record, None, actor)
+        if obj == "EventRelation":
+            self.shared.relations_changed(record["EventId"], actor)
         return record_id
+
+    def _check_object(self, obj: str, verb: str) -> None:
+        if shared_activities.hidden_object(self, obj):
+            raise SfError("INVALID_TYPE", f"sObject type '{obj}' is not supported.")
+        if obj in shared_activities.DERIVED_OBJECTS:
+            raise SfError("INVALID_TYPE_FOR_OPERATION", f"entity type cannot be {verb}: {obj}")
 
     def _insert(
         self, obj: str, record: dict[str, Any], actor: Actor, record_id: str | None = None
@@ -159,18 +180,29 @@ class OrgStore:
         obj, current = found
         if not isinstance(data, dict):
             raise SfError("JSON_PARSER_ERROR", "Expected a JSON object for the record")
+        self._check_object(obj, "updated")
         record = dict(current)
         changed = self._merge(obj, record, data, creating=False)
         if obj == "Event":
             self._series(actor).check_occurrence_update(current, changed)
+            self.shared.check_event(current["Id"], current.get("WhoId"), record.get("WhoId"))
         self._finish(obj, record, changed, actor, creating=False)
+        if obj == "EventRelation":
+            self.shared.check_relation(record, creating=False)
         if obj == "Event":
             record = self._series(actor).updated(current, record, changed, actor.now)
         self._store(obj, record)
+        if obj == "Event":
+            self.shared.event_written(record, current.get("WhoId"), actor)
+        if obj == "EventRelation":
+            self.shared.relations_changed(record["EventId"], actor)
 
     def delete(self, obj: str | None, record_id: str, actor: Actor) -> None:
         obj, record = self._existing(obj, record_id)
+        self._check_object(obj, "deleted")
         self._soft_delete(obj, record, actor)
+        if obj == "EventRelation":
+            self.shared.relations_changed(record["EventId"], actor)
         if obj == "Event":
             self._series(actor).deleted(record)
             for relation in list(self.live("EventRelation")):
@@ -210,7 +242,7 @@ class OrgStore:
             if key == "attributes" or (not creating and key.lower() == "id"):
                 continue
             f = schema.field(obj, key)
-            if f is None:
+            if f is None or shared_activities.hidden_field(self, obj, f.name):
                 raise SfError("INVALID_FIELD", f"No such column '{key}' on sobject of type {obj}")
             if not (f.createable if creating else f.updateable):
                 raise RecordError(
@@ -266,7 +298,7 @@ class OrgStore:
             )
         if obj == "Event":
             events.apply_rules(record, changed, actor.time_zone)
-            record["AccountId"] = self._event_account(record)
+            record["AccountId"] = self.event_account(record)
         if obj == "Lead" and not record.get("Status"):
             record["Status"] = "Open - Not Contacted"
         if "Name" in record and obj not in ("Account", "Profile"):
@@ -281,7 +313,7 @@ class OrgStore:
             _LastModifiedClient=actor.client,
         )
 
-    def _event_account(self, record: dict[str, Any]) -> str | None:
+    def event_account(self, record: dict[str, Any]) -> str | None:
         for key in ("WhatId", "WhoId"):
             found = self.find(record.get(key) or "")
             if found and found[0] == "Account":

@@ -70,3 +70,17 @@ def connect(
         session=session,
         **kwargs,
     )
+
+
+def connect_in_process(
+    app: Any, keys: tuple[str, str], consumer_key: str, username: str, **kwargs: Any
+) -> Any:
+    """`connect` to an emulator mounted on a fresh session (no network), with the connected app
+    `consumer_key` registered for the certificate of `keys` (private key PEM, certificate PEM)."""
+    from sandbox.inprocess import mount
+
+    app.register_connected_app(consumer_key, keys[1])
+    session = requests.Session()
+    session.trust_env = False
+    base = mount(session, {"salesforce": app})["salesforce"]
+    return connect(session, base, keys[0], consumer_key, username, **kwargs)

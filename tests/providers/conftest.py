@@ -24,6 +24,7 @@ from django.utils import timezone
 from connections import http
 from connections.models import MailConnection, SalesforceConnection, Status
 from connections.providers.salesforce.client import clear_token_cache
+from connections.providers.salesforce.stores.invitees import forget_shared_activities
 from sandbox.salesforce.app import SalesforceEmulator
 from sandbox.salesforce.testkit import make_certificate
 from syncengine import tasks
@@ -48,8 +49,10 @@ def sandbox_product(
 
     monkeypatch.setattr(http, "build_session", build_session)
     clear_token_cache()
+    forget_shared_activities()
     yield sandbox
     clear_token_cache()
+    forget_shared_activities()
 
 
 @dataclass

@@ -129,18 +129,6 @@ EVENT_SELECT = [
 ]
 
 
-def relate_fields(emails: list[str], found_as: dict[str, tuple[str, str, str]]) -> dict[str, str]:
-    """Auto-relate: Name (WhoId) is the first attendee found as a contact, else the first found
-    as a lead; Related To (WhatId) is that contact's account. `found_as`: e-mail -> (object, Id,
-    AccountId or ""). Users and unknown e-mails relate to nothing (they stay invitees only)."""
-    for wanted in ("Contact", "Lead"):
-        for email in emails:
-            obj, record_id, account = found_as.get(email, ("", "", ""))
-            if obj == wanted:
-                return {"WhoId": record_id, **({"WhatId": account} if account else {})}
-    return {}
-
-
 RELATION_SELECT = ["Id", "EventId", "RelationId", "Relation.Email", "Relation.Name", "Status"]
 # Record fields -> the sObject fields written together for them.
 EVENT_GROUPS: dict[str, tuple[str, ...]] = {

@@ -89,6 +89,7 @@ def test_the_lookups_of_a_batch_are_one_query_per_object_not_one_per_event(org: 
         org.add("Contact", {"LastName": f"C{n}", "Email": f"c{n}@acme.test"})
     store = org.events(events_auto_relate=True)
     store.load_zone()
+    store.shared_activities()  # asked once per org and process (a describe), not per batch
     before = store.api_calls
     ops = [Create(f"m{n}", meeting(f"Meeting {n}", f"c{n}@acme.test")) for n in range(12)]
     results = store.apply(ops)

@@ -9,30 +9,28 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connections.providers.salesforce import convert, errors
-from connections.providers.salesforce.client import SalesforceClient, SalesforceError
+from connections.providers.salesforce import convert
+from connections.providers.salesforce.client import SalesforceClient
 from connections.providers.salesforce.cursor import soql_time
+from connections.providers.salesforce.relations import Person, relate_fields
 from connections.providers.salesforce.soql import quote
 from connections.providers.salesforce.stores import series
 from connections.providers.salesforce.stores.base import SalesforceStore, Written, chunks
+from connections.providers.salesforce.stores.invitees import InviteeWrites
 from connections.providers.salesforce.stores.occurrences import OccurrenceWrites
-from syncengine.records import Attendee, Contact, Event, Recurrence, norm_email, take_answers
+from syncengine.records import Contact, Event, Recurrence, norm_email, take_answers
 from syncengine.stores.base import (
     Create,
     Item,
     Kind,
     MatchKey,
-    NotFound,
     Occurrence,
     Op,
-    Rejected,
+    Update,
 )
 
-# Who an attendee's e-mail can be in Salesforce, in the order we look.
-INVITEE_OBJECTS = ("Contact", "Lead", "User")
 
-
-class EventStore(OccurrenceWrites, SalesforceStore):
+class EventStore(InviteeWrites, OccurrenceWrites, SalesforceStore):
     kind: Kind = "events"
     sobject = "Event"
 
@@ -51,8 +49,7 @@ class EventStore(OccurrenceWrites, SalesforceStore):
         self.auto_relate = auto_relate
         self.zone = ""  # the owner's TimeZoneSidKey, learnt from the first rows read
         self.invitees: dict[str, tuple[str, str]] = {}  # e-mail -> (RelationId, Name)
-        # e-mail -> (the object it was found as, its Id, a contact's AccountId) for auto-relate
-        self.found_as: dict[str, tuple[str, str, str]] = {}
+        self.found: dict[str, Person] = {}  # e-mail -> what it was found as (resolve)
         self.unknown_attendees: set[str] = set()
 
     def select(self) -> list[str]:
@@ -193,7 +190,11 @@ class EventStore(OccurrenceWrites, SalesforceStore):
     # --- auto-relate (Name and Related To) -----------------------------------------------------
     def prepare(self, ops: Sequence[Op]) -> None:
         """Auto-relate: the attendees of every event this batch creates are looked up at once
-        (one query per object and 200 e-mails, shared with the invitees written afterwards)."""
+        (one query per object and 200 e-mails, shared with the invitees written afterwards).
+        Whether the org has Shared Activities is known before anything is written, so a failed
+        describe leaves no event written without its invitees."""
+        if any(writes_attendees(op) for op in ops):
+            self.shared_activities()
         if not self.auto_relate:
             return
         emails = {
@@ -208,102 +209,16 @@ class EventStore(OccurrenceWrites, SalesforceStore):
     def create_fields(self, op: Create) -> dict[str, Any]:
         if not self.auto_relate or not isinstance(op.record, Event):
             return {}
-        return convert.relate_fields([a.email for a in op.record.attendees], self.found_as)
+        return relate_fields([a.email for a in op.record.attendees], self.found)
 
-    # --- invitees ------------------------------------------------------------------------------
+    # --- invitees and relations (invitees.py) -------------------------------------------------
     def after_write(self, written: list[Written]) -> None:
         self.remove_occurrences(written)
-        targets = [
-            w
-            for w in written
-            if isinstance(w.record, Event)
-            and (w.fields is None or "attendees" in w.fields)
-            and (w.record.attendees or not w.created)
-        ]
-        if not targets:
-            return
-        self.resolve({a.email for w in targets for a in w.record.attendees})  # type: ignore[union-attr]
-        existing = self.relations([w.id for w in targets if not w.created])
-        creates: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        deletes: list[str] = []
-        for w in targets:
-            assert isinstance(w.record, Event)
-            have = {
-                norm_email((r.get("Relation") or {}).get("Email")): r
-                for r in existing.get(w.id, [])
-            }
-            want: dict[str, Attendee] = {
-                a.email: a for a in w.record.attendees if a.email in self.invitees
-            }
-            for email, rel in have.items():
-                if email not in want:
-                    deletes.append(rel["Id"])
-                elif convert.STATUS_TO_SF[want[email].response] != rel.get("Status"):
-                    status = convert.STATUS_TO_SF[want[email].response]
-                    updates.append(
-                        {"attributes": {"type": "EventRelation"}, "id": rel["Id"], "Status": status}
-                    )
-            for email, attendee in want.items():
-                if email not in have:
-                    creates.append(
-                        {
-                            "attributes": {"type": "EventRelation"},
-                            "EventId": w.id,
-                            "RelationId": self.invitees[email][0],
-                            "IsInvitee": True,
-                            "Status": convert.STATUS_TO_SF[attendee.response],
-                        }
-                    )
-            for a in w.record.attendees:
-                if a.email in self.unknown_attendees:
-                    self.unresolved.append(
-                        (w.id, f"Attendee {a.email} is no Salesforce contact, lead or user")
-                    )
-        self.write_relations(creates, updates, deletes)
+        self.write_attendees(written)
 
-    def resolve(self, emails: set[str]) -> None:
-        missing = sorted(e for e in emails if e not in self.invitees)
-        for obj in INVITEE_OBJECTS:
-            if not missing:
-                break
-            for part in chunks(missing):
-                extra = " AND IsActive = true" if obj == "User" else ""
-                account = ", AccountId" if obj == "Contact" else ""
-                soql = (
-                    f"SELECT Id, Email, Name{account} FROM {obj} WHERE Email IN "
-                    f"({', '.join(quote(e) for e in part)}){extra} ORDER BY Id"
-                )
-                for row in self.query(soql):
-                    email = norm_email(row.get("Email"))
-                    if email and email not in self.invitees and row["Id"] != self.user_id:
-                        self.invitees[email] = (row["Id"], row.get("Name") or "")
-                        account = str(row.get("AccountId") or "")
-                        self.found_as[email] = (obj, row["Id"], account)
-            missing = [e for e in missing if e not in self.invitees]
-        self.unknown_attendees.update(missing)
 
-    def write_relations(
-        self, creates: list[dict[str, Any]], updates: list[dict[str, Any]], deletes: list[str]
-    ) -> None:
-        """Invitee rows; a failure here leaves the event written and is reported as unresolved."""
-        calls: list[tuple[str, dict[str, Any]]] = []
-        for part in chunks(creates):
-            calls.append(("POST", {"json": {"allOrNone": False, "records": list(part)}}))
-        for part in chunks(updates):
-            calls.append(("PATCH", {"json": {"allOrNone": False, "records": list(part)}}))
-        for ids in chunks(deletes):
-            calls.append(("DELETE", {"params": {"ids": ",".join(ids), "allOrNone": "false"}}))
-        for method, kwargs in calls:
-            try:
-                answer = self.client.write(method, "composite/sobjects", **kwargs)
-            except SalesforceError as exc:
-                error = errors.translate(exc, self.client.username, self.client.login_url)
-                if not isinstance(error, Rejected | NotFound):
-                    raise error from exc
-                self.unresolved.append(("", f"Invitees could not be saved: {exc.message}"))
-                continue
-            for outcome in answer or []:
-                if not outcome.get("success"):
-                    problem = (outcome.get("errors") or [{}])[0].get("message", "")
-                    self.unresolved.append(("", f"An invitee could not be saved: {problem}"))
+def writes_attendees(op: Op) -> bool:
+    """Whether writing `op` writes the event's EventRelation rows (InviteeWrites)."""
+    if isinstance(op, Update):
+        return isinstance(op.record, Event) and (op.fields is None or "attendees" in op.fields)
+    return isinstance(op, Create) and isinstance(op.record, Event) and bool(op.record.attendees)
