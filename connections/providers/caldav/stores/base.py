@@ -36,6 +36,7 @@ from syncengine.stores.base import (
     Update,
     VersionMismatch,
 )
+from syncengine.stores.occurrences import Known, vanished
 
 Record = Contact | Event
 CTAG_PREFIX = "ctag:"
@@ -154,11 +155,8 @@ class DavCollectionStore:
         gone = [r.path for r in answer.resources if r.status == 404]
         changed = self.multiget([r.path for r in answer.resources if r.status == 200])
         current = occurrences(changed)
-        deleted = list(gone)
-        for path in {*gone, *(i.id.partition("#")[0] for i in changed)}:
-            before = known.pop(path, [])
-            deleted += [f"{path}#{key}" for key in before if key not in current.get(path, [])]
-        known.update(current)
+        touched = [*gone, *(i.id.partition("#")[0] for i in changed)]
+        deleted = gone + [f"{path}#{key}" for path, key in vanished(known, current, touched)]
         items = [i for i in changed if self.keep(i.record)]
         return ChangePage(
             items, deleted, join_cursor(answer.sync_token or token, known), full=False
@@ -255,9 +253,9 @@ def _uid(path: str, suffix: str) -> str:
     return name[: -len(suffix)] if name.endswith(suffix) else name
 
 
-def occurrences(items: Iterable[Item]) -> dict[str, list[str]]:
+def occurrences(items: Iterable[Item]) -> Known:
     """Resource path -> the keys of the moved occurrences it holds (only where it holds some)."""
-    found: dict[str, list[str]] = {}
+    found: Known = {}
     for item in items:
         path, _, key = item.id.partition("#")
         if key:
