@@ -11,8 +11,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from exchangelib import IMPERSONATION, Account, CalendarItem, Configuration, Credentials
-from exchangelib import EWSDateTime, EWSTimeZone, FailFast
+from exchangelib import (
+    IMPERSONATION,
+    Account,
+    CalendarItem,
+    Configuration,
+    Credentials,
+    EWSDateTime,
+    EWSTimeZone,
+    FailFast,
+)
 from exchangelib.recurrence import NumberedPattern, Recurrence, WeeklyPattern
 
 from connections.providers.exchange import client as exchange_client
