@@ -194,3 +194,24 @@ def test_an_occurrence_moved_before_the_first_sync_is_moved_in_exchange_too(
     office.settle()
 
     assert_one_series(office, "Forecast call")
+
+
+def test_a_moved_occurrence_cancelled_in_outlook_is_deleted_in_salesforce(
+    office: Office,
+) -> None:
+    owner = office.user.salesforce_user_id
+    series = make_salesforce_series(office.salesforce, owner, START)
+    office.sync()
+    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
+    office.settle()
+    (moved,) = [it for it in office.mailbox() if it.occurrence is not None]
+
+    (occurrence,) = office.outlook().fetch(ids=[(moved.id, None)])
+    occurrence.delete(send_meeting_cancellations="SendToNone")
+    office.settle()
+
+    rows = [r for r in office.salesforce.store.live("Event") if r["OwnerId"] == owner]
+    assert len(rows) == 9  # the series row and its 8 plain occurrences
+    assert not any(r["IsRecurrence2Exception"] for r in rows)
+    (master,) = office.mailbox()
+    assert len(office.occurrences(master.id)) == 8
