@@ -9,8 +9,9 @@ single items.
 - Exdates: EWS takes no exdates with a series, so after a series is written the plain
   occurrences at its exdates are deleted (found the same way). Occurrences already deleted are
   simply not there; a modified one is a meeting of its own and stays.
-- A series whose only change is its exdates keeps its Recurrence: writing it again, even
-  unchanged, makes Exchange drop the series' modified and deleted occurrences.
+- A series whose only change is its exdates keeps its Recurrence: a Recurrence written to a
+  master recalculates its occurrences, and the series' modified and deleted occurrences can go
+  with it (the emulator drops them, as Outlook warns).
 """
 
 from __future__ import annotations
