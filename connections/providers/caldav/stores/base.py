@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavClient
@@ -85,6 +86,11 @@ class DavCollectionStore:
         return [Item(path, etag, record, marker)]
 
     def remove_occurrence(self, text: str, occurrence: str) -> str:
+        raise Rejected("only a calendar's series have occurrences")
+
+    def add_occurrence(self, text: str, start: datetime, record: Record) -> tuple[str, str]:
+        """The resource with its occurrence at `start` modified as `record`, and that
+        occurrence's key in item ids."""
         raise Rejected("only a calendar's series have occurrences")
 
     def list_all(self) -> list[Item]:
@@ -189,10 +195,11 @@ class DavCollectionStore:
 
     def _apply(self, op: Op) -> OpResult:
         if isinstance(op, Create) and op.occurrence is not None:
-            # Never a second meeting: a modified occurrence is not written as an event of its
-            # own (docs/series.md).
-            message = "a moved or edited occurrence of a series is not synced to CalDAV yet"
-            return OpResult(False, None, error=Rejected(message))
+            # Never a second meeting: written into its series' resource (docs/series.md).
+            path = op.occurrence.series
+            text, etag = self._read(path, None)
+            new_text, key = self.add_occurrence(text, op.occurrence.start, op.record)
+            return OpResult(True, f"{path}#{key}", self._put(path, new_text, etag))
         if isinstance(op, Create):
             uid = str(uuid.uuid4())
             path = f"{self.collection}{uid}{self.suffix}"
