@@ -81,8 +81,12 @@ def test_get_places_a_modified_occurrence_in_its_series(
     exchange: Exchange, store: ExchangeEventStore, master: str
 ) -> None:
     occurrence = move_in_outlook(exchange, master)
+    before = list(exchange.emulator.operations)
     found = store.get([occurrence.id])
     assert found[occurrence.id].occurrence == Occurrence(master, ORIGINAL)
+    # The occurrence, then its series' id by RecurringMasterItemId; the calendar's id once.
+    asked = [op[0] for op in exchange.emulator.operations[len(before) :]]
+    assert asked.count("GetItem") == 2 and asked.count("GetFolder") <= 1
 
 
 def test_a_modified_occurrence_the_user_deletes_is_reported_deleted(

@@ -243,7 +243,7 @@ class ExchangeEventStore(ExchangeStore):
         def read(account: Account) -> dict[str, Item]:
             objs = self.fetch(account, list(dict.fromkeys(ids)))
             modified = [str(o.id) for o in objs if str(o.type or "") == "Exception"]
-            masters = series.masters_of(account, modified)
+            masters = series.masters_of(account, self.kind_folder(account), modified)
             found = (self.to_item(o, masters.get(str(o.id))) for o in objs)
             return {it.id: it for it in found if it is not None}
 

@@ -147,12 +147,13 @@ def keep_rules(account: Account, calendar_id: CalendarId, ops: Sequence[Op]) -> 
     return out
 
 
-def masters_of(account: Account, occurrence_ids: Sequence[str]) -> dict[str, str]:
-    """Occurrence id -> its series' id (GetItem of RecurringMasterItemId, ids only)."""
+def masters_of(account: Account, folder: Any, occurrence_ids: Sequence[str]) -> dict[str, str]:
+    """Occurrence id -> its series' id (GetItem of RecurringMasterItemId, ids only; `folder`
+    names the fields, so exchangelib asks for no folder first)."""
     if not occurrence_ids:
         return {}
     refs = [RecurringMasterItemId(id=i) for i in occurrence_ids]
-    found = account.fetch(ids=refs, only_fields=["id"], chunk_size=CHUNK)
+    found = account.fetch(ids=refs, folder=folder, only_fields=["id"], chunk_size=CHUNK)
     return {
         occurrence: str(master.id)
         for occurrence, master in zip(occurrence_ids, found, strict=True)
