@@ -78,6 +78,16 @@ class SeriesOffice:
         )
         return master
 
+    def made_and_edited_in_salesforce_before_the_first_sync(
+        self, start: datetime, moved_to: datetime
+    ) -> None:
+        """The series made and edited (`edit_salesforce_series`) before it is first synced (row
+        R2, then R1), then synced until nothing is left to write."""
+        owner = self.user.salesforce_user_id
+        series = make_salesforce_series(self.salesforce, owner, start)
+        edit_salesforce_series(self.salesforce, owner, series, moved_to, "Forecast call")
+        self.settle()
+
     def made_in_salesforce_then_edited(
         self, start: datetime, moved_to: datetime, occurrences: Callable[[str], int]
     ) -> None:

@@ -19,8 +19,6 @@ from tests.providers.caldav.conftest import USER, Dav
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.series_checks import (
     SeriesOffice,
-    edit_salesforce_series,
-    make_salesforce_series,
 )
 
 pytestmark = pytest.mark.django_db
@@ -122,9 +120,6 @@ def test_a_series_made_in_a_calendar_client_keeps_its_moved_and_cancelled_occurr
 def test_an_occurrence_moved_before_the_first_sync_is_moved_on_the_server_too(
     office: Office,
 ) -> None:
-    owner = office.user.salesforce_user_id
-    series = make_salesforce_series(office.salesforce, owner, START)
-    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
-    office.settle()
+    office.made_and_edited_in_salesforce_before_the_first_sync(START, MOVED)
 
     assert_one_series(office, "Forecast call")

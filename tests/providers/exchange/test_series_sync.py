@@ -22,8 +22,6 @@ from tests.providers.conftest import SalesforceSetup
 from tests.providers.exchange.conftest import USER, outlook, setup_exchange
 from tests.providers.series_checks import (
     SeriesOffice,
-    edit_salesforce_series,
-    make_salesforce_series,
 )
 
 pytestmark = pytest.mark.django_db
@@ -124,10 +122,7 @@ def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
 def test_an_occurrence_moved_before_the_first_sync_is_moved_in_exchange_too(
     office: Office,
 ) -> None:
-    owner = office.user.salesforce_user_id
-    series = make_salesforce_series(office.salesforce, owner, START)
-    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
-    office.settle()
+    office.made_and_edited_in_salesforce_before_the_first_sync(START, MOVED)
 
     assert_one_series(office, "Forecast call")
 
