@@ -199,6 +199,36 @@ def events_from_ical(text: str) -> list[tuple[str | None, Event, str | None]]:
     return [(None, master, marker), *((rid_key(o.recurrence_id), o.event, None) for o in moved)]
 
 
+def rid_start(key: str) -> datetime:
+    """The original start an occurrence key names (`rid_key`'s inverse)."""
+    return datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def add_override(text: str, start: datetime, record: Event, *, invitations: bool) -> str:
+    """The series with its plain occurrence at `start` (the start its rule gives it) overridden by
+    `record`: a VEVENT of its own with the series' UID and that RECURRENCE-ID. KeyError when the
+    series has no plain occurrence there (cancelled, already overridden, not in its rule)."""
+    calendar = vobject.readOne(text, ignoreUnreadable=True)
+    master = _master(list(calendar.contents.get("vevent", [])))
+    key = rid_key(start)
+    if key in {rid_key(o.recurrence_id) for o in overrides(text)}:
+        raise KeyError(key)
+    first = master.dtstart.value
+    rid: date | datetime = (
+        start.date()
+        if not isinstance(first, datetime)
+        else _local(start, _zone_name(master.dtstart))
+    )
+    wanted = datetime(rid.year, rid.month, rid.day) if not isinstance(rid, datetime) else rid
+    if not master.contents.get("rrule") or wanted not in master.getrruleset(addRDate=True):
+        raise KeyError(key)
+    component = calendar.add("vevent")
+    component.add("uid").value = master.uid.value
+    component.add("recurrence-id").value = rid
+    _patch(component, replace(record, recurrence=None), None, invitations, set())
+    return str(calendar.serialize())
+
+
 def _occurrence(calendar: Any, key: str) -> Any:
     for component in calendar.contents.get("vevent", []):
         rid = component.contents.get("recurrence-id")
@@ -214,7 +244,7 @@ def cancel_occurrence(text: str, key: str) -> str:
     calendar.contents["vevent"].remove(component)
     master = _master(list(calendar.contents.get("vevent", [])))
     start = master.dtstart.value
-    moment = datetime.strptime(key, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    moment = rid_start(key)
     value = (
         moment.date()
         if not isinstance(start, datetime)

@@ -347,6 +347,8 @@ def event_from_ews(item: CalendarItem, owner: str = "", exdates: Iterable[dateti
     rule = from_ews(item.recurrence, zone)
     if rule:
         removed = [_instant(d.start) for d in item.deleted_occurrences or [] if d.start]
+        # Modified occurrences are items of their own: their starts are exdates too (Graph's way).
+        removed += [_instant(o.original_start) for o in modified_occurrences(item)]
         removed += list(exdates)
         recurrence = Recurrence.normalized(
             rule, [d for d in removed if isinstance(d, datetime)], zone
@@ -369,6 +371,11 @@ def event_from_ews(item: CalendarItem, owner: str = "", exdates: Iterable[dateti
         attendees=attendees,
         organizer=organizer,
     )
+
+
+def modified_occurrences(item: Any) -> list[Any]:
+    """A series' ModifiedOccurrences (id, start, end, original start) that name their start."""
+    return [o for o in getattr(item, "modified_occurrences", None) or [] if o.original_start]
 
 
 def _name(mailbox: Mailbox | None) -> str:

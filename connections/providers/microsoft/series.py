@@ -3,7 +3,6 @@ and exdates written by cancelling occurrences (events_store.py explains the item
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -11,14 +10,10 @@ from connections.providers.microsoft.recurrence import occurrence_starts
 from connections.providers.microsoft.stores.base import GraphStore, chunks, query, translated
 from syncengine.records import Event, norm_datetime
 from syncengine.stores.base import Occurrence
+from syncengine.stores.occurrences import short_key
 
 Obj = dict[str, Any]
 Window = tuple[datetime, datetime]
-
-
-def key(item_id: str) -> str:
-    """A short key for an occurrence id in the cursor's occurrence -> master map."""
-    return hashlib.sha1(item_id.encode()).hexdigest()[:12]  # noqa: S324 - a map key, not security
 
 
 def iso(moment: datetime) -> str:
@@ -45,7 +40,7 @@ def instances(
                 continue
             found[master] = [i for i in answer.body.get("value") or [] if isinstance(i, dict)]
             for inst in found[master]:
-                occ[key(str(inst["id"]))] = master
+                occ[short_key(str(inst["id"]))] = master
     return found
 
 

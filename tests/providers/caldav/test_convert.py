@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from connections.providers.caldav.convert import contact_from_vcard, vcard_text
-from connections.providers.caldav.convert_events import event_from_ical, ical_text, overrides
+from connections.providers.caldav.convert_events import (
+    add_override,
+    event_from_ical,
+    ical_text,
+    overrides,
+)
 from syncengine.records import Contact, Event
 
 FULL = Contact.normalized(
@@ -115,3 +122,36 @@ def test_a_series_reads_as_its_master_with_the_moved_start_as_an_exdate_and_the_
     cancelled = cancel_occurrence(SERIES_WITH_OVERRIDE, "20260506T090000Z")
     assert [k for k, _, _ in events_from_ical(cancelled)] == [None]
     assert "EXDATE:20260506T090000Z" in cancelled
+
+
+def test_a_new_override_is_a_vevent_of_the_series_at_its_original_start() -> None:
+    later = datetime(2026, 5, 7, 15, tzinfo=UTC)
+    record = Event.normalized(subject="Late", start=later, end=later + timedelta(hours=1))
+    text = add_override(SERIES_WITH_OVERRIDE, datetime(2026, 5, 7, 9, tzinfo=UTC), record,
+                        invitations=True)  # fmt: skip
+    assert [(o.recurrence_id, o.event.subject, o.event.start) for o in overrides(text)] == [
+        (datetime(2026, 5, 6, 9, tzinfo=UTC), "Stand-up (moved)", datetime(2026, 5, 6, 13, tzinfo=UTC)),
+        (datetime(2026, 5, 7, 9, tzinfo=UTC), "Late", later),
+    ]  # fmt: skip
+    assert event_from_ical(text)[0].subject == "Stand-up" and "UID:s1" in text
+
+
+def test_an_override_is_refused_where_the_series_has_no_plain_occurrence() -> None:
+    record = Event.normalized(subject="x", start=datetime(2026, 5, 1, tzinfo=UTC))
+    for start in (datetime(2026, 5, 6, 9, tzinfo=UTC), datetime(2026, 5, 9, 9, tzinfo=UTC)):
+        with pytest.raises(KeyError):
+            add_override(SERIES_WITH_OVERRIDE, start, record, invitations=True)
+
+
+def test_an_all_day_series_is_overridden_by_date() -> None:
+    series = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\nUID:d1\r\n"
+        "DTSTART;VALUE=DATE:20260504\r\nDTEND;VALUE=DATE:20260505\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+        "SUMMARY:Offsite\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    record = Event.normalized(subject="Offsite (moved)", start=date(2026, 5, 8), all_day=True)
+    text = add_override(series, datetime(2026, 5, 5, tzinfo=UTC), record, invitations=True)
+    assert "RECURRENCE-ID;VALUE=DATE:20260505" in text
+    (moved,) = overrides(text)
+    assert moved.recurrence_id == datetime(2026, 5, 5, tzinfo=UTC)
+    assert moved.event.start == datetime(2026, 5, 8, tzinfo=UTC)

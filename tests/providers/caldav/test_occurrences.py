@@ -1,22 +1,24 @@
-"""Moved occurrences (RECURRENCE-ID overrides) on Radicale: read as events of their own next to
+"""Moved occurrences (RECURRENCE-ID overrides) on Radicale: read as events of their own placed in
 their series (as Graph's exceptions are), written back into their own VEVENT, cancelled as an
-EXDATE, and reported deleted when another client drops them."""
+EXDATE, reported deleted when another client drops them, and written as a new override when one
+comes from Salesforce (docs/series.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from connections.providers.caldav import discovery
 from connections.providers.caldav.stores import DavEventStore
 from syncengine.records import Event
-from syncengine.stores.base import Delete, Update
+from syncengine.stores.base import Create, Delete, NotFound, Occurrence, Update
 from tests.providers.caldav.conftest import TEMPLATE, USER, Dav
 from tests.providers.caldav.test_convert import SERIES_WITH_OVERRIDE
 
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 MOVED = "20260506T090000Z"
+HOUR = timedelta(hours=1)
 SERIES_ALONE = SERIES_WITH_OVERRIDE.split("BEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID")[0] + (
     "END:VCALENDAR\r\n"
 )
@@ -83,3 +85,47 @@ def test_an_occurrence_another_client_drops_is_reported_deleted(
     assert page.deleted == [f"{series}#{MOVED}"]
     assert [i.id for i in page.changed] == [series]
     assert store.changes(page.cursor).deleted == []
+
+
+def test_the_moved_occurrence_is_placed_in_its_series(store: DavEventStore, series: str) -> None:
+    items = {i.id: i for i in store.changes(None).changed}
+    assert items[series].occurrence is None
+    assert items[f"{series}#{MOVED}"].occurrence == Occurrence(
+        series, datetime(2026, 5, 6, 9, tzinfo=UTC)
+    )
+
+
+def test_a_modified_occurrence_from_salesforce_becomes_an_override_of_its_series(
+    dav: Dav, store: DavEventStore, series: str
+) -> None:
+    later = datetime(2026, 5, 7, 15, tzinfo=UTC)  # the fourth occurrence, six hours later
+    record = Event.normalized(subject="Stand-up (late)", start=later, end=later + HOUR)
+    target = Occurrence(series, datetime(2026, 5, 7, 9, tzinfo=UTC))
+    (result,) = store.apply([Create("sf:x", record, occurrence=target)])
+    assert result.ok and result.id == f"{series}#20260507T090000Z"
+    text, _ = dav.as_user().get(series)
+    assert text.count("RECURRENCE-ID") == 2 and "EXDATE" not in text
+    items = {i.id: i for i in store.changes(None).changed}
+    assert set(items) == {series, f"{series}#{MOVED}", result.id}  # no event of its own
+    assert items[result.id].occurrence == target
+    assert items[result.id].record.subject == "Stand-up (late)"  # type: ignore[union-attr]
+    assert items[result.id].record.start == later  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 5, 6, 9, tzinfo=UTC),  # already an override
+        datetime(2026, 5, 9, 9, tzinfo=UTC),  # after COUNT=5
+        datetime(2026, 5, 7, 10, tzinfo=UTC),  # not a start the rule gives
+    ],
+)
+def test_an_occurrence_the_series_does_not_have_is_refused_not_created(
+    dav: Dav, store: DavEventStore, series: str, start: datetime
+) -> None:
+    before, _ = dav.as_user().get(series)
+    record = Event.normalized(subject="x", start=start, end=start + HOUR)
+    (result,) = store.apply([Create("sf:x", record, occurrence=Occurrence(series, start))])
+    assert not result.ok and isinstance(result.error, NotFound)
+    assert dav.as_user().get(series)[0] == before
+    assert len(store.changes(None).changed) == 2

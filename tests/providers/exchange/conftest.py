@@ -35,15 +35,19 @@ class Exchange:
         return ExchangeClient(EwsConfig(**values))
 
     def as_user(self, mailbox: str = USER) -> Account:
-        """exchangelib on its own, as Outlook would be: what a user does out of band."""
-        config = Configuration(
-            service_endpoint=EWS_URL, credentials=Credentials(SERVICE, PASSWORD),
-            auth_type="basic", retry_policy=FailFast(),
-        )  # fmt: skip
-        account = Account(mailbox, config=config, access_type=IMPERSONATION, autodiscover=False)
-        # Through the same in-process route as the product (no exchangelib global touched).
-        account.protocol = exchange_client.LsyncProtocol(config=config)
-        return account
+        return outlook(EWS_URL, mailbox)
+
+
+def outlook(ews_url: str, mailbox: str) -> Account:
+    """exchangelib on its own, as Outlook would be: what a user does out of band."""
+    config = Configuration(
+        service_endpoint=ews_url, credentials=Credentials(SERVICE, PASSWORD),
+        auth_type="basic", retry_policy=FailFast(),
+    )  # fmt: skip
+    account = Account(mailbox, config=config, access_type=IMPERSONATION, autodiscover=False)
+    # Through the same in-process route as the product (no exchangelib global touched).
+    account.protocol = exchange_client.LsyncProtocol(config=config)
+    return account
 
 
 def routed_session_factory(apps: dict[str, Any]) -> Any:

@@ -12,18 +12,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from exchangelib import (
-    IMPERSONATION,
     Account,
     CalendarItem,
-    Configuration,
-    Credentials,
     EWSDateTime,
-    FailFast,
 )
 from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY
 from exchangelib.properties import Attendee, Mailbox
 
-from connections.providers.exchange import client as exchange_client
 from connections.providers.exchange.stores import build_store as mailbox_store
 from sandbox.exchange.app import ExchangeEmulator
 from sandbox.salesforce.app import SalesforceEmulator
@@ -31,7 +26,7 @@ from syncengine.engine import RunResult
 from syncengine.models import SyncUser
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
-from tests.providers.exchange.conftest import PASSWORD, SERVICE, USER, setup_exchange
+from tests.providers.exchange.conftest import USER, outlook, setup_exchange
 from tests.providers.meeting_office import MeetingOffice
 
 pytestmark = pytest.mark.django_db
@@ -57,14 +52,7 @@ class Office(MeetingOffice):
         self.enroll(make_sync_user, ANA, BO, events_send_invitations=True)
 
     def outlook(self, mailbox: str) -> Account:
-        """exchangelib on its own, as Outlook would be: what a user does out of band."""
-        config = Configuration(
-            service_endpoint=self.ews_url, credentials=Credentials(SERVICE, PASSWORD),
-            auth_type="basic", retry_policy=FailFast(),
-        )  # fmt: skip
-        account = Account(mailbox, config=config, access_type=IMPERSONATION, autodiscover=False)
-        account.protocol = exchange_client.LsyncProtocol(config=config)
-        return account
+        return outlook(self.ews_url, mailbox)
 
 
 @pytest.fixture

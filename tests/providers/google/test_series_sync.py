@@ -15,19 +15,12 @@ import pytest
 from connections.models import MailConnection, Status
 from connections.providers.google import stores as google_adapters
 from connections.providers.google.client import SCOPES, GoogleClient, clear_credentials_cache
-from connections.providers.salesforce import stores as salesforce_adapters
-from syncengine.engine import RunResult, run_sync
-from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.repo_db import DbMappingRepo
-from syncengine.stores.base import Item
+from syncengine.models import SyncUser
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.google.conftest import service_account_key
 from tests.providers.series_checks import (
-    assert_one_mailbox_series,
-    assert_one_salesforce_series,
-    edit_salesforce_series,
-    make_salesforce_series,
+    SeriesOffice,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +32,14 @@ MOVED = START + 2 * WEEK + timedelta(hours=3)  # the third occurrence, three hou
 EVENTS = "calendars/primary/events"
 
 
-class Office:
+class Office(SeriesOffice):
     def __init__(
         self,
         sandbox: SandboxHandle,
         salesforce: SalesforceSetup,
         make_sync_user: Callable[..., SyncUser],
     ) -> None:
+        super().__init__(google_adapters.build_store)
         clear_credentials_cache()
         self.salesforce = salesforce.emulator
         emulator = sandbox.apps["google"]
@@ -59,28 +53,8 @@ class Office:
             method="google", enabled=True, status=Status.VERIFIED,
             service_account_key=json.dumps(info), client_email=info["client_email"],
         )  # fmt: skip
-        self.config = SyncConfiguration.objects.create(name="Sales")
-        self.user = make_sync_user(ANA, configuration=self.config)
+        self.enroll(make_sync_user, ANA)
         self.google = GoogleClient(info, ANA)
-
-    def sync(self) -> RunResult:
-        sf = salesforce_adapters.build_store(self.user, "events")
-        mail = google_adapters.build_store(self.user, "events")
-        settings = self.config.settings_for("events", ANA)
-        result = run_sync(sf, mail, DbMappingRepo(self.user, "events"), settings)
-        assert result.status == "ok" and not result.issues, (result.status, result.issues)
-        return result
-
-    def settle(self) -> None:
-        """Runs until nothing is left to write (at most four)."""
-        for _ in range(4):
-            counts = self.sync().counts
-            if not any(k.startswith(("created", "updated", "deleted")) for k in counts):
-                return
-        raise AssertionError(f"still writing after four runs: {counts}")
-
-    def mailbox(self) -> list[Item]:
-        return google_adapters.build_store(self.user, "events").changes(None).changed
 
     def instances(self, master: str) -> list[dict[str, Any]]:
         return list(self.google.calendar("GET", f"{EVENTS}/{master}/instances")["items"])
@@ -100,40 +74,19 @@ def at(moment: datetime) -> dict[str, str]:
 
 
 def assert_one_series(office: Office, title: str) -> None:
-    master = assert_one_mailbox_series(
-        office.mailbox(),
-        title,
-        exdates=(START + 2 * WEEK, START + 4 * WEEK),
-        original=START + 2 * WEEK,
-        moved_to=MOVED,
-    )
+    master = office.assert_one_series(title, START, MOVED)
     listed = office.instances(master.id)
     assert len(listed) == 9
     assert sum(1 for i in listed if i["start"] != i["originalStartTime"]) == 1
-    assert_one_salesforce_series(
-        office.salesforce,
-        office.user.salesforce_user_id,
-        title,
-        occurrences=9,
-        moved_to=MOVED,
-        cancelled=START + 4 * WEEK,
-    )
 
 
 def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
     office: Office,
 ) -> None:
-    owner = office.user.salesforce_user_id
-    series = make_salesforce_series(office.salesforce, owner, START)
-    assert office.sync().counts.get("created_mailbox") == 1
-    (master,) = office.mailbox()
-    assert len(office.instances(master.id)) == 10
-
-    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
-    office.settle()
+    office.made_in_salesforce_then_edited(START, MOVED, lambda m: len(office.instances(m)))
 
     assert_one_series(office, "Forecast call")
-    assert not any(k.startswith(("created", "updated", "deleted")) for k in office.sync().counts)
+    assert office.quiet()
 
 
 def test_a_series_made_in_google_calendar_keeps_its_moved_and_cancelled_occurrences(

@@ -15,20 +15,13 @@ from connections.models import MailConnection, Status
 from connections.providers.microsoft import client
 from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.stores import build_store as mailbox_store
-from connections.providers.salesforce.stores import build_store as salesforce_store
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.salesforce.app import SalesforceEmulator
-from syncengine.engine import RunResult, run_sync
-from syncengine.models import SyncConfiguration, SyncUser
-from syncengine.repo_db import DbMappingRepo
-from syncengine.stores.base import Item
+from syncengine.models import SyncUser
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.series_checks import (
-    assert_one_mailbox_series,
-    assert_one_salesforce_series,
-    edit_salesforce_series,
-    make_salesforce_series,
+    SeriesOffice,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +34,14 @@ WEEK = timedelta(days=7)
 MOVED = START + 2 * WEEK + timedelta(hours=3)  # the third occurrence, three hours later
 
 
-class Office:
+class Office(SeriesOffice):
     def __init__(
         self,
         sandbox: SandboxHandle,
         salesforce: SalesforceEmulator,
         make_sync_user: Callable[..., SyncUser],
     ) -> None:
+        super().__init__(mailbox_store)
         self.salesforce = salesforce
         self.microsoft: MicrosoftEmulator = sandbox.apps["microsoft"]
         self.microsoft.register_app(CLIENT_ID, client_secret="tests-only-client-secret")
@@ -58,27 +52,8 @@ class Office:
             method="microsoft365", tenant_id=TENANT, enabled=True, chosen=True, status=Status.SAVED
         )
         client.forget_tokens()
-        self.config = SyncConfiguration.objects.create(name="Sales")
-        self.user = make_sync_user(ANA, configuration=self.config)
+        self.enroll(make_sync_user, ANA)
         self.graph = GraphClient(TENANT)
-
-    def sync(self) -> RunResult:
-        settings = self.config.settings_for("events", ANA)
-        sf, mb = salesforce_store(self.user, "events"), mailbox_store(self.user, "events")
-        result = run_sync(sf, mb, DbMappingRepo(self.user, "events"), settings)
-        assert result.status == "ok" and not result.issues, (result.status, result.issues)
-        return result
-
-    def settle(self) -> None:
-        """Runs until nothing is left to write (at most four)."""
-        for _ in range(4):
-            counts = self.sync().counts
-            if not any(k.startswith(("created", "updated", "deleted")) for k in counts):
-                return
-        raise AssertionError(f"still writing after four runs: {counts}")
-
-    def mailbox(self) -> list[Item]:
-        return mailbox_store(self.user, "events").changes(None).changed
 
     def salesforce_rows(self) -> list[dict[str, Any]]:
         owner = self.user.salesforce_user_id
@@ -114,41 +89,19 @@ def when(moment: datetime) -> dict[str, str]:
 
 
 def assert_one_series_with_one_exception_and_one_cancellation(office: Office, title: str) -> None:
-    master = assert_one_mailbox_series(
-        office.mailbox(),
-        title,
-        exdates=(START + 2 * WEEK, START + 4 * WEEK),
-        original=START + 2 * WEEK,
-        moved_to=MOVED,
-    )
+    master = office.assert_one_series(title, START, MOVED)
     listed = office.instances(master.id)
     assert len(listed) == 9
     assert sorted(i["type"] for i in listed) == ["exception"] + ["occurrence"] * 8
-
-    assert_one_salesforce_series(
-        office.salesforce,
-        office.user.salesforce_user_id,
-        title,
-        occurrences=9,
-        moved_to=MOVED,
-        cancelled=START + 4 * WEEK,
-    )
 
 
 def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
     office: Office,
 ) -> None:
-    owner = office.user.salesforce_user_id
-    series = make_salesforce_series(office.salesforce, owner, START)
-    assert office.sync().counts.get("created_mailbox") == 1
-    (master,) = office.mailbox()
-    assert master.record.recurrence is not None and len(office.instances(master.id)) == 10
-
-    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
-    office.settle()
+    office.made_in_salesforce_then_edited(START, MOVED, lambda m: len(office.instances(m)))
 
     assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
-    assert not any(k.startswith(("created", "updated", "deleted")) for k in office.sync().counts)
+    assert office.quiet()
 
 
 def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
@@ -178,9 +131,6 @@ def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
 
 
 def test_an_occurrence_moved_before_the_first_sync_is_moved_in_outlook_too(office: Office) -> None:
-    owner = office.user.salesforce_user_id
-    series = make_salesforce_series(office.salesforce, owner, START)
-    edit_salesforce_series(office.salesforce, owner, series, MOVED, "Forecast call")
-    office.settle()
+    office.made_and_edited_in_salesforce_before_the_first_sync(START, MOVED)
 
     assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")

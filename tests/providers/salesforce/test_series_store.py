@@ -88,3 +88,30 @@ def test_a_modified_occurrence_is_written_over_its_row_and_a_cancelled_one_delet
     assert len(live) == 6  # the series row and 5 occurrence rows: nothing created
     assert live[rows[2]]["IsRecurrence2Exception"] and live[rows[2]]["StartDateTime"] == moved
     assert rows[4] not in live
+
+
+def test_exception_dates_from_a_mailbox_that_names_the_zone_otherwise_keep_the_exceptions(
+    org: Org,
+) -> None:
+    # Exchange reads UTC back as Etc/UTC: only the exception dates changed, so the series keeps
+    # its own zone (a new one would regenerate its rows and drop the moved one).
+    series, rows = weekly(org)
+    store = org.events()
+    (item,) = store.changes(None).changed
+    moved = START + WEEK + timedelta(hours=2)
+    org.edit(
+        rows[1], {"StartDateTime": stamp(moved), "EndDateTime": stamp(moved + timedelta(hours=1))}
+    )
+    assert isinstance(item.record, Event) and item.record.recurrence is not None
+    removed = (START + WEEK, START + 3 * WEEK)
+    new = replace(
+        item.record,
+        time_zone="Etc/UTC",
+        recurrence=Recurrence(item.record.recurrence.rrule, removed),
+    )
+    (result,) = store.apply([Update(series, new, None, frozenset({"recurrence"}))])
+    assert result.ok
+    live = {r["Id"]: r for r in org.emulator.store.live("Event") if r["OwnerId"] == org.user_id}
+    assert live[series]["Recurrence2PatternTimeZone"] == "UTC"
+    assert live[rows[1]]["IsRecurrence2Exception"] and live[rows[1]]["StartDateTime"] == moved
+    assert rows[3] not in live and len(live) == 6

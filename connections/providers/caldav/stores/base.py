@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavClient
@@ -36,6 +37,7 @@ from syncengine.stores.base import (
     Update,
     VersionMismatch,
 )
+from syncengine.stores.occurrences import Known, vanished
 
 Record = Contact | Event
 CTAG_PREFIX = "ctag:"
@@ -84,6 +86,11 @@ class DavCollectionStore:
         return [Item(path, etag, record, marker)]
 
     def remove_occurrence(self, text: str, occurrence: str) -> str:
+        raise Rejected("only a calendar's series have occurrences")
+
+    def add_occurrence(self, text: str, start: datetime, record: Record) -> tuple[str, str]:
+        """The resource with its occurrence at `start` modified as `record`, and that
+        occurrence's key in item ids."""
         raise Rejected("only a calendar's series have occurrences")
 
     def list_all(self) -> list[Item]:
@@ -154,11 +161,8 @@ class DavCollectionStore:
         gone = [r.path for r in answer.resources if r.status == 404]
         changed = self.multiget([r.path for r in answer.resources if r.status == 200])
         current = occurrences(changed)
-        deleted = list(gone)
-        for path in {*gone, *(i.id.partition("#")[0] for i in changed)}:
-            before = known.pop(path, [])
-            deleted += [f"{path}#{key}" for key in before if key not in current.get(path, [])]
-        known.update(current)
+        touched = [*gone, *(i.id.partition("#")[0] for i in changed)]
+        deleted = gone + [f"{path}#{key}" for path, key in vanished(known, current, touched)]
         items = [i for i in changed if self.keep(i.record)]
         return ChangePage(
             items, deleted, join_cursor(answer.sync_token or token, known), full=False
@@ -191,10 +195,11 @@ class DavCollectionStore:
 
     def _apply(self, op: Op) -> OpResult:
         if isinstance(op, Create) and op.occurrence is not None:
-            # Never a second meeting: a modified occurrence is not written as an event of its
-            # own (docs/series.md).
-            message = "a moved or edited occurrence of a series is not synced to CalDAV yet"
-            return OpResult(False, None, error=Rejected(message))
+            # Never a second meeting: written into its series' resource (docs/series.md).
+            path = op.occurrence.series
+            text, etag = self._read(path, None)
+            new_text, key = self.add_occurrence(text, op.occurrence.start, op.record)
+            return OpResult(True, f"{path}#{key}", self._put(path, new_text, etag))
         if isinstance(op, Create):
             uid = str(uuid.uuid4())
             path = f"{self.collection}{uid}{self.suffix}"
@@ -255,9 +260,9 @@ def _uid(path: str, suffix: str) -> str:
     return name[: -len(suffix)] if name.endswith(suffix) else name
 
 
-def occurrences(items: Iterable[Item]) -> dict[str, list[str]]:
+def occurrences(items: Iterable[Item]) -> Known:
     """Resource path -> the keys of the moved occurrences it holds (only where it holds some)."""
-    found: dict[str, list[str]] = {}
+    found: Known = {}
     for item in items:
         path, _, key = item.id.partition("#")
         if key:

@@ -8,15 +8,18 @@ from datetime import datetime
 from connections.providers.caldav import webdav
 from connections.providers.caldav.client import DavClient
 from connections.providers.caldav.convert_events import (
+    add_override,
     cancel_occurrence,
     event_from_ical,
     events_from_ical,
     ical_text,
+    rid_key,
+    rid_start,
 )
 from connections.providers.caldav.errors import translated
 from connections.providers.caldav.stores.base import DavCollectionStore, Record
 from syncengine.records import Event
-from syncengine.stores.base import Item, Kind, NotFound
+from syncengine.stores.base import Item, Kind, NotFound, Occurrence
 
 
 class DavEventStore(DavCollectionStore):
@@ -59,12 +62,22 @@ class DavEventStore(DavCollectionStore):
 
     def items_of(self, path: str, etag: str, text: str) -> list[Item]:
         return [
-            Item(f"{path}#{key}" if key else path, etag, event, marker)
+            Item(f"{path}#{key}", etag, event, marker, occurrence=Occurrence(path, rid_start(key)))
+            if key
+            else Item(path, etag, event, marker)
             for key, event, marker in events_from_ical(text)
         ]
 
     def remove_occurrence(self, text: str, occurrence: str) -> str:
         return cancel_occurrence(text, occurrence)
+
+    def add_occurrence(self, text: str, start: datetime, record: Record) -> tuple[str, str]:
+        assert isinstance(record, Event)
+        try:
+            new_text = add_override(text, start, record, invitations=self.invitations)
+        except KeyError as exc:
+            raise NotFound("this occurrence is no longer in its series on the server") from exc
+        return new_text, rid_key(start)
 
     def list_all(self) -> list[Item]:
         # The server expands series for the time range, so a series started long ago but

@@ -105,6 +105,14 @@ class ExchangeStore:
     def fields_for(self, fields: frozenset[str] | None) -> list[str]:
         raise NotImplementedError
 
+    def update_fields(self, op: Update) -> list[str]:
+        """The exchangelib fields an update writes."""
+        return self.fields_for(op.fields)
+
+    def over_occurrence(self, account: Account, op: Create) -> tuple[Any, list[str]]:
+        """A modified occurrence written over its occurrence: the item to update and its fields."""
+        raise ValueError("only a calendar's series have occurrences")
+
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
@@ -203,15 +211,15 @@ class ExchangeStore:
         creates: list[tuple[int, Any]] = []
         updates: dict[bool, list[tuple[int, Any, list[str]]]] = {True: [], False: []}
         deletes: list[tuple[int, tuple[str, str | None]]] = []
+        moved: list[tuple[int, Any, list[str]]] = []
         for n, op in enumerate(ops):
             try:
                 if isinstance(op, Create) and op.occurrence is not None:
-                    # Never a second meeting: a modified occurrence of a series is not written
-                    # to Exchange yet (docs/series.md).
-                    raise ValueError(
-                        "a moved or edited occurrence of a series is not synced to Exchange yet"
-                    )
-                if isinstance(op, Create):
+                    # Never a second meeting: written over its occurrence (docs/series.md).
+                    obj, names = self.over_occurrence(account, op)
+                    obj.clean(version=account.version)
+                    moved.append((n, obj, names))
+                elif isinstance(op, Create):
                     obj = self.fill(self.item_class(account=account), op.record)
                     if op.marker:
                         setattr(obj, MARKER_FIELD, op.marker)
@@ -225,11 +233,17 @@ class ExchangeStore:
                     )
                     self.fill(obj, op.record)
                     obj.clean(version=account.version)
-                    updates[bool(op.expected_version)].append((n, obj, self.fields_for(op.fields)))
+                    names = self.update_fields(op)
+                    if not names:  # nothing of the item itself to write (see update_fields)
+                        results[n] = OpResult(True, op.id, op.expected_version)
+                        continue
+                    updates[bool(op.expected_version)].append((n, obj, names))
                 else:
                     deletes.append((n, (op.id, None)))
             except (UnsupportedRecurrence, ValueError) as exc:
                 results[n] = OpResult(False, getattr(op, "id", None), error=Rejected(str(exc)))
+        if moved:  # first: the series' exdates written after them would delete them
+            self._updates(account, moved, False, results)
         if creates:
             self._creates(account, creates, results)
         for checked, group in updates.items():

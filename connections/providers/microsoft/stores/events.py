@@ -60,6 +60,7 @@ from syncengine.stores.base import (
     OpResult,
     Update,
 )
+from syncengine.stores.occurrences import short_key
 
 Obj = dict[str, Any]
 # Above this many new or changed events, markers are read by one listing, not event by event.
@@ -206,8 +207,8 @@ class GraphEventStore(GraphStore):
         for entry in entries:
             if "@removed" in entry:
                 removed.append(str(entry["id"]))
-                if series.key(str(entry["id"])) in occ:
-                    masters.add(occ[series.key(str(entry["id"]))])
+                if short_key(str(entry["id"])) in occ:
+                    masters.add(occ[short_key(str(entry["id"]))])
             else:
                 self._sort(entry, singles, masters, occ)
         still = self.fetch(removed, {"$expand": EXPAND_MARKER}, READ_PREFER) if removed else {}
@@ -247,7 +248,7 @@ class GraphEventStore(GraphStore):
         kind, item_id = obj.get("type"), str(obj["id"])
         if kind in ("occurrence", "exception") and obj.get("seriesMasterId"):
             master = str(obj["seriesMasterId"])
-            occ[series.key(item_id)] = master
+            occ[short_key(item_id)] = master
             masters.add(master)
             if kind == "exception":
                 singles[item_id] = obj

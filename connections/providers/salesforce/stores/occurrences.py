@@ -70,9 +70,10 @@ class OccurrenceWrites(Base):
         return [results[i] for i in range(len(ops))]
 
     def keep_patterns(self, ops: Sequence[Op]) -> list[Op]:
-        """Series updates that write the series' rule another way (Outlook adds BYDAY=WE to a
-        weekly series starting on a Wednesday) keep the series' own text: a new pattern text
-        makes Salesforce regenerate the occurrence rows and drop their exceptions."""
+        """Series updates that write the series' rule or zone another way (Outlook adds
+        BYDAY=WE to a weekly series starting on a Wednesday) keep the series' own text: a new
+        pattern text or zone makes Salesforce regenerate the occurrence rows and drop their
+        exceptions."""
         ids = [
             op.id
             for op in ops
@@ -87,7 +88,12 @@ class OccurrenceWrites(Base):
             now = current.get(op.id) if isinstance(op, Update) else None
             if now is not None and isinstance(now.record, Event) and isinstance(op, Update):
                 assert isinstance(op.record, Event)
-                op = replace(op, record=same_rule(now.record, op.record))
+                record = op.record
+                if op.fields is not None and "time_zone" not in op.fields:
+                    # The zone is not what changed (Exchange names UTC "Etc/UTC"): the series
+                    # keeps its own name for it, a new one would regenerate its rows too.
+                    record = replace(record, time_zone=now.record.time_zone)
+                op = replace(op, record=same_rule(now.record, record))
             out.append(op)
         return out
 
