@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from connections.providers.microsoft.errors import store_error
 from connections.providers.microsoft.recurrence import occurrence_starts
 from connections.providers.microsoft.stores.base import GraphStore, chunks, query, translated
 from syncengine.records import Event, norm_datetime
@@ -36,8 +37,13 @@ def instances(
         with translated():
             answers = store.client.batch(steps)
         for master, answer in zip(part, answers, strict=True):
+            if answer.status == 404:
+                continue  # the series is gone: its deletion is read as such
             if answer.error is not None:
-                continue
+                # Not "no occurrences": every occurrence would read as cancelled, and those
+                # cancellations would be written to the other side. The run stops; a retry reads
+                # them.
+                raise store_error(answer.error)
             found[master] = [i for i in answer.body.get("value") or [] if isinstance(i, dict)]
             for inst in found[master]:
                 occ[short_key(str(inst["id"]))] = master

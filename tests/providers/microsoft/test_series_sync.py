@@ -15,9 +15,12 @@ from connections.models import MailConnection, Status
 from connections.providers.microsoft import client
 from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.stores import build_store as mailbox_store
+from connections.providers.salesforce.stores import build_store as salesforce_store
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.salesforce.app import SalesforceEmulator
+from syncengine.engine import run_sync
 from syncengine.models import SyncUser
+from syncengine.repo_db import DbMappingRepo
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.series_checks import (
@@ -134,3 +137,33 @@ def test_an_occurrence_moved_before_the_first_sync_is_moved_in_outlook_too(offic
     office.made_and_edited_in_salesforce_before_the_first_sync(START, MOVED)
 
     assert_one_series_with_one_exception_and_one_cancellation(office, "Forecast call")
+
+
+def test_a_series_whose_occurrences_could_not_be_read_loses_none_of_them(office: Office) -> None:
+    """Outlook answering one series' instances with an error (one part of a batch failing) says
+    nothing about which occurrences were cancelled: the run must not take them all for cancelled
+    and delete their rows in Salesforce."""
+    made = office.graph.send("POST", f"/users/{ANA}/events", body={
+        "subject": "Pipeline review", "start": when(START), "end": when(START + timedelta(hours=1)),
+        "recurrence": {
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [START.strftime("%A").lower()]},
+            "range": {"type": "numbered", "startDate": START.date().isoformat(), "numberOfOccurrences": 10},
+        },
+    })  # fmt: skip
+    office.settle()
+    assert len(office.salesforce_rows()) == 11
+    office.graph.send(
+        "PATCH", f"/users/{ANA}/events/{made['id']}", body={"subject": "Forecast call"}
+    )
+    office.microsoft.inject("500", r"graph\.events\.instances", times=1)
+
+    settings = office.config.settings_for("events", office.user.email)
+    sf, mb = salesforce_store(office.user, "events"), mailbox_store(office.user, "events")
+    cut = run_sync(sf, mb, DbMappingRepo(office.user, "events"), settings)
+
+    assert cut.status == "failed"
+
+    assert len(office.salesforce_rows()) == 11
+    office.settle()
+    rows = office.salesforce_rows()
+    assert len(rows) == 11 and {r["Subject"] for r in rows} == {"Forecast call"}
