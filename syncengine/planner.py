@@ -139,7 +139,25 @@ def plan(
     # Pending Salesforce creates from a run that stopped before saving the link.
     for p in pendings:
         pm_item = mb_view.items.get(p.mailbox_id)
+        want = side_hashes(p, "salesforce")
+        free = [sf_view.items[i] for i in sorted(sf_view.page_ids - linked["salesforce"])]
         if p.mailbox_id in mb_view.deleted or (pm_item is None and mb_view.full):
+            # Row U5e: the create may have landed before the user deleted its source; a record
+            # holding what was written is that create, linked so that the deletion reaches it
+            # (rows D) instead of it coming back to the mailbox as new. Only a close match
+            # counts here: a wrong one would delete a record the user made.
+            landed = next((c for c in free if hashes_of(c.record) == want), None) or next(
+                (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
+            )
+            if landed is not None:
+                linked["salesforce"].add(landed.id)
+                linked["mailbox"].add(p.mailbox_id)
+                mb_view.deleted.add(p.mailbox_id)
+                b.pair(
+                    MappingState(landed.id, p.mailbox_id, "", p.mailbox_version, dict(p.hashes)),
+                    save=True,
+                )
+                continue
             b.add(
                 Action(
                     "unlink",
@@ -152,8 +170,6 @@ def plan(
                 )
             )
             continue
-        want = side_hashes(p, "salesforce")
-        free = [sf_view.items[i] for i in sorted(sf_view.page_ids - linked["salesforce"])]
         found = (
             next((c for c in free if hashes_of(c.record) == want), None)
             or next((c for c in free if same_keys(kind, hashes_of(c.record), want)), None)

@@ -420,6 +420,28 @@ def u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten() -> None:
     assert (a.rule, a.forget) == ("U5b", True)
 
 
+def u5e_pending_create_that_landed_before_its_source_was_deleted_is_deleted_too() -> None:
+    h = event(4).field_hashes()
+    pend = build_mapping(
+        {"mailbox": "AAMkP"}, {"mailbox": "m1"}, {"salesforce": h, "mailbox": h}, status="pending"
+    )
+    landed = item("00UP", event(4), version="s1")
+    a = only(run("events", page(landed), page(deleted=("AAMkP",)), [pend]))
+    assert a.ids == {"salesforce": "00UP", "mailbox": "AAMkP"}
+    assert [(w.side, type(w.op).__name__) for w in a.writes] == [("salesforce", "Delete")]
+
+
+def u5e_a_record_that_only_resembles_the_deleted_source_is_left_alone() -> None:
+    h = event(4).field_hashes()
+    pend = build_mapping(
+        {"mailbox": "AAMkP"}, {"mailbox": "m1"}, {"salesforce": h, "mailbox": h}, status="pending"
+    )
+    other = item("00UQ", event(4, subject="Another meeting", location="Elsewhere"))
+    p = run("events", page(other), page(deleted=("AAMkP",)), [pend])
+    assert [(a.rule, a.forget) for a in p.actions if a.rule == "U5b"] == [("U5b", True)]
+    assert not any(w.op.__class__.__name__ == "Delete" for a in p.actions for w in a.writes)
+
+
 def u7_no_match_creates_on_the_other_side() -> None:
     p = run("contacts", page(item("003N", contact(3))), page(item("AAMkZ", contact(9))))
     by_side = {a.writes[0].side: a.writes[0].op for a in p.actions}
@@ -481,6 +503,8 @@ ROWS: list[Callable[..., None]] = [
     u5_pending_salesforce_create_is_found_by_content,
     u5b_pending_create_of_a_deleted_item_is_forgotten,
     u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten,
+    u5e_pending_create_that_landed_before_its_source_was_deleted_is_deleted_too,
+    u5e_a_record_that_only_resembles_the_deleted_source_is_left_alone,
     u7_no_match_creates_on_the_other_side,
     u8_no_match_where_changes_do_not_flow_skips,
     off_direction_plans_nothing,

@@ -135,3 +135,27 @@ def test_a_salesforce_contact_whose_create_lost_its_answer_and_that_the_user_del
     assert sorted(world.item_ids("mailbox")) == ["A1", "B1"]
     (tombstone,) = [m for m in world.repo.load() if m.status == "detached"]
     assert (tombstone.mailbox_id, tombstone.gone) == (world.item_ids("mailbox")["B1"], "salesforce")
+
+
+def test_a_salesforce_event_whose_create_lost_its_answer_goes_when_the_user_deletes_its_source(
+    world: World,
+) -> None:
+    # The soak's resurrected event (Google, seed 11, soak#1512): Salesforce applied the create of
+    # an event the user made in Google, the answer was lost, and the user deleted the Google
+    # event before the next run. That run forgot the pending row, found the new Salesforce event
+    # unlinked, and created it in Google again (row U5e).
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
+    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    world.delete("mailbox", "B1")
+
+    world.sync()
+    world.sync()
+
+    assert sorted(world.item_ids("salesforce")) == ["A1"]
+    assert sorted(world.item_ids("mailbox")) == ["A1"]
+    assert len(world.repo.load()) == 1
