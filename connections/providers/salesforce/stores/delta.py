@@ -13,6 +13,14 @@ as it was read, and a row read again unchanged is dropped before anything else i
 (an event's invitees, series and occurrences are read only for rows that moved). A fingerprint
 hashes the whole row as Salesforce returned it, so a second edit within the same second is a new
 fingerprint, not a repeat.
+
+What this trades: nothing on deletions (the delete log is still asked on every read, within the
+same call; deleted rows come from queryAll as before; a cursor older than the log's 15 days
+still lists everything again). A re-read row is now compared as Salesforce returned it rather
+than as the record it makes, so for an event stamped at the cursor's second an invitee change
+that left the Event row untouched is not seen, which no incremental read sees for any other
+event either (the Event row's SystemModstamp is what tells them). Beyond cursor.BOUNDARY_CAP
+rows in one second the cursor keeps none of them and they are read and compared again.
 """
 
 from __future__ import annotations
