@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -101,3 +103,36 @@ def test_more_than_25_subrequests_are_refused(org: tuple[SalesforceEmulator, Any
     ]
     with pytest.raises(SalesforceMalformedRequest):
         sf.restful("composite", method="POST", json={"compositeRequest": subrequests})
+
+
+def test_query_subrequests_read_deleted_rows_the_delete_log_and_further_pages(
+    org: tuple[SalesforceEmulator, Any],
+) -> None:
+    app, sf = org
+    user = app.user_id("sync@acme.sf")
+    kept = [app.add_record("Contact", {"LastName": f"Kept {n}"}, as_user=user) for n in range(3)]
+    gone = app.add_record("Contact", {"LastName": "Gone"}, as_user=user)
+    app.delete_record(gone, as_user=user)
+    app.page_size = 2
+    soql = urlencode({"q": "SELECT Id, IsDeleted FROM Contact ORDER BY Id"})
+    now = app.clock.now().replace(second=0, microsecond=0)
+    log = urlencode({"start": f"{now - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}",
+                     "end": f"{now + timedelta(minutes=1):%Y-%m-%dT%H:%M:%SZ}"})  # fmt: skip
+    before = app.api_usage()
+    answer = sf.restful("composite", method="POST", json={"compositeRequest": [
+        {"method": "GET", "url": f"{V}/sobjects/Contact/deleted/?{log}", "referenceId": "log"},
+        {"method": "GET", "url": f"{V}/queryAll/?{soql}", "referenceId": "all"},
+        {"method": "GET", "url": f"{V}/query/?{soql}", "referenceId": "live"},
+    ]})  # fmt: skip
+    assert app.api_usage() - before == 1
+    log_answer, every, live = (r["body"] for r in answer["compositeResponse"])
+    # The log covers whole minutes up to the current one (queryAll sees the deletion already).
+    assert {"earliestDateAvailable", "latestDateCovered", "deletedRecords"} <= set(log_answer)
+    # Each answer is a query's first page; its nextRecordsUrl is read as any other.
+    rows = list(every["records"])
+    page = every
+    while not page["done"]:
+        page = sf.query_more(page["nextRecordsUrl"], identifier_is_url=True)
+        rows += page["records"]
+    assert {r["Id"]: r["IsDeleted"] for r in rows} == {**dict.fromkeys(kept, False), gone: True}
+    assert live["totalSize"] == 3 and not live["done"]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -233,6 +233,18 @@ class SalesforceClient:
         answer = self._call("POST", "composite", json={"compositeRequest": subrequests})
         return list(answer.get("compositeResponse", [])) if isinstance(answer, dict) else []
 
+    def rest_url(self, path: str, params: dict[str, str]) -> str:
+        """The URL of a REST resource as a composite subrequest names it."""
+        return f"/services/data/v{self.api_version}/{path}?{urlencode(params)}"
+
+    def records(self, page: dict[str, Any]) -> list[dict[str, Any]]:
+        """The records of a query answer and of its further pages (nextRecordsUrl)."""
+        rows = list(page.get("records", []))
+        while not page.get("done", True) and page.get("nextRecordsUrl"):
+            page = self.get(page["nextRecordsUrl"])
+            rows += page.get("records", [])
+        return rows
+
     def write(self, method: str, path: str, **kwargs: Any) -> Any:
         """A write, tagged so our own changes can be recognised (Sforce-Call-Options)."""
         headers = {"Sforce-Call-Options": CALL_OPTIONS}
@@ -250,6 +262,18 @@ class SalesforceClient:
 
     def describe(self, sobject: str) -> Any:
         return self.get(f"sobjects/{sobject}/describe/")
+
+
+def answer_error(answer: dict[str, Any]) -> SalesforceError | None:
+    """The error of one composite subrequest's answer (None when it succeeded)."""
+    status = int(answer.get("httpStatusCode", 500))
+    if status < 300:
+        return None
+    body = answer.get("body")
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    return SalesforceError(
+        str(first.get("errorCode", f"HTTP_{status}")), str(first.get("message", "")), status
+    )
 
 
 def _translate(exc: LibraryError) -> SalesforceError:

@@ -1,5 +1,6 @@
-"""The Salesforce stores' cursor: ``<ISO UTC second>|<delete log start>|<id>=<version or ->,...``
-(base_store.py explains how it is used)."""
+"""The Salesforce stores' cursor:
+``<ISO UTC second>|<delete log start>|<id>=<row fingerprint or ->,...``
+(stores/base.py and stores/delta.py explain how it is used)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 
@@ -31,6 +30,7 @@ from connections.providers.salesforce import convert, errors
 from connections.providers.salesforce.client import (
     SalesforceClient,
     SalesforceError,
+    answer_error,
     parse_usage,
 )
 from connections.providers.salesforce.cursor import soql_time
@@ -95,35 +95,17 @@ class SalesforceFeed:
         """(used, allocation) from the last response's Sforce-Limit-Info."""
         return parse_usage(self.client.limit_info)
 
-    def _url(self, path: str, params: dict[str, str]) -> str:
-        return f"/services/data/v{self.client.api_version}/{path}?{urlencode(params)}"
-
     def _composite(self, subrequests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         try:
             return self.client.composite(subrequests)
         except SalesforceError as exc:
             raise errors.translate(exc, self.client.username, self.client.login_url) from exc
 
-    @staticmethod
-    def _error(answer: dict[str, Any]) -> SalesforceError | None:
-        status = int(answer.get("httpStatusCode", 500))
-        if status < 300:
-            return None
-        body = answer.get("body")
-        first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
-        return SalesforceError(
-            str(first.get("errorCode", f"HTTP_{status}")), str(first.get("message", "")), status
-        )
-
     def _more(self, page: dict[str, Any]) -> list[dict[str, Any]]:
-        rows = list(page.get("records", []))
-        while not page.get("done", True) and page.get("nextRecordsUrl"):
-            try:
-                page = self.client.get(page["nextRecordsUrl"])
-            except SalesforceError as exc:
-                raise errors.translate(exc, self.client.username, self.client.login_url) from exc
-            rows += page.get("records", [])
-        return rows
+        try:
+            return self.client.records(page)
+        except SalesforceError as exc:
+            raise errors.translate(exc, self.client.username, self.client.login_url) from exc
 
     # --- reading -----------------------------------------------------------------------------
     def read(self, cursor: str | None) -> FeedPage:
@@ -143,17 +125,17 @@ class SalesforceFeed:
         changed, deleted = self._composite(
             [
                 {"method": "GET", "referenceId": "changed",
-                 "url": self._url("queryAll/", {"q": soql})},
+                 "url": self.client.rest_url("queryAll/", {"q": soql})},
                 {"method": "GET", "referenceId": "deleted",
-                 "url": self._url(f"sobjects/{self.sobject}/deleted/", window)},
+                 "url": self.client.rest_url(f"sobjects/{self.sobject}/deleted/", window)},
             ]
         )  # fmt: skip
-        log_error = self._error(deleted)
+        log_error = answer_error(deleted)
         if log_error is not None and log_error.code == "INVALID_REPLICATION_DATE":
             # The delete log no longer covers the cursor: nothing can vouch for that time. The
             # next read starts now, which the log covers again.
             return FeedPage([], encode(now, {}), expired=True)
-        for error in (self._error(changed), log_error):
+        for error in (answer_error(changed), log_error):
             if error is not None:
                 raise errors.translate(error, self.client.username, self.client.login_url)
         rows = self._more(changed.get("body") or {})
@@ -231,7 +213,7 @@ class SalesforceFeed:
                 )
                 subs.append(
                     {"method": "GET", "referenceId": f"q{index}",
-                     "url": self._url("query/", {"q": soql})}
+                     "url": self.client.rest_url("query/", {"q": soql})}
                 )  # fmt: skip
             for (user, part), answer in zip(batch, self._composite(subs), strict=False):
                 if answer.get("httpStatusCode", 500) >= 300:

@@ -10,12 +10,13 @@ we returned, the engine sees an unchanged version and does nothing. A genuine ed
 even within the same second, changes the content and so the version. (LastModifiedById cannot
 tell us apart: the user's own edits carry the same id as our writes under their JWT session.)
 
-Cursor: ``<ISO UTC second>|<delete log start>|<id>=<version or ->,...``. Incremental reads ask for rows with
-SystemModstamp >= that second; the ids after ``|`` were already reported at exactly that second
-and are dropped unless their version moved. The second trails the clock by `SKEW` at most, so a
-write stamped by a slightly late Salesforce clock is never missed (re-reporting is harmless).
-Every read asks ``sobjects/X/deleted`` for the delete log's earliestDateAvailable and keeps it in
-the cursor; when the log no longer covers the cursor (15 days, or a purge since the cursor was
+Cursor: ``<ISO UTC second>|<delete log start>|<id>=<fingerprint or ->,...``. Incremental reads
+ask for rows with SystemModstamp >= that second; the ids after ``|`` were already reported at
+exactly that second and are dropped unless the row moved (delta.py). The second trails the clock
+by `SKEW` at most, so a write stamped by a slightly late Salesforce clock is never missed
+(re-reporting is harmless). Every incremental read is one composite API call (delta.py) that
+also asks ``sobjects/X/deleted`` for the delete log's earliestDateAvailable and keeps it in the
+cursor; when the log no longer covers the cursor (15 days, or a purge since the cursor was
 made), CursorExpired makes the engine list everything again.
 Deletions themselves come from queryAll (IsDeleted), which also sees the current minute; records
 that left the scope (filters, ownership) are reported as deleted too.
@@ -30,9 +31,10 @@ from typing import Any, TypeVar
 
 from connections.providers.salesforce import errors
 from connections.providers.salesforce.client import SalesforceClient, SalesforceError
-from connections.providers.salesforce.convert import format_datetime, parse_datetime
-from connections.providers.salesforce.cursor import Cursor, soql_time
+from connections.providers.salesforce.convert import parse_datetime
+from connections.providers.salesforce.cursor import Cursor
 from connections.providers.salesforce.soql import quote
+from connections.providers.salesforce.stores import delta
 from syncengine.records import Contact, Event, merge_fields, value_hash
 from syncengine.stores.base import (
     ChangePage,
@@ -181,48 +183,39 @@ class SalesforceStore:
             rows = self.query(self.soql(self.select(), self.scope(), "Id"))
             items = self.items(rows)
             at = max([now - SKEW, *(_stamp(r) for r in rows)])
-            stamps = {r["Id"]: _stamp(r) for r in rows}
-            seen = {it.id: it.version for it in items if stamps.get(it.id) == at}
+            seen = {r["Id"]: delta.fingerprint(r) for r in rows if _stamp(r) == at}
             return ChangePage(items, [], Cursor(at, earliest, seen).encode(), True)
         old = Cursor.decode(cursor)
         if now - old.at > DELETE_LOG:
             raise CursorExpired("the last Salesforce sync is older than its 15-day delete log")
         # Deletions before the log's start when the cursor was made were purged before that
         # listing, which did not include those records: they need not be covered.
-        earliest = self.delete_log_start(max(old.at.replace(second=0), old.earliest), now)
+        log_start = max(old.at.replace(second=0), old.earliest)
+        touched, rows, earliest = delta.read_since(self, old.at, log_start, now)
         if earliest > old.earliest and earliest >= old.at.replace(second=0):
             raise CursorExpired("Salesforce purged its delete log since the last sync")
-        after = f"SystemModstamp >= {soql_time(old.at)}"
-        # All touched rows first, then the ones in scope: a write landing between the two reads
-        # then shows up as changed, never as a deletion.
-        touched = self.query(
-            self.soql(
-                ["Id", "IsDeleted", "SystemModstamp", *self.touched_fields()],
-                [after, *self.base_scope()],
-            ),
-            include_deleted=True,
-        )
-        rows = self.query(self.soql(self.select(), [after, *self.scope()], "Id"))
-        items = self.items(rows, touched)
+        prints = {r["Id"]: delta.fingerprint(r) for r in rows}
+        listed = {r["Id"] for r in rows}
+        unchanged = {rid for rid, mark in prints.items() if old.seen.get(rid) == mark}
+        # A row read again as it was (in scope, or gone as reported) is dropped here.
+        moved = [
+            r
+            for r in touched
+            if r["Id"] not in unchanged and (r["Id"] in listed or old.seen.get(r["Id"]) != "-")
+        ]
+        items = self.items([r for r in rows if r["Id"] not in unchanged], moved)
         # A row in scope is no deletion even when it stands for no item (an event's occurrence).
-        in_scope = {it.id for it in items} | {r["Id"] for r in rows}
-        changed = [it for it in items if old.seen.get(it.id) != it.version]
-        deleted = sorted(
-            r["Id"] for r in touched if r["Id"] not in in_scope and old.seen.get(r["Id"]) != "-"
-        )
+        in_scope = {it.id for it in items} | listed
+        deleted = sorted(r["Id"] for r in moved if r["Id"] not in in_scope)
         at = max([old.at, now - SKEW, *(_stamp(r) for r in touched)])
         seen = {r["Id"]: "-" for r in touched if _stamp(r) == at and r["Id"] not in in_scope}
-        stamps = {r["Id"]: _stamp(r) for r in rows}
-        seen.update({it.id: it.version for it in items if stamps.get(it.id) == at})
-        return ChangePage(changed, deleted, Cursor(at, earliest, seen).encode(), False)
+        seen.update({r["Id"]: prints[r["Id"]] for r in rows if _stamp(r) == at})
+        return ChangePage(items, deleted, Cursor(at, earliest, seen).encode(), False)
 
     def delete_log_start(self, start: datetime, now: datetime) -> datetime:
         """The delete log's earliestDateAvailable; CursorExpired when it starts after `start`."""
-        end = max(start + timedelta(minutes=1), now.replace(second=0))
         answer = self.call(
-            self.client.get,
-            f"sobjects/{self.sobject}/deleted/",
-            {"start": format_datetime(start), "end": format_datetime(end)},
+            self.client.get, f"sobjects/{self.sobject}/deleted/", delta.log_window(start, now)
         )
         return parse_datetime(answer["earliestDateAvailable"]).replace(microsecond=0)
 
