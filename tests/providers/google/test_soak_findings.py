@@ -159,3 +159,25 @@ def test_a_salesforce_event_whose_create_lost_its_answer_goes_when_the_user_dele
     assert sorted(world.item_ids("salesforce")) == ["A1"]
     assert sorted(world.item_ids("mailbox")) == ["A1"]
     assert len(world.repo.load()) == 1
+
+
+def test_a_salesforce_event_whose_create_lost_its_answer_and_that_the_user_deleted_stays_deleted(
+    world: World,
+) -> None:
+    # Row U5d for events (Google soak, seed 11, soak#1284): the Salesforce copy of an event the
+    # user made in Google landed, its answer was lost, and the user deleted the copy in
+    # Salesforce before the next run. The deletion reaches Google; the event is not made again.
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
+    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    world.delete("salesforce", "B1")
+
+    world.sync()
+    world.sync()
+
+    assert sorted(world.item_ids("salesforce")) == ["A1"]
+    assert sorted(world.item_ids("mailbox")) == ["A1"]
