@@ -25,6 +25,7 @@ from syncengine.state import (
     MappingRepo,
     MappingState,
     build_mapping,
+    mapping_id,
     with_intents,
     without_intents,
 )
@@ -32,6 +33,7 @@ from syncengine.stores.base import (
     AuthFailed,
     Create,
     Delete,
+    MatchKey,
     NotFound,
     OpResult,
     ProviderError,
@@ -243,24 +245,38 @@ class Executor:
             track.intent = True
 
     def _recover_creates(self, side: Side, batch: Sequence[tuple[_Track, Write]]) -> None:
-        """A mailbox batch whose answer was lost (a dropped connection) may have created items:
-        those are found by their marker and linked now, before the user can change or delete
-        them (a copy deleted before the next run would otherwise be created again)."""
-        creates = {
-            track.ids["salesforce"]: (track, write)
-            for track, write in batch
-            if isinstance(write.op, Create) and track.ids.get("salesforce")
-        }
-        if side != "mailbox" or not creates:
+        """A batch whose answer was lost (a dropped connection) may have created items: those
+        are found and linked now, before the user can change or delete them (a copy deleted,
+        or reworked beyond what row U5 recognises, before the next run would otherwise be
+        created again, or its source created a second time). Mailbox copies carry their
+        marker. Salesforce records carry none, but one created a moment ago still holds
+        exactly what was written, so its identifying fields find it: before the create, the
+        planner matched no item by them."""
+        source = other(side)
+        wanted: dict[MatchKey, tuple[_Track, Write] | None] = {}
+        for track, write in batch:
+            if not isinstance(write.op, Create) or not track.ids.get(source):
+                continue
+            keys = [("marker", track.ids[source])] if side == "mailbox" else []
+            for key in keys or write.op.record.match_keys():
+                # A key two creates share cannot tell their items apart.
+                wanted[key] = None if key in wanted else (track, write)
+        if not any(wanted.values()):
             return
         try:
-            hits = self.stores[side].find([("marker", sf_id) for sf_id in creates])
+            hits = self.stores[side].find([k for k, v in wanted.items() if v is not None])
+            held = {mapping_id(m, side) for m in self.repo.load_for({side: set(hits.values())})}
         except ProviderError:
-            return  # the next run finds them by their marker (their pending rows)
+            return  # the next run recovers them from their pending rows (rows U5, U5c, U5d)
+        found: set[int] = set()
         for key, item_id in hits.items():
-            track, write = creates[key[1]]
+            entry = wanted.get(key)
+            if entry is None or item_id in held or id(entry[0]) in found:
+                continue
+            held.add(item_id)
+            found.add(id(entry[0]))
             # The version stays unknown: the next run reads the item by id.
-            self._record(track, write, OpResult(True, item_id, ""))
+            self._record(entry[0], entry[1], OpResult(True, item_id, ""))
 
     def _save(self, track: _Track, row: MappingState) -> None:
         self.repo.upsert(row)

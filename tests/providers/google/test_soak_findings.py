@@ -181,3 +181,35 @@ def test_a_salesforce_event_whose_create_lost_its_answer_and_that_the_user_delet
 
     assert sorted(world.item_ids("salesforce")) == ["A1"]
     assert sorted(world.item_ids("mailbox")) == ["A1"]
+
+
+def test_a_salesforce_copy_whose_create_lost_its_answer_is_linked_before_the_user_reworks_it(
+    world: World,
+) -> None:
+    # The soak's duplicated events (Google, seed 11, soak#843): the Salesforce copy of an event
+    # made in Google landed, the answer was lost, and the user then changed the copy in more
+    # fields than the next run's recovery (row U5) can see through. Both the copy and the
+    # original then looked new, and each was created on the other side. The run that lost the
+    # answer finds the copy by its identifying fields at once, while it still holds exactly
+    # what was written.
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
+    assert lost.status == "failed"
+    (copy,) = [it for it in world.items("salesforce") if it.record.subject == "B1"]
+    later = timedelta(hours=2)
+    world.edit(
+        "salesforce", "B1", location="Room 7", description="moved",
+        start=copy.record.start + later, end=copy.record.end + later,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+    world.sync()
+    world.sync()
+
+    for side in ("salesforce", "mailbox"):
+        assert sorted(it.record.subject for it in world.items(side)) == ["A1", "B1"], side
+        (b1,) = [it.record for it in world.items(side) if it.record.subject == "B1"]
+        assert (b1.location, b1.description) == ("Room 7", "moved"), side
