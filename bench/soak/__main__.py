@@ -11,6 +11,7 @@ did. Prints a table; exits 1 when an invariant is broken (`--strict`).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import select
 import signal
@@ -75,6 +76,7 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
             stats["cycles cut by --max-minutes"] = args.cycles - cycle
             break
         stats["cycles"] += 1
+        ledger.cycle = cycle + 1
         clear(world)
         # A cycle stands for the time between two syncs: a Retry-After given in the last one has
         # run out (otherwise one long 429 keeps a user out of every later cycle's faults).
@@ -106,6 +108,9 @@ def soak(args: argparse.Namespace, directory: Path) -> check.Findings:
         for kind in ("contacts", "events"):
             check.check_pair(findings, ledger, user, kind, editor.stores(user, kind))  # type: ignore[arg-type]
     world.stop()
+    if args.keep is not None:
+        lines = (json.dumps(entry, ensure_ascii=False) for entry in ledger.journal)
+        (args.keep / "journal.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     report(args, stats, ledger.counts, applied, findings, time.monotonic() - started)
     return findings
 

@@ -122,6 +122,7 @@ class Editor:
         if result is not None and result.ok:
             truth[token] = Truth(token, side)
             self.ledger.count("creates")
+            self.ledger.note("create", kind, side, token, result.id)
 
     def update(self, store: Store, truth: Truth, side: Side, item: Item, name: str) -> None:
         record, written = self.maker.edited(item.record, name)
@@ -138,6 +139,7 @@ class Editor:
             truth.when[side] = tuple(after[f] for f in WHEN)
         truth.edited_at[side] = datetime.now(UTC)
         self.ledger.count("updates")
+        self.ledger.note(f"update {','.join(sorted(written))}", kind, side, truth.token, item.id)
 
     def delete(self, store: Store, truth: Truth, side: Side, item: Item) -> None:
         result = apply(store, Delete(item.id))
@@ -145,6 +147,7 @@ class Editor:
             truth.deleted_on.add(side)
             truth.deleted_at = datetime.now(UTC)
             self.ledger.count("deletes")
+            self.ledger.note("delete", store.kind, side, truth.token, item.id)
 
 
 def _other(side: Side) -> Side:

@@ -82,6 +82,16 @@ class Ledger:
 
     items: dict[tuple[int, Kind], dict[str, Truth]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # Each edit with its time and item ids, written next to a kept database (--keep) so that a
+    # finding can be traced through the mappings and runs it left.
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    cycle: int = 0
+
+    def note(self, action: str, kind: Kind, side: Side, token: str, item_id: str | None) -> None:
+        self.journal.append({
+            "at": datetime.now(UTC).isoformat(), "cycle": self.cycle, "action": action,
+            "kind": kind, "side": side, "token": token, "id": item_id,
+        })  # fmt: skip
 
     def of(self, user: int, kind: Kind) -> dict[str, Truth]:
         return self.items.setdefault((user, kind), {})
