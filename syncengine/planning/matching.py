@@ -37,14 +37,24 @@ def same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
 EDITS_TOLERATED = 3
 
 
+# A written field that a user seldom changes on a record lsync made minutes ago, and that two
+# unrelated records seldom share: a candidate without it is another record, not the copy
+# reworked. Two all-day events on one day differ only in subject, location and notes, within
+# EDITS_TOLERATED; taking one for the other wrote its content over the other's (the soak's lost
+# event, Google seed 21, soak#2004).
+ANCHOR = "description"
+
+
 def closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
     """The one item still holding most of what was written (row U5): the user edited its
     identifying fields before the crashed run was recovered. Fewer written fields differ than
-    agree, at most EDITS_TOLERATED, and no other item comes as close; else none (a tie would be
-    a guess)."""
+    agree, at most EDITS_TOLERATED, the notes (ANCHOR) are as written, and no other item comes
+    as close; else none (a tie would be a guess)."""
     written = {f: h for f, h in want.items() if h not in _EMPTY}
     scored = sorted(
-        (sum(hashes_of(c.record).get(f) != h for f, h in written.items()), c.id, c) for c in free
+        (sum(hashes_of(c.record).get(f) != h for f, h in written.items()), c.id, c)
+        for c in free
+        if ANCHOR not in written or hashes_of(c.record).get(ANCHOR) == written[ANCHOR]
     )
     near = [(d, c) for d, _, c in scored if d <= EDITS_TOLERATED and 2 * d < len(written)]
     if not near or (len(near) > 1 and near[0][0] == near[1][0]):

@@ -407,6 +407,38 @@ def u5_pending_salesforce_create_is_found_by_content() -> None:
     assert a.ids == {"salesforce": "003P", "mailbox": mb.id} and a.versions and a.bases
 
 
+def _pending_event(record: Event) -> tuple[Item, MappingState]:
+    mb = item("AAMkP", record, version="m1")
+    h = record.field_hashes()
+    pend = build_mapping(
+        {"mailbox": mb.id}, {"mailbox": "m1"}, {"salesforce": h, "mailbox": h}, status="pending"
+    )
+    return mb, pend
+
+
+def u5_a_copy_reworked_in_three_fields_is_still_found() -> None:
+    written = event(4, location="Room 1", description="Agenda", show_as="busy")
+    mb, pend = _pending_event(written)
+    later = timedelta(hours=2)
+    reworked = replace(written, subject="Renamed", start=written.start + later,
+                       end=written.end + later)  # fmt: skip
+    a = only(run("events", page(item("00UP", reworked, version="s1")), page(mb), [pend]))
+    assert a.ids == {"salesforce": "00UP", "mailbox": mb.id}
+    assert not any(isinstance(w.op, Create) for w in a.writes)
+
+
+def u5_another_event_on_the_same_day_is_not_taken_for_the_copy() -> None:
+    day = T0.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=4)
+    written = event(4, start=day, end=day + timedelta(days=1), all_day=True,
+                    location="Oslo", description="soak#1 notes", show_as="free")  # fmt: skip
+    mb, pend = _pending_event(written)
+    other = replace(written, subject="Holiday", location="Bergen", description="soak#2 notes")
+    p = run("events", page(item("00UO", other, version="s1")), page(mb), [pend])
+    assert not any(a.ids == {"salesforce": "00UO", "mailbox": mb.id} for a in p.actions)
+    creates = sorted(w.side for a in p.actions for w in a.writes if isinstance(w.op, Create))
+    assert creates == ["mailbox", "salesforce"]
+
+
 def u5b_pending_create_of_a_deleted_item_is_forgotten() -> None:
     pend = MappingState("", "AAMkP", "", "m1", status="pending")
     a = only(run("contacts", EMPTY, page(deleted=("AAMkP",)), [pend]))
@@ -501,6 +533,8 @@ ROWS: list[Callable[..., None]] = [
     u2_match_found_by_find_outside_the_page,
     u3_contacts_match_by_first_last_company,
     u5_pending_salesforce_create_is_found_by_content,
+    u5_a_copy_reworked_in_three_fields_is_still_found,
+    u5_another_event_on_the_same_day_is_not_taken_for_the_copy,
     u5b_pending_create_of_a_deleted_item_is_forgotten,
     u5b_pending_create_of_an_item_now_out_of_scope_is_forgotten,
     u5e_pending_create_that_landed_before_its_source_was_deleted_is_deleted_too,
