@@ -33,6 +33,18 @@ def world(
     return World(sandbox_product, salesforce_connection, make_sync_user, "events", "both")
 
 
+def lose_the_answer_of_a_salesforce_create(world: World) -> None:
+    """A1 synced; then B1, made in Google, created in Salesforce by a run that lost the answer
+    (the connection dropped after Salesforce applied the create)."""
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+    lost = run_sync(sf, google, world.repo, world.config.settings_for(world.kind))
+    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+
+
 def _one(world: World, side: str) -> tuple[str, Event]:
     ((item_id, item),) = {it.id: it for it in world.items(side)}.items()
     assert isinstance(item.record, Event)
@@ -117,13 +129,7 @@ def test_a_salesforce_contact_whose_create_lost_its_answer_and_that_the_user_del
     # user made in Google, the answer was lost, and the user deleted the new Salesforce contact
     # before the next run, which found no record holding what the pending row wrote.
     world = contacts_world
-    world.put("salesforce", "A1")
-    world.sync()
-    world.put("mailbox", "B1")
-    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
-    sf, google = world.stores()
-    lost = run_sync(sf, google, world.repo, world.config.settings_for("contacts"))
-    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    lose_the_answer_of_a_salesforce_create(world)
     world.delete("salesforce", "B1")
 
     world.sync()
@@ -144,13 +150,7 @@ def test_a_salesforce_event_whose_create_lost_its_answer_goes_when_the_user_dele
     # an event the user made in Google, the answer was lost, and the user deleted the Google
     # event before the next run. That run forgot the pending row, found the new Salesforce event
     # unlinked, and created it in Google again (row U5e).
-    world.put("salesforce", "A1")
-    world.sync()
-    world.put("mailbox", "B1")
-    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
-    sf, google = world.stores()
-    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
-    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    lose_the_answer_of_a_salesforce_create(world)
     world.delete("mailbox", "B1")
 
     world.sync()
@@ -167,13 +167,7 @@ def test_a_salesforce_event_whose_create_lost_its_answer_and_that_the_user_delet
     # Row U5d for events (Google soak, seed 11, soak#1284): the Salesforce copy of an event the
     # user made in Google landed, its answer was lost, and the user deleted the copy in
     # Salesforce before the next run. The deletion reaches Google; the event is not made again.
-    world.put("salesforce", "A1")
-    world.sync()
-    world.put("mailbox", "B1")
-    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
-    sf, google = world.stores()
-    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
-    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    lose_the_answer_of_a_salesforce_create(world)
     world.delete("salesforce", "B1")
 
     world.sync()
@@ -192,13 +186,7 @@ def test_a_salesforce_copy_whose_create_lost_its_answer_is_linked_before_the_use
     # original then looked new, and each was created on the other side. The run that lost the
     # answer finds the copy by its identifying fields at once, while it still holds exactly
     # what was written.
-    world.put("salesforce", "A1")
-    world.sync()
-    world.put("mailbox", "B1")
-    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
-    sf, google = world.stores()
-    lost = run_sync(sf, google, world.repo, world.config.settings_for("events"))
-    assert lost.status == "failed"
+    lose_the_answer_of_a_salesforce_create(world)
     (copy,) = [it for it in world.items("salesforce") if it.record.subject == "B1"]
     later = timedelta(hours=2)
     world.edit(
