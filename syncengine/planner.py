@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from syncengine.planning.actions import SIDES, Action, Plan, hashes_of, other
 from syncengine.planning.builder import Builder, View
-from syncengine.planning.matching import closest, match_and_create, same_keys
+from syncengine.planning.matching import closest, holding, match_and_create
 from syncengine.planning.meetings import marked_again
 from syncengine.planning.series import place_occurrences
 from syncengine.policy import SyncSettings
@@ -146,9 +146,7 @@ def plan(
             # holding what was written is that create, linked so that the deletion reaches it
             # (rows D) instead of it coming back to the mailbox as new. Only a close match
             # counts here: a wrong one would delete a record the user made.
-            landed = next((c for c in free if hashes_of(c.record) == want), None) or next(
-                (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
-            )
+            landed = holding(kind, free, want)
             if landed is not None:
                 linked["salesforce"].add(landed.id)
                 linked["mailbox"].add(p.mailbox_id)
@@ -170,11 +168,7 @@ def plan(
                 )
             )
             continue
-        found = (
-            next((c for c in free if hashes_of(c.record) == want), None)
-            or next((c for c in free if same_keys(kind, hashes_of(c.record), want)), None)
-            or closest(free, want)
-        )
+        found = holding(kind, free, want) or closest(free, want)
         if (
             found is None
             and pm_item is not None

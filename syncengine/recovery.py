@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from syncengine.planning.actions import hashes_of
-from syncengine.planning.matching import same_keys
+from syncengine.planning.matching import holding, same_keys
 from syncengine.state import MappingState, is_pending, side_hashes
 from syncengine.stores.base import ChangePage, Item, Kind, Store
 
@@ -77,9 +77,7 @@ def created_and_deleted(
         if any(_same(store.kind, hashes_of(it.record), want) for it in live):
             continue  # a live record holds it: the planner links that one (row U5)
         free = [it for it in gone if it.id not in linked.values()]
-        found = next((it for it in free if hashes_of(it.record) == want), None) or next(
-            (it for it in free if _same(store.kind, hashes_of(it.record), want)), None
-        )
+        found = holding(store.kind, free, want)
         if found is not None:
             linked[m.mailbox_id] = found.id
     return [

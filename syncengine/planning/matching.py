@@ -32,6 +32,14 @@ def same_keys(kind: Kind, have: dict[str, str], want: dict[str, str]) -> bool:
     return False
 
 
+def holding(kind: Kind, free: Sequence[Item], want: dict[str, str]) -> Item | None:
+    """The first of `free` holding exactly what was written (`want`), else the first with the
+    same identifying fields: how a create whose answer was lost is recognised (rows U5-U5e)."""
+    return next((c for c in free if hashes_of(c.record) == want), None) or next(
+        (c for c in free if same_keys(kind, hashes_of(c.record), want)), None
+    )
+
+
 # How many written fields a user may have edited in a new Salesforce item before the run that
 # created it is recovered, for the item still to be recognised (an edit of "when" moves two).
 EDITS_TOLERATED = 3
