@@ -15,12 +15,9 @@ from connections.models import MailConnection, Status
 from connections.providers.microsoft import client
 from connections.providers.microsoft.client import GraphClient
 from connections.providers.microsoft.stores import build_store as mailbox_store
-from connections.providers.salesforce.stores import build_store as salesforce_store
 from sandbox.microsoft.app import MicrosoftEmulator
 from sandbox.salesforce.app import SalesforceEmulator
-from syncengine.engine import run_sync
 from syncengine.models import SyncUser
-from syncengine.repo_db import DbMappingRepo
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.series_checks import (
@@ -64,6 +61,16 @@ class Office(SeriesOffice):
             (r for r in self.salesforce.store.live("Event") if r["OwnerId"] == owner),
             key=lambda r: r["StartDateTime"],
         )
+
+    def series_in_outlook(self) -> dict[str, Any]:
+        """A weekly series of 10 made in Outlook, "Pipeline review", starting at START."""
+        return dict(self.graph.send("POST", f"/users/{ANA}/events", body={
+            "subject": "Pipeline review", "start": when(START), "end": when(START + timedelta(hours=1)),
+            "recurrence": {
+                "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [START.strftime("%A").lower()]},
+                "range": {"type": "numbered", "startDate": START.date().isoformat(), "numberOfOccurrences": 10},
+            },
+        }))  # fmt: skip
 
     def instances(self, master: str) -> list[dict[str, Any]]:
         start, end = (
@@ -110,13 +117,7 @@ def test_a_series_made_in_salesforce_keeps_its_moved_and_cancelled_occurrences(
 def test_a_series_made_in_outlook_keeps_its_moved_and_cancelled_occurrences(
     office: Office,
 ) -> None:
-    made = office.graph.send("POST", f"/users/{ANA}/events", body={
-        "subject": "Pipeline review", "start": when(START), "end": when(START + timedelta(hours=1)),
-        "recurrence": {
-            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [START.strftime("%A").lower()]},
-            "range": {"type": "numbered", "startDate": START.date().isoformat(), "numberOfOccurrences": 10},
-        },
-    })  # fmt: skip
+    made = office.series_in_outlook()
     assert office.sync().counts.get("created_salesforce") == 1
     assert len(office.salesforce_rows()) == 11
 
@@ -143,13 +144,7 @@ def test_a_series_whose_occurrences_could_not_be_read_loses_none_of_them(office:
     """Outlook answering one series' instances with an error (one part of a batch failing) says
     nothing about which occurrences were cancelled: the run must not take them all for cancelled
     and delete their rows in Salesforce."""
-    made = office.graph.send("POST", f"/users/{ANA}/events", body={
-        "subject": "Pipeline review", "start": when(START), "end": when(START + timedelta(hours=1)),
-        "recurrence": {
-            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [START.strftime("%A").lower()]},
-            "range": {"type": "numbered", "startDate": START.date().isoformat(), "numberOfOccurrences": 10},
-        },
-    })  # fmt: skip
+    made = office.series_in_outlook()
     office.settle()
     assert len(office.salesforce_rows()) == 11
     office.graph.send(
@@ -157,11 +152,7 @@ def test_a_series_whose_occurrences_could_not_be_read_loses_none_of_them(office:
     )
     office.microsoft.inject("500", r"graph\.events\.instances", times=1)
 
-    settings = office.config.settings_for("events", office.user.email)
-    sf, mb = salesforce_store(office.user, "events"), mailbox_store(office.user, "events")
-    cut = run_sync(sf, mb, DbMappingRepo(office.user, "events"), settings)
-
-    assert cut.status == "failed"
+    assert office.run().status == "failed"
 
     assert len(office.salesforce_rows()) == 11
     office.settle()
