@@ -84,7 +84,7 @@ def queue_users(user_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     changefeed.wake(ids, timezone.now())
-    return len(dispatch.dispatch(enqueue_syncs))
+    return dispatch_due()
 
 
 def dispatch_due() -> int:
