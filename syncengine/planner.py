@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from syncengine.planning.actions import SIDES, Action, Plan, hashes_of, other
 from syncengine.planning.builder import Builder, View
-from syncengine.planning.matching import closest, holding, match_and_create
+from syncengine.planning.matching import closest, created_then, holding, match_and_create
 from syncengine.planning.meetings import marked_again
 from syncengine.planning.series import place_occurrences
 from syncengine.policy import SyncSettings
@@ -169,6 +169,11 @@ def plan(
             )
             continue
         found = holding(kind, free, want) or closest(free, want)
+        if found is None and p.written is not None:
+            # Not a record another pending create recognisably made.
+            others = [side_hashes(q, "salesforce") for q in pendings if q is not p]
+            mine = [c for c in free if not any(holding(kind, [c], w) for w in others)]
+            found = created_then(mine, p.written, want)
         if (
             found is None
             and pm_item is not None

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
@@ -196,7 +197,7 @@ class DbMappingRepo:
     def load(self) -> list[MappingState]:
         """Every mapping of the user and kind (a run with a full listing needs them all)."""
         rows = self._mappings().values_list(*STATE_FIELDS)
-        return self._remember([state_of(row) for row in rows], complete=True)
+        return self._remember(self._timed([state_of(row) for row in rows]), complete=True)
 
     def load_for(self, ids: Mapping[Side, Collection[str]]) -> list[MappingState]:
         """The mappings holding any of these ids on that side, read in chunks."""
@@ -220,10 +221,27 @@ class DbMappingRepo:
     def load_unsettled(self) -> list[MappingState]:
         linked = Q(state__in=LINKED_STATES) & (Q(salesforce_version="") | Q(mailbox_version=""))
         rows = self._mappings().filter(Q(state=ItemState.PENDING) | linked)
-        return self._remember([state_of(row) for row in rows.values_list(*STATE_FIELDS)])
+        loaded = [state_of(row) for row in rows.values_list(*STATE_FIELDS)]
+        return self._remember(self._timed(loaded))
+
+    def _timed(self, loaded: list[MappingState]) -> list[MappingState]:
+        """Gives the pending rows among `loaded` their `written` window (row U5f). A separate
+        read: pending rows are few, and every other row would only carry two unused dates."""
+        pending = {m.seq: m for m in loaded if m.status == ItemState.PENDING}
+        keys = sorted(pending)
+        for start in range(0, len(keys), CHUNK):
+            rows = self._mappings().filter(pk__in=keys[start : start + CHUNK])
+            for pk, created, updated in rows.values_list("pk", "created_at", "updated_at"):
+                pending[pk].written = (created, updated)
+        return loaded
 
     def count_linked(self) -> int:
         return self._mappings().filter(state__in=LINKED_STATES).count()
+
+    def touch_pending(self, ids: Collection[str]) -> None:
+        wanted = [i for i in ids if i]
+        match = Q(salesforce_id__in=wanted) | Q(mailbox_id__in=wanted)
+        self._mappings().filter(match, state=ItemState.PENDING).update(updated_at=timezone.now())
 
     def _remember(self, loaded: list[MappingState], complete: bool = False) -> list[MappingState]:
         """Notes what was read, so that writing a row back unchanged is skipped. Only after a

@@ -4,6 +4,7 @@ docs/decision-table.md)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from syncengine.planning.actions import SIDES, Action, hashes_of, other
 from syncengine.planning.builder import Builder
@@ -68,6 +69,32 @@ def closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
     if not near or (len(near) > 1 and near[0][0] == near[1][0]):
         return None
     return near[0][1]
+
+
+# How far apart this machine's clock and the provider's may be, plus Salesforce's CreatedDate
+# being cut to the second: a record created this much outside a pending row's window is not its
+# copy. Kept small on purpose: a wider window takes in records the user made by hand.
+CLOCK_SLACK = timedelta(seconds=2)
+
+
+def created_then(
+    free: Sequence[Item], written: tuple[datetime, datetime] | None, want: dict[str, str]
+) -> Item | None:
+    """Row U5f: the item created while a pending create was under way, between its row being
+    saved and the run noting it ended without an answer (`written`), however much the user has
+    changed it since. Salesforce records carry no marker and the user's own session creates them
+    too, so the moment is the one thing a user's edit cannot change. Of several made then, the
+    one holding most of what was written; a tie is a guess, so none."""
+    if written is None:
+        return None
+    start, end = written[0] - CLOCK_SLACK, written[1] + CLOCK_SLACK
+    then = [c for c in free if c.created is not None and start <= c.created <= end]
+    scored = sorted(
+        (sum(hashes_of(c.record).get(f) != h for f, h in want.items()), c.id, c) for c in then
+    )
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][2]
 
 
 def match_and_create(

@@ -124,6 +124,9 @@ class Item:
     invitation: Invitation | None = None
     # Events: set on a modified occurrence of a series (never on the series or a single event).
     occurrence: Occurrence | None = None
+    # When the item was made, where the side says so (Salesforce's CreatedDate): a create whose
+    # answer was lost is recognised by it, whatever the user changed since (row U5f).
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ ADDRESS_PARTS: dict[str, str] = {
     "country": "Country",
 }
 ADDRESSES: dict[str, str] = {"mailing_address": "Mailing", "other_address": "Other"}
-SYSTEM_FIELDS = ["Id", "SystemModstamp", "LastModifiedById"]
+SYSTEM_FIELDS = ["Id", "SystemModstamp", "LastModifiedById", "CreatedDate"]
 
 
 def contact_select(second_email: str | None) -> list[str]:

@@ -5,7 +5,7 @@ to Google and the user's change to a timed event was lost."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,9 +13,9 @@ import pytest
 
 from syncengine.engine import run_sync
 from syncengine.models import SyncUser
-from syncengine.records import Event
+from syncengine.records import Event, MatchKey
 from syncengine.state import build_mapping
-from syncengine.stores.base import Create, Delete, Update
+from syncengine.stores.base import Create, Delete, Op, OpResult, RateLimited, Update
 from tests.conftest import SandboxHandle
 from tests.providers.conftest import SalesforceSetup
 from tests.providers.google.conftest import soon
@@ -201,3 +201,48 @@ def test_a_salesforce_copy_whose_create_lost_its_answer_is_linked_before_the_use
         assert sorted(it.record.subject for it in world.items(side)) == ["A1", "B1"], side
         (b1,) = [it.record for it in world.items(side) if it.record.subject == "B1"]
         assert (b1.location, b1.description) == ("Room 7", "moved"), side
+
+
+def test_a_salesforce_copy_reworked_after_its_create_and_the_look_up_both_failed_is_linked(
+    world: World,
+) -> None:
+    # The soak's duplicated event (Exchange seed 12): as above, but the run's immediate look-up
+    # was throttled too, and before the next run the user changed six of the copy's fields,
+    # its notes among them. Nothing of what was written is left to recognise it by: its
+    # creation moment, inside the failed batch's window, is (row U5f).
+    world.put("salesforce", "A1")
+    world.sync()
+    world.put("mailbox", "B1")
+    world.sf_emu.inject("reset_after", r"salesforce\.collections\.create", times=1)
+    sf, google = world.stores()
+
+    find, apply = sf.find, sf.apply
+    writes: list[object] = []
+
+    def throttled_once_written(keys: Sequence[MatchKey]) -> dict[MatchKey, str]:
+        if writes:
+            raise RateLimited("ConcurrentPerOrgLongTxn", retry_after=60)
+        return find(keys)
+
+    def noted(ops: Sequence[Op]) -> list[OpResult]:
+        writes.append(ops)
+        return apply(ops)
+
+    sf.find, sf.apply = throttled_once_written, noted  # type: ignore[method-assign]
+    lost = run_sync(sf, google, world.repo, world.config.settings_for(world.kind))
+    assert lost.status == "failed" and sorted(world.item_ids("salesforce")) == ["A1", "B1"]
+    (copy,) = [it for it in world.items("salesforce") if it.record.subject == "B1"]
+    later = timedelta(hours=3)
+    world.edit(
+        "salesforce", "B1", subject="B1 reworked", location="Room 9", description="all new",
+        start=copy.record.start + later, end=copy.record.end + later,  # type: ignore[arg-type]
+        private=True,
+    )  # fmt: skip
+
+    world.sync()
+    world.sync()
+
+    for side in ("salesforce", "mailbox"):
+        assert sorted(it.record.subject for it in world.items(side)) == ["A1", "B1 reworked"], side
+        (b1,) = [it.record for it in world.items(side) if it.record.subject == "B1 reworked"]
+        assert (b1.location, b1.description) == ("Room 9", "all new"), side

@@ -168,7 +168,9 @@ class SalesforceStore:
     def item(self, row: dict[str, Any], record: Record) -> Item:
         stamp = row.get("SystemModstamp")
         modified = parse_datetime(stamp) if stamp else None
-        return Item(row["Id"], self.version(record), record, None, modified)
+        made = row.get("CreatedDate")
+        created = parse_datetime(made) if made else None
+        return Item(row["Id"], self.version(record), record, None, modified, created=created)
 
     # --- reading -----------------------------------------------------------------------------
     def changes(self, cursor: str | None) -> ChangePage:
