@@ -171,7 +171,6 @@ class Executor:
                     results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
                     self._recover_creates(side, batch)
-                    self._end_window(side, batch)
                     self._fatal(error, side)
                     return self.report
                 refused: ProviderError | None = None
@@ -278,18 +277,6 @@ class Executor:
             found.add(id(entry[0]))
             # The version stays unknown: the next run reads the item by id.
             self._record(entry[0], entry[1], OpResult(True, item_id, ""))
-
-    def _end_window(self, side: Side, batch: Sequence[tuple[_Track, Write]]) -> None:
-        """The batch is over, answered or not: a copy its creates made was created by now. The
-        pending rows not recovered note the moment, which bounds when (row U5f)."""
-        source = other(side)
-        left = [
-            track.ids[source]
-            for track, write in batch
-            if track.pending and isinstance(write.op, Create) and not track.ids.get(side)
-        ]
-        if left:
-            self.repo.touch_pending(left)
 
     def _save(self, track: _Track, row: MappingState) -> None:
         self.repo.upsert(row)

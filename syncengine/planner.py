@@ -169,11 +169,11 @@ def plan(
             )
             continue
         found = holding(kind, free, want) or closest(free, want)
-        if found is None and p.written is not None:
+        if found is None and p.since is not None:
             # Not a record another pending create recognisably made.
             others = [side_hashes(q, "salesforce") for q in pendings if q is not p]
             mine = [c for c in free if not any(holding(kind, [c], w) for w in others)]
-            found = created_then(mine, p.written, want)
+            found = created_then(mine, p.since, want)
         if (
             found is None
             and pm_item is not None

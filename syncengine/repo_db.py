@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from mappings.models import ItemMapping, ItemState, SyncCursor
 from syncengine.models import SyncUser
@@ -225,23 +224,19 @@ class DbMappingRepo:
         return self._remember(self._timed(loaded))
 
     def _timed(self, loaded: list[MappingState]) -> list[MappingState]:
-        """Gives the pending rows among `loaded` their `written` window (row U5f). A separate
-        read: pending rows are few, and every other row would only carry two unused dates."""
+        """Gives the pending rows among `loaded` the moment they were last saved (`since`, row
+        U5f). A separate read: pending rows are few, and every other row would only carry a date
+        it does not use."""
         pending = {m.seq: m for m in loaded if m.status == ItemState.PENDING}
         keys = sorted(pending)
         for start in range(0, len(keys), CHUNK):
             rows = self._mappings().filter(pk__in=keys[start : start + CHUNK])
-            for pk, created, updated in rows.values_list("pk", "created_at", "updated_at"):
-                pending[pk].written = (created, updated)
+            for pk, updated in rows.values_list("pk", "updated_at"):
+                pending[pk].since = updated
         return loaded
 
     def count_linked(self) -> int:
         return self._mappings().filter(state__in=LINKED_STATES).count()
-
-    def touch_pending(self, ids: Collection[str]) -> None:
-        wanted = [i for i in ids if i]
-        match = Q(salesforce_id__in=wanted) | Q(mailbox_id__in=wanted)
-        self._mappings().filter(match, state=ItemState.PENDING).update(updated_at=timezone.now())
 
     def _remember(self, loaded: list[MappingState], complete: bool = False) -> list[MappingState]:
         """Notes what was read, so that writing a row back unchanged is skipped. Only after a
@@ -256,9 +251,15 @@ class DbMappingRepo:
     def upsert(self, mapping: MappingState) -> None:
         ids = ids_of(mapping)
         loaded = self._loaded.get(ids)
-        if loaded is not None and not (set(ids) & self._touched) and loaded == fingerprint(mapping):
+        if (
+            loaded is not None
+            and not (set(ids) & self._touched)
+            and loaded == fingerprint(mapping)
+            and mapping.status != ItemState.PENDING
+        ):
             # The row is as loaded and nothing since moved either id: writing it again would
-            # change nothing (a run that re-reads unchanged items writes nothing).
+            # change nothing (a run that re-reads unchanged items writes nothing). A pending row
+            # saved again is a create going out again: its updated_at tells when (row U5f).
             return
         self._touched.update(i for i in ids if i)
         if not self._buffered("upsert", mapping.copy()):

@@ -48,10 +48,10 @@ class MappingState:
     # Where the repo keeps it (the row's primary key): a run that loads its mappings in parts
     # puts them back in the repo's order, so that it plans in the same order as from all of them.
     seq: int = field(default=0, compare=False, repr=False)
-    # A pending row: when it was first saved and last saved, the moments (this machine's clock)
-    # between which its create went out: the run that failed touches the row once the batch
-    # fails, so a copy created in Salesforce in between is that create (row U5f). None elsewhere.
-    written: tuple[datetime, datetime] | None = field(default=None, compare=False, repr=False)
+    # A pending row: when it was last saved, just before its create went out (this machine's
+    # clock). A Salesforce record created around then may be that create (row U5f). None
+    # elsewhere.
+    since: datetime | None = field(default=None, compare=False, repr=False)
 
     def copy(self) -> MappingState:
         # Spelled out: dataclasses.replace costs several times more, once per mapping written.
@@ -65,7 +65,7 @@ class MappingState:
             self.gone,
             {s: dict(v) for s, v in self.intents.items()},
             self.seq,
-            self.written,
+            self.since,
         )
 
 
@@ -83,11 +83,6 @@ class MappingRepo(Protocol):
 
     def count_linked(self) -> int:
         """How many pairs are linked (not pending, not detached): what the guards compare with."""
-        ...
-
-    def touch_pending(self, ids: Collection[str]) -> None:
-        """Notes that the creates of these pending rows (by their source's id) have ended without
-        an answer: the moment bounds when a copy they made can have been created (row U5f)."""
         ...
 
     def upsert(self, mapping: MappingState) -> None:
@@ -129,26 +124,12 @@ class MemoryRepo:
     def count_linked(self) -> int:
         return sum(1 for m in self.mappings.values() if is_linked(m))
 
-    def touch_pending(self, ids: Collection[str]) -> None:
-        now = datetime.now(UTC)
-        for source in ids:
-            for side in ("salesforce", "mailbox"):
-                key = self._by_side[side].get(source)  # type: ignore[index]
-                row = self.mappings.get(key) if key else None
-                if row is not None and is_pending(row) and row.written:
-                    row.written = (row.written[0], now)
-
     def upsert(self, mapping: MappingState) -> None:
         key = (mapping.salesforce_id, mapping.mailbox_id)
-        written = None
-        if is_pending(mapping):
-            # As the database keeps created_at and updated_at.
-            now = datetime.now(UTC)
-            before = self.mappings.get(key)
-            written = ((before.written or (now, now))[0] if before else now, now)
+        since = datetime.now(UTC) if is_pending(mapping) else None  # the database's updated_at
         self.remove(mapping.salesforce_id, mapping.mailbox_id)
         self._seq += 1
-        self.mappings[key] = replace(mapping.copy(), seq=self._seq, written=written)
+        self.mappings[key] = replace(mapping.copy(), seq=self._seq, since=since)
         for side, item_id in zip(("salesforce", "mailbox"), key, strict=True):
             if item_id:
                 self._by_side[side][item_id] = key  # type: ignore[index]

@@ -71,24 +71,30 @@ def closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
     return near[0][1]
 
 
-# How far apart this machine's clock and the provider's may be, plus Salesforce's CreatedDate
-# being cut to the second: a record created this much outside a pending row's window is not its
-# copy. Kept small on purpose: a wider window takes in records the user made by hand.
-CLOCK_SLACK = timedelta(seconds=2)
+# When a Salesforce record made by a pending create can have been created, around the moment
+# its row was last saved (this machine's clock): just after it, give or take the two clocks, a
+# request that took long, and Salesforce's CreatedDate being cut to the second.
+CREATED_BEFORE = timedelta(minutes=1)
+CREATED_AFTER = timedelta(minutes=5)
 
 
-def created_then(
-    free: Sequence[Item], written: tuple[datetime, datetime] | None, want: dict[str, str]
-) -> Item | None:
-    """Row U5f: the item created while a pending create was under way, between its row being
-    saved and the run noting it ended without an answer (`written`), however much the user has
-    changed it since. Salesforce records carry no marker and the user's own session creates them
-    too, so the moment is the one thing a user's edit cannot change. Of several made then, the
-    one holding most of what was written; a tie is a guess, so none."""
-    if written is None:
+def created_then(free: Sequence[Item], since: datetime | None, want: dict[str, str]) -> Item | None:
+    """Row U5f: the record a pending create made (its row saved at `since`), however many of its
+    other fields the user has changed since: created around then, still holding the notes
+    (ANCHOR) as written. Salesforce records carry no marker and the user's own session creates
+    them too, so the creation moment and the notes are what is left to know it by. Of several,
+    the one holding most of what was written; a tie is a guess, so none."""
+    anchor = want.get(ANCHOR)
+    if since is None or anchor is None or anchor in _EMPTY:
         return None
-    start, end = written[0] - CLOCK_SLACK, written[1] + CLOCK_SLACK
-    then = [c for c in free if c.created is not None and start <= c.created <= end]
+    start, end = since - CREATED_BEFORE, since + CREATED_AFTER
+    then = [
+        c
+        for c in free
+        if c.created is not None
+        and start <= c.created <= end
+        and hashes_of(c.record).get(ANCHOR) == anchor
+    ]
     scored = sorted(
         (sum(hashes_of(c.record).get(f) != h for f, h in want.items()), c.id, c) for c in then
     )

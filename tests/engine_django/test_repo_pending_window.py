@@ -1,4 +1,4 @@
-"""Pending rows carry the window in which their create went out (row U5f), in both repos."""
+"""Pending rows tell when their create last went out (`since`, row U5f), in both repos."""
 
 from __future__ import annotations
 
@@ -27,33 +27,29 @@ def _pending(mailbox_id: str) -> MappingState:
     return MappingState("", mailbox_id, "", "m1", {"subject": "h"}, status="pending")
 
 
-def _written(repo: MappingRepo, mailbox_id: str) -> tuple[object, object] | None:
+def _since(repo: MappingRepo, mailbox_id: str) -> object:
     (row,) = [m for m in repo.load_unsettled() if m.mailbox_id == mailbox_id]
-    return row.written
+    return row.since
 
 
-def test_a_pending_row_opens_its_window_when_it_is_saved(new_repo: Repos) -> None:
+def test_a_pending_row_tells_when_it_was_saved(new_repo: Repos) -> None:
     repo = new_repo()
     repo.upsert(_pending("AAMkP"))
-    written = _written(repo, "AAMkP")
-    assert written is not None and written[0] <= written[1]
+    assert _since(repo, "AAMkP") is not None
 
 
-def test_a_batch_that_ended_without_an_answer_closes_the_window_later(new_repo: Repos) -> None:
+def test_a_pending_row_saved_again_unchanged_tells_the_later_moment(new_repo: Repos) -> None:
+    # A create that goes out again: rows loaded and written back unchanged are otherwise skipped.
     repo = new_repo()
     repo.upsert(_pending("AAMkP"))
-    repo.upsert(_pending("AAMkQ"))
+    first = _since(repo, "AAMkP")
     time.sleep(0.01)  # two distinct moments, not a timing assertion
-    repo.touch_pending(["AAMkP"])
-    opened, closed = _written(repo, "AAMkP")  # type: ignore[misc]
-    assert closed > opened  # type: ignore[operator]
-    untouched = _written(repo, "AAMkQ")
-    assert untouched is not None and untouched[1] < closed  # type: ignore[operator]
+    repo.upsert(_pending("AAMkP"))
+    assert _since(repo, "AAMkP") > first  # type: ignore[operator]
 
 
-def test_a_linked_row_has_no_window_and_is_not_touched(new_repo: Repos) -> None:
+def test_a_linked_row_tells_no_moment(new_repo: Repos) -> None:
     repo = new_repo()
     repo.upsert(MappingState("003A", "AAMkA", "s1", "m1", {"subject": "h"}))
-    repo.touch_pending(["AAMkA"])
     (row,) = repo.load()
-    assert row.written is None and row.status == "synced"
+    assert row.since is None
