@@ -137,7 +137,9 @@ class DbMappingRepo:
         if self._stored is not None:
             self._stored.update(i for ids, values in ops if values is not None for i in ids if i)
 
-    def _holding(self, wanted: tuple[set[str], set[str]]) -> list[tuple[int, Any, Any]]:
+    def _holding(
+        self, wanted: tuple[set[str], set[str]]
+    ) -> list[tuple[int, str | None, str | None]]:
         """(pk, ids) of the rows holding any of these ids, read in chunks that stay under the
         database's limit on query parameters."""
         found: dict[int, tuple[int, str | None, str | None]] = {}
