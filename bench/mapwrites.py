@@ -96,11 +96,16 @@ class TimedRepo:
 def database_time(repo: TimedRepo) -> Iterator[None]:
     """Adds to repo.database_seconds the time its writes spend in the database driver
     (statements and commits): the part of them no change to the repo's Python removes."""
+    from django.db import connection
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
 
-    patched = [(CursorWrapper, "execute"), (CursorWrapper, "executemany")]
+    from syncengine import repo_db
+
+    patched: list[tuple[Any, str]] = [(CursorWrapper, "execute"), (CursorWrapper, "executemany")]
     patched.append((BaseDatabaseWrapper, "commit"))
+    if connection.vendor == "postgresql" and hasattr(repo_db, "copy_rows"):
+        patched.append((repo_db, "copy_rows"))  # COPY runs on the driver's own cursor
     originals = [(cls, name, getattr(cls, name)) for cls, name in patched]
 
     def timed(call: Callable[..., Any]) -> Callable[..., Any]:

@@ -31,14 +31,14 @@ from syncengine.repo_rows import (
     Ids,
     Rows,
     Values,
+    copy_rows,
     delete_rows,
-    execute_many,
     fingerprint,
     ids_of,
-    insert_rows,
     quoted,
     stamp,
     state_of,
+    update_rows,
 )
 from syncengine.state import MappingState
 from syncengine.stores.base import Kind, Side
@@ -163,8 +163,8 @@ class DbMappingRepo:
     def _save_rows(self, rows: Rows) -> None:
         table = ItemMapping._meta.db_table
         delete_rows(table, rows.deleted, CHUNK)
-        # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
-        # field) and bulk_create cost more CPU than the writes themselves.
+        # Plain statements: the ORM's bulk_update (a CASE per field) and bulk_create cost more
+        # CPU than the writes themselves.
         now = stamp()
         changed, filled = [], []
         for row, values in rows.changed():
@@ -172,17 +172,15 @@ class DbMappingRepo:
                 filled.append((*row.ids, *values, now, row.pk))
             else:
                 changed.append((*values, now, row.pk))
-        setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
         if changed:
-            execute_many(f"UPDATE {quoted(table)} SET {setting} WHERE id = %s", changed)
+            update_rows(table, VALUE_FIELDS, changed)
         if filled:
-            ids = f"{quoted('salesforce_id')} = %s, {quoted('mailbox_id')} = %s"
-            execute_many(f"UPDATE {quoted(table)} SET {ids}, {setting} WHERE id = %s", filled)
+            update_rows(table, ["salesforce_id", "mailbox_id", *VALUE_FIELDS], filled)
         keys = (self.sync_user.pk, self.kind)
         new = [(*keys, *row.ids, *values, now, now) for row, values in rows.inserted()]
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
-            insert_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)  # created = updated
+            copy_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)  # created = updated
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)

@@ -66,13 +66,35 @@ VALUE_FIELDS = [
 ]
 
 
+# Rows per multi-row INSERT or UPDATE: far below SQLite's 32,766 parameters for a dozen columns.
+ROWS_PER_INSERT = 500
+
+
 def quoted(name: str) -> str:
     return str(connection.ops.quote_name(name))
 
 
-def execute_many(sql: str, params: Sequence[Sequence[Any]]) -> None:
+def update_rows(table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """UPDATE table SET columns WHERE id = the last value of each row. SQLite: one statement
+    run once per row (executemany; in process, no round trips to save). Elsewhere a few hundred
+    rows per statement (UPDATE ... FROM (VALUES ...)): psycopg's executemany costs PostgreSQL a
+    statement per row, each with its parameters bound on the client."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "sqlite":
+            setting = ", ".join(f"{quote(c)} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {quote(table)} SET {setting} WHERE id = %s", rows)
+            return
+        setting = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+        names = ", ".join(quote(c) for c in [*columns, "id"])
+        one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            part = rows[start : start + ROWS_PER_INSERT]
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {setting} FROM (VALUES {', '.join([one] * len(part))})"
+                f" AS v ({names}) WHERE {quote(table)}.id = v.id",
+                [v for row in part for v in row],
+            )
 
 
 def delete_rows(table: str, pks: Sequence[int], chunk: int) -> None:
@@ -85,10 +107,6 @@ def delete_rows(table: str, pks: Sequence[int], chunk: int) -> None:
                 f"DELETE FROM {quoted(table)} WHERE id IN ({', '.join(['%s'] * len(part))})",
                 list(part),
             )
-
-
-# Rows per multi-row INSERT: far below SQLite's 32,766 parameters for a dozen columns.
-ROWS_PER_INSERT = 500
 
 
 def insert_rows(
@@ -109,6 +127,24 @@ def insert_rows(
         for start in range(0, len(rows), ROWS_PER_INSERT):
             part = rows[start : start + ROWS_PER_INSERT]
             cursor.execute(head + ", ".join([one] * len(part)), [v for row in part for v in row])
+
+
+def copy_rows(table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """insert_rows, by COPY on PostgreSQL: half the time of multi-row INSERTs there (no
+    parameters bound on the client, no statement to parse), measured on 100-row batches."""
+    if connection.vendor != "postgresql":
+        insert_rows(table, columns, rows)
+        return
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    # The driver's own cursor: its errors are made Django's (IntegrityError) here.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(statement) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 Values = tuple[Any, ...]
