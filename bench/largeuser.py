@@ -31,11 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("initial", "after_initial", "nochange", "full_listing")
 
 
-def run(contacts: int) -> dict[str, Any]:
-    """The scenario: the driver in a process of its own; its figures."""
+def run(
+    contacts: int, phases: tuple[str, ...] = PHASES, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The scenario: the driver in a process of its own (its workers inherit `env` too); its
+    figures."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.largeuser", "drive", str(contacts)],
+        [sys.executable, "-m", "bench.largeuser", "drive", str(contacts), ",".join(phases)],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         check=True,
@@ -64,6 +68,11 @@ def phase(user_pk: int, reset: bool) -> dict[str, Any]:
     from syncengine.repo_db import DbMappingRepo
 
     idle = _rss_mb()
+    timer = None
+    if os.environ.get("LSYNC_BENCH_TIME_WRITES"):
+        from bench.mapwrites import time_writes
+
+        timer = time_writes(DbMappingRepo)
     if reset:
         from syncengine.models import SyncUser
 
@@ -87,10 +96,11 @@ def phase(user_pk: int, reset: bool) -> dict[str, Any]:
         "status": outcome.status,
         "message": outcome.message if outcome.status != "ok" else "",
         "counts": {k: v for k, v in outcome.counts.items() if v},
+        **({"mapping_write_seconds": round(timer.seconds, 3)} if timer else {}),
     }
 
 
-def drive(contacts: int) -> dict[str, Any]:
+def drive(contacts: int, phases: tuple[str, ...] = PHASES) -> dict[str, Any]:
     from bench.soak.world import World
 
     with tempfile.TemporaryDirectory(prefix="lsync-large-") as directory:
@@ -114,7 +124,7 @@ def drive(contacts: int) -> dict[str, Any]:
                     as_user=user.salesforce_user_id,
                 )
             figures: dict[str, Any] = {"contacts": contacts}
-            for name in PHASES:
+            for name in phases:
                 worker = subprocess.run(
                     [sys.executable, "-m", "bench.largeuser", "phase", str(user.pk)]
                     + (["--reset"] if name == "full_listing" else []),
@@ -128,6 +138,8 @@ def drive(contacts: int) -> dict[str, Any]:
                 figures[name] = json.loads(worker.stdout.strip().splitlines()[-1])
         finally:
             world.stop()
+    if phases != PHASES:
+        return figures
     peaks = {name: figures[name]["peak_rss_mb"] for name in PHASES}
     return {
         **figures,
@@ -141,7 +153,8 @@ def drive(contacts: int) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     if argv[0] == "drive":
-        print(json.dumps(drive(int(argv[1]))))
+        phases = tuple(argv[2].split(",")) if len(argv) > 2 else PHASES
+        print(json.dumps(drive(int(argv[1]), phases)))
     elif argv[0] == "phase":
         print(json.dumps(phase(int(argv[1]), "--reset" in argv)))
     else:

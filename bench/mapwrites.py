@@ -4,7 +4,11 @@ The real engine and the real mapping repo (`repo_db.DbMappingRepo` on SQLite) ov
 so the run's cost is the engine's CPU plus the database, with no network. Half the contacts exist
 on both sides (matched and linked), a quarter on each side only (created on the other). Every call
 of the repo that writes (and the batch scopes that flush them) is timed; the share is that time
-over the run's wall time.
+over the run's wall time. `mapping_write_database_seconds` is the part of it spent in the database
+driver (statements and commits).
+
+`mapping-writes-emulated` (`emulated`) times the same writes in a real worker's initial sync over
+the HTTPS emulators: `mapping_write_share_emulated`.
 """
 
 from __future__ import annotations
@@ -27,21 +31,29 @@ class TimedRepo:
         self.write_seconds = 0.0
         self.load_seconds = 0.0
         self.write_calls = 0
+        # Of write_seconds, the time spent in the database driver (database_time).
+        self.database_seconds = 0.0
+        self.writing = False
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.repo, name)
         if name in WRITES:
-            return self._timed(attr)
-        if name in ("load", "load_for", "load_unsettled", "count_linked"):
-            return self._timed_load(attr)
+            attr = self._timed(attr)
+        elif name in ("load", "load_for", "load_unsettled", "count_linked"):
+            attr = self._timed_load(attr)
+        # Kept, so the next call finds it without this look-up: the timer's own cost is not
+        # the repo's.
+        setattr(self, name, attr)
         return attr
 
     def _timed(self, call: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
+            self.writing = True
             try:
                 return call(*args, **kwargs)
             finally:
+                self.writing = False
                 self.write_seconds += time.perf_counter() - started
                 self.write_calls += 1
 
@@ -68,13 +80,104 @@ class TimedRepo:
             yield
         except BaseException as error:
             started = time.perf_counter()
+            self.writing = True
             if not scope.__exit__(type(error), error, error.__traceback__):
                 raise
         else:
             started = time.perf_counter()
+            self.writing = True
             scope.__exit__(None, None, None)
         finally:
+            self.writing = False
             self.write_seconds += time.perf_counter() - started
+
+
+@contextmanager
+def database_time(repo: TimedRepo) -> Iterator[None]:
+    """Adds to repo.database_seconds the time its writes spend in the database driver
+    (statements and commits): the part of them no change to the repo's Python removes."""
+    from django.db import connection
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
+
+    from syncengine import repo_db
+
+    patched: list[tuple[Any, str]] = [(CursorWrapper, "execute"), (CursorWrapper, "executemany")]
+    patched.append((BaseDatabaseWrapper, "commit"))
+    if connection.vendor == "postgresql" and hasattr(repo_db, "copy_rows"):
+        patched.append((repo_db, "copy_rows"))  # COPY runs on the driver's own cursor
+    originals = [(cls, name, getattr(cls, name)) for cls, name in patched]
+
+    def timed(call: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not repo.writing:
+                return call(*args, **kwargs)
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                repo.database_seconds += time.perf_counter() - started
+
+        return wrapper
+
+    for cls, name, call in originals:
+        setattr(cls, name, timed(call))
+    try:
+        yield
+    finally:
+        for cls, name, call in originals:
+            setattr(cls, name, call)
+
+
+class WriteTimer:
+    """The time spent in the writes of every repo of a class (time_writes)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.depth = 0
+
+
+def time_writes(cls: type) -> WriteTimer:
+    """Times the writes of every instance of a repo class, for runs that make their own repo
+    (service.sync_user): the calls TimedRepo times, and _flush, where a batch scope's end and a
+    write outside a scope save. A write inside another is counted once."""
+    timer = WriteTimer()
+
+    def timed(call: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            timer.depth += 1
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                timer.depth -= 1
+                if not timer.depth:
+                    timer.seconds += time.perf_counter() - started
+
+        return wrapper
+
+    for name in (*WRITES, "_flush"):
+        if hasattr(cls, name):
+            setattr(cls, name, timed(getattr(cls, name)))
+    return timer
+
+
+def emulated(size: int) -> dict[str, Any]:
+    """The initial sync of `size` contacts over the HTTPS Salesforce and Microsoft 365 emulators,
+    in a worker process of its own (bench/largeuser.py), its mapping writes timed."""
+    from bench import largeuser
+
+    figures = largeuser.run(size, ("initial",), {"LSYNC_BENCH_TIME_WRITES": "1"})
+    run = figures["initial"]
+    written = run["mapping_write_seconds"]
+    return {
+        "contacts": size,
+        "status": run["status"],
+        "run_seconds": run["seconds"],
+        "mapping_write_seconds": written,
+        "mapping_write_share_emulated": round(written / run["seconds"], 3),
+        "counts": run["counts"],
+    }
 
 
 def sync_user(name: str = "ana") -> Any:
@@ -107,7 +210,8 @@ def run(size: int) -> dict[str, Any]:
     repo = TimedRepo(DbMappingRepo(sync_user(), "contacts"))
     settings = SyncSettings(mass_delete_percent=100, mass_delete_count=10**9)
     started = time.perf_counter()
-    result = run_sync(sf, mail, repo, settings)  # type: ignore[arg-type]
+    with database_time(repo):
+        result = run_sync(sf, mail, repo, settings)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     written, calls, loading = repo.write_seconds, repo.write_calls, repo.load_seconds
     second_started = time.perf_counter()
@@ -119,6 +223,7 @@ def run(size: int) -> dict[str, Any]:
         "run_seconds": round(seconds, 3),
         "mapping_write_seconds": round(written, 3),
         "mapping_write_share": round(written / seconds, 3),
+        "mapping_write_database_seconds": round(repo.database_seconds, 3),
         "mapping_load_seconds": round(loading, 3),
         "repo_write_calls": calls,
         "second_run_seconds": round(second, 3),

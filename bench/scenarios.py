@@ -38,6 +38,12 @@ def _mapping_writes(args: argparse.Namespace) -> Figures:
     return mapwrites.run(args.size or 5000)
 
 
+def _mapping_writes_emulated(args: argparse.Namespace) -> Figures:
+    from bench import mapwrites
+
+    return mapwrites.emulated(args.size or 5000)
+
+
 def _nochange(mail: str, feed: bool = False) -> Callable[[argparse.Namespace], Figures]:
     def run(args: argparse.Namespace) -> Figures:
         from bench import nochange
@@ -88,6 +94,13 @@ SCENARIOS: dict[str, Scenario] = {
             "5,000 contacts over memory stores, the real mapping repo: share of the run spent "
             "writing mappings (mapping_write_share)",
             _mapping_writes,
+        ),
+        Scenario(
+            "mapping-writes-emulated",
+            "5,000 contacts' initial sync over the HTTPS Salesforce and Microsoft 365 emulators, "
+            "in a worker process: share of the run spent writing mappings "
+            "(mapping_write_share_emulated)",
+            _mapping_writes_emulated,
         ),
         Scenario(
             "nochange-microsoft365",

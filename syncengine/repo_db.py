@@ -27,17 +27,18 @@ from syncengine.repo_rows import (
     LINKED_STATES,
     STATE_FIELDS,
     VALUE_FIELDS,
+    Encoder,
     Ids,
-    Prepared,
     Rows,
+    Values,
+    copy_rows,
     delete_rows,
-    execute_many,
     fingerprint,
     ids_of,
-    insert_rows,
     quoted,
+    stamp,
     state_of,
-    values_of,
+    update_rows,
 )
 from syncengine.state import MappingState
 from syncengine.stores.base import Kind, Side
@@ -49,21 +50,8 @@ CHUNK = 500
 FLUSH_OPS = 2000
 
 
-def _either(salesforce_id: str | None, mailbox_id: str | None) -> Q:
-    """Rows holding either id. A missing id matches nothing (never the NULLs of pending rows)."""
-    match = Q(pk__in=[])
-    if salesforce_id:
-        match |= Q(salesforce_id=salesforce_id)
-    if mailbox_id:
-        match |= Q(mailbox_id=mailbox_id)
-    return match
-
-
-def _exactly(ids: dict[str, str | None]) -> dict[str, object]:
-    """Lookups for the row with exactly these ids (NULL where one is missing)."""
-    return {
-        (f"{k}__isnull" if v is None else k): (True if v is None else v) for k, v in ids.items()
-    }
+# A buffered write: the ids of the row, and the values an upsert stores (None: a remove).
+Op = tuple[Ids, Values | None]
 
 
 class DbMappingRepo:
@@ -73,8 +61,9 @@ class DbMappingRepo:
         # Both ids of every link this repo removed: a delete that landed (or a pair forgotten
         # because both sides are gone) is an item that synced, as far as its issues go.
         self.removed: set[str] = set()
-        # The writes of the open batch() scope, in order: ("upsert", mapping) or ("remove", ids).
-        self._buffer: list[tuple[str, Any]] | None = None
+        # The writes of the open batch() scope, in order.
+        self._buffer: list[Op] | None = None
+        self._encode: Encoder | None = None
         # What load() read, by ids, and the ids written or removed since: an upsert of a row
         # exactly as loaded is skipped.
         self._loaded: dict[Ids, int] = {}
@@ -104,49 +93,53 @@ class DbMappingRepo:
             ops, self._buffer = self._buffer, []
             self._flush(ops)
 
-    def _buffered(self, op: str, arg: Any) -> bool:
+    def _write(self, op: Op) -> None:
         if self._buffer is None:
-            return False
-        self._buffer.append((op, arg))
+            self._flush([op])
+            return
+        self._buffer.append(op)
         if len(self._buffer) >= FLUSH_OPS:
             self.flush()  # bounds the memory a long scope holds
-        return True
 
-    def _flush(self, ops: list[tuple[str, Any]]) -> None:
-        wanted: list[set[str]] = [set(), set()]
-        for _op, arg in ops:
-            ids = ids_of(arg)
-            for n, item_id in enumerate(ids):
-                # After load(), an id no row held then and no write saved since is in no row:
-                # an initial sync's new items cost no look-up.
-                if item_id and (self._stored is None or item_id in self._stored):
-                    wanted[n].add(item_id)
+    def _flush(self, ops: list[Op]) -> None:
         try:
-            with transaction.atomic():
-                rows = Rows(self._holding(wanted))
-                for op, arg in ops:
-                    if op == "upsert":
-                        rows.upsert(ids_of(arg), arg)
-                    else:
-                        rows.remove(arg)
-                self._save_rows(rows)
+            self._save(ops, self._stored)
         except IntegrityError:
             # Someone else wrote one of these rows meanwhile (the lease should prevent it): the
-            # writes one by one settle it as they always did.
-            for op, arg in ops:
-                if op == "upsert":
-                    self._upsert_now(arg)
-                else:
-                    self._remove_now(*arg)
-            return
-        self.removed |= rows.removed
+            # writes one by one, each reading the rows its ids are in, settle it.
+            for op in ops:
+                try:
+                    self._save([op], None)
+                except IntegrityError:
+                    self._save([op], None)  # inserted by someone else meanwhile: now updated
         self._remember_stored(ops)
 
-    def _remember_stored(self, ops: list[tuple[str, Any]]) -> None:
-        if self._stored is not None:
-            self._stored.update(i for op, arg in ops if op == "upsert" for i in ids_of(arg) if i)
+    def _save(self, ops: list[Op], stored: set[str] | None) -> None:
+        """Saves `ops` in one transaction: reads the rows their ids are in (after load(), an id
+        in `stored` only: an initial sync's new items cost no look-up), then changes them."""
+        wanted: tuple[set[str], set[str]] = (set(), set())
+        for (sf_id, mb_id), _values in ops:
+            if sf_id and (stored is None or sf_id in stored):
+                wanted[0].add(sf_id)
+            if mb_id and (stored is None or mb_id in stored):
+                wanted[1].add(mb_id)
+        with transaction.atomic():
+            rows = Rows(self._holding(wanted))
+            for ids, values in ops:
+                if values is None:
+                    rows.remove(ids)
+                else:
+                    rows.upsert(ids, values)
+            self._save_rows(rows)
+        self.removed |= rows.removed
 
-    def _holding(self, wanted: list[set[str]]) -> list[tuple[int, str | None, str | None]]:
+    def _remember_stored(self, ops: list[Op]) -> None:
+        if self._stored is not None:
+            self._stored.update(i for ids, values in ops if values is not None for i in ids if i)
+
+    def _holding(
+        self, wanted: tuple[set[str], set[str]]
+    ) -> list[tuple[int, str | None, str | None]]:
         """(pk, ids) of the rows holding any of these ids, read in chunks that stay under the
         database's limit on query parameters."""
         found: dict[int, tuple[int, str | None, str | None]] = {}
@@ -170,22 +163,24 @@ class DbMappingRepo:
     def _save_rows(self, rows: Rows) -> None:
         table = ItemMapping._meta.db_table
         delete_rows(table, rows.deleted, CHUNK)
-        # Plain statements run once per row (executemany): the ORM's bulk_update (a CASE per
-        # field) and bulk_create cost more CPU than the writes themselves.
-        prepare = Prepared()
-        changed = [[*prepare(row.values), row.pk] for row in rows.changed() if row.values]
+        # Plain statements: the ORM's bulk_update (a CASE per field) and bulk_create cost more
+        # CPU than the writes themselves.
+        now = stamp()
+        changed, filled = [], []
+        for row, values in rows.changed():
+            if row.filled:
+                filled.append((*row.ids, *values, now, row.pk))
+            else:
+                changed.append((*values, now, row.pk))
         if changed:
-            setting = ", ".join(f"{quoted(name)} = %s" for name in VALUE_FIELDS)
-            execute_many(f"UPDATE {quoted(table)} SET {setting} WHERE id = %s", changed)
-        keys = [self.sync_user.pk, self.kind]
-        new = []
-        for row in rows.new:
-            if not row.dropped and row.values is not None:
-                values = prepare(row.values)
-                new.append([*keys, *row.ids, *values, values[-1]])  # created_at = updated_at
+            update_rows(table, VALUE_FIELDS, changed)
+        if filled:
+            update_rows(table, ["salesforce_id", "mailbox_id", *VALUE_FIELDS], filled)
+        keys = (self.sync_user.pk, self.kind)
+        new = [(*keys, *row.ids, *values, now, now) for row, values in rows.inserted()]
         if new:
             names = ["sync_user_id", "kind", "salesforce_id", "mailbox_id"]
-            insert_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)
+            copy_rows(table, [*names, *VALUE_FIELDS, "created_at"], new)  # created = updated
 
     def _mappings(self) -> QuerySet[ItemMapping]:
         return ItemMapping.objects.filter(sync_user=self.sync_user, kind=self.kind)
@@ -261,48 +256,18 @@ class DbMappingRepo:
             # change nothing (a run that re-reads unchanged items writes nothing). A pending row
             # saved again is a create going out again: its updated_at tells when (row U5f).
             return
-        self._touched.update(i for i in ids if i)
-        if not self._buffered("upsert", mapping.copy()):
-            self._upsert_now(mapping)
-
-    def _upsert_now(self, mapping: MappingState) -> None:
-        self._remember_stored([("upsert", mapping)])
-        values = values_of(mapping)
-        ids = {
-            "salesforce_id": mapping.salesforce_id or None,
-            "mailbox_id": mapping.mailbox_id or None,
-        }
-        with transaction.atomic():
-            # A link that moved (either id now pairs with another item) replaces the old one.
-            self._mappings().filter(_either(mapping.salesforce_id, mapping.mailbox_id)).exclude(
-                **_exactly(ids)
-            ).delete()
-            same = self._mappings().filter(**_exactly(ids))
-            if same.update(**values):
-                return
-            try:
-                with transaction.atomic():
-                    ItemMapping.objects.create(
-                        sync_user=self.sync_user, kind=self.kind, **ids, **values
-                    )
-            except IntegrityError:
-                # Inserted by someone else between our update and insert: theirs is the same
-                # link, so bring it to our versions.
-                if not same.update(**values):
-                    raise
+        sf_id, mb_id = ids
+        if sf_id:
+            self._touched.add(sf_id)
+        if mb_id:
+            self._touched.add(mb_id)
+        if self._encode is None:
+            self._encode = Encoder()
+        self._write((ids, self._encode(mapping)))
 
     def remove(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
         self._touched.update(i for i in (salesforce_id, mailbox_id) if i)
-        if not self._buffered("remove", (salesforce_id or None, mailbox_id or None)):
-            self._remove_now(salesforce_id, mailbox_id)
-
-    def _remove_now(self, salesforce_id: str | None, mailbox_id: str | None) -> None:
-        gone = self._mappings().filter(_either(salesforce_id, mailbox_id))
-        self.removed |= {
-            i for pair in gone.values_list("salesforce_id", "mailbox_id") for i in pair if i
-        }
-        self.removed |= {i for i in (salesforce_id, mailbox_id) if i}
-        gone.delete()
+        self._write(((salesforce_id or None, mailbox_id or None), None))
 
     def mark_failed(self, item_ids: list[str]) -> int:
         """Flags the linked pairs whose last change failed (shown in the admin). Issues name the

@@ -120,3 +120,66 @@ def test_a_row_written_back_as_loaded_is_skipped_but_not_after_it_changed(
     repo.upsert(loaded)  # nothing was written: the intents go again
     row = ItemMapping.objects.get()
     assert row.intents == {} and row.updated_at > stamp
+
+
+def test_a_pending_row_saved_before_its_batch_becomes_the_link_in_place(
+    make_user: MakeUser,
+) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    repo.load()  # as a run does: ids in no row are then not looked up
+    with repo.batch():
+        repo.upsert(MappingState("003A", "", "sf1", "", {"email": "h1"}, status="pending"))
+        repo.flush()  # saved before the batch goes out
+        pending = ItemMapping.objects.get()
+        repo.upsert(_m("003A", "AAA"))  # the create landed
+
+    row = ItemMapping.objects.get()
+    assert (row.pk, row.salesforce_id, row.mailbox_id, row.state) == (
+        pending.pk,
+        "003A",
+        "AAA",
+        "synced",
+    )
+    assert row.created_at == pending.created_at and row.updated_at > pending.updated_at
+    assert repo.synced_since(pending.updated_at) == {"003A", "AAA"}
+
+
+def test_a_link_written_over_pending_rows_of_both_its_items_ends_as_one_row(
+    make_user: MakeUser,
+) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    repo.upsert(MappingState("003A", "", "sf1", "", {"email": "h1"}, status="pending"))
+    repo.upsert(MappingState("", "AAA", "", "mb1", {"email": "h1"}, status="pending"))
+    with repo.batch():
+        repo.upsert(_m("003A", "AAA"))
+
+    assert _rows(repo) == [("003A", "AAA", "sf1", "mb1", {"email": "h1"})]
+    assert repo.removed == set()  # no item was removed: two pending rows became one link
+
+
+def test_a_row_someone_else_inserted_after_the_load_is_updated_not_duplicated(
+    make_user: MakeUser,
+) -> None:
+    user = make_user()
+    repo = DbMappingRepo(user, "contacts")
+    repo.load()  # knows of no row, so it would insert 003A without looking it up
+    DbMappingRepo(user, "contacts").upsert(_m("003A", "AAA"))  # another writer meanwhile
+    with repo.batch():
+        repo.upsert(_m("003A", "AAA", "2"))
+        repo.upsert(_m("003B", "BBB"))
+
+    assert _rows(repo) == [
+        ("003A", "AAA", "sf2", "mb2", {"email": "h2"}),
+        ("003B", "BBB", "sf1", "mb1", {"email": "h1"}),
+    ]
+
+
+def test_an_upsert_stores_the_mapping_as_it_was_when_upserted(make_user: MakeUser) -> None:
+    repo = DbMappingRepo(make_user(), "contacts")
+    mapping = _m("003A", "AAA")
+    with repo.batch():
+        repo.upsert(mapping)
+        mapping.hashes["email"] = "changed after the upsert"
+        mapping.mailbox_version = "changed too"
+
+    assert _rows(repo) == [("003A", "AAA", "sf1", "mb1", {"email": "h1"})]
