@@ -79,6 +79,8 @@ class GraphStore:
         self.mailbox = mailbox.strip().lower()
         self.user_path = f"/users/{quote(self.mailbox, safe='@')}"
         self._extra_calls = 0
+        # What this store wrote: item id -> the version its write returned (None: deleted).
+        self.own_writes: dict[str, str | None] = {}
 
     @property
     def api_calls(self) -> int:
@@ -131,6 +133,9 @@ class GraphStore:
                 results[n] = OpResult(
                     True, str(body.get("id") or op_id), str(body.get("changeKey") or "")
                 )
+        for op, result in zip(ops, results, strict=True):
+            if result is not None and result.ok and result.id:
+                self.own_writes[result.id] = None if isinstance(op, Delete) else result.version
         return [
             r if r is not None else OpResult(False, error=ProviderError("not applied"))
             for r in results

@@ -143,6 +143,36 @@ class GraphContactStore(GraphStore):
         items = [_item(e, markers.get(str(e["id"]))) for e in changed]
         return ChangePage(items, deleted, link or None, cursor is None)
 
+    def own_writes_echoed(self, cursor: str) -> tuple[str, dict[str, str]] | None:
+        """One delta round from `cursor`, read after this store's writes (the delta reports
+        lsync's own writes back). When it reports nothing but those writes, each at the version
+        its write returned (a delete as removed), its deltaLink and those versions: the engine
+        records them and starts the next run there, which then reads none of them again. None
+        when it reports anything else (a user's edit made meanwhile): the next run reads the
+        round from `cursor` as before. Only ids and changeKeys are kept, a page at a time."""
+        if not self.own_writes or not cursor.startswith(self.client.base):
+            return None
+        versions: dict[str, str] = {}
+        link = ""
+        with translated():
+            for page in self.client.pages(cursor, headers={"Prefer": "odata.maxpagesize=200"}):
+                for entry in page.get("value") or []:
+                    if not isinstance(entry, dict) or not entry.get("id"):
+                        continue
+                    item_id = str(entry["id"])
+                    if item_id not in self.own_writes:
+                        return None
+                    wrote = self.own_writes[item_id]
+                    if "@removed" in entry:
+                        if wrote is not None:
+                            return None
+                    elif wrote is None or str(entry.get("changeKey") or "") != wrote:
+                        return None
+                    else:
+                        versions[item_id] = wrote
+                link = str(page.get("@odata.deltaLink") or link)
+        return (link, versions) if link else None
+
     def _markers(self, ids: list[str]) -> dict[str, str | None]:
         if not ids:
             return {}
