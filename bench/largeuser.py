@@ -56,8 +56,9 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def phase(user_pk: int, reset: bool) -> dict[str, Any]:
-    """One worker process, one run of the user's contacts."""
+def phase(user_pk: int, reset: bool, name: str = "") -> dict[str, Any]:
+    """One worker process, one run of the user's contacts. With LSYNC_BENCH_PROFILE set, its
+    cProfile statistics go to that path plus `.<phase>`."""
     import django
 
     django.setup()
@@ -85,7 +86,7 @@ def phase(user_pk: int, reset: bool) -> dict[str, Any]:
 
         with cProfile.Profile() as profiler:
             outcome = service.sync_user(user_pk, "contacts")
-        profiler.dump_stats(profile)
+        profiler.dump_stats(f"{profile}.{name}" if name else profile)
     else:
         outcome = service.sync_user(user_pk, "contacts")
     return {
@@ -126,7 +127,7 @@ def drive(contacts: int, phases: tuple[str, ...] = PHASES) -> dict[str, Any]:
             figures: dict[str, Any] = {"contacts": contacts}
             for name in phases:
                 worker = subprocess.run(
-                    [sys.executable, "-m", "bench.largeuser", "phase", str(user.pk)]
+                    [sys.executable, "-m", "bench.largeuser", "phase", str(user.pk), name]
                     + (["--reset"] if name == "full_listing" else []),
                     cwd=ROOT,
                     # A listing of 50,000 items takes the emulator longer than the soak's timeout.
@@ -156,7 +157,8 @@ def main(argv: list[str]) -> int:
         phases = tuple(argv[2].split(",")) if len(argv) > 2 else PHASES
         print(json.dumps(drive(int(argv[1]), phases)))
     elif argv[0] == "phase":
-        print(json.dumps(phase(int(argv[1]), "--reset" in argv)))
+        names = [a for a in argv[2:] if not a.startswith("--")]
+        print(json.dumps(phase(int(argv[1]), "--reset" in argv, names[0] if names else "")))
     else:
         raise SystemExit(f"unknown command {argv[0]!r}")
     return 0

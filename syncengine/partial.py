@@ -19,7 +19,9 @@ The rules, for each side of a linked pair:
   - a permanent refusal keeps the source's version as read: the change is not retried until the
     item changes again, and then goes with it (its base still differs).
 - An item lsync created also gets an empty version: a change feed whose cursor predates the
-  create may never report that the user deleted it, so the next run reads it by id.
+  create may never report that the user deleted it, so the next run reads it by id. Where the
+  store reads its feed again after the writes and finds just them, the engine records their
+  versions then (engine._past_own_writes).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import fields
@@ -109,5 +110,7 @@ def _blob(value: Any) -> str:
 
 
 def value_hash(value: Any) -> str:
-    """A short, stable hash of one normalized field value (stored: it must never change)."""
-    return hashlib.sha256(_blob(value).encode()).hexdigest()[:16]
+    """A short, stable hash of one normalized field value (stored: it must never change).
+    Interned: a run holds the hashes of every item it plans, and most of them are the same few
+    values (an empty field, a shared title or company), so equal hashes share one string."""
+    return sys.intern(hashlib.sha256(_blob(value).encode()).hexdigest()[:16])

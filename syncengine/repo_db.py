@@ -286,6 +286,35 @@ class DbMappingRepo:
         ids = {i for pair in rows.values_list("salesforce_id", "mailbox_id") for i in pair if i}
         return ids | self.removed
 
+    def confirm_versions(self, side: Side, versions: Mapping[str, str]) -> None:
+        """Records `side`'s version of linked items whose version there is unknown: lsync's own
+        creates, once a change feed read after them reported them as written (engine.py). One
+        UPDATE per chunk, not a statement per row."""
+        self.flush()
+        self._touched.update(versions)
+        table, id_column = quoted(ItemMapping._meta.db_table), quoted(f"{side}_id")
+        version_column = quoted(f"{side}_version")
+        pairs = sorted(versions.items())
+        size = CHUNK // 3
+        with transaction.atomic(), connection.cursor() as cursor:
+            for start in range(0, len(pairs), size):
+                chunk = pairs[start : start + size]
+                cases = " ".join(["WHEN %s THEN %s"] * len(chunk))
+                marks = ", ".join(["%s"] * len(chunk))
+                states = ", ".join(["%s"] * len(LINKED_STATES))
+                cursor.execute(
+                    f"UPDATE {table} SET {version_column} = CASE {id_column} {cases} END "
+                    f"WHERE sync_user_id = %s AND kind = %s AND {version_column} = '' "
+                    f"AND state IN ({states}) AND {id_column} IN ({marks})",
+                    [
+                        *(v for pair in chunk for v in pair),
+                        self.sync_user.pk,
+                        self.kind,
+                        *LINKED_STATES,
+                        *(item_id for item_id, _version in chunk),
+                    ],
+                )
+
     def get_cursor(self, side: Side) -> str | None:
         value = self._cursors().filter(side=side).values_list("value", flat=True).first()
         return value or None

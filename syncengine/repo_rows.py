@@ -4,6 +4,7 @@ touches as its writes leave them, and the plain statements that save them."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -35,6 +36,15 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def interned(hashes: dict[str, Any]) -> dict[str, Any]:
+    """A row's hashes with their names and values shared with every other row's (a full
+    listing holds every mapping: the same field names and mostly the same few values)."""
+    return {
+        (sys.intern(k) if isinstance(k, str) else k): (sys.intern(v) if isinstance(v, str) else v)
+        for k, v in hashes.items()
+    }
+
+
 def state_of(row: Sequence[Any], decode: bool = False) -> MappingState:
     """The MappingState of a row of STATE_FIELDS; `decode`: its JSON columns are still text (a
     plain SQL read, not the ORM's)."""
@@ -46,7 +56,7 @@ def state_of(row: Sequence[Any], decode: bool = False) -> MappingState:
         mb_id or "",
         sf_version,
         mb_version,
-        dict(hashes or {}),
+        interned(hashes or {}),
         status=cast(Status, state),
         gone=cast(Side, gone) if gone else None,
         intents={side: dict(n) for side, n in (notes or {}).items()},

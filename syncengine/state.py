@@ -146,6 +146,18 @@ class MemoryRepo:
                 for side, item_id in zip(("salesforce", "mailbox"), key, strict=True):
                     self._by_side[side].pop(item_id, None)  # type: ignore[index]
 
+    def confirm_versions(self, side: Side, versions: Mapping[str, str]) -> None:
+        """Records `side`'s version of linked items whose version there is unknown: lsync's own
+        creates, once a change feed read after them reported them as written (engine.py)."""
+        for item_id, version in versions.items():
+            key = self._by_side[side].get(item_id)
+            m = self.mappings.get(key) if key is not None else None
+            if m is not None and is_linked(m) and not mapping_version(m, side):
+                if side == "salesforce":
+                    m.salesforce_version = version
+                else:
+                    m.mailbox_version = version
+
     def get_cursor(self, side: Side) -> str | None:
         return self.cursors.get(side)
 

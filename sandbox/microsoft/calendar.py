@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -92,13 +94,14 @@ def calendar_view_delta(directory: Directory, request: Request, user: str) -> Re
         _window(request)
         initial = {k: request.arg(k) or "" for k in ("startDateTime", "endDateTime")}
 
-    def current(scope: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def current(scope: dict[str, str]) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
         start, end = _window(request, scope)
+
+        def shape(inst: Instance) -> dict[str, Any]:
+            return {"@odata.type": "#microsoft.graph.event", **render(request, box, inst)}
+
         return {
-            inst.id: (
-                inst.change_key,
-                {"@odata.type": "#microsoft.graph.event", **render(request, box, inst)},
-            )
+            inst.id: (inst.change_key, partial(shape, inst))
             for inst in instances_in(box, start, end)
         }
 

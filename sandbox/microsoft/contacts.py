@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -17,7 +19,7 @@ from sandbox.microsoft.common import (
 )
 from sandbox.microsoft.directory import Directory
 from sandbox.microsoft.errors import GraphError
-from sandbox.microsoft.odata import expand, paged, parse_filter, select
+from sandbox.microsoft.odata import expand, paged, paged_lazily, parse_filter, select
 from sandbox.microsoft.state import Item, Mailbox
 
 ROLE = "Contacts.ReadWrite"
@@ -180,14 +182,21 @@ def list_contacts(
 ) -> Response:
     box = open_mailbox(directory, request, user, ROLE)
     where = _folder(box, folder)
-    keep = parse_filter(request.arg("$filter"))
-    values = []
-    for item in _contacts_in(box, where):
-        obj = contact_json(item)
-        if keep is None or keep(obj, item):
-            values.append(expand(select(obj, request.arg("$select")), item, request.arg("$expand")))
+    test = parse_filter(request.arg("$filter"))
+    keep = None if test is None else (lambda item: test(contact_json(item), item))
     context = f"{request.base_url}/v1.0/$metadata#users('{user}')/contacts"
-    return Response.json(paged(request, values, 10, context))
+    return Response.json(
+        paged_lazily(
+            request,
+            _contacts_in(box, where),
+            lambda item: expand(
+                select(contact_json(item), request.arg("$select")), item, request.arg("$expand")
+            ),
+            10,
+            context,
+            keep,
+        )
+    )
 
 
 def create_contact(
@@ -253,21 +262,19 @@ def contacts_delta(
     box = open_mailbox(directory, request, user, ROLE)
     where = _folder(box, folder)
 
-    def current(scope: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def current(scope: dict[str, str]) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
         if where.id not in box.folders:
             raise GraphError(
                 404, "ErrorItemNotFound", "The specified object was not found in the store."
             )
-        return {
-            c.id: (
-                c.change_key,
-                {
-                    "@odata.type": "#microsoft.graph.contact",
-                    **select(contact_json(c), scope.get("$select")),
-                },
-            )
-            for c in _contacts_in(box, where)
-        }
+
+        def shape(c: Item) -> dict[str, Any]:
+            return {
+                "@odata.type": "#microsoft.graph.contact",
+                **select(contact_json(c), scope.get("$select")),
+            }
+
+        return {c.id: (c.change_key, partial(shape, c)) for c in _contacts_in(box, where)}
 
     scope = {"$select": request.arg("$select") or ""}
     context = f"{request.base_url}/v1.0/$metadata#Collection(contact)"

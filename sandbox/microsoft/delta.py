@@ -15,8 +15,9 @@ from sandbox.microsoft.errors import GraphError
 from sandbox.microsoft.state import Mailbox
 
 DEFAULT_PAGE = 100
-# {id: (changeKey, full representation)} for a scope
-Current = Callable[[dict[str, str]], dict[str, tuple[str, dict[str, Any]]]]
+# {id: (changeKey, its full representation when asked)} for a scope: only the items a round
+# reports are shaped, so a round over a large folder with few changes stays cheap.
+Current = Callable[[dict[str, str]], dict[str, tuple[str, Callable[[], dict[str, Any]]]]]
 
 
 @dataclass
@@ -76,7 +77,7 @@ def run(
         seen = cursor.snapshot if cursor is not None else {}
         now = current(scope)
         snapshot = {item_id: key for item_id, (key, _obj) in now.items()}
-        changes = [obj for item_id, (key, obj) in now.items() if seen.get(item_id) != key]
+        changes = [shape() for item_id, (key, shape) in now.items() if seen.get(item_id) != key]
         changes += [
             {"@odata.type": odata_type, "id": item_id, "@removed": {"reason": "deleted"}}
             for item_id in seen
@@ -85,7 +86,8 @@ def run(
         reported = [str(obj["id"]) for obj in changes if "@removed" not in obj]
         if directory.delta_replays and cursor is not None:
             # Outlook may send items again in a later round although they did not change.
-            changes += [now[i][1] for i in cursor.reported if i in now and i not in reported]
+            again = set(reported)
+            changes += [now[i][1]() for i in cursor.reported if i in now and i not in again]
     prefer = re.search(r"odata\.maxpagesize=(\d+)", request.header("prefer") or "")
     size = max(1, int(prefer.group(1))) if prefer else DEFAULT_PAGE
     page, pending = changes[:size], changes[size:]

@@ -4,14 +4,15 @@ $select, $expand of extended properties, $top/$skip paging."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sandbox.core import Request
 from sandbox.microsoft.errors import GraphError
 from sandbox.microsoft.state import Item, normalize_property_id
 
+T = TypeVar("T")
 Predicate = Callable[[dict[str, Any], Item], bool]
 _STRING = r"'((?:[^']|'')*)'"
 _EXT_ANY = re.compile(
@@ -144,11 +145,35 @@ def page_size(request: Request, default: int, maximum: int = 1000) -> int:
 def paged(
     request: Request, values: list[dict[str, Any]], default: int, context: str
 ) -> dict[str, Any]:
+    return paged_lazily(request, values, lambda value: value, default, context)
+
+
+def paged_lazily(
+    request: Request,
+    candidates: Iterable[T],
+    finish: Callable[[T], dict[str, Any]],
+    default: int,
+    context: str,
+    keep: Callable[[T], bool] | None = None,
+) -> dict[str, Any]:
+    """One page of the candidates `keep` accepts, only the page's own shaped by `finish`: a
+    page of a large folder costs in proportion to its size and place, not to the folder's."""
     size = page_size(request, default)
     raw_skip = request.arg("$skip", "0") or "0"
     skip = int(raw_skip) if raw_skip.isdigit() else 0
-    body: dict[str, Any] = {"@odata.context": context, "value": values[skip : skip + size]}
-    if skip + size < len(values):
+    page: list[dict[str, Any]] = []
+    kept, more = 0, False
+    for candidate in candidates:
+        if keep is not None and not keep(candidate):
+            continue
+        if kept >= skip + size:
+            more = True
+            break
+        if kept >= skip:
+            page.append(finish(candidate))
+        kept += 1
+    body: dict[str, Any] = {"@odata.context": context, "value": page}
+    if more:
         query = {k: v[0] for k, v in request.query.items()}
         query["$top"] = str(size)
         query["$skip"] = str(skip + size)

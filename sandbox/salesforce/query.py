@@ -188,7 +188,29 @@ class Runner:
                     rows = [r for r in rows if r["SystemModstamp"] > bound]
                 else:
                     rows = [r for r in rows if r["SystemModstamp"] >= bound]
+            elif isinstance(cond, soql.InList | soql.Compare) and _is_id(cond.path):
+                # `Id IN (...)` / `Id = ...`: Salesforce's primary key, so reading a batch back by
+                # id costs a look-up per id, not an evaluation of every row.
+                wanted = self._ids(obj, cond)
+                if wanted is not None:
+                    rows = [r for r in rows if r.get("Id") in wanted]
         return rows
+
+    def _ids(self, obj: str, cond: soql.InList | soql.Compare) -> set[str] | None:
+        """The ids a positive `Id IN` / `Id =` condition admits; None for any other form."""
+        if isinstance(cond, soql.Compare):
+            if cond.op != "=" or cond.value.kind != "string":
+                return None
+            values: tuple[soql.Literal, ...] = (cond.value,)
+        elif cond.negated or any(v.kind != "string" for v in cond.values):
+            return None
+        else:
+            values = cond.values
+        try:
+            f = resolve(obj, cond.path)[1]
+            return {self.literal(f, v) for v in values}
+        except SfError:
+            return None  # `matches` reports it as it always has
 
     # --- the query ---------------------------------------------------------------------------
     def run(self, text: str, include_deleted: bool) -> tuple[int, list[dict[str, Any]]]:
@@ -242,6 +264,10 @@ def _filtered(cond: soql.Condition | None) -> list[soql.Path]:
     if isinstance(cond, soql.Not):
         return _filtered(cond.operand)
     return [] if cond is None else [cond.path]
+
+
+def _is_id(path: soql.Path) -> bool:
+    return len(path) == 1 and path[0].lower() == "id"
 
 
 def _fold(value: Any) -> Any:

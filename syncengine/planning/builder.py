@@ -357,7 +357,9 @@ class Builder:
         return Action(
             "create", label, rule, why, ids,
             writes=(Write(target, Create(f"{src_side}:{source.id}", source.record, marker)),),
-            before=m, versions={src_side: source.version}, bases={"salesforce": dict(h), "mailbox": dict(h)},
+            # One dict for both bases, never mutated (readers copy): an initial sync holds one
+            # create per item until it has run, so two copies each were 2 x 50,000 dicts.
+            before=m, versions={src_side: source.version}, bases={"salesforce": h, "mailbox": h},
         )  # fmt: skip
 
     def link_action(self, sf: Item, mb: Item, rule: str, why: str) -> Action:

@@ -79,6 +79,8 @@ class GraphStore:
         self.mailbox = mailbox.strip().lower()
         self.user_path = f"/users/{quote(self.mailbox, safe='@')}"
         self._extra_calls = 0
+        # What this store wrote: item id -> the version its write returned (None: deleted).
+        self.own_writes: dict[str, str | None] = {}
 
     @property
     def api_calls(self) -> int:
@@ -131,6 +133,9 @@ class GraphStore:
                 results[n] = OpResult(
                     True, str(body.get("id") or op_id), str(body.get("changeKey") or "")
                 )
+        for op, result in zip(ops, results, strict=True):
+            if result is not None and result.ok and result.id:
+                self.own_writes[result.id] = None if isinstance(op, Delete) else result.version
         return [
             r if r is not None else OpResult(False, error=ProviderError("not applied"))
             for r in results
@@ -214,17 +219,24 @@ class GraphStore:
         return out
 
     def delta_pages(
-        self, url: str, prefer: str, expiring: bool
-    ) -> tuple[list[dict[str, Any]], str]:
-        """Every entry of one delta round (later entries for an id win) and its deltaLink."""
-        entries: dict[str, dict[str, Any]] = {}
+        self,
+        url: str,
+        prefer: str,
+        expiring: bool,
+        shape: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> tuple[list[Any], str]:
+        """Every entry of one delta round (later entries for an id win) and its deltaLink. With
+        `shape`, each entry that is not a removal is shaped as its page arrives, so a round of
+        50,000 items never holds all of their JSON at once."""
+        entries: dict[str, Any] = {}
         link = ""
         try:
             for page in self.client.pages(url, headers={"Prefer": prefer}):
                 for entry in page.get("value") or []:
                     if isinstance(entry, dict) and entry.get("id"):
                         entries.pop(str(entry["id"]), None)
-                        entries[str(entry["id"])] = entry
+                        shaped = entry if shape is None or "@removed" in entry else shape(entry)
+                        entries[str(entry["id"])] = shaped
                 link = str(page.get("@odata.deltaLink") or link)
         except GraphError as error:
             translated_error = store_error(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from connections.providers.microsoft.client import GraphClient, GraphError
@@ -35,6 +36,11 @@ LIST_THRESHOLD = 40
 def _item(obj: dict[str, Any], marker: str | None) -> Item:
     version = str(obj.get("changeKey") or "")
     return Item(str(obj["id"]), version, contact_from_graph(obj), marker, modified_of(obj))
+
+
+def _unmarked(obj: dict[str, Any]) -> Item:
+    """A delta entry as an item; its marker (not in delta answers) is added once read."""
+    return _item(obj, None)
 
 
 class GraphContactStore(GraphStore):
@@ -128,7 +134,7 @@ class GraphContactStore(GraphStore):
             )
             try:
                 entries, link = self.delta_pages(
-                    url, "odata.maxpagesize=200", expiring=cursor is not None
+                    url, "odata.maxpagesize=200", expiring=cursor is not None, shape=_unmarked
                 )
                 break
             except (CursorExpired, NotFound):
@@ -137,11 +143,41 @@ class GraphContactStore(GraphStore):
                 self._forget_folder()
                 if cursor is not None or attempt == 2:
                     raise
-        deleted = [str(e["id"]) for e in entries if "@removed" in e]
-        changed = [e for e in entries if "@removed" not in e]
-        markers = self._markers([str(e["id"]) for e in changed])
-        items = [_item(e, markers.get(str(e["id"]))) for e in changed]
+        deleted = [str(e["id"]) for e in entries if isinstance(e, dict)]
+        changed = [e for e in entries if isinstance(e, Item)]
+        markers = self._markers([it.id for it in changed])
+        items = [replace(it, marker=m) if (m := markers.get(it.id)) else it for it in changed]
         return ChangePage(items, deleted, link or None, cursor is None)
+
+    def own_writes_echoed(self, cursor: str) -> tuple[str, dict[str, str]] | None:
+        """One delta round from `cursor`, read after this store's writes (the delta reports
+        lsync's own writes back). When it reports nothing but those writes, each at the version
+        its write returned (a delete as removed), its deltaLink and those versions: the engine
+        records them and starts the next run there, which then reads none of them again. None
+        when it reports anything else (a user's edit made meanwhile): the next run reads the
+        round from `cursor` as before. Only ids and changeKeys are kept, a page at a time."""
+        if not self.own_writes or not cursor.startswith(self.client.base):
+            return None
+        versions: dict[str, str] = {}
+        link = ""
+        with translated():
+            for page in self.client.pages(cursor, headers={"Prefer": "odata.maxpagesize=200"}):
+                for entry in page.get("value") or []:
+                    if not isinstance(entry, dict) or not entry.get("id"):
+                        continue
+                    item_id = str(entry["id"])
+                    if item_id not in self.own_writes:
+                        return None
+                    wrote = self.own_writes[item_id]
+                    if "@removed" in entry:
+                        if wrote is not None:
+                            return None
+                    elif wrote is None or str(entry.get("changeKey") or "") != wrote:
+                        return None
+                    else:
+                        versions[item_id] = wrote
+                link = str(page.get("@odata.deltaLink") or link)
+        return (link, versions) if link else None
 
     def _markers(self, ids: list[str]) -> dict[str, str | None]:
         if not ids:
