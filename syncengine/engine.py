@@ -360,8 +360,8 @@ def run_sync(
     # So is a modified occurrence waiting for the series created in this run (row R2).
     again = report.reread | {s for a in the_plan.actions if a.rule == "R2" for s in a.ids}
     cursors = {s: pages[s].cursor for s in SIDES if s not in again}
-    if cursors.get("mailbox") and fenced():
-        cursors.update(_past_own_writes(stores["mailbox"], repo, cursors["mailbox"], fenced))
+    # The lease was just checked: `_past_own_writes` checks it again after its read.
+    cursors.update(_past_own_writes(stores["mailbox"], repo, cursors.get("mailbox"), fenced))
     repo.save_cursors(cursors)
     result.cursors_saved = not again
     return finish("partial" if report.issues else "ok")

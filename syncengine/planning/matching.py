@@ -60,15 +60,35 @@ def closest(free: Sequence[Item], want: dict[str, str]) -> Item | None:
     agree, at most EDITS_TOLERATED, the notes (ANCHOR) are as written, and no other item comes
     as close; else none (a tie would be a guess)."""
     written = {f: h for f, h in want.items() if h not in _EMPTY}
-    scored = sorted(
-        (sum(hashes_of(c.record).get(f) != h for f, h in written.items()), c.id, c)
+    anchored = [
+        c
         for c in free
         if ANCHOR not in written or hashes_of(c.record).get(ANCHOR) == written[ANCHOR]
+    ]
+    return _nearest(
+        [
+            (d, c)
+            for d, c in _ranked(anchored, written)
+            if d <= EDITS_TOLERATED and 2 * d < len(written)
+        ]
     )
-    near = [(d, c) for d, _, c in scored if d <= EDITS_TOLERATED and 2 * d < len(written)]
-    if not near or (len(near) > 1 and near[0][0] == near[1][0]):
+
+
+def _ranked(candidates: Sequence[Item], want: dict[str, str]) -> list[tuple[int, Item]]:
+    """`candidates` with how many of the fields in `want` each differs in, nearest first (then
+    by id, so that the order does not depend on the page's)."""
+    scored = []
+    for c in candidates:
+        have = hashes_of(c.record)
+        scored.append((sum(have.get(f) != h for f, h in want.items()), c.id, c))
+    return [(d, c) for d, _, c in sorted(scored)]
+
+
+def _nearest(ranked: list[tuple[int, Item]]) -> Item | None:
+    """The first of `ranked`, unless another is as near: a tie would be a guess."""
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
         return None
-    return near[0][1]
+    return ranked[0][1]
 
 
 # When a Salesforce record made by a pending create can have been created, around the moment
@@ -95,12 +115,7 @@ def created_then(free: Sequence[Item], since: datetime | None, want: dict[str, s
         and start <= c.created <= end
         and hashes_of(c.record).get(ANCHOR) == anchor
     ]
-    scored = sorted(
-        (sum(hashes_of(c.record).get(f) != h for f, h in want.items()), c.id, c) for c in then
-    )
-    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
-        return None
-    return scored[0][2]
+    return _nearest(_ranked(then, want))
 
 
 def match_and_create(
