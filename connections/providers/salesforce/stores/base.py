@@ -56,6 +56,9 @@ from syncengine.stores.base import (
 Record = Contact | Event
 T = TypeVar("T")
 SKEW = timedelta(minutes=5)
+# Rows are taken to be readable once the second they are stamped in is this far behind
+# Salesforce's clock (the time a write's transaction takes to commit after its stamp).
+SETTLE = timedelta(seconds=1)
 DELETE_LOG = timedelta(days=15) - timedelta(minutes=5)
 ID_CHUNK = 200
 
@@ -184,7 +187,8 @@ class SalesforceStore:
                 earliest = now
             rows = self.query(self.soql(self.select(), self.scope(), "Id"))
             items = self.items(rows)
-            at = max([now - SKEW, *(_stamp(r) for r in rows)])
+            served = self.client.query_served_from
+            at = max([now - SKEW, *settled(served), *(_stamp(r) for r in rows)])
             seen = {r["Id"]: delta.fingerprint(r) for r in rows if _stamp(r) == at}
             return ChangePage(items, [], Cursor(at, earliest, seen).encode(), True)
         old = Cursor.decode(cursor)
@@ -193,7 +197,7 @@ class SalesforceStore:
         # Deletions before the log's start when the cursor was made were purged before that
         # listing, which did not include those records: they need not be covered.
         log_start = max(old.at.replace(second=0), old.earliest)
-        touched, rows, earliest = delta.read_since(self, old.at, log_start, now)
+        touched, rows, earliest, served = delta.read_since(self, old.at, log_start, now)
         if earliest > old.earliest and earliest >= old.at.replace(second=0):
             raise CursorExpired("Salesforce purged its delete log since the last sync")
         prints = {r["Id"]: delta.fingerprint(r) for r in rows}
@@ -209,7 +213,7 @@ class SalesforceStore:
         # A row in scope is no deletion even when it stands for no item (an event's occurrence).
         in_scope = {it.id for it in items} | listed
         deleted = sorted(r["Id"] for r in moved if r["Id"] not in in_scope)
-        at = max([old.at, now - SKEW, *(_stamp(r) for r in touched)])
+        at = max([old.at, now - SKEW, *settled(served), *(_stamp(r) for r in touched)])
         seen = {r["Id"]: "-" for r in touched if _stamp(r) == at and r["Id"] not in in_scope}
         seen.update({r["Id"]: prints[r["Id"]] for r in rows if _stamp(r) == at})
         return ChangePage(items, deleted, Cursor(at, earliest, seen).encode(), False)
@@ -347,3 +351,11 @@ class SalesforceStore:
 
 def _stamp(row: dict[str, Any]) -> datetime:
     return parse_datetime(row["SystemModstamp"]).replace(microsecond=0)
+
+
+def settled(served: datetime | None) -> list[datetime]:
+    """The second from which a read that Salesforce began at `served` (its clock) must read again
+    next time; every earlier second was complete when it read. Empty when its clock is unknown."""
+    if served is None:
+        return []
+    return [served.replace(microsecond=0) - SETTLE]

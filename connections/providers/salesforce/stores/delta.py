@@ -21,6 +21,12 @@ than as the record it makes, so for an event stamped at the cursor's second an i
 that left the Event row untouched is not seen, which no incremental read sees for any other
 event either (the Event row's SystemModstamp is what tells them). Beyond cursor.BOUNDARY_CAP
 rows in one second the cursor keeps none of them and they are read and compared again.
+
+Seconds that can gain no more rows are not read again at all: Salesforce's ``Date`` header less
+the round trip (client.served_from) is a moment by its own clock before which the read began, so
+every row stamped more than `SETTLE` before that second was already there to be read, and the
+cursor moves past it (base.py's `settled`). A bulk load's last second, thousands of rows, is
+then read once, not on every run for the next `SKEW`.
 """
 
 from __future__ import annotations
@@ -54,8 +60,9 @@ def log_window(start: datetime, now: datetime) -> dict[str, str]:
 
 def read_since(
     store: SalesforceStore, at: datetime, log_start: datetime, now: datetime
-) -> tuple[list[Row], list[Row], datetime]:
-    """(touched rows, rows in scope, the delete log's earliestDateAvailable) since `at`."""
+) -> tuple[list[Row], list[Row], datetime, datetime | None]:
+    """(touched rows, rows in scope, the delete log's earliestDateAvailable, when Salesforce
+    began the read by its own clock or None) since `at`."""
     client = store.client
     after = f"SystemModstamp >= {soql_time(at)}"
     touched = store.soql(
@@ -71,6 +78,7 @@ def read_since(
     ]  # fmt: skip
     try:
         answers = client.composite(subrequests)
+        served = client.served_from  # before further pages replace it
         if len(answers) != len(subrequests):
             raise ProviderError("Salesforce answered part of the read; it will be tried again")
         for answer in answers:
@@ -79,6 +87,6 @@ def read_since(
                 raise error
         log, touched_page, rows_page = (answer.get("body") or {} for answer in answers)
         earliest = parse_datetime(log["earliestDateAvailable"]).replace(microsecond=0)
-        return client.records(touched_page), client.records(rows_page), earliest
+        return client.records(touched_page), client.records(rows_page), earliest, served
     except SalesforceError as exc:
         raise errors.translate(exc, client.username, client.login_url) from exc
