@@ -22,11 +22,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError as LibraryError
 
@@ -89,11 +93,21 @@ def make_assertion(private_key: str, consumer_key: str, username: str, login_url
         "exp": int(time.time()) + ASSERTION_LIFETIME,
     }
     try:
-        return jwt.encode(claims, private_key, algorithm="RS256")
-    except (ValueError, TypeError, jwt.PyJWTError) as exc:
+        return jwt.encode(claims, _signing_key(private_key), algorithm="RS256")
+    except (ValueError, TypeError, UnsupportedAlgorithm, jwt.PyJWTError) as exc:
         raise LoginError(
             "invalid_private_key", f"the stored private key is unusable: {exc}"
         ) from exc
+
+
+@lru_cache(maxsize=8)
+def _signing_key(private_key: str) -> RSAPrivateKey:
+    """The key parsed once per process: parsing checks an RSA key's arithmetic (about 60 ms),
+    and every user of an org signs with the same key, so a worker would pay it per login."""
+    key = serialization.load_pem_private_key(private_key.encode(), password=None)
+    if not isinstance(key, RSAPrivateKey):
+        raise TypeError("it is not an RSA key, which RS256 signing needs")
+    return key
 
 
 def fetch_token(

@@ -158,3 +158,33 @@ def test_a_full_listing_works_when_salesforces_clock_is_ahead_and_its_log_was_ju
     salesforce_connection.emulator.expire_cursors()
     page = store.changes(None)
     assert page.full and page.cursor
+
+
+def test_every_user_of_an_org_signs_with_one_parsed_key(
+    salesforce_connection: SalesforceSetup,
+) -> None:
+    client_module._signing_key.cache_clear()
+    for user in ("ana@example.com", "bo@example.com", "cy@example.com"):
+        make_assertion(salesforce_connection.private_key, "key", user, "https://x.example")
+    info = client_module._signing_key.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+
+
+def test_a_key_that_is_not_rsa_is_reported_as_unusable_in_plain_words() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    with pytest.raises(LoginError) as caught:
+        make_assertion(pem, "key", "ana@example.com", "https://x.example")
+    assert caught.value.code == "invalid_private_key"
+    assert "not an RSA key" in caught.value.message
+    assert "PRIVATE KEY" not in str(caught.value)
