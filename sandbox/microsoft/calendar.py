@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -94,16 +93,16 @@ def calendar_view_delta(directory: Directory, request: Request, user: str) -> Re
         _window(request)
         initial = {k: request.arg(k) or "" for k in ("startDateTime", "endDateTime")}
 
-    def current(scope: dict[str, str]) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    def current(
+        scope: dict[str, str],
+    ) -> tuple[dict[str, str], Callable[[str], dict[str, Any]]]:
         start, end = _window(request, scope)
+        found = {inst.id: inst for inst in instances_in(box, start, end)}
 
-        def shape(inst: Instance) -> dict[str, Any]:
-            return {"@odata.type": "#microsoft.graph.event", **render(request, box, inst)}
+        def shape(item_id: str) -> dict[str, Any]:
+            return {"@odata.type": "#microsoft.graph.event", **render(request, box, found[item_id])}
 
-        return {
-            inst.id: (inst.change_key, partial(shape, inst))
-            for inst in instances_in(box, start, end)
-        }
+        return {item_id: inst.change_key for item_id, inst in found.items()}, shape
 
     context = f"{request.base_url}/v1.0/$metadata#Collection(event)"
     return delta.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from sandbox.core import Request, Response
@@ -262,19 +261,21 @@ def contacts_delta(
     box = open_mailbox(directory, request, user, ROLE)
     where = _folder(box, folder)
 
-    def current(scope: dict[str, str]) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    def current(
+        scope: dict[str, str],
+    ) -> tuple[dict[str, str], Callable[[str], dict[str, Any]]]:
         if where.id not in box.folders:
             raise GraphError(
                 404, "ErrorItemNotFound", "The specified object was not found in the store."
             )
 
-        def shape(c: Item) -> dict[str, Any]:
+        def shape(item_id: str) -> dict[str, Any]:
             return {
                 "@odata.type": "#microsoft.graph.contact",
-                **select(contact_json(c), scope.get("$select")),
+                **select(contact_json(box.contacts[item_id]), scope.get("$select")),
             }
 
-        return {c.id: (c.change_key, partial(shape, c)) for c in _contacts_in(box, where)}
+        return {c.id: c.change_key for c in _contacts_in(box, where)}, shape
 
     scope = {"$select": request.arg("$select") or ""}
     context = f"{request.base_url}/v1.0/$metadata#Collection(contact)"

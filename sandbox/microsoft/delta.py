@@ -15,9 +15,11 @@ from sandbox.microsoft.errors import GraphError
 from sandbox.microsoft.state import Mailbox
 
 DEFAULT_PAGE = 100
-# {id: (changeKey, its full representation when asked)} for a scope: only the items a round
-# reports are shaped, so a round over a large folder with few changes stays cheap.
-Current = Callable[[dict[str, str]], dict[str, tuple[str, Callable[[], dict[str, Any]]]]]
+# ({id: changeKey}, the full representation of an id when asked) for a scope: only the items a
+# round reports are shaped, so a round over a large folder with few changes stays cheap. Plain
+# strings, not an object per item: 50,000 small objects per round made Python's collector scan
+# the whole emulator again and again (0.4 s of a quiet round at 50,000 contacts).
+Current = Callable[[dict[str, str]], tuple[dict[str, str], Callable[[str], dict[str, Any]]]]
 
 
 @dataclass
@@ -75,19 +77,18 @@ def run(
     else:
         scope = cursor.scope if cursor is not None else initial_scope
         seen = cursor.snapshot if cursor is not None else {}
-        now = current(scope)
-        snapshot = {item_id: key for item_id, (key, _obj) in now.items()}
-        changes = [shape() for item_id, (key, shape) in now.items() if seen.get(item_id) != key]
+        snapshot, shape = current(scope)
+        changes = [shape(item_id) for item_id, key in snapshot.items() if seen.get(item_id) != key]
         changes += [
             {"@odata.type": odata_type, "id": item_id, "@removed": {"reason": "deleted"}}
             for item_id in seen
-            if item_id not in now
+            if item_id not in snapshot
         ]
         reported = [str(obj["id"]) for obj in changes if "@removed" not in obj]
         if directory.delta_replays and cursor is not None:
             # Outlook may send items again in a later round although they did not change.
             again = set(reported)
-            changes += [now[i][1]() for i in cursor.reported if i in now and i not in again]
+            changes += [shape(i) for i in cursor.reported if i in snapshot and i not in again]
     prefer = re.search(r"odata\.maxpagesize=(\d+)", request.header("prefer") or "")
     size = max(1, int(prefer.group(1))) if prefer else DEFAULT_PAGE
     page, pending = changes[:size], changes[size:]
