@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -314,9 +313,6 @@ class Emulator:
         self.request_log.append((request.method, request.path, response.status))
         reason = _REASONS.get(response.status, "Status")
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        if not any(name.lower() == "date" for name, _ in headers):
-            # By the emulator's clock, as Salesforce's Date is by the clock that stamps rows.
-            headers.append(("Date", format_datetime(self.clock.now(), usegmt=True)))
         start_response(f"{response.status} {reason}", headers)
         return [response.body]
 

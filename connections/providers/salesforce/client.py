@@ -20,8 +20,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -146,22 +144,6 @@ def fetch_token(
     )
 
 
-def served_from(response: requests.Response) -> datetime | None:
-    """A moment by Salesforce's own clock at or before which it began serving the request: the
-    answer's ``Date`` less the whole round trip as we measured it. None without a readable Date.
-    The stores use it to know which seconds of SystemModstamp can no longer gain rows."""
-    value = response.headers.get("Date")
-    if not value:
-        return None
-    try:
-        sent = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if sent.tzinfo is None:
-        return None
-    return sent.astimezone(UTC) - response.elapsed
-
-
 def _object(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
@@ -196,16 +178,11 @@ class SalesforceClient:
         self.limit_info = ""
         self._sf: Salesforce | None = None
         self.token: Token | None = None
-        # served_from() of the last data call, and of the first page of the last query (a
-        # query's later pages come from the result set fixed by its first).
-        self.served_from: datetime | None = None
-        self.query_served_from: datetime | None = None
 
     # --- session --------------------------------------------------------------------------
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         if "/services/data/" in (response.url or ""):
             self.api_calls += 1
-            self.served_from = served_from(response)
             info = response.headers.get("Sforce-Limit-Info")
             if info:
                 self.limit_info = info
@@ -290,9 +267,7 @@ class SalesforceClient:
     def query(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Every record of a SOQL query (queryAll: deleted ones too), following nextRecordsUrl."""
         resource = "queryAll/" if include_deleted else "query/"
-        self.query_served_from = None
         page = self._call("GET", resource, params={"q": soql})
-        self.query_served_from = self.served_from
         while True:
             yield from page.get("records", [])
             if page.get("done", True) or not page.get("nextRecordsUrl"):

@@ -56,9 +56,6 @@ from syncengine.stores.base import (
 Record = Contact | Event
 T = TypeVar("T")
 SKEW = timedelta(minutes=5)
-# Rows are taken to be readable once the second they are stamped in is this far behind
-# Salesforce's clock (the time a write's transaction takes to commit after its stamp).
-SETTLE = timedelta(seconds=1)
 DELETE_LOG = timedelta(days=15) - timedelta(minutes=5)
 ID_CHUNK = 200
 
@@ -179,16 +176,17 @@ class SalesforceStore:
     def changes(self, cursor: str | None) -> ChangePage:
         now = datetime.now(UTC).replace(microsecond=0)
         if cursor is None:
+            covered: datetime | None = None
             try:
-                earliest = self.delete_log_start(now.replace(second=0), now)
+                earliest, covered = self.delete_log(now.replace(second=0), now)
             except CursorExpired:
                 # Salesforce's clock runs ahead of ours and its log was just purged: nothing
                 # before this listing matters, so the log may start now.
                 earliest = now
             rows = self.query(self.soql(self.select(), self.scope(), "Id"))
             items = self.items(rows)
-            served = self.client.query_served_from
-            at = max([now - SKEW, *settled(served), *(_stamp(r) for r in rows)])
+            # The log was asked before the listing: what it covers, the listing holds.
+            at = max([now - SKEW, *_given(covered), *(_stamp(r) for r in rows)])
             seen = {r["Id"]: delta.fingerprint(r) for r in rows if _stamp(r) == at}
             return ChangePage(items, [], Cursor(at, earliest, seen).encode(), True)
         old = Cursor.decode(cursor)
@@ -197,7 +195,7 @@ class SalesforceStore:
         # Deletions before the log's start when the cursor was made were purged before that
         # listing, which did not include those records: they need not be covered.
         log_start = max(old.at.replace(second=0), old.earliest)
-        touched, rows, earliest, served = delta.read_since(self, old.at, log_start, now)
+        touched, rows, earliest, covered = delta.read_since(self, old.at, log_start, now)
         if earliest > old.earliest and earliest >= old.at.replace(second=0):
             raise CursorExpired("Salesforce purged its delete log since the last sync")
         prints = {r["Id"]: delta.fingerprint(r) for r in rows}
@@ -213,17 +211,19 @@ class SalesforceStore:
         # A row in scope is no deletion even when it stands for no item (an event's occurrence).
         in_scope = {it.id for it in items} | listed
         deleted = sorted(r["Id"] for r in moved if r["Id"] not in in_scope)
-        at = max([old.at, now - SKEW, *settled(served), *(_stamp(r) for r in touched)])
+        at = max([old.at, now - SKEW, *_given(covered), *(_stamp(r) for r in touched)])
         seen = {r["Id"]: "-" for r in touched if _stamp(r) == at and r["Id"] not in in_scope}
         seen.update({r["Id"]: prints[r["Id"]] for r in rows if _stamp(r) == at})
         return ChangePage(items, deleted, Cursor(at, earliest, seen).encode(), False)
 
-    def delete_log_start(self, start: datetime, now: datetime) -> datetime:
-        """The delete log's earliestDateAvailable; CursorExpired when it starts after `start`."""
+    def delete_log(self, start: datetime, now: datetime) -> tuple[datetime, datetime | None]:
+        """The delete log's earliestDateAvailable and latestDateCovered; CursorExpired when it
+        starts after `start`."""
         answer = self.call(
             self.client.get, f"sobjects/{self.sobject}/deleted/", delta.log_window(start, now)
         )
-        return parse_datetime(answer["earliestDateAvailable"]).replace(microsecond=0)
+        earliest = parse_datetime(answer["earliestDateAvailable"]).replace(microsecond=0)
+        return earliest, delta.covered_until(answer)
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         out: dict[str, Item] = {}
@@ -353,9 +353,5 @@ def _stamp(row: dict[str, Any]) -> datetime:
     return parse_datetime(row["SystemModstamp"]).replace(microsecond=0)
 
 
-def settled(served: datetime | None) -> list[datetime]:
-    """The second from which a read that Salesforce began at `served` (its clock) must read again
-    next time; every earlier second was complete when it read. Empty when its clock is unknown."""
-    if served is None:
-        return []
-    return [served.replace(microsecond=0) - SETTLE]
+def _given(moment: datetime | None) -> list[datetime]:
+    return [] if moment is None else [moment]

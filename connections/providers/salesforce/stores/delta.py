@@ -22,11 +22,12 @@ that left the Event row untouched is not seen, which no incremental read sees fo
 event either (the Event row's SystemModstamp is what tells them). Beyond cursor.BOUNDARY_CAP
 rows in one second the cursor keeps none of them and they are read and compared again.
 
-Seconds that can gain no more rows are not read again at all: Salesforce's ``Date`` header less
-the round trip (client.served_from) is a moment by its own clock before which the read began, so
-every row stamped more than `SETTLE` before that second was already there to be read, and the
-cursor moves past it (base.py's `settled`). A bulk load's last second, thousands of rows, is
-then read once, not on every run for the next `SKEW`.
+Seconds that can gain no more rows are not read again: the delete log's answer (asked first in the
+same call) carries `latestDateCovered`, Salesforce's own mark before which every transaction has
+completed (it holds back to the start of a long-running one). Every row stamped before it was
+there to be read, so the cursor moves up to it (base.py). A bulk load's last second, thousands of
+rows, is then read again at most once, by the first read after that mark passed it; the cursor
+remembers up to BOUNDARY_CAP rows at its second, so that read drops them unconverted.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def fingerprint(row: Row) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
+def covered_until(log: dict[str, Any]) -> datetime | None:
+    """The delete log answer's latestDateCovered: every transaction stamped before it had
+    completed when Salesforce answered. None when absent or unreadable."""
+    value = log.get("latestDateCovered")
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value).replace(microsecond=0)
+    except ValueError:
+        return None
+
+
 def log_window(start: datetime, now: datetime) -> dict[str, str]:
     end = max(start + timedelta(minutes=1), now.replace(second=0))
     return {"start": format_datetime(start), "end": format_datetime(end)}
@@ -61,8 +74,8 @@ def log_window(start: datetime, now: datetime) -> dict[str, str]:
 def read_since(
     store: SalesforceStore, at: datetime, log_start: datetime, now: datetime
 ) -> tuple[list[Row], list[Row], datetime, datetime | None]:
-    """(touched rows, rows in scope, the delete log's earliestDateAvailable, when Salesforce
-    began the read by its own clock or None) since `at`."""
+    """(touched rows, rows in scope, the delete log's earliestDateAvailable and its
+    latestDateCovered when given) since `at`."""
     client = store.client
     after = f"SystemModstamp >= {soql_time(at)}"
     touched = store.soql(
@@ -78,7 +91,6 @@ def read_since(
     ]  # fmt: skip
     try:
         answers = client.composite(subrequests)
-        served = client.served_from  # before further pages replace it
         if len(answers) != len(subrequests):
             raise ProviderError("Salesforce answered part of the read; it will be tried again")
         for answer in answers:
@@ -87,6 +99,7 @@ def read_since(
                 raise error
         log, touched_page, rows_page = (answer.get("body") or {} for answer in answers)
         earliest = parse_datetime(log["earliestDateAvailable"]).replace(microsecond=0)
-        return client.records(touched_page), client.records(rows_page), earliest, served
+        covered = covered_until(log)
+        return client.records(touched_page), client.records(rows_page), earliest, covered
     except SalesforceError as exc:
         raise errors.translate(exc, client.username, client.login_url) from exc
