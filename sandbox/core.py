@@ -34,6 +34,10 @@ class ResetAfterWrite(ConnectionReset):
     its write happened (fault kind ``reset_after``)."""
 
 
+# The environ key under which a batch hands a step its body already parsed (Request.json).
+PARSED = "sandbox.parsed_json"
+
+
 class Request:
     def __init__(self, environ: dict[str, Any]) -> None:
         self.environ = environ
@@ -64,6 +68,8 @@ class Request:
     def json(self) -> JSON:
         if not self.body:
             return None
+        if PARSED in self.environ:  # a batch step's body, already parsed with its batch
+            return self.environ[PARSED]
         return json.loads(self.body)
 
     def form(self) -> dict[str, str]:
@@ -76,6 +82,8 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    # What `json` encoded into `body`: a batch nests it without parsing the body again.
+    data: JSON = field(default=None, compare=False, repr=False)
 
     @classmethod
     def json(
@@ -85,6 +93,7 @@ class Response:
             status,
             json.dumps(data).encode(),
             [("Content-Type", "application/json; charset=utf-8"), *headers],
+            data,
         )
 
     @classmethod

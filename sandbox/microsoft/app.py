@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from sandbox.core import Emulator, FaultRule, Request, Response
+from sandbox.core import PARSED, Emulator, FaultRule, Request, Response
 from sandbox.microsoft import access, batch, calendar, consent, contacts, events, identity, meetings
 from sandbox.microsoft.directory import Directory
 from sandbox.microsoft.errors import AADError, GraphError, graph_error
@@ -125,7 +125,13 @@ class MicrosoftEmulator(Emulator):
         )
 
     def _sub_request(
-        self, outer: Request, method: str, url: str, headers: dict[str, str], body: bytes
+        self,
+        outer: Request,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
+        parsed: Any = None,
     ) -> Response:
         path, _, query = url.partition("?")
         environ: dict[str, Any] = {
@@ -140,6 +146,8 @@ class MicrosoftEmulator(Emulator):
             CONTENT_LENGTH=str(len(body)),
         )
         environ["wsgi.input"] = io.BytesIO(body)
+        if parsed is not None:
+            environ[PARSED] = parsed
         for name, value in headers.items():
             key = name.upper().replace("-", "_")
             environ["CONTENT_TYPE" if key == "CONTENT_TYPE" else "HTTP_" + key] = value

@@ -13,7 +13,8 @@ from sandbox.microsoft.errors import GraphError
 
 MAX_REQUESTS = 20
 # (method, url relative to /v1.0, headers, body bytes) -> response
-Runner = Callable[[str, str, dict[str, str], bytes], Response]
+# (method, url, headers, body, the body already parsed or None)
+Runner = Callable[[str, str, dict[str, str], bytes, Any], Response]
 
 
 def _bad(message: str) -> GraphError:
@@ -50,7 +51,9 @@ def _validate(steps: Any) -> list[dict[str, Any]]:
 def _item(step_id: str, response: Response) -> dict[str, Any]:
     headers = {k: v for k, v in response.headers if k.lower() != "content-length"}
     item: dict[str, Any] = {"id": step_id, "status": response.status, "headers": headers}
-    if response.body:
+    if response.body and response.data is not None:
+        item["body"] = response.data
+    elif response.body:
         try:
             item["body"] = json.loads(response.body)
         except ValueError:
@@ -126,7 +129,7 @@ def run(
 
 def _execute(step: dict[str, Any], request: Request, runner: Runner) -> Response:
     headers = {str(k).lower(): str(v) for k, v in (step.get("headers") or {}).items()}
-    body = b""
+    body, parsed = b"", None
     if step.get("body") is not None:
         if "content-type" not in headers:
             raise GraphError(
@@ -134,9 +137,10 @@ def _execute(step: dict[str, Any], request: Request, runner: Runner) -> Response
             )
         raw = step["body"]
         body = raw.encode() if isinstance(raw, str) else json.dumps(raw).encode()
+        parsed = None if isinstance(raw, str) else raw
     if request.header("authorization") and "authorization" not in headers:
         headers["authorization"] = request.header("authorization") or ""
     url = str(step["url"])
     if url.lower().lstrip("/").startswith("$batch"):
         raise GraphError(400, "BadRequest", "A batch cannot contain another batch.")
-    return runner(str(step["method"]).upper(), "/" + url.lstrip("/"), headers, body)
+    return runner(str(step["method"]).upper(), "/" + url.lstrip("/"), headers, body, parsed)
