@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from syncengine import guards
-from syncengine.executor import Executor, Fence, LeaseLost, Progress
+from syncengine.executor import Executor, Fence, Issue, LeaseLost, Progress, error_code
 from syncengine.planner import plan
 from syncengine.planning.actions import SIDES, Plan, hashes_of, other
 from syncengine.policy import SyncSettings
 from syncengine.recovery import created_and_deleted, landed_and_deleted
-from syncengine.report import Issue, error_code
 from syncengine.scope import Scope
 from syncengine.state import (
     MappingRepo,

@@ -9,23 +9,18 @@
 - RateLimited (and any other error of a whole call) stops the run; what was applied stays recorded.
   So does RateLimited on any one item of a batch: no later batch goes out before the user's back-off.
 - Every batch is fenced by the user's lease: a run that lost it stops before writing more.
-- A store may let the next batch go out while the last answer is recorded (`overlaps_writes`):
-  the recording's CPU then hides behind the network. One batch is still under way at a time, and
-  the next goes out only after the last answer was seen to hold nothing that stops the run.
 - Anything else (a bug, a crash) propagates: the state left behind is one the next run converges from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from syncengine.partial import Failed, Landed, Outcome, settle, stale
 from syncengine.planning.actions import SIDES, TALLIES, Action, Plan, Write, hashes_of, other
 from syncengine.records import Contact, Event
-from syncengine.report import Issue, Report, error_code
 from syncengine.state import (
     MappingRepo,
     MappingState,
@@ -49,7 +44,6 @@ from syncengine.stores.base import (
 )
 
 Progress = Callable[[int, int], None]
-Batch = list[tuple["_Track", Write]]
 # Raises LeaseLost when this run no longer holds its user: called before anything is written.
 Fence = Callable[[], None]
 
@@ -57,6 +51,30 @@ Fence = Callable[[], None]
 class LeaseLost(Exception):
     """Another worker took the user over (this run was too slow, or its worker was thought
     dead): this run must write nothing more."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem for an administrator: plain language, never the item's content."""
+
+    side: Side | None
+    item_id: str
+    code: str
+    message: str
+    retryable: bool
+
+
+@dataclass
+class Report:
+    counts: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    fatal: ProviderError | None = None
+    lease_lost: bool = False
+    # Sides whose changes must be read again: a write they caused failed for a retryable reason.
+    reread: set[Side] = field(default_factory=set)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
 
 
 @dataclass
@@ -73,6 +91,12 @@ class _Track:
     pending: bool = False  # a pending row stands for this action's create
 
 
+def error_code(error: ProviderError) -> str:
+    """`RateLimited` -> "rate_limited": the SyncIssue code of a provider error."""
+    name = type(error).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
 def _batch(repo: MappingRepo) -> AbstractContextManager[object]:
     """The repo's scope that saves its writes together (DbMappingRepo.batch), where it has one."""
     scope: Callable[[], AbstractContextManager[object]] | None = getattr(repo, "batch", None)
@@ -84,10 +108,6 @@ def _flush(repo: MappingRepo) -> None:
     flush: Callable[[], None] | None = getattr(repo, "flush", None)
     if flush is not None:
         flush()
-
-
-def _stops(results: Sequence[OpResult]) -> bool:
-    return any(isinstance(r.error, AuthFailed | RateLimited) for r in results)
 
 
 def _verb(write: Write) -> str:
@@ -108,7 +128,6 @@ class Executor:
         self.progress = progress
         self.fence = fence
         self.report = Report()
-        self._done = self._total = 0
 
     def run(self, plan: Plan) -> Report:
         # The mappings are saved together: pending rows and intents before their batch goes out
@@ -125,30 +144,22 @@ class Executor:
     def _run(self, plan: Plan) -> Report:
         if self.fence:
             self.fence()
+        tracks: list[_Track] = []
         queues: dict[Side, list[tuple[_Track, Write]]] = {s: [] for s in SIDES}
         for action in plan.actions:
             if not action.writes:
                 self._settle_without_writes(action)
                 continue
             track = self._track(action)
+            tracks.append(track)
             for w in action.writes:
                 queues[w.side].append((track, w))
-        self._total = sum(len(q) for q in queues.values())
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsync-apply") as pool:
-            for side in SIDES:
-                if not self._write_side(side, queues[side], pool):
-                    break
-        return self.report
-
-    def _write_side(self, side: Side, queue: Batch, pool: ThreadPoolExecutor) -> bool:
-        """The side's writes, batch by batch; False when the run must stop. A store that allows
-        it (`overlaps_writes`) has its next batch under way while the last answer is recorded:
-        still one batch at a time, and only once that answer held nothing that stops the run."""
-        store = self.stores[side]
-        size = max(1, store.max_batch)
-        overlap = bool(getattr(store, "overlaps_writes", False))
-        answered: list[tuple[Batch, list[OpResult]]] = []  # answered, not yet recorded
-        try:
+        total = sum(len(q) for q in queues.values())
+        done = 0
+        for side in SIDES:
+            store = self.stores[side]
+            queue = queues[side]
+            size = max(1, store.max_batch)
             for start in range(0, len(queue), size):
                 batch = queue[start : start + size]
                 if self.fence:
@@ -156,59 +167,40 @@ class Executor:
                 self._write_pending(side, batch)
                 self._write_intents(batch)
                 _flush(self.repo)  # saved before the batch goes out
-                ops = [w.op for _, w in batch]
                 try:
-                    if overlap:
-                        future = pool.submit(store.apply, ops)
-                        if answered:
-                            self._take(*answered.pop())
-                            _flush(self.repo)
-                        results = future.result()
-                    else:
-                        results = store.apply(ops)
+                    results = store.apply([w.op for _, w in batch])
                 except ProviderError as error:
                     self._recover_creates(side, batch)
                     self._fatal(error, side)
-                    return False
-                answered.append((batch, results))
-                if not overlap or _stops(results):
-                    refused = self._take(*answered.pop())
-                    if refused is not None:
-                        self._fatal(refused, side)
-                        return False
-        finally:
-            while answered:  # stopped by an error of our own: what landed is still recorded
-                self._take(*answered.pop())
-        return True
-
-    def _take(self, batch: Batch, results: Sequence[OpResult]) -> ProviderError | None:
-        """Records a batch's answer; the error that stops the run, if any."""
-        refused: ProviderError | None = None
-        throttled: list[RateLimited] = []
-        for (track, write), result in zip(batch, results, strict=True):
-            if isinstance(result.error, AuthFailed | RateLimited):
-                # Neither is the item's own: a sign-in failure, or the provider asking us to
-                # wait. The run stops with the cursors where they were, so the next run plans the
-                # item again.
-                if isinstance(result.error, RateLimited):
-                    throttled.append(result.error)
-                else:
-                    refused = refused or result.error
-                self._not_written(track, write)
-            else:
-                self._record(track, write, result)
-        # Not saved here: with the next batch's pending rows, or when the run stops (`run`'s
-        # finally). A crash in between is one after this batch went out, which pending rows,
-        # intents and markers already cover.
-        if refused is None and throttled:
-            # A Retry-After on any item holds back every later write of the run, as one on the
-            # whole call does: the run ends "throttled" and the user backs off.
-            refused = max(throttled, key=lambda e: e.retry_after)
-        if refused is None:
-            self._done += len(batch)
-            if self.progress:
-                self.progress(self._done, self._total)
-        return refused
+                    return self.report
+                refused: ProviderError | None = None
+                throttled: list[RateLimited] = []
+                for (track, write), result in zip(batch, results, strict=True):
+                    if isinstance(result.error, AuthFailed | RateLimited):
+                        # Neither is the item's own: a sign-in failure, or the provider asking
+                        # us to wait. The run stops with the cursors where they were, so the
+                        # next run plans the item again.
+                        if isinstance(result.error, RateLimited):
+                            throttled.append(result.error)
+                        else:
+                            refused = refused or result.error
+                        self._not_written(track, write)
+                    else:
+                        self._record(track, write, result)
+                # Not saved here: with the next batch's pending rows, or when the run stops
+                # (`run`'s finally). A crash in between is one after this batch went out, which
+                # pending rows, intents and markers already cover.
+                if refused is None and throttled:
+                    # A Retry-After on any item holds back every later write of the run, as one
+                    # on the whole call does: the run ends "throttled" and the user backs off.
+                    refused = max(throttled, key=lambda e: e.retry_after)
+                if refused is not None:
+                    self._fatal(refused, side)
+                    return self.report
+                done += len(batch)
+                if self.progress:
+                    self.progress(done, total)
+        return self.report
 
     # ------------------------------------------------------------------ mapping bookkeeping
 

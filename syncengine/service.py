@@ -16,12 +16,11 @@ from django.utils import timezone
 
 from mappings.models import RunStatus, SyncIssue, SyncRun
 from syncengine import changefeed, dispatch, eligibility, engine, heartbeat, registry, unresolved
-from syncengine.executor import LeaseLost, Progress
+from syncengine.executor import Issue, LeaseLost, Progress
 from syncengine.latency import record_delays, watch_stores
 from syncengine.models import KindStatus, SyncUser
 from syncengine.redaction import redact
 from syncengine.repo_db import DbMappingRepo
-from syncengine.report import Issue
 from syncengine.stores.base import Kind, ProviderError
 
 logger = logging.getLogger(__name__)

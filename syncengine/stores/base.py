@@ -200,9 +200,6 @@ class Store(Protocol):
         """Ids of existing items matching each key (initial matching before any create)."""
         ...
 
-    # Optional: `overlaps_writes = True` lets the executor send the next batch while it records
-    # the last answer, in a thread of its own; only for a store whose `apply` touches nothing
-    # `canonical` reads (one batch is still under way at a time).
     # Optional: `canonical(record) -> record`, what the side keeps of a record it is given (e.g.
     # Salesforce keeps one e-mail). The engine hashes that instead of what it wrote, so a lossy
     # side is not seen as changed on the next read. Stores without it keep records whole.

@@ -73,9 +73,6 @@ class GraphStore:
     kind: Kind
     max_batch = BATCH_LIMIT * CONCURRENT_REQUESTS
     concurrent_requests = CONCURRENT_REQUESTS
-    # The next batch may be under way while the last answer is recorded (executor): nothing
-    # `apply` learns changes what `canonical` makes of a record.
-    overlaps_writes = True
 
     def __init__(self, client: GraphClient, mailbox: str) -> None:
         self.client = client
