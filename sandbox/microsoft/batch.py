@@ -12,8 +12,7 @@ from sandbox.core import Request, Response
 from sandbox.microsoft.errors import GraphError
 
 MAX_REQUESTS = 20
-# (method, url relative to /v1.0, headers, body bytes) -> response
-# (method, url, headers, body, the body already parsed or None)
+# (method, url relative to /v1.0, headers, body bytes, the body already parsed or None) -> response
 Runner = Callable[[str, str, dict[str, str], bytes, Any], Response]
 
 
@@ -136,8 +135,10 @@ def _execute(step: dict[str, Any], request: Request, runner: Runner) -> Response
                 400, "BadRequest", "Content-Type header must be specified when a body is present."
             )
         raw = step["body"]
-        body = raw.encode() if isinstance(raw, str) else json.dumps(raw).encode()
-        parsed = None if isinstance(raw, str) else raw
+        if isinstance(raw, str):
+            body = raw.encode()
+        else:
+            body, parsed = json.dumps(raw).encode(), raw
     if request.header("authorization") and "authorization" not in headers:
         headers["authorization"] = request.header("authorization") or ""
     url = str(step["url"])

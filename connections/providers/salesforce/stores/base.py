@@ -222,8 +222,7 @@ class SalesforceStore:
         answer = self.call(
             self.client.get, f"sobjects/{self.sobject}/deleted/", delta.log_window(start, now)
         )
-        earliest = parse_datetime(answer["earliestDateAvailable"]).replace(microsecond=0)
-        return earliest, delta.covered_until(answer)
+        return delta.log_marks(answer)
 
     def get(self, ids: Sequence[str]) -> dict[str, Item]:
         out: dict[str, Item] = {}

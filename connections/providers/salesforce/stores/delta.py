@@ -54,6 +54,12 @@ def fingerprint(row: Row) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
+def log_marks(log: dict[str, Any]) -> tuple[datetime, datetime | None]:
+    """A delete log answer's earliestDateAvailable and latestDateCovered (`covered_until`)."""
+    earliest = parse_datetime(log["earliestDateAvailable"]).replace(microsecond=0)
+    return earliest, covered_until(log)
+
+
 def covered_until(log: dict[str, Any]) -> datetime | None:
     """The delete log answer's latestDateCovered: every transaction stamped before it had
     completed when Salesforce answered. None when absent or unreadable."""
@@ -98,8 +104,7 @@ def read_since(
             if error is not None:
                 raise error
         log, touched_page, rows_page = (answer.get("body") or {} for answer in answers)
-        earliest = parse_datetime(log["earliestDateAvailable"]).replace(microsecond=0)
-        covered = covered_until(log)
+        earliest, covered = log_marks(log)
         return client.records(touched_page), client.records(rows_page), earliest, covered
     except SalesforceError as exc:
         raise errors.translate(exc, client.username, client.login_url) from exc
